@@ -1,0 +1,167 @@
+// Command-line entry points behind the npm scripts. Each command builds its services from the same
+// settings as the server, so the CLI and the API always act on the same data.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createServices } from '../app/services.js';
+import { loadSettings, projectRoot } from '../config/settings.js';
+import { openDatabase } from '../db/database.js';
+import { applyMigrations } from '../db/migrations.js';
+import { loadDemoShop, writeDemoFiles } from '../demo/demo-shop.js';
+import { buildSchema, printSchemaFile } from '../graphql/schema.js';
+import { importFile } from '../ingest/file-import.js';
+import { importOnlineRetail } from '../ingest/online-retail.js';
+import { ENTITIES, type Entity } from '../ingest/records.js';
+import { serve } from '../server.js';
+import { progressBar } from './progress.js';
+
+const USAGE = `Usage: node dist/src/cli.js <command> [options]
+  migrate                          apply pending migrations (npm run db:migrate)
+  serve                            start the GraphQL server (npm start)
+  demo                             migrate, load the demo shop, serve (npm run demo)
+  generate-demo [--customers N] [--seed S] [--out DIR]
+                                   load the demo shop into the database, or write JSONL files to DIR
+  import <file> [--entity E] [--batch-size N] [--restart] [--skip-invalid]
+                                   stream a CSV/JSONL(.gz) file of one entity (${ENTITIES.join(', ')})
+  import-online-retail [--file F]  import the UCI Online Retail data set (ONLINE_RETAIL_PATH)
+  emit-schema [--check]            write schema.graphql from the code (or check it is current)`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const settings = loadSettings();
+  switch (command) {
+    case 'migrate': {
+      const db = openDatabase(settings.database);
+      try {
+        const report = await applyMigrations(db.adapter, settings.migrationsDir, (name) => console.log(`applied ${name}`));
+        console.log(`${report.applied.length} applied, ${report.alreadyApplied.length} already applied (${db.kind})`);
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
+    case 'serve':
+      await serve();
+      return await new Promise<number>(() => {}); // runs until a signal ends the process
+    case 'demo': {
+      const services = await createServices(settings);
+      try {
+        await loadDemo(services.ingest, settings.demo.customers, settings.demo.seed, settings.demo.outputDir);
+      } finally {
+        await services.close();
+      }
+      await serve();
+      return await new Promise<number>(() => {});
+    }
+    case 'generate-demo': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { customers: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
+      });
+      const customers = values.customers ? Number(values.customers) : settings.demo.customers;
+      const seed = values.seed ? Number(values.seed) : settings.demo.seed;
+      if (values.out) {
+        const report = await writeDemoFiles({ customers, seed }, path.resolve(values.out));
+        console.log(`wrote ${summarise(report)} to ${values.out}; truth in ${report.truthFile}`);
+        return 0;
+      }
+      const services = await createServices(settings);
+      try {
+        await loadDemo(services.ingest, customers, seed, settings.demo.outputDir);
+      } finally {
+        await services.close();
+      }
+      return 0;
+    }
+    case 'import': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          entity: { type: 'string' },
+          'batch-size': { type: 'string' },
+          restart: { type: 'boolean', default: false },
+          'skip-invalid': { type: 'boolean', default: false },
+        },
+      });
+      const file = positionals[0];
+      if (!file) throw new Error(`import needs a file.\n${USAGE}`);
+      if (values.entity && !ENTITIES.includes(values.entity as Entity)) {
+        throw new Error(`--entity must be one of ${ENTITIES.join(', ')}`);
+      }
+      const services = await createServices(settings);
+      const bar = progressBar(`import ${path.basename(file)}`, 100, '%');
+      try {
+        const report = await importFile(services.ingest, {
+          file,
+          entity: values.entity as Entity | undefined,
+          batchSize: values['batch-size'] ? Number(values['batch-size']) : undefined,
+          checkpointDir: path.join(settings.dataDir, 'imports'),
+          restart: values.restart,
+          skipInvalid: values['skip-invalid'],
+          onProgress: (p) => bar.update(Math.floor((p.bytesRead / Math.max(1, p.totalBytes)) * 100), 100, `${p.records} records`),
+        });
+        bar.stop();
+        if (report.resumedAfter > 0) console.log(`resumed after ${report.resumedAfter} records already imported`);
+        console.log(
+          `${report.entity}: ${report.records} records in ${report.seconds.toFixed(1)} s — ` +
+            `${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged, ${report.skipped.length} skipped`,
+        );
+        for (const s of report.skipped.slice(0, 20)) console.log(`  skipped line ${s.line}: ${s.field} ${s.message}`);
+      } finally {
+        bar.stop();
+        await services.close();
+      }
+      return 0;
+    }
+    case 'import-online-retail': {
+      const { values } = parseArgs({ args: rest, options: { file: { type: 'string' } } });
+      const file = path.resolve(values.file ?? settings.onlineRetailPath);
+      if (!fs.existsSync(file)) throw new Error(`Online Retail data not found at ${file}; set ONLINE_RETAIL_PATH.`);
+      const services = await createServices(settings);
+      const bar = progressBar('online retail', 200, '');
+      try {
+        const report = await importOnlineRetail(services.ingest, {
+          file,
+          onProgress: (p) => bar.update((p.pass - 1) * 100 + Math.floor((p.bytesRead / p.totalBytes) * 100), 200, `pass ${p.pass}/2`),
+        });
+        bar.stop();
+        console.log(JSON.stringify(report, null, 2));
+      } finally {
+        await services.close();
+      }
+      return 0;
+    }
+    case 'emit-schema': {
+      const { values } = parseArgs({ args: rest, options: { check: { type: 'boolean', default: false } } });
+      const file = path.join(projectRoot, 'schema.graphql');
+      const sdl = printSchemaFile(await buildSchema());
+      if (values.check) {
+        const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+        if (current !== sdl) {
+          console.error('schema.graphql is stale: run `npm run schema:emit`.');
+          return 1;
+        }
+        console.log('schema.graphql is current.');
+        return 0;
+      }
+      fs.writeFileSync(file, sdl);
+      console.log(`wrote ${file}`);
+      return 0;
+    }
+    default:
+      console.error(USAGE);
+      return command ? 2 : 0;
+  }
+}
+
+async function loadDemo(writer: Parameters<typeof loadDemoShop>[0], customers: number, seed: number, truthDir: string) {
+  const bar = progressBar('demo shop', customers, ' customers');
+  const report = await loadDemoShop(writer, { customers, seed }, truthDir, (done, total) => bar.update(done, total));
+  bar.stop();
+  console.log(`demo shop: ${summarise(report)}; true personas in ${report.truthFile}`);
+}
+
+function summarise(r: { customers: number; products: number; orders: number; searches: number; reviews: number }) {
+  return `${r.customers} customers, ${r.products} products, ${r.orders} orders, ${r.searches} searches, ${r.reviews} reviews`;
+}

@@ -1,0 +1,74 @@
+// Environment → typed, validated settings. Every variable has an embedded default, so a fresh clone
+// runs with no configuration at all; README.md lists them (keep the two in step).
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATA_DIR: z.string().default('data'),
+  DATABASE_URL: optionalString,
+  PGLITE_DIR: optionalString,
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).default('true'),
+  ONLINE_RETAIL_PATH: z.string().default('../shared/datasets/online-retail/online_retail.csv.gz'),
+  DEMO_CUSTOMERS: z.coerce.number().int().min(8).max(1_000_000).default(2_000),
+  DEMO_SEED: z.coerce.number().int().default(42),
+});
+
+export type DatabaseSettings =
+  | { kind: 'postgresql'; url: string }
+  /** `dir` is a directory, or `memory://` for a throw-away database. */
+  | { kind: 'pglite'; dir: string };
+
+export interface Settings {
+  env: 'development' | 'production' | 'test';
+  dataDir: string;
+  database: DatabaseSettings;
+  migrationsDir: string;
+  http: { host: string; port: number; introspection: boolean };
+  ingest: { maxBatchSize: number };
+  onlineRetailPath: string;
+  demo: { customers: number; seed: number; outputDir: string };
+}
+
+/** The project root: the folder holding package.json (src/ and dist/src/ both sit below it). */
+export const projectRoot = findProjectRoot();
+
+function findProjectRoot(): string {
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  // src/config → root is ../..; dist/src/config → ../../..
+  return here.includes(`${path.sep}dist${path.sep}`)
+    ? path.resolve(here, '..', '..', '..')
+    : path.resolve(here, '..', '..');
+}
+
+export class ConfigError extends Error {}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(projectRoot, e.DATA_DIR);
+  const pgliteDir =
+    e.PGLITE_DIR === 'memory://' ? 'memory://' : path.resolve(projectRoot, e.PGLITE_DIR ?? path.join(dataDir, 'pglite'));
+  return {
+    env: e.NODE_ENV,
+    dataDir,
+    database: e.DATABASE_URL ? { kind: 'postgresql', url: e.DATABASE_URL } : { kind: 'pglite', dir: pgliteDir },
+    migrationsDir: path.join(projectRoot, 'prisma', 'migrations'),
+    http: { host: e.HOST, port: e.PORT, introspection: e.GRAPHQL_INTROSPECTION === 'true' },
+    ingest: { maxBatchSize: e.MAX_BATCH_SIZE },
+    onlineRetailPath: path.resolve(projectRoot, e.ONLINE_RETAIL_PATH),
+    demo: { customers: e.DEMO_CUSTOMERS, seed: e.DEMO_SEED, outputDir: path.join(dataDir, 'demo') },
+  };
+}

@@ -1,0 +1,39 @@
+// The one place that knows which database we run on. Everything above it sees a PrismaClient.
+import fs from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { DatabaseSettings } from '../config/settings.js';
+import { PrismaClient } from './generated/client.js';
+
+export { PrismaClient, Prisma } from './generated/client.js';
+
+export interface Database {
+  readonly kind: DatabaseSettings['kind'];
+  readonly prisma: PrismaClient;
+  /** The driver adapter behind `prisma`; the migration runner talks to it directly. */
+  readonly adapter: SqlDriverAdapterFactory;
+  close(): Promise<void>;
+}
+
+export function openDatabase(settings: DatabaseSettings): Database {
+  if (settings.kind === 'postgresql') {
+    const adapter = new PrismaPg({ connectionString: settings.url, max: 10 });
+    const prisma = new PrismaClient({ adapter });
+    return { kind: 'postgresql', prisma, adapter, close: () => prisma.$disconnect() };
+  }
+  if (settings.dir !== 'memory://') fs.mkdirSync(settings.dir, { recursive: true });
+  const pglite = new PGlite(settings.dir);
+  const adapter = new PrismaPGlite(pglite);
+  const prisma = new PrismaClient({ adapter });
+  return {
+    kind: 'pglite',
+    prisma,
+    adapter,
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}

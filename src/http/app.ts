@@ -1,0 +1,70 @@
+// The HTTP surface: GraphQL at /graphql and a plain liveness probe at /healthz (for container health
+// checks that speak no GraphQL).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { createErrorFormatter } from '../graphql/errors.js';
+import type { GraphQLContext, Services } from '../graphql/context.js';
+import { buildSchema } from '../graphql/schema.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A GraphQL batch of 10,000 orders with their lines is a few MB of JSON. */
+const MAX_BODY = '64mb';
+
+export async function startServer(services: Services): Promise<RunningServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const exposeInternals = services.settings.env === 'development';
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: await buildSchema(),
+    introspection: services.settings.http.introspection,
+    includeStacktraceInErrorResponses: exposeInternals,
+    formatError: createErrorFormatter({ exposeInternals, log: (e) => console.error('[graphql]', e) }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ...(services.settings.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: MAX_BODY }),
+    expressMiddleware(apollo, { context: async (): Promise<GraphQLContext> => ({ services }) }),
+  );
+  // Body-parser failures (bad JSON, too large) answer in GraphQL's error shape, never as an HTML 500.
+  app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = error.status && error.status < 500 ? error.status : 500;
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    if (status >= 500) console.error('[http]', error);
+    res.status(status).json({
+      errors: [{ message: status < 500 ? error.message : 'Internal server error.', extensions: { code } }],
+    });
+  });
+
+  const { host, port } = services.settings.http;
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => resolve());
+  });
+  const actualPort = (httpServer.address() as AddressInfo).port;
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}/graphql`,
+    port: actualPort,
+    stop: () => apollo.stop(),
+  };
+}

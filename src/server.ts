@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `npm start`: applies pending migrations, then serves GraphQL until SIGINT/SIGTERM.
+import { createServices } from './app/services.js';
+import { loadSettings } from './config/settings.js';
+import { startServer } from './http/app.js';
+
+export async function serve(): Promise<void> {
+  const services = await createServices(loadSettings());
+  const server = await startServer(services);
+  console.log(`Segment API ready at ${server.url} (database: ${services.db.kind})`);
+  const shutdown = async (signal: string) => {
+    console.log(`${signal}: shutting down`);
+    await server.stop();
+    await services.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  serve().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,71 @@
+// A real service for tests: real database (per target), real HTTP server on a free port, and a real
+// GraphQL client talking to it.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { GraphQLClient } from 'graphql-request';
+import { createServices, type AppServices } from '../../src/app/services.js';
+import { loadSettings, type DatabaseSettings, type Settings } from '../../src/config/settings.js';
+import { startServer, type RunningServer } from '../../src/http/app.js';
+import type { DatabaseTarget } from './databases.js';
+
+export function testSettings(database: DatabaseSettings, env: Record<string, string> = {}): Settings {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'segment-api-test-'));
+  const settings = loadSettings({ NODE_ENV: 'test', PORT: '0', DATA_DIR: dataDir, ...env });
+  return { ...settings, database };
+}
+
+export interface TestApp {
+  services: AppServices;
+  server: RunningServer;
+  client: GraphQLClient;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(target: DatabaseTarget, env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await target.create();
+  const services = await createServices(testSettings(db.settings, env));
+  const server = await startServer(services);
+  return {
+    services,
+    server,
+    client: new GraphQLClient(server.url),
+    close: async () => {
+      await server.stop();
+      await services.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Sends a request and returns the raw GraphQL response, errors included (graphql-request throws on errors). */
+export async function rawGraphQL(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<{ status: number; body: { data?: Record<string, unknown> | null; errors?: GraphQLErrorShape[] } }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, body: (await res.json()) as never };
+}
+
+export interface GraphQLErrorShape {
+  message: string;
+  path?: (string | number)[];
+  extensions?: Record<string, unknown> & { code?: string };
+}
+
+/** Runs a request through the GraphQL client and returns the errors it was answered with. */
+export async function graphQLErrors(request: Promise<unknown>): Promise<GraphQLErrorShape[]> {
+  try {
+    await request;
+  } catch (error) {
+    const response = (error as { response?: { errors?: GraphQLErrorShape[] } }).response;
+    if (response?.errors) return response.errors;
+    throw error;
+  }
+  throw new Error('expected the request to fail with GraphQL errors, but it succeeded');
+}
