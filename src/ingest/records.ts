@@ -35,6 +35,16 @@ const jsonObject = z.preprocess(
   z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }),
 );
 
+/** CSV cells say true/false as text; `Boolean("false")` would be true. */
+function parseBoolean(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const t = v.trim().toLowerCase();
+  if (t === '') return undefined;
+  if (['true', '1', 'yes', 'y'].includes(t)) return true;
+  if (['false', '0', 'no', 'n'].includes(t)) return false;
+  return v;
+}
+
 function safeJson(v: string): unknown {
   try {
     return JSON.parse(v);
@@ -63,7 +73,7 @@ export const OrderItemRecord = z.object({
   productId: externalId,
   quantity: z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be at least 1').max(1_000_000),
   unitPrice: money,
-  returned: z.preprocess(blankToUndefined, z.coerce.boolean().optional()),
+  returned: z.preprocess(parseBoolean, z.boolean({ error: 'must be true or false' }).optional()),
 });
 
 export const OrderRecord = z.object({

@@ -1,0 +1,32 @@
+// No Docker engine runs here, but the Compose client can still parse and validate the file.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { test } from 'node:test';
+import { projectRoot } from '../../src/config/settings.js';
+
+function composeConfig(): { tool: string; status: number | null; stdout: string; stderr: string } {
+  const candidates: [string, string[]][] = [
+    ['docker', ['compose', '-f', 'docker-compose.yml', 'config']],
+    ['docker-compose', ['-f', 'docker-compose.yml', 'config']],
+  ];
+  for (const [cmd, args] of candidates) {
+    const r = spawnSync(cmd, args, { cwd: projectRoot, encoding: 'utf8' });
+    if (r.error || /unknown command|is not a docker command/.test(r.stderr)) continue; // tool absent
+    return { tool: `${cmd} ${args[0]}`, status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+  throw new Error('Neither `docker compose` nor `docker-compose` is installed (.ci/run installs docker-compose).');
+}
+
+test('docker-compose.yml is accepted by the Compose client, with pinned images, volumes and health-gated start-up', () => {
+  const result = composeConfig();
+  assert.equal(result.status, 0, `${result.tool} config failed:\n${result.stderr}`);
+  const config = result.stdout;
+  assert.match(config, /image: qdrant\/qdrant:v\d+\.\d+\.\d+/);
+  assert.match(config, /image: postgres:\d+/);
+  for (const volume of ['qdrant-data', 'postgres-data', 'api-data']) assert.match(config, new RegExp(`${volume}:`));
+  assert.match(config, /condition: service_healthy/);
+  assert.match(config, /QDRANT_URL: http:\/\/qdrant:6333/);
+  assert.match(config, /DATABASE_URL: postgresql:\/\/segment:.*@postgres:5432\/segment/);
+  assert.ok(path.isAbsolute(projectRoot));
+});
