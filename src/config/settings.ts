@@ -20,12 +20,25 @@ const EnvSchema = z.object({
   ONLINE_RETAIL_PATH: z.string().default('../shared/datasets/online-retail/online_retail.csv.gz'),
   DEMO_CUSTOMERS: z.coerce.number().int().min(8).max(1_000_000).default(2_000),
   DEMO_SEED: z.coerce.number().int().default(42),
+  MODELS_DIR: z.string().default('models'),
+  EMBEDDING_MODEL: z.string().default('use-lite'),
+  EMBEDDING_MODEL_DIR: optionalString,
+  EMBEDDING_THREADS: z.coerce.number().int().min(1).optional(),
 });
 
 export type DatabaseSettings =
   | { kind: 'postgresql'; url: string }
   /** `dir` is a directory, or `memory://` for a throw-away database. */
   | { kind: 'pglite'; dir: string };
+
+export interface EmbeddingSettings {
+  modelsDir: string;
+  /** A key of models/manifest.json. */
+  model: string;
+  /** Directory holding a transformers.js-layout model; overrides the models/ location. */
+  modelDir?: string;
+  threads?: number;
+}
 
 export interface Settings {
   env: 'development' | 'production' | 'test';
@@ -36,6 +49,7 @@ export interface Settings {
   ingest: { maxBatchSize: number };
   onlineRetailPath: string;
   demo: { customers: number; seed: number; outputDir: string };
+  embedding: EmbeddingSettings;
 }
 
 /** The project root: the folder holding package.json (src/ and dist/src/ both sit below it). */
@@ -70,5 +84,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     ingest: { maxBatchSize: e.MAX_BATCH_SIZE },
     onlineRetailPath: path.resolve(projectRoot, e.ONLINE_RETAIL_PATH),
     demo: { customers: e.DEMO_CUSTOMERS, seed: e.DEMO_SEED, outputDir: path.join(dataDir, 'demo') },
+    embedding: {
+      modelsDir: path.resolve(projectRoot, e.MODELS_DIR),
+      model: e.EMBEDDING_MODEL,
+      modelDir: e.EMBEDDING_MODEL_DIR ? path.resolve(projectRoot, e.EMBEDDING_MODEL_DIR) : undefined,
+      threads: e.EMBEDDING_THREADS,
+    },
   };
 }

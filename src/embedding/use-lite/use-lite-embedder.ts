@@ -1,0 +1,104 @@
+// The offline default model: Universal Sentence Encoder lite as ONNX, run by onnxruntime-node, with
+// the ported tokenizer. Inputs are cut to 128 tokens, sorted by length and batched so that padding
+// stays small; the graph itself pools, projects and L2-normalises.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import ort from 'onnxruntime-node';
+import { verifyModelFiles, type ModelEntry } from '../model-manifest.js';
+import { lengthBuckets, type TextEmbedder } from '../text-embedder.js';
+import { UseLiteTokenizer, type Vocabulary } from './tokenizer.js';
+
+export interface UseLiteOptions {
+  batchSize?: number;
+  /** Most tokens (rows × longest row) in one batch. */
+  tokensPerBatch?: number;
+  threads?: number;
+}
+
+export class UseLiteEmbedder implements TextEmbedder {
+  readonly dimensions: number;
+  readonly maxTokens: number;
+
+  private constructor(
+    readonly modelId: string,
+    entry: ModelEntry,
+    readonly tokenizer: UseLiteTokenizer,
+    readonly session: ort.InferenceSession,
+    private readonly options: Required<UseLiteOptions>,
+  ) {
+    this.dimensions = entry.dimensions;
+    this.maxTokens = entry.maxTokens;
+  }
+
+  static async load(modelDir: string, entry: ModelEntry, options: UseLiteOptions = {}): Promise<UseLiteEmbedder> {
+    verifyModelFiles(modelDir, entry.files);
+    const vocabulary = JSON.parse(fs.readFileSync(path.join(modelDir, 'vocab.json'), 'utf8')) as Vocabulary;
+    const threads = options.threads ?? Math.max(1, os.availableParallelism());
+    const session = await ort.InferenceSession.create(path.join(modelDir, 'model.onnx'), {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+    return new UseLiteEmbedder(entry.id, entry, new UseLiteTokenizer(vocabulary), session, {
+      batchSize: options.batchSize ?? 64,
+      tokensPerBatch: options.tokensPerBatch ?? 4096,
+      threads,
+    });
+  }
+
+  countTokens(text: string): number {
+    return this.tokenizer.encode(text).length;
+  }
+
+  tokenize(texts: readonly string[]): number[][] {
+    return texts.map((t) => this.tokenizer.encode(t).slice(0, this.maxTokens));
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    return this.embedTokens(this.tokenize(texts));
+  }
+
+  /** Embeds already tokenised inputs (the benchmark feeds the bare session the same batches). */
+  async embedTokens(tokens: readonly number[][]): Promise<Float32Array[]> {
+    const out = new Array<Float32Array>(tokens.length);
+    for (const batch of this.batches(tokens)) {
+      const { feeds } = toFeeds(batch.map((i) => tokens[i]!));
+      const result = await this.session.run(feeds);
+      const data = result.embeddings!.data as Float32Array;
+      batch.forEach((index, row) => {
+        out[index] = data.slice(row * this.dimensions, (row + 1) * this.dimensions);
+      });
+    }
+    return out;
+  }
+
+  batches(tokens: readonly number[][]): number[][] {
+    return lengthBuckets(tokens.map((t) => t.length), this.options.batchSize, this.options.tokensPerBatch);
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Dense, right-padded int64 tensors for one batch. */
+export function toFeeds(rows: readonly number[][]): { feeds: Record<string, ort.Tensor>; width: number } {
+  const width = Math.max(1, ...rows.map((r) => r.length));
+  const ids = new BigInt64Array(rows.length * width);
+  const mask = new BigInt64Array(rows.length * width);
+  rows.forEach((row, r) => {
+    for (let j = 0; j < row.length; j++) {
+      ids[r * width + j] = BigInt(row[j]!);
+      mask[r * width + j] = 1n;
+    }
+  });
+  return {
+    feeds: {
+      input_ids: new ort.Tensor('int64', ids, [rows.length, width]),
+      attention_mask: new ort.Tensor('int64', mask, [rows.length, width]),
+    },
+    width,
+  };
+}
