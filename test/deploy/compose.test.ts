@@ -6,16 +6,12 @@ import { test } from 'node:test';
 import { projectRoot } from '../../src/config/settings.js';
 
 function composeConfig(): { tool: string; status: number | null; stdout: string; stderr: string } {
-  const candidates: [string, string[]][] = [
-    ['docker', ['compose', '-f', 'docker-compose.yml', 'config']],
-    ['docker-compose', ['-f', 'docker-compose.yml', 'config']],
-  ];
-  for (const [cmd, args] of candidates) {
-    const r = spawnSync(cmd, args, { cwd: projectRoot, encoding: 'utf8' });
-    if (r.error || /unknown command|is not a docker command/.test(r.stderr)) continue; // tool absent
-    return { tool: `${cmd} ${args[0]}`, status: r.status, stdout: r.stdout, stderr: r.stderr };
-  }
-  throw new Error('Neither `docker compose` nor `docker-compose` is installed (.ci/run installs docker-compose).');
+  // The Compose v2 plugin (`docker compose`) where installed, else Debian's docker-compose.
+  const plugin = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
+  const [cmd, args] = !plugin.error && plugin.status === 0 ? ['docker', ['compose']] : ['docker-compose', []];
+  const r = spawnSync(cmd, [...args, '-f', 'docker-compose.yml', 'config'], { cwd: projectRoot, encoding: 'utf8' });
+  if (r.error) throw new Error('Neither `docker compose` nor `docker-compose` is installed (.ci/run installs docker-compose).');
+  return { tool: [cmd, ...args].join(' '), status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 test('docker-compose.yml is accepted by the Compose client, with pinned images, volumes and health-gated start-up', () => {
