@@ -82,13 +82,16 @@ export function demoCustomers(options: DemoShopOptions, from: number, to: number
         lines.set(pid, (lines.get(pid) ?? 0) + 1 + (persona.key === 'bargain-hunters' ? poisson(rng, 1.5) : 0));
         if (from === persona) bought.push(pid);
       }
+      // Returns: half the time the whole order goes back, otherwise one of its lines.
       const r = rng();
+      const items = [...lines].map(([productId, quantity]) => ({ productId, quantity, unitPrice: prices.get(productId)!, returned: false }));
+      if (r >= b.returnRate / 2 && r < b.returnRate) items[Math.floor(rng() * items.length)]!.returned = true;
       chunk.orders.push({
         id: `${id}-o${o + 1}`,
         customerId: id,
         placedAt: new Date(Math.round(placedAt / 1000) * 1000),
-        status: r < b.returnRate / 2 ? 'CANCELLED' : r < b.returnRate ? 'RETURNED' : 'COMPLETED',
-        items: [...lines].map(([productId, quantity]) => ({ productId, quantity, unitPrice: prices.get(productId)! })),
+        status: r < b.returnRate / 2 ? 'RETURNED' : 'COMPLETED',
+        items,
       });
     }
 

@@ -1,0 +1,197 @@
+// Reads customers' traces from the database, a batch at a time, and turns each customer into a
+// profile: the text to embed and the behavioural features (in human units, and as the row the
+// robust scaler works on). Behaviour is encoded with absolute dates (day of last order, day of first
+// activity), so a stored vector does not go stale as days pass; recency in days is reported
+// relative to the shop's latest activity.
+import type { PrismaClient } from '../db/database.js';
+import { scrubPersonalData } from './personal-data.js';
+import { buildProfileText, type TokenCounter } from './profile-text.js';
+
+export interface BehaviourSummary {
+  /** Days from the last completed order to the shop's latest activity; null when never bought. */
+  recencyDays: number | null;
+  /** Completed orders. */
+  frequency: number;
+  /** Net spend: kept purchase lines minus cancellations. */
+  monetary: number;
+  averageOrderValue: number;
+  tenureDays: number;
+  /** Share of orders returned, cancelled or with a returned line. */
+  returnRate: number;
+  meanRating: number | null;
+  /** Share of spend per category (goods only). */
+  categoryShares: Record<string, number>;
+}
+
+export interface CustomerProfile {
+  id: number;
+  externalId: string;
+  country: string | null;
+  text: string;
+  behaviour: BehaviourSummary;
+}
+
+export const BASE_FEATURES = ['lastOrderDay', 'logOrders', 'logSpend', 'logAverageOrderValue', 'firstActivityDay', 'returnRate', 'meanRating'] as const;
+export const NON_PRODUCT = 'non-product';
+const DAY = 86_400_000;
+
+/** The names of the scaled features: the base ones and one share per top category. */
+export function featureNames(categories: readonly string[]): string[] {
+  return [...BASE_FEATURES, ...categories.map((c) => `share:${c}`)];
+}
+
+/** A profile's behaviour as the row the scaler fits and transforms (same order as featureNames). */
+export function featureRow(profile: CustomerProfile, categories: readonly string[], asOf: Date): (number | null)[] {
+  const b = profile.behaviour;
+  const asOfDay = asOf.getTime() / DAY;
+  return [
+    b.recencyDays === null ? null : asOfDay - b.recencyDays,
+    Math.log1p(b.frequency),
+    Math.log1p(Math.max(0, b.monetary)),
+    Math.log1p(Math.max(0, b.averageOrderValue)),
+    asOfDay - b.tenureDays,
+    b.returnRate,
+    b.meanRating,
+    ...categories.map((c) => b.categoryShares[c] ?? 0),
+  ];
+}
+
+export class CustomerProfiles {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly countTokens: TokenCounter,
+    private readonly maxTokens: number,
+  ) {}
+
+  /** The shop's "now": its latest order (historical data sets stay meaningful), else the clock. */
+  async asOf(): Promise<Date> {
+    const [row] = await this.prisma.$queryRawUnsafe<{ at: Date | null }[]>(`SELECT max(placed_at) AS at FROM "order"`);
+    return row?.at ?? new Date();
+  }
+
+  /** The k goods categories most customers buy from. */
+  async topCategories(k: number): Promise<string[]> {
+    const rows = await this.prisma.$queryRawUnsafe<{ category: string }[]>(
+      `SELECT p.category FROM order_item i JOIN "order" o ON o.id = i.order_id JOIN product p ON p.id = i.product_id
+       WHERE p.category IS NOT NULL AND p.category <> $1 AND o.status = 'COMPLETED'
+       GROUP BY p.category ORDER BY count(DISTINCT o.customer_id) DESC, p.category LIMIT ${Math.floor(k)}`,
+      NON_PRODUCT,
+    );
+    return rows.map((r) => r.category);
+  }
+
+  /** Customer ids in id order, a page at a time (keyset pagination: stable while customers are added). */
+  async customerIds(afterId: number, limit: number): Promise<number[]> {
+    const rows = await this.prisma.customer.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, select: { id: true } });
+    return rows.map((r) => r.id);
+  }
+
+  async build(ids: readonly number[], asOf: Date): Promise<CustomerProfile[]> {
+    if (ids.length === 0) return [];
+    const idJson = JSON.stringify(ids);
+    const idsCte = `WITH ids AS (SELECT value::int AS id FROM jsonb_array_elements_text($1::jsonb))`;
+    const p = this.prisma;
+    const [customers, lines, titles, reviews, searches] = await Promise.all([
+      p.$queryRawUnsafe<{
+        id: number; external_id: string; country: string | null; signup_at: Date | null; completed: number; not_kept: number;
+        with_returns: number; last_order_at: Date | null; first_order_at: Date | null; mean_rating: number | null;
+      }[]>(
+        `${idsCte}
+         SELECT c.id, c.external_id, c.country, c.signup_at,
+                count(o.id) FILTER (WHERE o.status = 'COMPLETED')::int AS completed,
+                count(o.id) FILTER (WHERE o.status <> 'COMPLETED')::int AS not_kept,
+                count(o.id) FILTER (WHERE o.status = 'COMPLETED' AND EXISTS (SELECT 1 FROM order_item i WHERE i.order_id = o.id AND i.returned))::int AS with_returns,
+                max(o.placed_at) FILTER (WHERE o.status = 'COMPLETED') AS last_order_at,
+                min(o.placed_at) AS first_order_at,
+                (SELECT avg(r.rating)::float8 FROM review r WHERE r.customer_id = c.id) AS mean_rating
+         FROM customer c JOIN ids ON ids.id = c.id LEFT JOIN "order" o ON o.customer_id = c.id
+         GROUP BY c.id ORDER BY c.id`,
+        idJson,
+      ),
+      p.$queryRawUnsafe<{ customer_id: number; category: string | null; spend: number }[]>(
+        `${idsCte}
+         SELECT o.customer_id, p.category,
+                sum(CASE WHEN o.status = 'COMPLETED' AND NOT i.returned THEN i.quantity * i.unit_price
+                         WHEN o.status = 'CANCELLED' THEN -i.quantity * i.unit_price ELSE 0 END)::float8 AS spend
+         FROM order_item i JOIN "order" o ON o.id = i.order_id JOIN ids ON ids.id = o.customer_id JOIN product p ON p.id = i.product_id
+         GROUP BY o.customer_id, p.category`,
+        idJson,
+      ),
+      p.$queryRawUnsafe<{ customer_id: number; title: string; category: string | null }[]>(
+        `${idsCte}
+         SELECT o.customer_id, p.title, p.category
+         FROM order_item i JOIN "order" o ON o.id = i.order_id JOIN ids ON ids.id = o.customer_id JOIN product p ON p.id = i.product_id
+         WHERE o.status = 'COMPLETED' AND p.category IS DISTINCT FROM '${NON_PRODUCT}'
+         GROUP BY o.customer_id, p.title, p.category
+         ORDER BY o.customer_id, count(*) DESC, max(o.placed_at) DESC, p.title`,
+        idJson,
+      ),
+      p.$queryRawUnsafe<{ customer_id: number; text: string }[]>(
+        `${idsCte}
+         SELECT r.customer_id, r.text FROM review r JOIN ids ON ids.id = r.customer_id
+         ORDER BY r.customer_id, r.reviewed_at DESC, r.id DESC`,
+        idJson,
+      ),
+      p.$queryRawUnsafe<{ customer_id: number; text: string }[]>(
+        `${idsCte}
+         SELECT s.customer_id, s.text FROM search_query s JOIN ids ON ids.id = s.customer_id
+         ORDER BY s.customer_id, s.searched_at DESC, s.id DESC`,
+        idJson,
+      ),
+    ]);
+
+    const group = <T extends { customer_id: number }>(rows: T[]) => {
+      const map = new Map<number, T[]>();
+      for (const r of rows) {
+        const list = map.get(r.customer_id);
+        if (list) list.push(r);
+        else map.set(r.customer_id, [r]);
+      }
+      return map;
+    };
+    const linesBy = group(lines);
+    const titlesBy = group(titles);
+    const reviewsBy = group(reviews);
+    const searchesBy = group(searches);
+    const asOfTime = asOf.getTime();
+
+    return customers.map((c) => {
+      const spendRows = linesBy.get(c.id) ?? [];
+      const monetary = spendRows.reduce((s, r) => s + r.spend, 0);
+      const goods = spendRows.filter((r) => r.category && r.category !== NON_PRODUCT && r.spend > 0);
+      const goodsSpend = goods.reduce((s, r) => s + r.spend, 0);
+      const categoryShares: Record<string, number> = {};
+      for (const r of goods) categoryShares[r.category!] = (categoryShares[r.category!] ?? 0) + r.spend / goodsSpend;
+      const titleRows = titlesBy.get(c.id) ?? [];
+      const categoriesByUse = [...new Set(titleRows.map((t) => t.category).filter((x): x is string => !!x))];
+      const orders = c.completed + c.not_kept;
+      const firstActivity = Math.min(c.signup_at?.getTime() ?? Infinity, c.first_order_at?.getTime() ?? Infinity);
+      const text = buildProfileText(
+        {
+          reviews: (reviewsBy.get(c.id) ?? []).map((r) => scrubPersonalData(r.text)),
+          searches: (searchesBy.get(c.id) ?? []).map((s) => scrubPersonalData(s.text)),
+          categories: categoriesByUse,
+          titles: titleRows.map((t) => scrubPersonalData(t.title)),
+        },
+        this.countTokens,
+        this.maxTokens,
+      );
+      return {
+        id: c.id,
+        externalId: c.external_id,
+        country: c.country,
+        text,
+        behaviour: {
+          recencyDays: c.last_order_at ? (asOfTime - c.last_order_at.getTime()) / DAY : null,
+          frequency: c.completed,
+          monetary,
+          averageOrderValue: c.completed > 0 ? monetary / c.completed : 0,
+          tenureDays: Number.isFinite(firstActivity) ? Math.max(0, (asOfTime - firstActivity) / DAY) : 0,
+          returnRate: orders > 0 ? (c.not_kept + c.with_returns) / orders : 0,
+          meanRating: c.mean_rating === null ? null : Number(c.mean_rating),
+          categoryShares,
+        },
+      };
+    });
+  }
+}
