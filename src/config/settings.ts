@@ -24,6 +24,9 @@ const EnvSchema = z.object({
   EMBEDDING_MODEL: z.string().default('use-lite'),
   EMBEDDING_MODEL_DIR: optionalString,
   EMBEDDING_THREADS: z.coerce.number().int().min(1).optional(),
+  QDRANT_URL: optionalString,
+  QDRANT_API_KEY: optionalString,
+  BEHAVIOUR_WEIGHT: z.coerce.number().min(0).max(100).default(1),
 });
 
 export type DatabaseSettings =
@@ -40,6 +43,8 @@ export interface EmbeddingSettings {
   threads?: number;
 }
 
+export type VectorStoreSettings = { kind: 'qdrant'; url: string; apiKey?: string } | { kind: 'embedded'; dir: string };
+
 export interface Settings {
   env: 'development' | 'production' | 'test';
   dataDir: string;
@@ -50,6 +55,9 @@ export interface Settings {
   onlineRetailPath: string;
   demo: { customers: number; seed: number; outputDir: string };
   embedding: EmbeddingSettings;
+  vectors: VectorStoreSettings;
+  /** Weight of the behavioural part in the `combined` vector (see README). */
+  behaviourWeight: number;
 }
 
 /** The project root: the folder holding package.json (src/ and dist/src/ both sit below it). */
@@ -90,5 +98,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       modelDir: e.EMBEDDING_MODEL_DIR ? path.resolve(projectRoot, e.EMBEDDING_MODEL_DIR) : undefined,
       threads: e.EMBEDDING_THREADS,
     },
+    vectors: e.QDRANT_URL ? { kind: 'qdrant', url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY } : { kind: 'embedded', dir: path.join(dataDir, 'vectors') },
+    behaviourWeight: e.BEHAVIOUR_WEIGHT,
   };
 }

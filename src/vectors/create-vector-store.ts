@@ -1,0 +1,13 @@
+import path from 'node:path';
+import type { VectorStoreSettings } from '../config/settings.js';
+import { EmbeddedVectorStore } from './embedded/embedded-store.js';
+import { QdrantVectorStore } from './qdrant/qdrant-store.js';
+import type { VectorStore } from './vector-store.js';
+
+
+/** Qdrant when QDRANT_URL is set, else the embedded store under data/vectors. */
+export function createVectorStore(settings: VectorStoreSettings): VectorStore {
+  return settings.kind === 'qdrant'
+    ? new QdrantVectorStore({ url: settings.url, apiKey: settings.apiKey })
+    : new EmbeddedVectorStore({ dir: path.resolve(settings.dir) });
+}

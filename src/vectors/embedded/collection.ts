@@ -1,0 +1,306 @@
+// One collection held in memory: a row per point, a growable matrix per named vector, payloads, and
+// exact or HNSW nearest-neighbour search with payload filters.
+import hnswlib from 'hnswlib-node';
+import type { CollectionSpec, Distance, Filter, Payload, Point, ScoredPoint, StoredPoint, VectorName } from '../vector-store.js';
+import { VECTOR_NAMES } from '../vector-store.js';
+import { matchesFilter } from './payload-filter.js';
+
+export interface SearchTuning {
+  /** Below this many points search is exact; from it on, an HNSW index is built (lazily). */
+  exactSearchLimit: number;
+  /** A filter matching fewer than this share of points is searched exactly. */
+  exactFilterShare: number;
+  hnswM: number;
+  hnswEfConstruction: number;
+  hnswEf: number;
+}
+
+export const DEFAULT_TUNING: SearchTuning = { exactSearchLimit: 20_000, exactFilterShare: 0.1, hnswM: 16, hnswEfConstruction: 200, hnswEf: 128 };
+
+class Matrix {
+  data: Float32Array;
+  constructor(readonly dim: number, capacity: number) {
+    this.data = new Float32Array(dim * capacity);
+  }
+  ensure(rows: number): void {
+    if (rows * this.dim <= this.data.length) return;
+    const next = new Float32Array(Math.max(rows, Math.ceil((this.data.length / this.dim) * 2)) * this.dim);
+    next.set(this.data);
+    this.data = next;
+  }
+  row(r: number): Float32Array {
+    return this.data.subarray(r * this.dim, (r + 1) * this.dim);
+  }
+}
+
+export class Collection {
+  private readonly matrices = new Map<VectorName, Matrix>();
+  private readonly rowOf = new Map<number, number>();
+  private ids: number[] = [];
+  private payloads: (Payload | undefined)[] = [];
+  private live = 0;
+  private readonly indexes = new Map<VectorName, { index: hnswlib.HierarchicalNSW; rows: number }>();
+  private sortedIds: number[] | undefined;
+
+  constructor(readonly spec: CollectionSpec, private readonly tuning: SearchTuning) {
+    for (const name of VECTOR_NAMES) this.matrices.set(name, new Matrix(spec.vectors[name].size, 1024));
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  upsert(points: Point[]): void {
+    for (const point of points) {
+      let row = this.rowOf.get(point.id);
+      if (row === undefined) {
+        // Rows are never reused while the collection is open: HNSW labels stay valid.
+        row = this.ids.length;
+        this.ids.push(point.id);
+        this.payloads.push(undefined);
+        this.rowOf.set(point.id, row);
+        this.live++;
+        this.sortedIds = undefined;
+      }
+      for (const name of VECTOR_NAMES) {
+        const matrix = this.matrices.get(name)!;
+        const vector = point.vectors[name];
+        if (!vector || vector.length !== matrix.dim) {
+          throw new RangeError(`point ${point.id}: vector "${name}" must have ${matrix.dim} dimensions, got ${vector?.length ?? 0}`);
+        }
+        matrix.ensure(row + 1);
+        const target = matrix.row(row);
+        target.set(vector);
+        if (this.spec.vectors[name].distance === 'Cosine') normalize(target);
+        const hnsw = this.indexes.get(name);
+        if (hnsw) this.addToIndex(hnsw, target, row);
+      }
+      this.payloads[row] = { ...point.payload };
+    }
+  }
+
+  delete(ids: number[]): void {
+    for (const id of ids) {
+      const row = this.rowOf.get(id);
+      if (row === undefined) continue;
+      this.rowOf.delete(id);
+      this.ids[row] = -1;
+      this.payloads[row] = undefined;
+      this.live--;
+      this.sortedIds = undefined;
+      for (const { index } of this.indexes.values()) index.markDelete(row);
+    }
+  }
+
+  setPayload(ids: number[], payload: Payload): void {
+    for (const id of ids) {
+      const row = this.rowOf.get(id);
+      if (row !== undefined) this.payloads[row] = { ...this.payloads[row], ...payload };
+    }
+  }
+
+  get(id: number, withVectors: boolean): StoredPoint | undefined {
+    const row = this.rowOf.get(id);
+    return row === undefined ? undefined : this.pointAt(row, withVectors);
+  }
+
+  vectorOf(id: number, name: VectorName): Float32Array | undefined {
+    const row = this.rowOf.get(id);
+    return row === undefined ? undefined : this.matrices.get(name)!.row(row);
+  }
+
+  /** Live point ids in ascending order. */
+  idsInOrder(): number[] {
+    this.sortedIds ??= this.ids.filter((id) => id >= 0).sort((a, b) => a - b);
+    return this.sortedIds;
+  }
+
+  count(filter?: Filter): number {
+    if (!filter) return this.live;
+    let n = 0;
+    for (let row = 0; row < this.ids.length; row++) if (this.ids[row]! >= 0 && matchesFilter(this.payloads[row]!, filter)) n++;
+    return n;
+  }
+
+  /** Nearest `limit` points to `query` (after skipping `offset`), excluding `exclude`. */
+  search(name: VectorName, query: Float32Array, limit: number, offset: number, filter: Filter | undefined, exclude: ReadonlySet<number>, withVectors = false): ScoredPoint[] {
+    const distance = this.spec.vectors[name].distance;
+    const q = distance === 'Cosine' ? normalize(Float32Array.from(query)) : query;
+    const k = limit + offset;
+    if (k <= 0 || this.live === 0) return [];
+    const accept = (row: number) => this.ids[row]! >= 0 && !exclude.has(this.ids[row]!) && (!filter || matchesFilter(this.payloads[row]!, filter));
+    const useIndex = this.live >= this.tuning.exactSearchLimit && (!filter || this.count(filter) >= this.tuning.exactFilterShare * this.live);
+    const hits = useIndex ? this.searchIndex(name, q, k, accept) : this.searchExact(name, q, k, accept);
+    return hits.slice(offset).map(({ row, score }) => ({ ...this.pointAt(row, withVectors), score }));
+  }
+
+  /** Exact scores of chosen rows (best-score recommendation rescoring). */
+  scoreRows(name: VectorName, query: Float32Array, rows: Iterable<number>): Map<number, number> {
+    const distance = this.spec.vectors[name].distance;
+    const q = distance === 'Cosine' ? normalize(Float32Array.from(query)) : query;
+    const m = this.matrices.get(name)!;
+    const out = new Map<number, number>();
+    for (const row of rows) out.set(row, score(distance, q, m.data, row * m.dim, m.dim));
+    return out;
+  }
+
+  rowIdOf(id: number): number | undefined {
+    return this.rowOf.get(id);
+  }
+
+  idAt(row: number): number {
+    return this.ids[row]!;
+  }
+
+  distanceOf(name: VectorName): Distance {
+    return this.spec.vectors[name].distance;
+  }
+
+  acceptor(filter: Filter | undefined, exclude: ReadonlySet<number>): (row: number) => boolean {
+    return (row) => this.ids[row]! >= 0 && !exclude.has(this.ids[row]!) && (!filter || matchesFilter(this.payloads[row]!, filter));
+  }
+
+  /** Every live row, with its vectors: for snapshots. */
+  *rows(): Generator<Point> {
+    for (let row = 0; row < this.ids.length; row++) {
+      if (this.ids[row]! < 0) continue;
+      const vectors = {} as Record<VectorName, Float32Array>;
+      for (const name of VECTOR_NAMES) vectors[name] = this.matrices.get(name)!.row(row);
+      yield { id: this.ids[row]!, vectors, payload: this.payloads[row]! };
+    }
+  }
+
+  private pointAt(row: number, withVectors: boolean): StoredPoint {
+    const point: StoredPoint = { id: this.ids[row]!, payload: { ...this.payloads[row]! } };
+    if (withVectors) {
+      point.vectors = {};
+      for (const name of VECTOR_NAMES) point.vectors[name] = Float32Array.from(this.matrices.get(name)!.row(row));
+    }
+    return point;
+  }
+
+  private searchExact(name: VectorName, q: Float32Array, k: number, accept: (row: number) => boolean) {
+    const m = this.matrices.get(name)!;
+    const distance = this.spec.vectors[name].distance;
+    const top = new TopK(k, distance === 'Cosine');
+    for (let row = 0; row < this.ids.length; row++) {
+      if (!accept(row)) continue;
+      top.push(row, score(distance, q, m.data, row * m.dim, m.dim));
+    }
+    return top.sorted();
+  }
+
+  private searchIndex(name: VectorName, q: Float32Array, k: number, accept: (row: number) => boolean) {
+    const hnsw = this.ensureIndex(name);
+    hnsw.index.setEf(Math.max(this.tuning.hnswEf, k));
+    const result = hnsw.index.searchKnn(Array.from(q), Math.min(k, this.live), accept);
+    const cosine = this.spec.vectors[name].distance === 'Cosine';
+    // hnswlib reports 1 − cos for 'cosine' and squared L2 for 'l2'; convert to Qdrant's scores.
+    const hits = result.neighbors.map((row, i) => ({ row, score: cosine ? 1 - result.distances[i]! : Math.sqrt(Math.max(0, result.distances[i]!)) }));
+    return hits.sort((a, b) => (cosine ? b.score - a.score : a.score - b.score) || this.ids[a.row]! - this.ids[b.row]!);
+  }
+
+  private ensureIndex(name: VectorName) {
+    let hnsw = this.indexes.get(name);
+    if (hnsw) return hnsw;
+    const m = this.matrices.get(name)!;
+    const index = new hnswlib.HierarchicalNSW(this.spec.vectors[name].distance === 'Cosine' ? 'cosine' : 'l2', m.dim);
+    index.initIndex(Math.max(1024, this.ids.length * 2), this.tuning.hnswM, this.tuning.hnswEfConstruction, 100);
+    hnsw = { index, rows: Math.max(1024, this.ids.length * 2) };
+    for (let row = 0; row < this.ids.length; row++) if (this.ids[row]! >= 0) this.addToIndex(hnsw, m.row(row), row);
+    this.indexes.set(name, hnsw);
+    return hnsw;
+  }
+
+  private addToIndex(hnsw: { index: hnswlib.HierarchicalNSW; rows: number }, vector: Float32Array, row: number) {
+    if (row >= hnsw.rows) {
+      hnsw.rows = Math.max(row + 1, hnsw.rows * 2);
+      hnsw.index.resizeIndex(hnsw.rows);
+    }
+    hnsw.index.addPoint(Array.from(vector), row);
+  }
+}
+
+function score(distance: Distance, q: Float32Array, data: Float32Array, offset: number, dim: number): number {
+  let s = 0;
+  if (distance === 'Cosine') {
+    for (let j = 0; j < dim; j++) s += q[j]! * data[offset + j]!;
+    return s;
+  }
+  for (let j = 0; j < dim; j++) {
+    const d = q[j]! - data[offset + j]!;
+    s += d * d;
+  }
+  return Math.sqrt(s);
+}
+
+export function normalize(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
+  if (sum === 0) return v;
+  const inv = 1 / Math.sqrt(sum);
+  for (let i = 0; i < v.length; i++) v[i] = v[i]! * inv;
+  return v;
+}
+
+/** Keeps the k best scores in a binary heap whose root is the worst kept; O(N log k). */
+class TopK {
+  private readonly rows: number[] = [];
+  private readonly scores: number[] = [];
+  constructor(private readonly k: number, private readonly higherIsBetter: boolean) {}
+
+  push(row: number, score: number): void {
+    if (this.rows.length < this.k) {
+      this.rows.push(row);
+      this.scores.push(score);
+      this.siftUp(this.rows.length - 1);
+    } else if (this.better(score, this.scores[0]!)) {
+      this.rows[0] = row;
+      this.scores[0] = score;
+      this.siftDown(0);
+    }
+  }
+
+  sorted(): { row: number; score: number }[] {
+    return this.rows
+      .map((row, i) => ({ row, score: this.scores[i]! }))
+      .sort((a, b) => (this.higherIsBetter ? b.score - a.score : a.score - b.score) || a.row - b.row);
+  }
+
+  private better(a: number, b: number) {
+    return this.higherIsBetter ? a > b : a < b;
+  }
+
+  /** True when slot i should sit above slot j (it is worse). */
+  private above(i: number, j: number) {
+    return this.better(this.scores[j]!, this.scores[i]!);
+  }
+
+  private swap(i: number, j: number) {
+    [this.rows[i], this.rows[j]] = [this.rows[j]!, this.rows[i]!];
+    [this.scores[i], this.scores[j]] = [this.scores[j]!, this.scores[i]!];
+  }
+
+  private siftUp(i: number) {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.above(i, parent)) return;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private siftDown(i: number) {
+    const n = this.rows.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < n && this.above(l, top)) top = l;
+      if (r < n && this.above(r, top)) top = r;
+      if (top === i) return;
+      this.swap(i, top);
+      i = top;
+    }
+  }
+}

@@ -1,0 +1,351 @@
+// The embedded VectorStore: the default when QDRANT_URL is unset. Each collection lives in memory
+// and on disk under data/vectors/<name>/ as a snapshot plus a write-ahead log. Every write is
+// appended to the log and fsynced before it is applied, so a restart replays it and a process
+// killed mid-write loses at most the batch it was writing (the torn frame is dropped). The log is
+// folded into a new snapshot (written aside, then renamed over) when it grows large and on close.
+import fs from 'node:fs';
+import path from 'node:path';
+import { InputError, NotFoundError } from '../../errors/domain-errors.js';
+import {
+  VECTOR_NAMES,
+  type CollectionSpec,
+  type Filter,
+  type Payload,
+  type PayloadUpdate,
+  type Point,
+  type RecommendRequest,
+  type ScoredPoint,
+  type SearchRequest,
+  type StoredPoint,
+  type VectorName,
+  type VectorStore,
+} from '../vector-store.js';
+import { Collection, DEFAULT_TUNING, type SearchTuning } from './collection.js';
+import { matchesFilter } from './payload-filter.js';
+import { appendRecords, readRecords, writeFileAtomically, encodeRecord, type LogRecord } from './write-ahead-log.js';
+
+const SNAPSHOT = 'snapshot.log';
+const WAL = 'wal.log';
+const SPEC = 'spec.json';
+const ALIASES = 'aliases.json';
+const SNAPSHOT_CHUNK = 10_000;
+
+interface Open {
+  collection: Collection;
+  walBytes: number;
+}
+
+export interface EmbeddedStoreOptions {
+  /** Directory for persistence; undefined keeps everything in memory (benchmarks). */
+  dir?: string;
+  tuning?: Partial<SearchTuning>;
+  /** Fold the log into a snapshot once it is this large. */
+  compactBytes?: number;
+}
+
+export class EmbeddedVectorStore implements VectorStore {
+  readonly kind = 'embedded' as const;
+  private readonly open = new Map<string, Open>();
+  private readonly tuning: SearchTuning;
+  private aliases: Record<string, string>;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: EmbeddedStoreOptions = {}) {
+    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    if (options.dir) fs.mkdirSync(options.dir, { recursive: true });
+    this.aliases = options.dir && fs.existsSync(path.join(options.dir, ALIASES))
+      ? (JSON.parse(fs.readFileSync(path.join(options.dir, ALIASES), 'utf8')) as Record<string, string>)
+      : {};
+  }
+
+  async ensureCollection(name: string, spec: CollectionSpec): Promise<void> {
+    return this.serial(() => {
+      checkName(name);
+      const existing = this.load(name);
+      if (existing) {
+        for (const v of VECTOR_NAMES) {
+          const have = existing.collection.spec.vectors[v];
+          if (have.size !== spec.vectors[v].size || have.distance !== spec.vectors[v].distance) {
+            throw new InputError(`collection ${name} exists with ${v} ${have.size}/${have.distance}, not ${spec.vectors[v].size}/${spec.vectors[v].distance}`);
+          }
+        }
+        return;
+      }
+      if (this.options.dir) {
+        const dir = this.collectionDir(name);
+        fs.mkdirSync(dir, { recursive: true });
+        writeFileAtomically(path.join(dir, SPEC), Buffer.from(JSON.stringify(spec, null, 2)));
+      }
+      this.open.set(name, { collection: new Collection(spec, this.tuning), walBytes: 0 });
+    });
+  }
+
+  async collectionExists(name: string): Promise<boolean> {
+    return this.load(name) !== undefined;
+  }
+
+  async deleteCollection(name: string): Promise<void> {
+    return this.serial(() => {
+      this.open.delete(name);
+      if (this.options.dir) fs.rmSync(this.collectionDir(name), { recursive: true, force: true });
+      for (const [alias, target] of Object.entries(this.aliases)) if (target === name) delete this.aliases[alias];
+      this.saveAliases();
+    });
+  }
+
+  async setAlias(alias: string, collection: string): Promise<void> {
+    return this.serial(() => {
+      this.require(collection);
+      this.aliases[alias] = collection;
+      this.saveAliases();
+    });
+  }
+
+  async resolveAlias(alias: string): Promise<string | undefined> {
+    return this.aliases[alias];
+  }
+
+  async upsert(collection: string, points: Point[]): Promise<void> {
+    if (points.length === 0) return;
+    return this.serial(() => {
+      const open = this.require(collection);
+      // Validate before logging, so the log never holds a write that cannot be applied.
+      for (const p of points) {
+        if (!Number.isSafeInteger(p.id) || p.id < 0) throw new InputError(`point id ${p.id} must be an unsigned integer`);
+        for (const v of VECTOR_NAMES) {
+          const size = open.collection.spec.vectors[v].size;
+          if (p.vectors[v]?.length !== size) throw new InputError(`point ${p.id}: vector "${v}" must have ${size} dimensions`);
+        }
+      }
+      this.log(collection, open, [upsertRecord(points)]);
+      open.collection.upsert(points);
+      this.maybeCompact(collection, open);
+    });
+  }
+
+  async delete(collection: string, ids: number[]): Promise<void> {
+    return this.serial(() => {
+      const open = this.require(collection);
+      this.log(collection, open, [{ header: { op: 'delete', ids }, body: Buffer.alloc(0) }]);
+      open.collection.delete(ids);
+      this.maybeCompact(collection, open);
+    });
+  }
+
+  async setPayload(collection: string, updates: PayloadUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    return this.serial(() => {
+      const open = this.require(collection);
+      this.log(collection, open, [{ header: { op: 'payload', updates }, body: Buffer.alloc(0) }]);
+      for (const u of updates) open.collection.setPayload(u.ids, u.payload);
+      this.maybeCompact(collection, open);
+    });
+  }
+
+  async retrieve(collection: string, ids: number[], withVectors = false): Promise<StoredPoint[]> {
+    const c = this.require(collection).collection;
+    return ids.map((id) => c.get(id, withVectors)).filter((p): p is StoredPoint => p !== undefined);
+  }
+
+  async *scroll(collection: string, options: { batchSize?: number; filter?: Filter; withVectors?: boolean } = {}): AsyncIterable<StoredPoint[]> {
+    const c = this.require(collection).collection;
+    const batchSize = options.batchSize ?? 1000;
+    let batch: StoredPoint[] = [];
+    for (const id of [...c.idsInOrder()]) {
+      const point = c.get(id, options.withVectors ?? false);
+      if (!point || (options.filter && !matchesFilter(point.payload, options.filter))) continue;
+      batch.push(point);
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  async search(collection: string, request: SearchRequest): Promise<ScoredPoint[]> {
+    const c = this.require(collection).collection;
+    checkVector(c, request.using, request.vector);
+    return c.search(request.using, request.vector, request.limit, request.offset ?? 0, request.filter, new Set(), request.withVectors);
+  }
+
+  async recommend(collection: string, request: RecommendRequest): Promise<ScoredPoint[]> {
+    const c = this.require(collection).collection;
+    const negative = request.negative ?? [];
+    const exclude = new Set([...request.positive, ...negative]);
+    const vectors = (ids: number[]) =>
+      ids.map((id) => {
+        const v = c.vectorOf(id, request.using);
+        if (!v) throw new NotFoundError(`point ${id} is not in ${collection}`);
+        return v;
+      });
+    const pos = vectors(request.positive);
+    const neg = vectors(negative);
+    if (pos.length === 0) throw new InputError('recommend needs at least one positive example');
+    const offset = request.offset ?? 0;
+
+    if (request.strategy === 'average_vector') {
+      // Qdrant's rule: avg(positive) + (avg(positive) − avg(negative)).
+      const avgPos = average(pos);
+      const query = neg.length ? avgPos.map((x, j) => 2 * x - average(neg)[j]!) : avgPos;
+      return c.search(request.using, Float32Array.from(query), request.limit, offset, request.filter, exclude);
+    }
+
+    // best_score: each candidate scores by its nearest positive; if a negative is nearer, it scores
+    // −(that similarity)² (Qdrant's rule). Candidates: every point when search is exact, else the
+    // HNSW neighbours of each example.
+    const cosine = c.distanceOf(request.using) === 'Cosine';
+    const similarity = (s: number) => (cosine ? s : -s);
+    const k = request.limit + offset;
+    const candidateRows = new Set<number>();
+    const accept = c.acceptor(request.filter, exclude);
+    if (c.size < this.tuning.exactSearchLimit) {
+      for (const id of c.idsInOrder()) {
+        const row = c.rowIdOf(id)!;
+        if (accept(row)) candidateRows.add(row);
+      }
+    } else {
+      const perExample = Math.max(k, Math.ceil((4 * k) / pos.length));
+      for (const v of [...pos, ...neg]) {
+        for (const hit of c.search(request.using, v, perExample, 0, request.filter, exclude)) candidateRows.add(c.rowIdOf(hit.id)!);
+      }
+    }
+    const best = (examples: Float32Array[]) => {
+      const out = new Map<number, number>();
+      for (const e of examples) {
+        for (const [row, s] of c.scoreRows(request.using, e, candidateRows)) out.set(row, Math.max(out.get(row) ?? -Infinity, similarity(s)));
+      }
+      return out;
+    };
+    const bestPos = best(pos);
+    const bestNeg = neg.length ? best(neg) : new Map<number, number>();
+    const scored = [...candidateRows].map((row) => {
+      const p = bestPos.get(row)!;
+      const n = bestNeg.get(row);
+      return { row, score: n === undefined || p > n ? p : -(n * n) };
+    });
+    scored.sort((a, b) => b.score - a.score || c.idAt(a.row) - c.idAt(b.row));
+    return scored.slice(offset, k).map(({ row, score }) => ({ ...c.get(c.idAt(row), false)!, score }));
+  }
+
+  async count(collection: string, filter?: Filter): Promise<number> {
+    return this.require(collection).collection.count(filter);
+  }
+
+  async close(): Promise<void> {
+    await this.serial(() => {
+      for (const [name, open] of this.open) if (open.walBytes > 0) this.compact(name, open);
+      this.open.clear();
+    });
+  }
+
+  /** Writes run one at a time, in call order. */
+  private serial<T>(fn: () => T): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private collectionDir(name: string) {
+    return path.join(this.options.dir!, name);
+  }
+
+  private require(name: string): Open {
+    const open = this.load(name);
+    if (!open) throw new NotFoundError(`vector collection "${name}" does not exist`);
+    return open;
+  }
+
+  private load(name: string): Open | undefined {
+    const cached = this.open.get(name);
+    if (cached || !this.options.dir) return cached;
+    const dir = this.collectionDir(name);
+    if (!fs.existsSync(path.join(dir, SPEC))) return undefined;
+    const spec = JSON.parse(fs.readFileSync(path.join(dir, SPEC), 'utf8')) as CollectionSpec;
+    const collection = new Collection(spec, this.tuning);
+    for (const record of readRecords(path.join(dir, SNAPSHOT))) apply(collection, record);
+    const wal = readRecords(path.join(dir, WAL));
+    for (const record of wal) apply(collection, record);
+    const open = { collection, walBytes: fs.existsSync(path.join(dir, WAL)) ? fs.statSync(path.join(dir, WAL)).size : 0 };
+    this.open.set(name, open);
+    return open;
+  }
+
+  private log(name: string, open: Open, records: LogRecord[]): void {
+    if (!this.options.dir) return;
+    const file = path.join(this.collectionDir(name), WAL);
+    appendRecords(file, records);
+    open.walBytes = fs.statSync(file).size;
+  }
+
+  /** After a logged write has been applied: fold a large log into a snapshot. */
+  private maybeCompact(name: string, open: Open): void {
+    if (open.walBytes > (this.options.compactBytes ?? 64 * 1024 * 1024)) this.compact(name, open);
+  }
+
+  private compact(name: string, open: Open): void {
+    if (!this.options.dir) return;
+    const dir = this.collectionDir(name);
+    const chunks: Buffer[] = [];
+    let batch: Point[] = [];
+    for (const point of open.collection.rows()) {
+      batch.push(point);
+      if (batch.length >= SNAPSHOT_CHUNK) {
+        chunks.push(encodeRecord(upsertRecord(batch)));
+        batch = [];
+      }
+    }
+    if (batch.length) chunks.push(encodeRecord(upsertRecord(batch)));
+    // Snapshot first, then the empty log: a crash in between replays a log the snapshot already holds.
+    writeFileAtomically(path.join(dir, SNAPSHOT), chunks);
+    writeFileAtomically(path.join(dir, WAL), Buffer.alloc(0));
+    open.walBytes = 0;
+  }
+
+  private saveAliases(): void {
+    if (this.options.dir) writeFileAtomically(path.join(this.options.dir, ALIASES), Buffer.from(JSON.stringify(this.aliases, null, 2)));
+  }
+}
+
+function upsertRecord(points: Point[]): LogRecord {
+  const parts: Buffer[] = [];
+  for (const p of points) for (const v of VECTOR_NAMES) parts.push(Buffer.from(p.vectors[v].buffer, p.vectors[v].byteOffset, p.vectors[v].byteLength));
+  return { header: { op: 'upsert', ids: points.map((p) => p.id), payloads: points.map((p) => p.payload) }, body: Buffer.concat(parts) };
+}
+
+function apply(collection: Collection, record: LogRecord): void {
+  const h = record.header;
+  if (h.op === 'upsert') {
+    const ids = h.ids as number[];
+    const payloads = h.payloads as Payload[];
+    const body = new Float32Array(record.body.buffer.slice(record.body.byteOffset, record.body.byteOffset + record.body.byteLength));
+    let offset = 0;
+    const points = ids.map((id, i) => {
+      const vectors = {} as Record<VectorName, Float32Array>;
+      for (const v of VECTOR_NAMES) {
+        const size = collection.spec.vectors[v].size;
+        vectors[v] = body.subarray(offset, offset + size);
+        offset += size;
+      }
+      return { id, vectors, payload: payloads[i]! };
+    });
+    collection.upsert(points);
+  } else if (h.op === 'delete') collection.delete(h.ids as number[]);
+  else if (h.op === 'payload') for (const u of h.updates as PayloadUpdate[]) collection.setPayload(u.ids, u.payload);
+}
+
+function average(vectors: Float32Array[]): number[] {
+  const out = new Array<number>(vectors[0]!.length).fill(0);
+  for (const v of vectors) for (let j = 0; j < v.length; j++) out[j] = out[j]! + v[j]! / vectors.length;
+  return out;
+}
+
+function checkName(name: string) {
+  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(name)) throw new InputError(`collection name "${name}" may use letters, digits, _ . - only`);
+}
+
+function checkVector(c: Collection, name: VectorName, v: Float32Array) {
+  const size = c.spec.vectors[name].size;
+  if (v.length !== size) throw new InputError(`query vector "${name}" must have ${size} dimensions, got ${v.length}`);
+}
+

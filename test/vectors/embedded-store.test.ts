@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { EmbeddedVectorStore } from '../../src/vectors/embedded/embedded-store.js';
+import { makePoints, SPEC, vectorStoreContract } from './vector-store.contract.js';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'vectors-'));
+
+vectorStoreContract('embedded (on disk)', async () => new EmbeddedVectorStore({ dir: tmp() }));
+vectorStoreContract('embedded (HNSW index)', async () => new EmbeddedVectorStore({ dir: tmp(), tuning: { exactSearchLimit: 50, exactFilterShare: 0.5, hnswEf: 400 } }));
+
+describe('embedded store durability', () => {
+  test('survives a restart: every write is replayed, compaction keeps the state', async () => {
+    const dir = tmp();
+    const first = new EmbeddedVectorStore({ dir, compactBytes: 20_000 });
+    await first.ensureCollection('c', SPEC);
+    const points = makePoints(200);
+    for (let i = 0; i < 200; i += 25) await first.upsert('c', points.slice(i, i + 25)); // crosses the compaction size
+    await first.setPayload('c', [{ ids: [5], payload: { segmentId: 's1' } }]);
+    await first.delete('c', [6]);
+    await first.setAlias('live', 'c');
+    // No close(): as if the process died right after the last write returned.
+    const second = new EmbeddedVectorStore({ dir });
+    assert.equal(await second.count('c'), 199);
+    assert.equal((await second.retrieve('c', [5]))[0]!.payload.segmentId, 's1');
+    assert.equal(await second.resolveAlias('live'), 'c');
+    const [p9] = await second.retrieve('c', [9], true);
+    assert.deepEqual(Array.from(p9!.vectors!.behaviour!), Array.from(points[8]!.vectors.behaviour));
+  });
+
+  test('a write torn by a kill is dropped whole; the store stays readable and writable', async () => {
+    const dir = tmp();
+    const store = new EmbeddedVectorStore({ dir });
+    await store.ensureCollection('c', SPEC);
+    await store.upsert('c', makePoints(10));
+    await store.upsert('c', makePoints(10, 2, 10));
+    const wal = path.join(dir, 'c', 'wal.log');
+    const size = fs.statSync(wal).size;
+    fs.truncateSync(wal, size - 37); // the last frame loses its tail, as in a kill mid-append
+    const reopened = new EmbeddedVectorStore({ dir });
+    assert.equal(await reopened.count('c'), 10);
+    await reopened.upsert('c', makePoints(5, 3, 100));
+    const again = new EmbeddedVectorStore({ dir });
+    assert.equal(await again.count('c'), 15);
+  });
+});
