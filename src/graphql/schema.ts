@@ -3,8 +3,9 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema as buildTypeGraphQLSchema } from 'type-graphql';
 import { HealthResolver } from './resolvers/health.resolver.js';
 import { IngestResolver } from './resolvers/ingest.resolver.js';
+import { JobResolver } from './resolvers/job.resolver.js';
 
-export const RESOLVERS = [HealthResolver, IngestResolver] as const;
+export const RESOLVERS = [HealthResolver, IngestResolver, JobResolver] as const;
 
 export function buildSchema(): Promise<GraphQLSchema> {
   // Inputs are validated by the domain (zod schemas in src/ingest), not by class-validator, so the

@@ -86,11 +86,13 @@ export class CustomerProfiles {
     return rows.map((r) => r.id);
   }
 
-  async build(ids: readonly number[], asOf: Date): Promise<CustomerProfile[]> {
+  /** Profiles of these customers. With `withText: false` only behaviour is read (scaler fitting). */
+  async build(ids: readonly number[], asOf: Date, withText = true): Promise<CustomerProfile[]> {
     if (ids.length === 0) return [];
     const idJson = JSON.stringify(ids);
     const idsCte = `WITH ids AS (SELECT value::int AS id FROM jsonb_array_elements_text($1::jsonb))`;
     const p = this.prisma;
+    const none = Promise.resolve([] as never[]);
     const [customers, lines, titles, reviews, searches] = await Promise.all([
       p.$queryRawUnsafe<{
         id: number; external_id: string; country: string | null; signup_at: Date | null; completed: number; not_kept: number;
@@ -117,7 +119,7 @@ export class CustomerProfiles {
          GROUP BY o.customer_id, p.category`,
         idJson,
       ),
-      p.$queryRawUnsafe<{ customer_id: number; title: string; category: string | null }[]>(
+      withText ? p.$queryRawUnsafe<{ customer_id: number; title: string; category: string | null }[]>(
         `${idsCte}
          SELECT o.customer_id, p.title, p.category
          FROM order_item i JOIN "order" o ON o.id = i.order_id JOIN ids ON ids.id = o.customer_id JOIN product p ON p.id = i.product_id
@@ -125,19 +127,19 @@ export class CustomerProfiles {
          GROUP BY o.customer_id, p.title, p.category
          ORDER BY o.customer_id, count(*) DESC, max(o.placed_at) DESC, p.title`,
         idJson,
-      ),
-      p.$queryRawUnsafe<{ customer_id: number; text: string }[]>(
+      ) : none,
+      withText ? p.$queryRawUnsafe<{ customer_id: number; text: string }[]>(
         `${idsCte}
          SELECT r.customer_id, r.text FROM review r JOIN ids ON ids.id = r.customer_id
          ORDER BY r.customer_id, r.reviewed_at DESC, r.id DESC`,
         idJson,
-      ),
-      p.$queryRawUnsafe<{ customer_id: number; text: string }[]>(
+      ) : none,
+      withText ? p.$queryRawUnsafe<{ customer_id: number; text: string }[]>(
         `${idsCte}
          SELECT s.customer_id, s.text FROM search_query s JOIN ids ON ids.id = s.customer_id
          ORDER BY s.customer_id, s.searched_at DESC, s.id DESC`,
         idJson,
-      ),
+      ) : none,
     ]);
 
     const group = <T extends { customer_id: number }>(rows: T[]) => {
@@ -166,7 +168,7 @@ export class CustomerProfiles {
       const categoriesByUse = [...new Set(titleRows.map((t) => t.category).filter((x): x is string => !!x))];
       const orders = c.completed + c.not_kept;
       const firstActivity = Math.min(c.signup_at?.getTime() ?? Infinity, c.first_order_at?.getTime() ?? Infinity);
-      const text = buildProfileText(
+      const text = !withText ? '' : buildProfileText(
         {
           reviews: (reviewsBy.get(c.id) ?? []).map((r) => scrubPersonalData(r.text)),
           searches: (searchesBy.get(c.id) ?? []).map((s) => scrubPersonalData(s.text)),

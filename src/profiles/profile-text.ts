@@ -44,8 +44,9 @@ export function buildProfileText(sources: ProfileSources, countTokens: TokenCoun
   return text;
 }
 
+/** One line per part; trailing sentence punctuation goes, the separator supplies it. */
 function clean(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return text.replace(/\s+/g, ' ').trim().replace(/[.。!！?？]+$/u, '');
 }
 
 function dedupe(parts: string[]): string[] {

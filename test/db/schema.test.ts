@@ -26,6 +26,8 @@ function expectedType(field: DmmfField): string {
       return 'text';
     case 'Boolean':
       return 'boolean';
+    case 'Float':
+      return 'double precision';
     case 'Json':
       return 'jsonb';
     case 'DateTime':
@@ -172,6 +174,13 @@ for (const target of databaseTargets()) {
       const pr = await p.product.findUniqueOrThrow({ where: { id: product.id } });
       assert.equal(pr.title, 'Tea pot 茶壶');
       assert.equal(pr.price?.toString(), '12.3456');
+
+      const index = await p.vectorIndex.create({
+        data: { collection: 'schema-col', modelId: 'm', textDimensions: 512, features: ['a', 'b'], scaler: { medians: [1, 2] }, behaviourWeight: 0.75 },
+      });
+      await p.customerVector.create({ data: { customerId: customer.id, indexId: index.id, textHash: 't', pointHash: 'p' } });
+      const vi = await p.vectorIndex.findUniqueOrThrow({ where: { collection: 'schema-col' }, include: { vectors: true } });
+      assert.deepEqual([vi.status, vi.behaviourWeight, vi.features, vi.vectors[0]!.customerId], ['BUILDING', 0.75, ['a', 'b'], customer.id]);
     });
 
     test('every unique constraint holds', async () => {
@@ -182,6 +191,7 @@ for (const target of databaseTargets()) {
       await p.orderItem.create({ data: { orderId: order.id, line: 0, productId: product.id, quantity: 1, unitPrice: 1 } });
       await p.searchQuery.create({ data: { externalId: 'u-s1', customerId: customer.id, text: 'x', searchedAt: new Date() } });
       await p.review.create({ data: { externalId: 'u-r1', customerId: customer.id, rating: 1, text: 'x', language: 'en', reviewedAt: new Date() } });
+      await p.vectorIndex.create({ data: { collection: 'u-col', modelId: 'm', textDimensions: 1, features: [], scaler: {}, behaviourWeight: 1 } });
 
       const duplicates: Record<string, () => Promise<unknown>> = {
         'Customer:externalId': () => p.customer.create({ data: { externalId: 'u-c1' } }),
@@ -190,6 +200,7 @@ for (const target of databaseTargets()) {
         'OrderItem:orderId,line': () => p.orderItem.create({ data: { orderId: order.id, line: 0, productId: product.id, quantity: 2, unitPrice: 2 } }),
         'SearchQuery:externalId': () => p.searchQuery.create({ data: { externalId: 'u-s1', customerId: customer.id, text: 'y', searchedAt: new Date() } }),
         'Review:externalId': () => p.review.create({ data: { externalId: 'u-r1', customerId: customer.id, rating: 2, text: 'y', language: 'en', reviewedAt: new Date() } }),
+        'VectorIndex:collection': () => p.vectorIndex.create({ data: { collection: 'u-col', modelId: 'm', textDimensions: 1, features: [], scaler: {}, behaviourWeight: 1 } }),
       };
       // Every unique index of the model must have a case above, so a new one cannot go untested.
       const uniques = dmmf.datamodel.indexes.filter((i) => i.type === 'unique').map((i) => `${i.model}:${i.fields.map((f) => f.name).join(',')}`);
