@@ -11,6 +11,8 @@ import type { TextEmbedder } from '../embedding/text-embedder.js';
 import { CustomerIndexer } from '../indexing/customer-indexer.js';
 import { BatchWriter } from '../ingest/batch-writer.js';
 import { JobRegistry } from '../jobs/job-registry.js';
+import { CustomerProfiles } from '../profiles/customer-profiles.js';
+import { SegmentationService } from '../segments/segmentation-service.js';
 import { createVectorStore } from '../vectors/create-vector-store.js';
 
 export interface AppServices extends Services {
@@ -27,7 +29,19 @@ export async function createServices(settings: Settings, options: { migrate?: bo
   }
   const vectors = createVectorStore(settings.vectors);
   const embedder = memo(() => loadEmbedder(settings.embedding));
-  const indexer = memo(async () => new CustomerIndexer(db.prisma, await embedder(), vectors, { behaviourWeight: settings.behaviourWeight, batchSize: settings.embedBatchSize }));
+  const profiles = memo(async () => {
+    const e = await embedder();
+    return new CustomerProfiles(db.prisma, (t) => e.countTokens(t), e.maxTokens);
+  });
+  const segments = new SegmentationService(db.prisma, vectors, profiles);
+  const indexer = memo(
+    async () =>
+      new CustomerIndexer(db.prisma, await embedder(), vectors, {
+        behaviourWeight: settings.behaviourWeight,
+        batchSize: settings.embedBatchSize,
+        onPointsWritten: (collection, ids) => segments.assignProvisional(collection, ids),
+      }),
+  );
   return {
     settings,
     db,
@@ -36,6 +50,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     jobs: new JobRegistry(),
     embedder,
     indexer,
+    segments,
     startedAt: new Date(),
     version: packageVersion(),
     close: async () => {

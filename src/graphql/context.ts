@@ -4,6 +4,7 @@ import type { TextEmbedder } from '../embedding/text-embedder.js';
 import type { CustomerIndexer } from '../indexing/customer-indexer.js';
 import type { BatchWriter } from '../ingest/batch-writer.js';
 import type { JobRegistry } from '../jobs/job-registry.js';
+import type { SegmentationService } from '../segments/segmentation-service.js';
 import type { VectorStore } from '../vectors/vector-store.js';
 
 /** The services resolvers may call. Built once per process; resolvers never construct their own. */
@@ -16,6 +17,7 @@ export interface Services {
   /** Loaded on first use (the model takes a moment to load). */
   embedder(): Promise<TextEmbedder>;
   indexer(): Promise<CustomerIndexer>;
+  segments: SegmentationService;
   startedAt: Date;
   version: string;
 }

@@ -23,6 +23,8 @@ const TOP_CATEGORIES = 8;
 export interface IndexerOptions {
   behaviourWeight: number;
   batchSize?: number;
+  /** Told about every batch of points written, e.g. to give new customers a provisional segment. */
+  onPointsWritten?: (collection: string, customerIds: number[]) => Promise<unknown>;
 }
 
 export interface EmbedReport {
@@ -136,6 +138,7 @@ export class CustomerIndexer {
           ),
         );
         report.written += changed.length;
+        await this.options.onPointsWritten?.(this.collection, changed.map((w) => w.profile.id));
       }
       report.customers += profiles.length;
       control.progress(report.customers, total, `${report.embedded} embedded, ${report.unchanged} unchanged`);
@@ -155,7 +158,11 @@ export class CustomerIndexer {
 
   /** The stored index for this model, or a new one with a scaler fitted on every customer now. */
   private async indexFor(asOf: Date, control: JobControl) {
-    const stored = await this.prisma.vectorIndex.findUnique({ where: { collection: this.collection } });
+    let stored = await this.prisma.vectorIndex.findUnique({ where: { collection: this.collection } });
+    if (stored && stored.behaviourWeight !== this.options.behaviourWeight) {
+      // A new weight rewrites every point (its hash includes the weight) but re-embeds no text.
+      stored = await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { behaviourWeight: this.options.behaviourWeight } });
+    }
     if (stored) {
       const features = stored.features as string[];
       return {

@@ -19,7 +19,10 @@ function expectedType(field: DmmfField): string {
     return `enum:${e.dbName ?? e.name}`;
   }
   const native = field.nativeType;
+  if (field.isList) return `${expectedType({ ...field, isList: false })}[]`;
   switch (field.type) {
+    case 'Bytes':
+      return 'bytea';
     case 'Int':
       return 'integer';
     case 'String':
@@ -73,10 +76,12 @@ for (const target of databaseTargets()) {
           assert.ok(column, `column ${key} (${model.name}.${field.name}) is missing`);
           let type: string = column.data_type;
           if (type === 'USER-DEFINED') type = `enum:${column.udt_name}`;
+          if (type === 'ARRAY') type = `${{ _text: 'text', _int4: 'integer' }[column.udt_name] ?? column.udt_name}[]`;
           if (type === 'numeric') type = `numeric(${column.numeric_precision},${column.numeric_scale})`;
           if (type.startsWith('timestamp')) type = `${type}(${column.datetime_precision})`;
           assert.equal(type, expectedType(field), `type of ${key}`);
-          assert.equal(column.is_nullable === 'NO', field.isRequired, `nullability of ${key}`);
+          // Prisma makes scalar-list columns nullable in SQL (the client never writes NULL).
+          assert.equal(column.is_nullable === 'NO', field.isRequired && !field.isList, `nullability of ${key}`);
           assert.equal(column.column_default !== null, field.hasDefaultValue, `default of ${key}`);
         }
       }
@@ -181,6 +186,22 @@ for (const target of databaseTargets()) {
       await p.customerVector.create({ data: { customerId: customer.id, indexId: index.id, textHash: 't', pointHash: 'p' } });
       const vi = await p.vectorIndex.findUniqueOrThrow({ where: { collection: 'schema-col' }, include: { vectors: true } });
       assert.deepEqual([vi.status, vi.behaviourWeight, vi.features, vi.vectors[0]!.customerId], ['BUILDING', 0.75, ['a', 'b'], customer.id]);
+
+      const run = await p.segmentationRun.create({ data: { collection: 'schema-col', modelId: 'm', vectorName: 'combined', parameters: { seed: 1 } } });
+      const centroid = new Uint8Array(new Float32Array([0.5, -1.25]).buffer);
+      const segment = await p.segment.create({
+        data: {
+          runId: run.id, lineageId: 'L1', index: 0, autoName: 'Champions · tea', autoDescription: 'd', tags: ['vip', '茶'], size: 1, share: 1,
+          centroid, stats: { medianSpend: 10 }, topCategories: ['kitchen'], keywords: ['tea'], representatives: ['schema-c1'], outlierDistance: 2.5,
+        },
+      });
+      await p.membership.create({ data: { runId: run.id, customerId: customer.id, segmentId: segment.id, distance: 0.5 } });
+      const readRun = await p.segmentationRun.findUniqueOrThrow({ where: { id: run.id }, include: { segments: { include: { memberships: true } } } });
+      assert.deepEqual([readRun.status, readRun.active], ['RUNNING', false]);
+      const readSegment = readRun.segments[0]!;
+      assert.deepEqual(readSegment.tags, ['vip', '茶']);
+      assert.deepEqual(Array.from(new Float32Array(Uint8Array.from(readSegment.centroid).buffer)), [0.5, -1.25]);
+      assert.deepEqual([readSegment.memberships[0]!.distance, readSegment.memberships[0]!.outlier, readSegment.memberships[0]!.provisional], [0.5, false, false]);
     });
 
     test('every unique constraint holds', async () => {
@@ -200,6 +221,12 @@ for (const target of databaseTargets()) {
         'OrderItem:orderId,line': () => p.orderItem.create({ data: { orderId: order.id, line: 0, productId: product.id, quantity: 2, unitPrice: 2 } }),
         'SearchQuery:externalId': () => p.searchQuery.create({ data: { externalId: 'u-s1', customerId: customer.id, text: 'y', searchedAt: new Date() } }),
         'Review:externalId': () => p.review.create({ data: { externalId: 'u-r1', customerId: customer.id, rating: 2, text: 'y', language: 'en', reviewedAt: new Date() } }),
+        'Segment:runId,index': async () => {
+          const run = await p.segmentationRun.create({ data: { collection: 'c', modelId: 'm', vectorName: 'combined', parameters: {} } });
+          const seg = { runId: run.id, lineageId: 'x', index: 0, autoName: 'a', autoDescription: 'a', size: 1, share: 1, centroid: new Uint8Array(4), stats: {}, topCategories: [], keywords: [], representatives: [], outlierDistance: 1 };
+          await p.segment.create({ data: seg });
+          return p.segment.create({ data: seg });
+        },
         'VectorIndex:collection': () => p.vectorIndex.create({ data: { collection: 'u-col', modelId: 'm', textDimensions: 1, features: [], scaler: {}, behaviourWeight: 1 } }),
       };
       // Every unique index of the model must have a case above, so a new one cannot go untested.

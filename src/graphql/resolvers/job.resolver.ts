@@ -1,7 +1,16 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, registerEnumType } from 'type-graphql';
+import { InputError } from '../../errors/domain-errors.js';
+import type { VectorName } from '../../vectors/vector-store.js';
 import type { JobSnapshot } from '../../jobs/job-registry.js';
 import type { GraphQLContext } from '../context.js';
 import { Job, type JobStatus } from '../types/job.js';
+
+export enum VectorKind {
+  TEXT = 'TEXT',
+  BEHAVIOUR = 'BEHAVIOUR',
+  COMBINED = 'COMBINED',
+}
+registerEnumType(VectorKind, { name: 'VectorKind', description: 'Which named vector of a customer to use.' });
 
 export function toJob(s: JobSnapshot): Job {
   return { ...s, status: s.status as JobStatus, progress: s.total > 0 ? Math.min(1, s.processed / s.total) : s.status === 'SUCCEEDED' ? 1 : 0 };
@@ -29,6 +38,28 @@ export class JobResolver {
   ): Promise<Job> {
     const indexer = await services.indexer();
     return toJob(services.jobs.start('embedCustomers', indexer.collection, (control) => indexer.run(control, { onlyChanged })));
+  }
+
+  @Mutation(() => Job, {
+    description:
+      'Clusters the customers as a job (poll `job(id)`): automatic k over kRange (default 2–20) unless k is forced; seeded; on the `combined` vector unless told otherwise. The new run becomes active only when complete; a failed run leaves the previous one active. CONFLICT while another segmentation runs.',
+  })
+  runSegmentation(
+    @Arg('k', () => Int, { nullable: true }) k: number | undefined,
+    @Arg('kRange', () => [Int], { nullable: true, description: '[min, max], both ≥ 2.' }) kRange: number[] | undefined,
+    @Arg('seed', () => Int, { nullable: true }) seed: number | undefined,
+    @Arg('vector', () => VectorKind, { nullable: true, defaultValue: VectorKind.COMBINED }) vector: VectorKind,
+    @Ctx() { services }: GraphQLContext,
+  ): Job {
+    if (kRange && (kRange.length !== 2 || kRange[0]! < 2 || kRange[1]! < kRange[0]!)) {
+      throw new InputError('kRange must be [min, max] with 2 ≤ min ≤ max', [{ index: -1, field: 'kRange', message: 'must be [min, max] with 2 ≤ min ≤ max' }]);
+    }
+    if (k !== undefined && k !== null && k < 2) throw new InputError('k must be at least 2', [{ index: -1, field: 'k', message: 'must be at least 2' }]);
+    return toJob(
+      services.jobs.start('runSegmentation', 'segmentation', (control) =>
+        services.segments.run(control, { k: k ?? undefined, kRange: kRange as [number, number] | undefined, seed: seed ?? undefined, vector: vector.toLowerCase() as VectorName }),
+      ),
+    );
   }
 
   @Mutation(() => Job, { description: 'Asks a running job to stop; it ends CANCELLED and leaves what was done intact.' })

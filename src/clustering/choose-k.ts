@@ -1,0 +1,72 @@
+// Automatic k. Every k in the range is fitted (k-means++, restarts, same seed) and scored; the rule:
+//   the k with the highest silhouette wins; a smaller k within SILHOUETTE_TIE of the best is preferred
+//   (parsimony: the same separation with fewer segments is easier to use).
+// Davies–Bouldin, Calinski–Harabasz and inertia are computed and stored for every k, for people to see.
+// Large inputs are fitted on a seeded sample to choose k; silhouette always uses a seeded sample of at
+// most `silhouetteSample` rows (exact when the data is smaller), with one distance matrix for all k.
+import { kmeans, type KMeansResult } from './kmeans.js';
+import { subset, type Matrix } from './matrix.js';
+import { centroidMetrics, DistanceMatrix, silhouette, type ClusterMetrics } from './metrics.js';
+import { miniBatchKMeans } from './minibatch-kmeans.js';
+import { sampleIndices, seededRng } from './random.js';
+
+export const SILHOUETTE_TIE = 0.005;
+export const K_RULE = `highest silhouette; a smaller k within ${SILHOUETTE_TIE} of the best wins`;
+
+export interface ClusteringOptions {
+  seed: number;
+  /** Forces k; otherwise chosen from kRange. */
+  k?: number;
+  kRange?: [number, number];
+  nInit?: number;
+  /** Rows used to choose k when there are more. */
+  fitSample?: number;
+  silhouetteSample?: number;
+  /** From this many rows on, the final fit uses mini-batch k-means. */
+  miniBatchFrom?: number;
+  onProgress?: (done: number, total: number, message: string) => void;
+}
+
+export interface ClusteringResult {
+  result: KMeansResult;
+  chosenK: number;
+  tried: ClusterMetrics[];
+  rule: string;
+  algorithm: 'kmeans' | 'minibatch-kmeans';
+}
+
+export function cluster(x: Matrix, options: ClusteringOptions): ClusteringResult {
+  const rng = seededRng(options.seed ^ 0x5bd1e995);
+  const [kMin, kMax] = options.k ? [options.k, options.k] : (options.kRange ?? [2, 20]);
+  const maxK = Math.min(kMax, x.rows - 1);
+  if (kMin < 2 && !options.k) throw new RangeError('kRange must start at 2 or more');
+  if (maxK < kMin) throw new RangeError(`need more than ${kMin} customers to make ${kMin} segments (have ${x.rows})`);
+  const fitRows = x.rows > (options.fitSample ?? 20_000) ? sampleIndices(x.rows, options.fitSample ?? 20_000, rng) : undefined;
+  const fitData = fitRows ? subset(x, fitRows) : x;
+  const silRows = sampleIndices(fitData.rows, Math.min(fitData.rows, options.silhouetteSample ?? 3000), rng);
+  const silData = subset(fitData, silRows);
+  const distances = new DistanceMatrix(silData);
+  const nInit = options.nInit ?? 4;
+
+  const tried: ClusterMetrics[] = [];
+  const fits = new Map<number, KMeansResult>();
+  const total = maxK - kMin + 2;
+  for (let k = kMin; k <= maxK; k++) {
+    options.onProgress?.(k - kMin, total, `trying k = ${k}`);
+    const fit = kmeans(fitData, { k, seed: options.seed + k, nInit });
+    fits.set(k, fit);
+    const silLabels = silRows.map((r) => fit.labels[r]!);
+    tried.push({ k, silhouette: silhouette(distances, silLabels, k), ...centroidMetrics(fitData, fit.labels, k) });
+  }
+  const best = Math.max(...tried.map((t) => t.silhouette));
+  const chosenK = tried.find((t) => t.silhouette >= best - SILHOUETTE_TIE)!.k;
+
+  options.onProgress?.(total - 1, total, `fitting k = ${chosenK} on all ${x.rows} rows`);
+  const miniBatch = x.rows >= (options.miniBatchFrom ?? 200_000);
+  const result = fitRows === undefined
+    ? fits.get(chosenK)!
+    : miniBatch
+      ? miniBatchKMeans(x, { k: chosenK, seed: options.seed + chosenK })
+      : kmeans(x, { k: chosenK, seed: options.seed + chosenK, nInit });
+  return { result, chosenK, tried, rule: options.k ? 'forced' : K_RULE, algorithm: miniBatch && fitRows ? 'minibatch-kmeans' : 'kmeans' };
+}

@@ -1,0 +1,131 @@
+// Cluster quality, as scikit-learn defines it (Euclidean): silhouette, Davies–Bouldin,
+// Calinski–Harabasz and inertia. scripts/sklearn-check.py checks the numbers against scikit-learn.
+import type { Matrix } from './matrix.js';
+
+export interface ClusterMetrics {
+  k: number;
+  silhouette: number;
+  daviesBouldin: number;
+  calinskiHarabasz: number;
+  inertia: number;
+}
+
+/** Pairwise Euclidean distances of a (sample) matrix, computed once and reused for every k. */
+export class DistanceMatrix {
+  readonly n: number;
+  readonly d: Float32Array;
+  constructor(x: Matrix) {
+    const { rows: n, dim, data } = x;
+    this.n = n;
+    this.d = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        let s = 0;
+        for (let t = 0; t < dim; t++) {
+          const diff = data[i * dim + t]! - data[j * dim + t]!;
+          s += diff * diff;
+        }
+        const dist = Math.sqrt(s);
+        this.d[i * n + j] = dist;
+        this.d[j * n + i] = dist;
+      }
+    }
+  }
+}
+
+/** Mean silhouette coefficient (scikit-learn: a point alone in its cluster scores 0). */
+export function silhouette(distances: DistanceMatrix, labels: ArrayLike<number>, k: number): number {
+  return silhouetteSamples(distances, labels, k).reduce((s, v) => s + v, 0) / distances.n;
+}
+
+export function silhouetteSamples(distances: DistanceMatrix, labels: ArrayLike<number>, k: number): Float64Array {
+  const { n, d } = distances;
+  const sizes = new Int32Array(k);
+  for (let i = 0; i < n; i++) sizes[labels[i]!]!++;
+  const out = new Float64Array(n);
+  const sums = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    sums.fill(0);
+    const rowOff = i * n;
+    for (let j = 0; j < n; j++) sums[labels[j]!]! += d[rowOff + j]!;
+    const own = labels[i]!;
+    if (sizes[own]! <= 1) continue;
+    const a = sums[own]! / (sizes[own]! - 1);
+    let b = Infinity;
+    for (let c = 0; c < k; c++) if (c !== own && sizes[c]! > 0) b = Math.min(b, sums[c]! / sizes[c]!);
+    out[i] = b === Infinity ? 0 : (b - a) / Math.max(a, b);
+  }
+  return out;
+}
+
+/** Davies–Bouldin, Calinski–Harabasz and inertia from rows and labels (centres are the label means). */
+export function centroidMetrics(x: Matrix, labels: ArrayLike<number>, k: number): Omit<ClusterMetrics, 'silhouette' | 'k'> {
+  const { rows, dim, data } = x;
+  const centres = new Float64Array(k * dim);
+  const sizes = new Float64Array(k);
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < rows; i++) {
+    const c = labels[i]!;
+    sizes[c]!++;
+    for (let j = 0; j < dim; j++) {
+      centres[c * dim + j]! += data[i * dim + j]!;
+      mean[j]! += data[i * dim + j]! / rows;
+    }
+  }
+  for (let c = 0; c < k; c++) for (let j = 0; j < dim; j++) centres[c * dim + j]! /= sizes[c]! || 1;
+  const scatter = new Float64Array(k);
+  let within = 0;
+  for (let i = 0; i < rows; i++) {
+    const c = labels[i]!;
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += (data[i * dim + j]! - centres[c * dim + j]!) ** 2;
+    within += s;
+    scatter[c]! += Math.sqrt(s);
+  }
+  let between = 0;
+  for (let c = 0; c < k; c++) {
+    scatter[c]! /= sizes[c]! || 1;
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += (centres[c * dim + j]! - mean[j]!) ** 2;
+    between += sizes[c]! * s;
+  }
+  let db = 0;
+  for (let a = 0; a < k; a++) {
+    let worst = 0;
+    for (let b = 0; b < k; b++) {
+      if (a === b) continue;
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += (centres[a * dim + j]! - centres[b * dim + j]!) ** 2;
+      const separation = Math.sqrt(s);
+      const ratio = separation === 0 ? 0 : (scatter[a]! + scatter[b]!) / separation;
+      if (ratio > worst) worst = ratio;
+    }
+    db += worst;
+  }
+  return {
+    daviesBouldin: db / k,
+    calinskiHarabasz: within === 0 ? 1 : (between * (rows - k)) / (within * (k - 1)),
+    inertia: within,
+  };
+}
+
+/** Adjusted Rand index between two labelings (1 = identical partitions, ~0 = chance). */
+export function adjustedRandIndex(a: ArrayLike<number | string>, b: ArrayLike<number | string>): number {
+  const n = a.length;
+  const pairs = new Map<string, number>();
+  const rowsA = new Map<number | string, number>();
+  const rowsB = new Map<number | string, number>();
+  for (let i = 0; i < n; i++) {
+    const key = `${a[i]}\u0000${b[i]}`;
+    pairs.set(key, (pairs.get(key) ?? 0) + 1);
+    rowsA.set(a[i]!, (rowsA.get(a[i]!) ?? 0) + 1);
+    rowsB.set(b[i]!, (rowsB.get(b[i]!) ?? 0) + 1);
+  }
+  const choose2 = (m: number) => (m * (m - 1)) / 2;
+  const sumPairs = [...pairs.values()].reduce((s, m) => s + choose2(m), 0);
+  const sumA = [...rowsA.values()].reduce((s, m) => s + choose2(m), 0);
+  const sumB = [...rowsB.values()].reduce((s, m) => s + choose2(m), 0);
+  const expected = (sumA * sumB) / choose2(n);
+  const max = (sumA + sumB) / 2;
+  return max === expected ? 1 : (sumPairs - expected) / (max - expected);
+}

@@ -1,0 +1,60 @@
+// Automatic names: an RFM archetype (how the segment behaves next to the whole population) and its
+// content (top categories), e.g. "At risk · running & fitness", plus a one-paragraph description.
+
+export interface BehaviourStats {
+  recencyDays: number | null;
+  frequency: number;
+  monetary: number;
+  averageOrderValue: number;
+  tenureDays: number;
+  returnRate: number;
+  meanRating: number | null;
+}
+
+export interface SegmentFacts {
+  size: number;
+  share: number;
+  medians: BehaviourStats;
+  topCategories: { category: string; share: number }[];
+  keywords: string[];
+}
+
+/** Ratios of the segment's medians to the population's; the archetype follows from them. */
+export function rfmArchetype(segment: BehaviourStats, population: BehaviourStats): string {
+  const ratio = (a: number | null, b: number | null) => (a === null || b === null ? 1 : b === 0 ? (a === 0 ? 1 : Infinity) : a / b);
+  const r = ratio(segment.recencyDays, population.recencyDays); // > 1: bought longer ago than usual
+  const f = ratio(segment.frequency, population.frequency);
+  const m = ratio(segment.monetary, population.monetary);
+  const t = ratio(segment.tenureDays, population.tenureDays);
+  if (r <= 0.75 && f >= 1.25 && m >= 1.25) return 'Champions';
+  if (m >= 2) return 'Big spenders';
+  if (f >= 1.25 && r <= 1.25) return 'Loyal';
+  if (t <= 0.6 && f <= 1) return 'New';
+  if (r >= 1.5 && (f >= 1 || m >= 1)) return 'At risk';
+  if (r >= 1.5) return 'Hibernating';
+  if (m <= 0.5) return 'Low spenders';
+  return 'Regulars';
+}
+
+export function segmentName(archetype: string, facts: SegmentFacts): string {
+  const [first, second] = facts.topCategories;
+  if (!first) return facts.keywords.length ? `${archetype} · ${facts.keywords.slice(0, 2).join(' & ')}` : archetype;
+  const content = second && first.share < 0.6 && second.share >= 0.25 ? `${first.category} & ${second.category}` : first.category;
+  return `${archetype} · ${content}`;
+}
+
+export function segmentDescription(archetype: string, facts: SegmentFacts, population: BehaviourStats): string {
+  const m = facts.medians;
+  const fmt = (x: number | null, digits = 0) => (x === null ? 'n/a' : x.toLocaleString('en-GB', { maximumFractionDigits: digits }));
+  const parts = [
+    `${archetype}: ${facts.size.toLocaleString('en-GB')} customers (${(facts.share * 100).toFixed(1)} %).`,
+    `Median last order ${fmt(m.recencyDays)} days ago (all: ${fmt(population.recencyDays)}), ${fmt(m.frequency)} orders (all: ${fmt(population.frequency)}), ` +
+      `spend ${fmt(m.monetary)} (all: ${fmt(population.monetary)}), average order ${fmt(m.averageOrderValue)}.`,
+  ];
+  if (facts.topCategories.length) {
+    parts.push(`Spend mostly on ${facts.topCategories.slice(0, 3).map((c) => `${c.category} (${Math.round(c.share * 100)} %)`).join(', ')}.`);
+  }
+  if (m.returnRate >= Math.max(0.15, 2 * population.returnRate)) parts.push(`Returns or cancels often (${Math.round(m.returnRate * 100)} % of orders).`);
+  if (facts.keywords.length) parts.push(`Words: ${facts.keywords.slice(0, 6).join(', ')}.`);
+  return parts.join(' ');
+}

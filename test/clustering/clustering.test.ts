@@ -1,0 +1,106 @@
+// Pure clustering code against references: ml-kmeans (the library this replaces), brute force, and
+// the textbook formulas written out naively.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { kmeans as mlKMeans } from 'ml-kmeans';
+import { cluster } from '../../src/clustering/choose-k.js';
+import { minimumCostAssignment } from '../../src/clustering/hungarian.js';
+import { kmeans } from '../../src/clustering/kmeans.js';
+import { adjustedRandIndex, centroidMetrics, DistanceMatrix, silhouette } from '../../src/clustering/metrics.js';
+import { miniBatchKMeans } from '../../src/clustering/minibatch-kmeans.js';
+import { mulberry32 } from '../../src/demo/random.js';
+import { blobs } from '../support/blobs.js';
+
+const toRows = (x: { rows: number; dim: number; data: Float32Array }) => Array.from({ length: x.rows }, (_, i) => Array.from(x.data.subarray(i * x.dim, (i + 1) * x.dim)));
+
+test('k-means finds planted blobs, reproducibly, and matches or beats ml-kmeans on inertia', () => {
+  for (const [k, dim, seed] of [[4, 8, 1], [7, 32, 2], [12, 16, 3]] as const) {
+    const { x, truth } = blobs(1200, k, dim, seed, 1.2, 2);
+    const ours = kmeans(x, { k, seed: 5, nInit: 4 });
+    assert.deepEqual(Array.from(kmeans(x, { k, seed: 5, nInit: 4 }).labels), Array.from(ours.labels), 'same seed, same result');
+    const reference = Math.min(
+      ...[1, 2, 3, 4].map((s) => {
+        const r = mlKMeans(toRows(x), k, { initialization: 'kmeans++', seed: s, maxIterations: 300 });
+        return toRows(x).reduce((sum, p, i) => sum + p.reduce((d, v, j) => d + (v - r.centroids[r.clusters[i]!]![j]!) ** 2, 0), 0);
+      }),
+    );
+    assert.ok(ours.inertia <= reference * 1.01, `k=${k}: inertia ${ours.inertia} vs ml-kmeans ${reference}`);
+    assert.ok(adjustedRandIndex(ours.labels, truth) > 0.95, `k=${k}: ARI ${adjustedRandIndex(ours.labels, truth)}`);
+  }
+});
+
+test('automatic k recovers the number of blobs; a forced k is obeyed', () => {
+  const { x, truth } = blobs(900, 6, 10, 7);
+  const auto = cluster(x, { seed: 1, kRange: [2, 10], nInit: 2 });
+  assert.equal(auto.chosenK, 6);
+  assert.equal(auto.tried.length, 9);
+  assert.equal(adjustedRandIndex(auto.result.labels, truth), 1);
+  assert.equal(cluster(x, { seed: 1, k: 4, nInit: 2 }).chosenK, 4);
+});
+
+test('mini-batch k-means stays within 3 % of full k-means inertia', () => {
+  const { x } = blobs(20_000, 10, 16, 11, 0.8, 2);
+  const full = kmeans(x, { k: 10, seed: 1, nInit: 2 });
+  const mini = miniBatchKMeans(x, { k: 10, seed: 1 });
+  assert.ok(mini.inertia <= full.inertia * 1.03, `mini-batch ${mini.inertia} vs full ${full.inertia}`);
+});
+
+test('silhouette, Davies–Bouldin, Calinski–Harabasz equal their definitions computed naively', () => {
+  const { x } = blobs(150, 3, 4, 13, 1.5, 1);
+  const rng = mulberry32(3);
+  const labels = Array.from({ length: x.rows }, () => Math.floor(rng() * 3));
+  labels[0] = 0; labels[1] = 1; labels[2] = 2;
+  const rows = toRows(x);
+  const dist = (a: number[], b: number[]) => Math.sqrt(a.reduce((s, v, j) => s + (v - b[j]!) ** 2, 0));
+  const members = [0, 1, 2].map((c) => rows.filter((_, i) => labels[i] === c));
+  const sil = rows.map((p, i) => {
+    const own = members[labels[i]!]!;
+    if (own.length === 1) return 0;
+    const a = own.reduce((s, q) => s + dist(p, q), 0) / (own.length - 1);
+    const b = Math.min(...[0, 1, 2].filter((c) => c !== labels[i]).map((c) => members[c]!.reduce((s, q) => s + dist(p, q), 0) / members[c]!.length));
+    return (b - a) / Math.max(a, b);
+  });
+  const expectedSilhouette = sil.reduce((s, v) => s + v, 0) / sil.length;
+  assert.ok(Math.abs(silhouette(new DistanceMatrix(x), labels, 3) - expectedSilhouette) < 1e-6);
+
+  const centre = (m: number[][]) => m[0]!.map((_, j) => m.reduce((s, p) => s + p[j]!, 0) / m.length);
+  const centres = members.map(centre);
+  const mean = centre(rows);
+  const scatter = members.map((m, c) => m.reduce((s, p) => s + dist(p, centres[c]!), 0) / m.length);
+  const db = [0, 1, 2].reduce((s, a) => s + Math.max(...[0, 1, 2].filter((b) => b !== a).map((b) => (scatter[a]! + scatter[b]!) / dist(centres[a]!, centres[b]!))), 0) / 3;
+  const within = rows.reduce((s, p, i) => s + dist(p, centres[labels[i]!]!) ** 2, 0);
+  const between = members.reduce((s, m, c) => s + m.length * dist(centres[c]!, mean) ** 2, 0);
+  const metrics = centroidMetrics(x, labels, 3);
+  assert.ok(Math.abs(metrics.daviesBouldin - db) / db < 1e-9);
+  assert.ok(Math.abs(metrics.calinskiHarabasz - (between / 2) / (within / (rows.length - 3))) / metrics.calinskiHarabasz < 1e-9);
+  assert.ok(Math.abs(metrics.inertia - within) / within < 1e-9);
+});
+
+test('optimal assignment equals brute force, square and rectangular', () => {
+  const rng = mulberry32(9);
+  const permutations = (n: number, m: number): number[][] => {
+    if (n === 0) return [[]];
+    const out: number[][] = [];
+    for (const rest of permutations(n - 1, m)) for (let j = 0; j < m; j++) if (!rest.includes(j)) out.push([...rest, j]);
+    return out;
+  };
+  for (const [n, m] of [[5, 5], [3, 6], [4, 4]] as const) {
+    for (let trial = 0; trial < 20; trial++) {
+      const cost = Array.from({ length: n }, () => Array.from({ length: m }, () => Math.round(rng() * 100)));
+      const best = Math.min(...permutations(n, m).map((p) => p.reduce((s, j, i) => s + cost[i]![j]!, 0)));
+      const assignment = minimumCostAssignment(cost);
+      assert.equal(new Set(assignment).size, n);
+      assert.equal(assignment.reduce((s, j, i) => s + cost[i]![j]!, 0), best);
+    }
+  }
+  const wide = minimumCostAssignment([[1, 2], [2, 1], [0, 0]]);
+  assert.equal(wide.filter((j) => j === -1).length, 1, 'more rows than columns: one row unmatched');
+});
+
+test('adjusted Rand index: 1 for the same partition under other names, about 0 for chance', () => {
+  assert.equal(adjustedRandIndex([0, 0, 1, 1, 2, 2], ['b', 'b', 'a', 'a', 'c', 'c']), 1);
+  const rng = mulberry32(4);
+  const a = Array.from({ length: 5000 }, () => Math.floor(rng() * 5));
+  const b = Array.from({ length: 5000 }, () => Math.floor(rng() * 5));
+  assert.ok(Math.abs(adjustedRandIndex(a, b)) < 0.01);
+});
