@@ -8,6 +8,7 @@ silhouette_score, davies_bouldin_score and calinski_harabasz_score of the GIVEN 
 Run with Debian's /usr/bin/python3 (python3-sklearn).
 """
 import json
+import resource
 import sys
 import time
 
@@ -35,4 +36,5 @@ if header.get("metrics", True):
     out["silhouette"] = float(silhouette_score(x, labels))
     out["davies_bouldin"] = float(davies_bouldin_score(x, labels))
     out["calinski_harabasz"] = float(calinski_harabasz_score(x, labels))
+out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))

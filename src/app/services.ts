@@ -13,6 +13,11 @@ import { BatchWriter } from '../ingest/batch-writer.js';
 import { JobRegistry } from '../jobs/job-registry.js';
 import { CustomerProfiles } from '../profiles/customer-profiles.js';
 import { SegmentationService } from '../segments/segmentation-service.js';
+import { ApiKeys } from '../auth/api-keys.js';
+import { AuditLog } from '../auth/audit-log.js';
+import { CustomerDirectory } from '../customers/customer-directory.js';
+import { Lookalikes } from '../segments/lookalikes.js';
+import { SegmentCatalog } from '../segments/segment-catalog.js';
 import { createVectorStore } from '../vectors/create-vector-store.js';
 
 export interface AppServices extends Services {
@@ -45,6 +50,12 @@ export async function createServices(settings: Settings, options: { migrate?: bo
   return {
     settings,
     db,
+    catalog: new SegmentCatalog(db.prisma),
+    lookalikes: new Lookalikes(db.prisma, vectors),
+    customers: new CustomerDirectory(db.prisma, vectors),
+    profiles,
+    apiKeys: new ApiKeys(db.prisma),
+    audit: new AuditLog(db.prisma),
     ingest: new BatchWriter(db.prisma, settings.ingest.maxBatchSize),
     vectors,
     jobs: new JobRegistry(),

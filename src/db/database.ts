@@ -12,6 +12,8 @@ export { PrismaClient, Prisma } from './generated/client.js';
 export interface Database {
   readonly kind: DatabaseSettings['kind'];
   readonly prisma: PrismaClient;
+  /** Calls `listener` for every SQL statement the client sends (tests count queries with it). */
+  onQuery(listener: (sql: string) => void): () => void;
   /** The driver adapter behind `prisma`; the migration runner talks to it directly. */
   readonly adapter: SqlDriverAdapterFactory;
   close(): Promise<void>;
@@ -20,20 +22,32 @@ export interface Database {
 export function openDatabase(settings: DatabaseSettings): Database {
   if (settings.kind === 'postgresql') {
     const adapter = new PrismaPg({ connectionString: settings.url, max: 10 });
-    const prisma = new PrismaClient({ adapter });
-    return { kind: 'postgresql', prisma, adapter, close: () => prisma.$disconnect() };
+    const prisma = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+    return { kind: 'postgresql', prisma, adapter, onQuery: queryListener(prisma), close: () => prisma.$disconnect() };
   }
   if (settings.dir !== 'memory://') fs.mkdirSync(settings.dir, { recursive: true });
   const pglite = new PGlite(settings.dir);
   const adapter = new PrismaPGlite(pglite);
-  const prisma = new PrismaClient({ adapter });
+  const prisma = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
   return {
     kind: 'pglite',
     prisma,
     adapter,
+    onQuery: queryListener(prisma),
     close: async () => {
       await prisma.$disconnect();
       await pglite.close();
     },
+  };
+}
+
+function queryListener(prisma: PrismaClient) {
+  const listeners = new Set<(sql: string) => void>();
+  prisma.$on('query' as never, (event: { query: string }) => {
+    for (const l of listeners) l(event.query);
+  });
+  return (listener: (sql: string) => void) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   };
 }

@@ -34,3 +34,13 @@ export class ConflictError extends Error {
 export class UnavailableError extends Error {
   override name = 'UnavailableError';
 }
+
+/** No valid API key came with the request. */
+export class UnauthenticatedError extends Error {
+  override name = 'UnauthenticatedError';
+}
+
+/** The key is valid but its role may not do this. */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}

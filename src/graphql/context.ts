@@ -1,4 +1,11 @@
+import type { ApiKeys, Principal } from '../auth/api-keys.js';
+import type { AuditLog } from '../auth/audit-log.js';
 import type { Settings } from '../config/settings.js';
+import type { CustomerDirectory } from '../customers/customer-directory.js';
+import type { CustomerProfiles } from '../profiles/customer-profiles.js';
+import type { Lookalikes } from '../segments/lookalikes.js';
+import type { SegmentCatalog } from '../segments/segment-catalog.js';
+import type { Loaders } from './loaders.js';
 import type { Database } from '../db/database.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
 import type { CustomerIndexer } from '../indexing/customer-indexer.js';
@@ -18,10 +25,19 @@ export interface Services {
   embedder(): Promise<TextEmbedder>;
   indexer(): Promise<CustomerIndexer>;
   segments: SegmentationService;
+  catalog: SegmentCatalog;
+  lookalikes: Lookalikes;
+  customers: CustomerDirectory;
+  profiles(): Promise<CustomerProfiles>;
+  apiKeys: ApiKeys;
+  audit: AuditLog;
   startedAt: Date;
   version: string;
 }
 
 export interface GraphQLContext {
   services: Services;
+  /** The caller's API key, when one came with the request and is valid. */
+  principal?: Principal;
+  loaders: Loaders;
 }

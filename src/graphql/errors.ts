@@ -3,7 +3,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
-import { ConflictError, InputError, NotFoundError, UnavailableError } from '../errors/domain-errors.js';
+import { ConflictError, ForbiddenError, InputError, NotFoundError, UnauthenticatedError, UnavailableError } from '../errors/domain-errors.js';
 
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
@@ -34,6 +34,8 @@ export function createErrorFormatter(options: { exposeInternals: boolean; log: (
         },
       };
     }
+    if (original instanceof UnauthenticatedError) return { ...base, message: original.message, extensions: { code: ErrorCode.UNAUTHENTICATED } };
+    if (original instanceof ForbiddenError) return { ...base, message: original.message, extensions: { code: ErrorCode.FORBIDDEN } };
     if (original instanceof NotFoundError) return { ...base, message: original.message, extensions: { code: ErrorCode.NOT_FOUND } };
     if (original instanceof ConflictError) return { ...base, message: original.message, extensions: { code: ErrorCode.CONFLICT } };
     if (original instanceof UnavailableError || isUnreachable(original)) {

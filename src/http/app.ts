@@ -7,7 +7,11 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { keyFromHeaders } from '../auth/api-keys.js';
 import { createErrorFormatter } from '../graphql/errors.js';
+import { MAX_COST, MAX_DEPTH, queryLimitsPlugin } from '../graphql/limits.js';
+import { createLoaders } from '../graphql/loaders.js';
+import { streamAudienceCsv } from './audience-csv.js';
 import type { GraphQLContext, Services } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
 
@@ -24,14 +28,20 @@ export async function startServer(services: Services): Promise<RunningServer> {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  // Longer than any client or proxy keeps an idle connection, so the server never closes one that
+  // a client is about to reuse (the keep-alive race that surfaces as "fetch failed").
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const exposeInternals = services.settings.env === 'development';
+  const schema = await buildSchema();
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: await buildSchema(),
+    schema,
     introspection: services.settings.http.introspection,
     includeStacktraceInErrorResponses: exposeInternals,
     formatError: createErrorFormatter({ exposeInternals, log: (e) => console.error('[graphql]', e) }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      queryLimitsPlugin(schema, { maxDepth: MAX_DEPTH, maxCost: MAX_COST }),
       ...(services.settings.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
@@ -43,8 +53,15 @@ export async function startServer(services: Services): Promise<RunningServer> {
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY }),
-    expressMiddleware(apollo, { context: async (): Promise<GraphQLContext> => ({ services }) }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<GraphQLContext> => ({
+        services,
+        principal: await services.apiKeys.authenticate(keyFromHeaders(req.headers)),
+        loaders: createLoaders(services),
+      }),
+    }),
   );
+  app.get('/audiences/:id/members.csv', (req, res, next) => void streamAudienceCsv(services, req, res).catch(next));
   // Body-parser failures (bad JSON, too large) answer in GraphQL's error shape, never as an HTML 500.
   app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);

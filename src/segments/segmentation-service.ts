@@ -5,10 +5,8 @@
 // nothing of itself but a FAILED/CANCELLED run row. Vector payloads (segment ids) are updated after
 // the commit; they are a filter aid, and the database stays the source of truth.
 import { randomUUID } from 'node:crypto';
-import { cluster, type ClusteringResult } from '../clustering/choose-k.js';
+import { clusterInWorker } from '../clustering/cluster-worker.js';
 import type { Matrix } from '../clustering/matrix.js';
-import { DistanceMatrix, silhouetteSamples } from '../clustering/metrics.js';
-import { sampleIndices, seededRng } from '../clustering/random.js';
 import type { PrismaClient } from '../db/database.js';
 import { InputError } from '../errors/domain-errors.js';
 import { CUSTOMERS_ALIAS } from '../indexing/customer-indexer.js';
@@ -83,7 +81,7 @@ export class SegmentationService {
       control.progress(0, total, 'loading vectors');
       const ids: number[] = [];
       const externalIds: string[] = [];
-      let data = new Float32Array(0);
+      let data: Float32Array = new Float32Array(0);
       let dim = 0;
       for await (const batch of this.store.scroll(collection, { batchSize: 2000, withVectors: true })) {
         throwIfCancelled(control.signal);
@@ -91,7 +89,8 @@ export class SegmentationService {
           const v = p.vectors![vector]!;
           if (dim === 0) {
             dim = v.length;
-            data = new Float32Array(total * dim);
+            // Shared memory: the clustering worker reads it without a copy.
+            data = new Float32Array(new SharedArrayBuffer(total * dim * 4));
           }
           data.set(v, ids.length * dim);
           ids.push(p.id);
@@ -105,16 +104,12 @@ export class SegmentationService {
 
       // 2. Clustering.
       t = performance.now();
-      const clustering: ClusteringResult = cluster(x, {
-        seed,
-        k: options.k,
-        kRange: options.kRange,
-        nInit: options.nInit,
-        onProgress: (done, steps, message) => {
-          throwIfCancelled(control.signal);
-          control.progress(done, steps, message);
-        },
-      });
+      const { clustering, segmentSilhouettes: silhouettes } = await clusterInWorker(
+        x,
+        { seed, k: options.k, kRange: options.kRange, nInit: options.nInit },
+        (done, steps, message) => control.progress(done, steps, message),
+        control.signal,
+      );
       lap('cluster', t);
       throwIfCancelled(control.signal);
       const { result } = clustering;
@@ -139,7 +134,6 @@ export class SegmentationService {
       result.labels.forEach((label, row) => members[label]!.push(row));
       const population = statsOf(ids.map((id) => summaries.get(id)!).filter(Boolean));
       const keywords = classKeywords(members.map((rows) => rows.map((r) => texts.get(ids[r]!) ?? '')));
-      const silhouettes = segmentSilhouettes(x, result.labels, k, seed);
       const distances = Array.from(result.distances, Math.sqrt);
       const described = members.map((rows, c) => {
         const summariesOf = rows.map((r) => summaries.get(ids[r]!)!).filter(Boolean);
@@ -226,13 +220,18 @@ export class SegmentationService {
           }
           const rows = ids.map((customerId, r) => {
             const c = result.labels[r]!;
-            return { run_id: run.id, customer_id: customerId, segment_id: created[c]!, distance: distances[r]!, outlier: distances[r]! > described[c]!.outlierDistance };
+            const b = summaries.get(customerId);
+            return {
+              run_id: run.id, customer_id: customerId, segment_id: created[c]!, distance: distances[r]!, outlier: distances[r]! > described[c]!.outlierDistance,
+              recency_days: b?.recencyDays ?? null, frequency: b?.frequency ?? 0, monetary: b?.monetary ?? 0,
+            };
           });
           for (let i = 0; i < rows.length; i += 20_000) {
             await tx.$executeRawUnsafe(
-              `INSERT INTO membership (run_id, customer_id, segment_id, distance, outlier)
-               SELECT x.run_id, x.customer_id, x.segment_id, x.distance, x.outlier
-               FROM jsonb_to_recordset($1::jsonb) AS x(run_id int, customer_id int, segment_id int, distance float8, outlier boolean)`,
+              `INSERT INTO membership (run_id, customer_id, segment_id, distance, outlier, recency_days, frequency, monetary)
+               SELECT x.run_id, x.customer_id, x.segment_id, x.distance, x.outlier, x.recency_days, x.frequency, x.monetary
+               FROM jsonb_to_recordset($1::jsonb)
+                 AS x(run_id int, customer_id int, segment_id int, distance float8, outlier boolean, recency_days float8, frequency int, monetary float8)`,
               JSON.stringify(rows.slice(i, i + 20_000)),
             );
           }
@@ -309,6 +308,8 @@ export class SegmentationService {
     const fresh = customerIds.filter((id) => !known.has(id));
     if (fresh.length === 0) return 0;
     const points = await this.store.retrieve(collection, fresh, true);
+    const profiles = await this.profiles();
+    const behaviour = new Map((await profiles.build(fresh, await profiles.asOf(), false)).map((p) => [p.id, p.behaviour]));
     const centroids = run.segments.map((s) => ({ segment: s, centroid: toFloats(s.centroid) }));
     const rows = points.map((p) => {
       const v = p.vectors![run.vectorName as VectorName]!;
@@ -324,7 +325,13 @@ export class SegmentationService {
       return { customerId: p.id, segment: best.segment, distance: bestDistance, outlier: bestDistance > best.segment.outlierDistance };
     });
     await this.prisma.membership.createMany({
-      data: rows.map((r) => ({ runId: run.id, customerId: r.customerId, segmentId: r.segment.id, distance: r.distance, outlier: r.outlier, provisional: true })),
+      data: rows.map((r) => {
+        const b = behaviour.get(r.customerId);
+        return {
+          runId: run.id, customerId: r.customerId, segmentId: r.segment.id, distance: r.distance, outlier: r.outlier, provisional: true,
+          recencyDays: b?.recencyDays ?? null, frequency: b?.frequency ?? 0, monetary: b?.monetary ?? 0,
+        };
+      }),
       skipDuplicates: true,
     });
     await this.store.setPayload(
@@ -384,20 +391,3 @@ function percentile(sorted: number[], p: number): number {
   const hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
-
-/** Mean silhouette of each segment, on a seeded sample of at most 3,000 rows. */
-function segmentSilhouettes(x: Matrix, labels: Int32Array, k: number, seed: number): (number | null)[] {
-  const rows = sampleIndices(x.rows, Math.min(x.rows, 3000), seededRng(seed ^ 0x2545f491));
-  const sample: Matrix = { rows: rows.length, dim: x.dim, data: new Float32Array(rows.length * x.dim) };
-  rows.forEach((r, i) => sample.data.set(x.data.subarray(r * x.dim, (r + 1) * x.dim), i * x.dim));
-  const sampleLabels = rows.map((r) => labels[r]!);
-  const s = silhouetteSamples(new DistanceMatrix(sample), sampleLabels, k);
-  const sums = new Float64Array(k);
-  const counts = new Int32Array(k);
-  sampleLabels.forEach((c, i) => {
-    sums[c]! += s[i]!;
-    counts[c]!++;
-  });
-  return Array.from(sums, (v, c) => (counts[c] ? v / counts[c]! : null));
-}
-

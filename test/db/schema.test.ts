@@ -202,6 +202,13 @@ for (const target of databaseTargets()) {
       assert.deepEqual(readSegment.tags, ['vip', '茶']);
       assert.deepEqual(Array.from(new Float32Array(Uint8Array.from(readSegment.centroid).buffer)), [0.5, -1.25]);
       assert.deepEqual([readSegment.memberships[0]!.distance, readSegment.memberships[0]!.outlier, readSegment.memberships[0]!.provisional], [0.5, false, false]);
+
+      const key = await p.apiKey.create({ data: { name: 'ops', role: 'MARKETER', prefix: 'sk_abc', hash: 'h1' } });
+      await p.auditEntry.create({ data: { actor: 'ops', role: 'ADMIN', action: 'relabelSegment', target: 'segment:1', before: { label: null }, after: { label: 'VIP' } } });
+      const audience = await p.audience.create({ data: { name: 'a', parameters: { size: 1 }, size: 1, createdBy: 'ops', members: { create: [{ rank: 0, customerId: customer.id, score: 0.9 }] } } });
+      assert.equal((await p.apiKey.findUniqueOrThrow({ where: { hash: 'h1' } })).role, key.role);
+      assert.deepEqual((await p.auditEntry.findFirstOrThrow()).after, { label: 'VIP' });
+      assert.equal((await p.audience.findUniqueOrThrow({ where: { id: audience.id }, include: { members: true } })).members[0]!.score, 0.9);
     });
 
     test('every unique constraint holds', async () => {
@@ -226,6 +233,10 @@ for (const target of databaseTargets()) {
           const seg = { runId: run.id, lineageId: 'x', index: 0, autoName: 'a', autoDescription: 'a', size: 1, share: 1, centroid: new Uint8Array(4), stats: {}, topCategories: [], keywords: [], representatives: [], outlierDistance: 1 };
           await p.segment.create({ data: seg });
           return p.segment.create({ data: seg });
+        },
+        'ApiKey:hash': async () => {
+          await p.apiKey.create({ data: { name: 'a', role: 'VIEWER', prefix: 'x', hash: 'same' } });
+          return p.apiKey.create({ data: { name: 'b', role: 'ADMIN', prefix: 'y', hash: 'same' } });
         },
         'VectorIndex:collection': () => p.vectorIndex.create({ data: { collection: 'u-col', modelId: 'm', textDimensions: 1, features: [], scaler: {}, behaviourWeight: 1 } }),
       };

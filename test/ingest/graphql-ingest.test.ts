@@ -142,7 +142,7 @@ for (const target of databaseTargets()) {
     });
 
     test('malformed requests get GraphQL-shaped errors with a code, never a 500', async () => {
-      const wrongType = await rawGraphQL(app.server.url, UPSERT_ORDERS, { records: [{ id: 'o', customerId: 'c1', placedAt: 'not a date', items: [] }] });
+      const wrongType = await rawGraphQL(app.server.url, UPSERT_ORDERS, { records: [{ id: 'o', customerId: 'c1', placedAt: 'not a date', items: [] }] }, app.keys.admin);
       assert.equal(wrongType.status, 400);
       assert.equal(wrongType.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       const unknownField = await rawGraphQL(app.server.url, '{ nope }');

@@ -18,7 +18,11 @@ export function testSettings(database: DatabaseSettings, env: Record<string, str
 export interface TestApp {
   services: AppServices;
   server: RunningServer;
+  /** A GraphQL client with an admin key. */
   client: GraphQLClient;
+  keys: Record<'admin' | 'marketer' | 'viewer', string>;
+  /** A GraphQL client with the given key (or none). */
+  clientWith(key?: string): GraphQLClient;
   close(): Promise<void>;
 }
 
@@ -26,10 +30,18 @@ export async function startTestApp(target: DatabaseTarget, env: Record<string, s
   const db = await target.create();
   const services = await createServices(testSettings(db.settings, env));
   const server = await startServer(services);
+  const keys = {
+    admin: (await services.apiKeys.create('test admin', 'ADMIN')).key,
+    marketer: (await services.apiKeys.create('test marketer', 'MARKETER')).key,
+    viewer: (await services.apiKeys.create('test viewer', 'VIEWER')).key,
+  };
+  const clientWith = (key?: string) => new GraphQLClient(server.url, { headers: key ? { authorization: `Bearer ${key}` } : {} });
   return {
     services,
     server,
-    client: new GraphQLClient(server.url),
+    client: clientWith(keys.admin),
+    keys,
+    clientWith,
     close: async () => {
       await server.stop();
       await services.close();
@@ -43,10 +55,11 @@ export async function rawGraphQL(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
+  key?: string,
 ): Promise<{ status: number; body: { data?: Record<string, unknown> | null; errors?: GraphQLErrorShape[] } }> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   return { status: res.status, body: (await res.json()) as never };

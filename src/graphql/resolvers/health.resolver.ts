@@ -1,4 +1,4 @@
-import { Ctx, Query, Resolver } from 'type-graphql';
+import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
 import { Health, ShopStats } from '../types/health.js';
 
@@ -19,6 +19,7 @@ export class HealthResolver {
     };
   }
 
+  @Authorized()
   @Query(() => ShopStats)
   async shopStats(@Ctx() { services }: GraphQLContext): Promise<ShopStats> {
     const p = services.db.prisma;

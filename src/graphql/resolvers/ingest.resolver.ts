@@ -1,4 +1,4 @@
-import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Entity } from '../../ingest/records.js';
 import type { GraphQLContext } from '../context.js';
 import {
@@ -17,16 +17,19 @@ const BATCH_NOTE =
 
 @Resolver()
 export class IngestResolver {
+  @Authorized('ADMIN')
   @Mutation(() => IngestResult, { description: `Upserts customers. ${BATCH_NOTE}` })
   upsertCustomers(@Arg('records', () => [CustomerInput]) records: CustomerInput[], @Ctx() ctx: GraphQLContext) {
     return upsert(ctx, 'customers', records);
   }
 
+  @Authorized('ADMIN')
   @Mutation(() => IngestResult, { description: `Upserts products. ${BATCH_NOTE}` })
   upsertProducts(@Arg('records', () => [ProductInput]) records: ProductInput[], @Ctx() ctx: GraphQLContext) {
     return upsert(ctx, 'products', records);
   }
 
+  @Authorized('ADMIN')
   @Mutation(() => IngestResult, {
     description: `Upserts orders with their lines; customers and products must exist. ${BATCH_NOTE}`,
   })
@@ -34,11 +37,13 @@ export class IngestResolver {
     return upsert(ctx, 'orders', records);
   }
 
+  @Authorized('ADMIN')
   @Mutation(() => IngestResult, { description: `Upserts search queries. ${BATCH_NOTE}` })
   upsertSearches(@Arg('records', () => [SearchInput]) records: SearchInput[], @Ctx() ctx: GraphQLContext) {
     return upsert(ctx, 'searches', records);
   }
 
+  @Authorized('ADMIN')
   @Mutation(() => IngestResult, { description: `Upserts reviews. ${BATCH_NOTE}` })
   upsertReviews(@Arg('records', () => [ReviewInput]) records: ReviewInput[], @Ctx() ctx: GraphQLContext) {
     return upsert(ctx, 'reviews', records);

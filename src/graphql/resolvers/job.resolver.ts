@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, registerEnumType } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, registerEnumType } from 'type-graphql';
 import { InputError } from '../../errors/domain-errors.js';
 import type { VectorName } from '../../vectors/vector-store.js';
 import type { JobSnapshot } from '../../jobs/job-registry.js';
@@ -18,52 +18,60 @@ export function toJob(s: JobSnapshot): Job {
 
 @Resolver()
 export class JobResolver {
+  @Authorized()
   @Query(() => Job, { description: 'One job; NOT_FOUND when unknown.' })
   job(@Arg('id', () => ID) id: string, @Ctx() { services }: GraphQLContext): Job {
     return toJob(services.jobs.get(id));
   }
 
+  @Authorized()
   @Query(() => [Job], { description: 'Jobs of this server process, newest first.' })
   jobs(@Ctx() { services }: GraphQLContext): Job[] {
     return services.jobs.list().map(toJob);
   }
 
+  @Authorized('ADMIN')
   @Mutation(() => Job, {
     description:
       'Embeds customers into the vector store as a job (poll `job(id)`). With onlyChanged (default) customers whose profile is unchanged are skipped. CONFLICT while another embedding job runs on the same collection.',
   })
   async embedCustomers(
     @Arg('onlyChanged', () => Boolean, { defaultValue: true }) onlyChanged: boolean,
-    @Ctx() { services }: GraphQLContext,
+    @Ctx() { services, principal }: GraphQLContext,
   ): Promise<Job> {
     const indexer = await services.indexer();
-    return toJob(services.jobs.start('embedCustomers', indexer.collection, (control) => indexer.run(control, { onlyChanged })));
+    const job = toJob(services.jobs.start('embedCustomers', indexer.collection, (control) => indexer.run(control, { onlyChanged })));
+    await services.audit.record(principal!, 'embedCustomers', `job:${job.id}`, null, { onlyChanged, collection: indexer.collection });
+    return job;
   }
 
+  @Authorized('ADMIN')
   @Mutation(() => Job, {
     description:
       'Clusters the customers as a job (poll `job(id)`): automatic k over kRange (default 2–20) unless k is forced; seeded; on the `combined` vector unless told otherwise. The new run becomes active only when complete; a failed run leaves the previous one active. CONFLICT while another segmentation runs.',
   })
-  runSegmentation(
+  async runSegmentation(
     @Arg('k', () => Int, { nullable: true }) k: number | undefined,
     @Arg('kRange', () => [Int], { nullable: true, description: '[min, max], both ≥ 2.' }) kRange: number[] | undefined,
     @Arg('seed', () => Int, { nullable: true }) seed: number | undefined,
     @Arg('vector', () => VectorKind, { nullable: true, defaultValue: VectorKind.COMBINED }) vector: VectorKind,
-    @Ctx() { services }: GraphQLContext,
-  ): Job {
+    @Ctx() { services, principal }: GraphQLContext,
+  ): Promise<Job> {
     if (kRange && (kRange.length !== 2 || kRange[0]! < 2 || kRange[1]! < kRange[0]!)) {
       throw new InputError('kRange must be [min, max] with 2 ≤ min ≤ max', [{ index: -1, field: 'kRange', message: 'must be [min, max] with 2 ≤ min ≤ max' }]);
     }
     if (k !== undefined && k !== null && k < 2) throw new InputError('k must be at least 2', [{ index: -1, field: 'k', message: 'must be at least 2' }]);
-    return toJob(
-      services.jobs.start('runSegmentation', 'segmentation', (control) =>
-        services.segments.run(control, { k: k ?? undefined, kRange: kRange as [number, number] | undefined, seed: seed ?? undefined, vector: vector.toLowerCase() as VectorName }),
-      ),
-    );
+    const options = { k: k ?? undefined, kRange: kRange as [number, number] | undefined, seed: seed ?? undefined, vector: vector.toLowerCase() as VectorName };
+    const job = toJob(services.jobs.start('runSegmentation', 'segmentation', (control) => services.segments.run(control, options)));
+    await services.audit.record(principal!, 'runSegmentation', `job:${job.id}`, null, options);
+    return job;
   }
 
+  @Authorized('ADMIN')
   @Mutation(() => Job, { description: 'Asks a running job to stop; it ends CANCELLED and leaves what was done intact.' })
-  cancelJob(@Arg('id', () => ID) id: string, @Ctx() { services }: GraphQLContext): Job {
-    return toJob(services.jobs.cancel(id));
+  async cancelJob(@Arg('id', () => ID) id: string, @Ctx() { services, principal }: GraphQLContext): Promise<Job> {
+    const job = toJob(services.jobs.cancel(id));
+    await services.audit.record(principal!, 'cancelJob', `job:${id}`, null, { status: job.status });
+    return job;
   }
 }

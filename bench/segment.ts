@@ -1,0 +1,107 @@
+// `npm run bench:segment`: clustering speed and memory at 100k and 1M customers (synthetic clustered
+// vectors; BENCH_SIZES, BENCH_DIM, BENCH_K to change), each measured in a fresh process so peak memory
+// is that run's alone, and compared in the same run with ml-kmeans and scikit-learn on the same data.
+//   - segmentation clustering as the service runs it (automatic k over 2–12, sampled k choice,
+//     mini-batch from 200k rows): wall time and peak RSS;
+//   - one fit at fixed k (one initialisation each): ours, ml-kmeans, scikit-learn KMeans
+//     (and MiniBatchKMeans from 200k rows, where ours switches to mini-batch too).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kmeans as mlKMeans } from 'ml-kmeans';
+import { cluster } from '../src/clustering/choose-k.js';
+import { kmeans } from '../src/clustering/kmeans.js';
+import type { Matrix } from '../src/clustering/matrix.js';
+import { miniBatchKMeans } from '../src/clustering/minibatch-kmeans.js';
+import { PYTHON } from '../src/clustering/sklearn-bridge.js';
+import { projectRoot } from '../src/config/settings.js';
+import { mulberry32, normal } from '../src/demo/random.js';
+
+const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
+const DIM = Number(process.env.BENCH_DIM ?? 64);
+const K = Number(process.env.BENCH_K ?? 8);
+const ML_KMEANS_MAX_ROWS = Number(process.env.BENCH_ML_KMEANS_MAX_ROWS ?? 1_000_000);
+const MINI_BATCH_FROM = 200_000;
+
+function synthetic(rows: number, dim: number, k: number, seed: number): Matrix {
+  const rng = mulberry32(seed);
+  const centres = Array.from({ length: k }, () => Array.from({ length: dim }, () => normal(rng, 0, 1)));
+  const data = new Float32Array(rows * dim);
+  for (let i = 0; i < rows; i++) {
+    const c = centres[Math.floor(rng() * k)]!;
+    for (let j = 0; j < dim; j++) data[i * dim + j] = c[j]! + normal(rng, 0, 0.6);
+  }
+  return { rows, dim, data };
+}
+
+const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+// Worker: one measurement in this process, printed as JSON.
+if (process.argv[2] === 'worker') {
+  const [, , , what, rowsText] = process.argv;
+  const rows = Number(rowsText);
+  const x = synthetic(rows, DIM, K, rows);
+  const baseline = maxRssMb();
+  const t = performance.now();
+  let inertia = 0;
+  let k = K;
+  if (what === 'service') {
+    const r = cluster(x, { seed: 1, kRange: [2, 12], nInit: 2 });
+    inertia = r.result.inertia;
+    k = r.chosenK;
+  } else if (what === 'ours') {
+    inertia = (rows >= MINI_BATCH_FROM ? miniBatchKMeans(x, { k: K, seed: 1, nInit: 1 }) : kmeans(x, { k: K, seed: 1, nInit: 1 })).inertia;
+  } else if (what === 'ml-kmeans') {
+    const points = Array.from({ length: rows }, (_, i) => Array.from(x.data.subarray(i * DIM, (i + 1) * DIM)));
+    const started = performance.now();
+    const r = mlKMeans(points, K, { initialization: 'kmeans++', seed: 1, maxIterations: 300 });
+    inertia = points.reduce((s, p, i) => s + p.reduce((d, v, j) => d + (v - r.centroids[r.clusters[i]!]![j]!) ** 2, 0), 0);
+    console.log(JSON.stringify({ seconds: (performance.now() - started) / 1000, peakMb: maxRssMb(), baselineMb: baseline, inertia, k }));
+    process.exit(0);
+  } else if (what === 'write') {
+    const file = process.argv[5]!;
+    const header = JSON.stringify({ rows, dim: DIM, k: K, n_init: 1, fit: true, metrics: false, minibatch: rows >= MINI_BATCH_FROM });
+    fs.writeFileSync(file, Buffer.concat([Buffer.from(`${header}\n`), Buffer.from(x.data.buffer), Buffer.alloc(rows * 4)]));
+    process.exit(0);
+  }
+  console.log(JSON.stringify({ seconds: (performance.now() - t) / 1000, peakMb: maxRssMb(), baselineMb: baseline, inertia, k }));
+  process.exit(0);
+}
+
+interface Measure { seconds: number; peakMb: number; baselineMb: number; inertia: number; k: number }
+const self = fileURLToPath(import.meta.url);
+const measure = (what: string, rows: number): Measure => {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=16000', self, 'worker', what, String(rows)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`${what} at ${rows}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measure;
+};
+
+const lines: string[] = [];
+const say = (line: string) => {
+  lines.push(line);
+  console.log(line);
+};
+for (const rows of SIZES) {
+  const label = `${rows.toLocaleString('en-US')} × ${DIM}-d`;
+  const service = measure('service', rows);
+  say(`${label}: segmentation clustering (automatic k over 2–12 → k = ${service.k}) ${service.seconds.toFixed(1)} s, peak RSS ${service.peakMb.toFixed(0)} MB (data and runtime before clustering: ${service.baselineMb.toFixed(0)} MB)`);
+  const ours = measure('ours', rows);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-segment-')), 'data.bin');
+  spawnSync(process.execPath, [self, 'worker', 'write', String(rows), file]);
+  const sk = spawnSync(PYTHON, [path.join(projectRoot, 'scripts', 'sklearn-check.py'), file], { encoding: 'utf8' });
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  const skFigures = sk.status === 0 ? (JSON.parse(sk.stdout) as { seconds: number; inertia: number; maxrss_mb: number }) : undefined;
+  const algo = rows >= MINI_BATCH_FROM ? 'mini-batch k-means' : 'k-means';
+  const skName = rows >= MINI_BATCH_FROM ? 'scikit-learn MiniBatchKMeans' : 'scikit-learn KMeans';
+  say(`${label}, k = ${K}, one initialisation: ours (${algo}) ${ours.seconds.toFixed(2)} s, peak ${ours.peakMb.toFixed(0)} MB, inertia ${ours.inertia.toExponential(4)}`);
+  if (skFigures) {
+    say(`  ${skName}: ${skFigures.seconds.toFixed(2)} s, peak ${skFigures.maxrss_mb.toFixed(0)} MB, inertia ${skFigures.inertia.toExponential(4)} → time ratio ours/scikit-learn ${(ours.seconds / skFigures.seconds).toFixed(2)}`);
+  } else say(`  scikit-learn not run: ${sk.stderr || sk.error?.message}`);
+  if (rows <= ML_KMEANS_MAX_ROWS) {
+    const ml = measure('ml-kmeans', rows);
+    say(`  ml-kmeans (full k-means): ${ml.seconds.toFixed(2)} s, peak ${ml.peakMb.toFixed(0)} MB, inertia ${ml.inertia.toExponential(4)} → time ratio ours/ml-kmeans ${(ours.seconds / ml.seconds).toFixed(2)}`);
+  } else say(`  ml-kmeans not run above ${ML_KMEANS_MAX_ROWS.toLocaleString('en-US')} rows (BENCH_ML_KMEANS_MAX_ROWS)`);
+}
+console.log('\nSummary\n' + lines.map((l) => `- ${l}`).join('\n'));

@@ -1,0 +1,74 @@
+// Runs clustering off the main thread, so the API keeps answering (job progress included) while a
+// segmentation computes. The matrix lives in a SharedArrayBuffer: nothing is copied.
+import { parentPort, Worker } from 'node:worker_threads';
+import { cluster, type ClusteringOptions, type ClusteringResult } from './choose-k.js';
+import type { Matrix } from './matrix.js';
+import { DistanceMatrix, silhouetteSamples } from './metrics.js';
+import { sampleIndices, seededRng } from './random.js';
+
+interface Request {
+  x: Matrix;
+  options: Omit<ClusteringOptions, 'onProgress'>;
+}
+
+export type WorkerMessage =
+  | { type: 'progress'; done: number; total: number; message: string }
+  | { type: 'result'; clustering: ClusteringResult; segmentSilhouettes: (number | null)[] }
+  | { type: 'error'; message: string };
+
+if (parentPort) {
+  const port = parentPort;
+  port.once('message', ({ x, options }: Request) => {
+    try {
+      const clustering = cluster(x, { ...options, onProgress: (done, total, message) => port.postMessage({ type: 'progress', done, total, message }) });
+      const segmentSilhouettes = silhouettesBySegment(x, clustering.result.labels, clustering.chosenK, options.seed);
+      port.postMessage({ type: 'result', clustering, segmentSilhouettes } satisfies WorkerMessage);
+    } catch (error) {
+      port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies WorkerMessage);
+    }
+  });
+}
+
+/** Clusters `x` (whose data must sit in a SharedArrayBuffer) in a worker thread; `signal` terminates it. */
+export function clusterInWorker(
+  x: Matrix,
+  options: Omit<ClusteringOptions, 'onProgress'>,
+  onProgress: (done: number, total: number, message: string) => void,
+  signal?: AbortSignal,
+): Promise<{ clustering: ClusteringResult; segmentSilhouettes: (number | null)[] }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url));
+    const abort = () => {
+      void worker.terminate();
+      reject(new Error('cancelled'));
+    };
+    signal?.addEventListener('abort', abort, { once: true });
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') onProgress(m.done, m.total, m.message);
+      else {
+        signal?.removeEventListener('abort', abort);
+        void worker.terminate();
+        if (m.type === 'result') resolve({ clustering: m.clustering, segmentSilhouettes: m.segmentSilhouettes });
+        else reject(new Error(m.message));
+      }
+    });
+    worker.on('error', reject);
+    worker.postMessage({ x, options } satisfies Request);
+  });
+}
+
+/** Mean silhouette of each segment, on a seeded sample of at most 3,000 rows. */
+function silhouettesBySegment(x: Matrix, labels: Int32Array, k: number, seed: number): (number | null)[] {
+  const rows = sampleIndices(x.rows, Math.min(x.rows, 3000), seededRng(seed ^ 0x2545f491));
+  const sample: Matrix = { rows: rows.length, dim: x.dim, data: new Float32Array(rows.length * x.dim) };
+  rows.forEach((r, i) => sample.data.set(x.data.subarray(r * x.dim, (r + 1) * x.dim), i * x.dim));
+  const sampleLabels = rows.map((r) => labels[r]!);
+  const s = silhouetteSamples(new DistanceMatrix(sample), sampleLabels, k);
+  const sums = new Float64Array(k);
+  const counts = new Int32Array(k);
+  sampleLabels.forEach((c, i) => {
+    sums[c] = sums[c]! + s[i]!;
+    counts[c] = counts[c]! + 1;
+  });
+  return Array.from(sums, (v, c) => (counts[c] ? v / counts[c]! : null));
+}

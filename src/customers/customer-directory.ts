@@ -1,0 +1,57 @@
+// Customers as the API sees them (by the shop's own id), their nearest neighbours in the vector
+// store, and the right to be forgotten: a customer deleted here is gone from every table and from
+// every vector collection.
+import type { PrismaClient } from '../db/database.js';
+import { InputError, NotFoundError } from '../errors/domain-errors.js';
+import { CUSTOMERS_ALIAS } from '../indexing/customer-indexer.js';
+import type { VectorName, VectorStore } from '../vectors/vector-store.js';
+
+export const MAX_SIMILAR = 1000;
+
+export class CustomerDirectory {
+  constructor(private readonly prisma: PrismaClient, private readonly store: VectorStore) {}
+
+  async byExternalId(externalId: string) {
+    const customer = await this.prisma.customer.findUnique({ where: { externalId } });
+    if (!customer) throw new NotFoundError(`No customer ${externalId}.`);
+    return customer;
+  }
+
+  /** Nearest customers by the chosen vector (the customer itself excluded), optionally within its segment. */
+  async similar(customerId: number, options: { limit: number; sameSegment: boolean; vector: VectorName }) {
+    if (options.limit < 1 || options.limit > MAX_SIMILAR) {
+      throw new InputError(`limit must be between 1 and ${MAX_SIMILAR}`, [{ index: -1, field: 'limit', message: `must be between 1 and ${MAX_SIMILAR}` }]);
+    }
+    const collection = await this.store.resolveAlias(CUSTOMERS_ALIAS);
+    if (!collection) return [];
+    const [point] = await this.store.retrieve(collection, [customerId]);
+    if (!point) return [];
+    const segmentId = point.payload.segmentId;
+    if (options.sameSegment && !segmentId) return [];
+    const filter = options.sameSegment ? { must: [{ key: 'segmentId', match: { value: String(segmentId) } }] } : undefined;
+    return this.store.recommend(collection, { using: options.vector, positive: [customerId], strategy: 'average_vector', limit: options.limit, filter });
+  }
+
+  /** Deletes the customer everywhere; returns what was removed (for the audit log, without personal data). */
+  async forget(externalId: string): Promise<{ customerId: number; rows: Record<string, number>; collections: string[] }> {
+    const customer = await this.byExternalId(externalId);
+    const collections = (await this.prisma.vectorIndex.findMany({ select: { collection: true } })).map((i) => i.collection);
+    // Vectors first: deleting them twice is harmless, and a failure here leaves the customer to retry.
+    for (const collection of collections) {
+      if (await this.store.collectionExists(collection)) await this.store.delete(collection, [customer.id]);
+    }
+    const rows = await this.prisma.$transaction(async (tx) => {
+      const counts = {
+        orders: await tx.order.count({ where: { customerId: customer.id } }),
+        searches: await tx.searchQuery.count({ where: { customerId: customer.id } }),
+        reviews: await tx.review.count({ where: { customerId: customer.id } }),
+        memberships: await tx.membership.count({ where: { customerId: customer.id } }),
+        audienceMemberships: await tx.audienceMember.count({ where: { customerId: customer.id } }),
+      };
+      // Foreign keys cascade: orders and their lines, searches, reviews, vectors, memberships, audiences.
+      await tx.customer.delete({ where: { id: customer.id } });
+      return counts;
+    });
+    return { customerId: customer.id, rows, collections };
+  }
+}

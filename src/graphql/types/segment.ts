@@ -1,0 +1,151 @@
+import { GraphQLJSON } from 'graphql-scalars';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Customer } from './customer.js';
+
+@ObjectType({ description: 'Behavioural figures (medians or means) of a group of customers.' })
+export class BehaviourStats {
+  @Field(() => Float, { nullable: true, description: 'Days since the last completed order.' }) recencyDays!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Completed orders.' }) frequency!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Net spend.' }) monetary!: number | null;
+  @Field(() => Float, { nullable: true }) averageOrderValue!: number | null;
+  @Field(() => Float, { nullable: true }) tenureDays!: number | null;
+  @Field(() => Float, { nullable: true }) returnRate!: number | null;
+  @Field(() => Float, { nullable: true }) meanRating!: number | null;
+}
+
+@ObjectType()
+export class CategoryShare {
+  @Field(() => String) category!: string;
+  @Field(() => Float, { description: 'Share of spend, 0 to 1.' }) share!: number;
+}
+
+@ObjectType({ description: "Change against the matched segment of the previous run." })
+export class SegmentTrend {
+  @Field(() => ID, { nullable: true, description: 'The previous run’s segment this one continues.' }) previousSegmentId!: string | null;
+  @Field(() => Int, { nullable: true }) previousSize!: number | null;
+  @Field(() => Int) sizeChange!: number;
+  @Field(() => Int, { description: 'Customers who came from elsewhere (or are new).' }) inflow!: number;
+  @Field(() => Int, { description: 'Customers of the previous segment who went elsewhere.' }) outflow!: number;
+}
+
+export enum MemberOrder {
+  DISTANCE = 'DISTANCE',
+  MONETARY = 'MONETARY',
+  RECENCY = 'RECENCY',
+  FREQUENCY = 'FREQUENCY',
+}
+registerEnumType(MemberOrder, {
+  name: 'MemberOrder',
+  description: 'DISTANCE: nearest the centroid first. MONETARY, FREQUENCY: highest first. RECENCY: most recent buyers first.',
+});
+
+@InputType()
+export class MemberFilter {
+  @Field(() => Boolean, { nullable: true }) outlier?: boolean;
+  @Field(() => Boolean, { nullable: true }) provisional?: boolean;
+  @Field(() => String, { nullable: true }) country?: string;
+  @Field(() => Float, { nullable: true }) minMonetary?: number;
+  @Field(() => Float, { nullable: true }) maxMonetary?: number;
+  @Field(() => Int, { nullable: true }) minFrequency?: number;
+  @Field(() => Float, { nullable: true }) maxRecencyDays?: number;
+}
+
+@ObjectType()
+export class SegmentMember {
+  @Field(() => Customer) customer!: Customer;
+  @Field(() => Float, { description: 'Distance to the segment centroid.' }) distance!: number;
+  @Field(() => Boolean) outlier!: boolean;
+  @Field(() => Boolean, { description: 'Assigned after the run, to the nearest centroid.' }) provisional!: boolean;
+  @Field(() => Float, { nullable: true, description: 'As of the run.' }) recencyDays!: number | null;
+  @Field(() => Int, { description: 'As of the run.' }) frequency!: number;
+  @Field(() => Float, { description: 'As of the run.' }) monetary!: number;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean) hasNextPage!: boolean;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+@ObjectType()
+export class SegmentMemberEdge {
+  @Field(() => String) cursor!: string;
+  @Field(() => SegmentMember) node!: SegmentMember;
+}
+
+@ObjectType({ description: 'Relay-style connection; cursors are keyset cursors and stay valid while customers are added.' })
+export class SegmentMemberConnection {
+  @Field(() => [SegmentMemberEdge]) edges!: SegmentMemberEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => Int) totalCount!: number;
+}
+
+@ObjectType({ description: 'A group of similar customers in a segmentation run.' })
+export class Segment {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) runId!: string;
+  @Field(() => ID, { description: 'Stable across runs: a re-clustered segment that matches this one keeps it.' }) lineageId!: string;
+  @Field(() => String, { description: 'The human label when set, else the automatic name.' }) name!: string;
+  @Field(() => String) automaticName!: string;
+  @Field(() => String, { description: 'The human description when set, else the automatic one.' }) description!: string;
+  @Field(() => String) automaticDescription!: string;
+  @Field(() => String, { nullable: true }) label!: string | null;
+  @Field(() => [String]) tags!: string[];
+  @Field(() => Int) size!: number;
+  @Field(() => Float) share!: number;
+  @Field(() => String, { description: 'RFM archetype (Champions, Loyal, New, At risk, …).' }) archetype!: string;
+  @Field(() => BehaviourStats) medians!: BehaviourStats;
+  @Field(() => BehaviourStats) means!: BehaviourStats;
+  @Field(() => [CategoryShare]) topCategories!: CategoryShare[];
+  @Field(() => [String]) keywords!: string[];
+  @Field(() => Float, { nullable: true, description: 'Mean silhouette of the segment’s customers (−1 to 1).' }) quality!: number | null;
+  @Field(() => Float, { description: 'Members farther than this from the centroid are outliers.' }) outlierDistance!: number;
+  representativeIds!: string[];
+  matchedSegmentId!: number | null;
+  runIdNumber!: number;
+}
+
+@ObjectType()
+export class ClusterMetrics {
+  @Field(() => Int) k!: number;
+  @Field(() => Float) silhouette!: number;
+  @Field(() => Float) daviesBouldin!: number;
+  @Field(() => Float) calinskiHarabasz!: number;
+  @Field(() => Float) inertia!: number;
+}
+
+@ObjectType({ description: 'How many customers went from one segment to another between two runs (null: not in that run).' })
+export class SegmentFlow {
+  @Field(() => ID, { nullable: true }) fromSegmentId!: string | null;
+  @Field(() => ID, { nullable: true }) toSegmentId!: string | null;
+  @Field(() => Int) customers!: number;
+}
+
+export enum RunStatus {
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+  CANCELLED = 'CANCELLED',
+}
+registerEnumType(RunStatus, { name: 'RunStatus' });
+
+@ObjectType()
+export class SegmentationRun {
+  @Field(() => ID) id!: string;
+  @Field(() => RunStatus) status!: RunStatus;
+  @Field(() => Boolean, { description: 'The run whose segments are in use. At most one.' }) active!: boolean;
+  @Field(() => Int, { nullable: true }) k!: number | null;
+  @Field(() => String, { nullable: true }) algorithm!: string | null;
+  @Field(() => String, { nullable: true, description: 'How k was chosen.' }) kRule!: string | null;
+  @Field(() => String) vector!: string;
+  @Field(() => String) modelId!: string;
+  @Field(() => GraphQLJSON) parameters!: unknown;
+  @Field(() => ClusterMetrics, { nullable: true }) metrics!: ClusterMetrics | null;
+  @Field(() => [ClusterMetrics], { description: 'Every k tried, with its metrics.' }) triedK!: ClusterMetrics[];
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Seconds per stage.' }) timings!: unknown;
+  @Field(() => Int, { nullable: true }) customerCount!: number | null;
+  @Field(() => ID, { nullable: true }) previousRunId!: string | null;
+  @Field(() => Date) startedAt!: Date;
+  @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
+  @Field(() => String, { nullable: true }) error!: string | null;
+}
