@@ -1,15 +1,11 @@
 // Seeded randomness for clustering: a run is reproducible from its seed.
-export type Rng = () => number;
+import { mulberry32, type Rng } from '../shared/seeded-random.js';
 
+export type { Rng };
+
+/** A seeded generator; seed 0 is remapped so that it is not a degenerate stream. */
 export function seededRng(seed: number): Rng {
-  let a = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed >>> 0 || 0x9e3779b9);
 }
 
 /** `count` distinct indices from [0, n), in ascending order (partial Fisher–Yates). */

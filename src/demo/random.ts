@@ -1,18 +1,8 @@
-// A small seeded PRNG (mulberry32) and the samplers the demo shop needs. Math.random cannot be
-// seeded, and a reproducible shop is the point: the same seed gives the same shop, byte for byte.
+// Seeded samplers for the demo shop: the same seed gives the same shop, byte for byte.
 
-export type Rng = () => number;
+import { mulberry32, type Rng } from '../shared/seeded-random.js';
 
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Rng };
 
 /** A stream of its own for each (seed, key): customer 17's data does not depend on how many came before. */
 export function rngFor(seed: number, key: string): Rng {

@@ -48,7 +48,13 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: { maxDepth: num
           if (depth > limits.maxDepth) {
             throw new GraphQLError(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}.`, { extensions: { code: 'QUERY_TOO_DEEP', depth, max: limits.maxDepth, http: { status: 400 } } });
           }
-          const cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: request.operationName, estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })] });
+          let cost: number;
+          try {
+            cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: request.operationName, estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })] });
+          } catch {
+            // Variables that do not coerce: execution reports them as BAD_USER_INPUT (HTTP 400).
+            return;
+          }
           if (cost > max) throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${max}; ask for smaller pages.`, { extensions: { code: 'QUERY_TOO_COSTLY', cost, max, http: { status: 400 } } });
         },
       };
