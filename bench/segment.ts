@@ -3,8 +3,8 @@
 // is that run's alone, and compared in the same run with ml-kmeans and scikit-learn on the same data.
 //   - segmentation clustering as the service runs it (automatic k over 2–12, sampled k choice,
 //     mini-batch from 200k rows): wall time and peak RSS;
-//   - one fit at fixed k (one initialisation each): ours, ml-kmeans, scikit-learn KMeans
-//     (and MiniBatchKMeans from 200k rows, where ours switches to mini-batch too).
+//   - one full k-means fit at fixed k (one initialisation each): ours, ml-kmeans, scikit-learn KMeans;
+//   - from 200k rows also mini-batch k-means: ours against scikit-learn's MiniBatchKMeans.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -52,7 +52,9 @@ if (process.argv[2] === 'worker') {
     inertia = r.result.inertia;
     k = r.chosenK;
   } else if (what === 'ours') {
-    inertia = (rows >= MINI_BATCH_FROM ? miniBatchKMeans(x, { k: K, seed: 1, nInit: 1 }) : kmeans(x, { k: K, seed: 1, nInit: 1 })).inertia;
+    inertia = kmeans(x, { k: K, seed: 1, nInit: 1 }).inertia;
+  } else if (what === 'ours-minibatch') {
+    inertia = miniBatchKMeans(x, { k: K, seed: 1, nInit: 3 }).inertia;
   } else if (what === 'ml-kmeans') {
     const points = Array.from({ length: rows }, (_, i) => Array.from(x.data.subarray(i * DIM, (i + 1) * DIM)));
     const started = performance.now();
@@ -60,9 +62,9 @@ if (process.argv[2] === 'worker') {
     inertia = points.reduce((s, p, i) => s + p.reduce((d, v, j) => d + (v - r.centroids[r.clusters[i]!]![j]!) ** 2, 0), 0);
     console.log(JSON.stringify({ seconds: (performance.now() - started) / 1000, peakMb: maxRssMb(), baselineMb: baseline, inertia, k }));
     process.exit(0);
-  } else if (what === 'write') {
+  } else if (what === 'write' || what === 'write-minibatch') {
     const file = process.argv[5]!;
-    const header = JSON.stringify({ rows, dim: DIM, k: K, n_init: 1, fit: true, metrics: false, minibatch: rows >= MINI_BATCH_FROM });
+    const header = JSON.stringify({ rows, dim: DIM, k: K, n_init: what === 'write' ? 1 : 3, fit: true, metrics: false, minibatch: what === 'write-minibatch' });
     fs.writeFileSync(file, Buffer.concat([Buffer.from(`${header}\n`), Buffer.from(x.data.buffer), Buffer.alloc(rows * 4)]));
     process.exit(0);
   }
@@ -88,17 +90,23 @@ for (const rows of SIZES) {
   const service = measure('service', rows);
   say(`${label}: segmentation clustering (automatic k over 2–12 → k = ${service.k}) ${service.seconds.toFixed(1)} s, peak RSS ${service.peakMb.toFixed(0)} MB (data and runtime before clustering: ${service.baselineMb.toFixed(0)} MB)`);
   const ours = measure('ours', rows);
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-segment-')), 'data.bin');
-  spawnSync(process.execPath, [self, 'worker', 'write', String(rows), file]);
-  const sk = spawnSync(PYTHON, [path.join(projectRoot, 'scripts', 'sklearn-check.py'), file], { encoding: 'utf8' });
-  fs.rmSync(path.dirname(file), { recursive: true, force: true });
-  const skFigures = sk.status === 0 ? (JSON.parse(sk.stdout) as { seconds: number; inertia: number; maxrss_mb: number }) : undefined;
-  const algo = rows >= MINI_BATCH_FROM ? 'mini-batch k-means' : 'k-means';
-  const skName = rows >= MINI_BATCH_FROM ? 'scikit-learn MiniBatchKMeans' : 'scikit-learn KMeans';
-  say(`${label}, k = ${K}, one initialisation: ours (${algo}) ${ours.seconds.toFixed(2)} s, peak ${ours.peakMb.toFixed(0)} MB, inertia ${ours.inertia.toExponential(4)}`);
-  if (skFigures) {
-    say(`  ${skName}: ${skFigures.seconds.toFixed(2)} s, peak ${skFigures.maxrss_mb.toFixed(0)} MB, inertia ${skFigures.inertia.toExponential(4)} → time ratio ours/scikit-learn ${(ours.seconds / skFigures.seconds).toFixed(2)}`);
-  } else say(`  scikit-learn not run: ${sk.stderr || sk.error?.message}`);
+  const sklearn = (mode: 'write' | 'write-minibatch') => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-segment-')), 'data.bin');
+    spawnSync(process.execPath, [self, 'worker', mode, String(rows), file]);
+    const sk = spawnSync(PYTHON, [path.join(projectRoot, 'scripts', 'sklearn-check.py'), file], { encoding: 'utf8' });
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    if (sk.status !== 0) say(`  scikit-learn not run: ${sk.stderr || sk.error?.message}`);
+    return sk.status === 0 ? (JSON.parse(sk.stdout) as { seconds: number; inertia: number; maxrss_mb: number }) : undefined;
+  };
+  say(`${label}, k = ${K}, full k-means, one initialisation: ours ${ours.seconds.toFixed(2)} s, peak ${ours.peakMb.toFixed(0)} MB, inertia ${ours.inertia.toExponential(4)}`);
+  const full = sklearn('write');
+  if (full) say(`  scikit-learn KMeans: ${full.seconds.toFixed(2)} s, peak ${full.maxrss_mb.toFixed(0)} MB, inertia ${full.inertia.toExponential(4)} → time ratio ours/scikit-learn ${(ours.seconds / full.seconds).toFixed(2)}`);
+  if (rows >= MINI_BATCH_FROM) {
+    const mini = measure('ours-minibatch', rows);
+    const skMini = sklearn('write-minibatch');
+    say(`  mini-batch, 3 initialisations: ours ${mini.seconds.toFixed(2)} s, peak ${mini.peakMb.toFixed(0)} MB, inertia ${mini.inertia.toExponential(4)}` +
+      (skMini ? `; scikit-learn MiniBatchKMeans ${skMini.seconds.toFixed(2)} s, inertia ${skMini.inertia.toExponential(4)} → time ratio ${(mini.seconds / skMini.seconds).toFixed(2)}` : ''));
+  }
   if (rows <= ML_KMEANS_MAX_ROWS) {
     const ml = measure('ml-kmeans', rows);
     say(`  ml-kmeans (full k-means): ${ml.seconds.toFixed(2)} s, peak ${ml.peakMb.toFixed(0)} MB, inertia ${ml.inertia.toExponential(4)} → time ratio ours/ml-kmeans ${(ours.seconds / ml.seconds).toFixed(2)}`);
