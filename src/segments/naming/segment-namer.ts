@@ -1,15 +1,9 @@
 // Automatic names: an RFM archetype (how the segment behaves next to the whole population) and its
 // content (top categories), e.g. "At risk · running & fitness", plus a one-paragraph description.
+import type { BehaviourSummary } from '../../profiles/customer-profiles.js';
 
-export interface BehaviourStats {
-  recencyDays: number | null;
-  frequency: number;
-  monetary: number;
-  averageOrderValue: number;
-  tenureDays: number;
-  returnRate: number;
-  meanRating: number | null;
-}
+/** A group's figures for each behavioural feature of a customer (null where nobody has a value). */
+export type BehaviourStats = { [K in keyof Omit<BehaviourSummary, 'categoryShares'>]: number | null };
 
 export interface SegmentFacts {
   size: number;
@@ -54,7 +48,9 @@ export function segmentDescription(archetype: string, facts: SegmentFacts, popul
   if (facts.topCategories.length) {
     parts.push(`Spend mostly on ${facts.topCategories.slice(0, 3).map((c) => `${c.category} (${Math.round(c.share * 100)} %)`).join(', ')}.`);
   }
-  if (m.returnRate >= Math.max(0.15, 2 * population.returnRate)) parts.push(`Returns or cancels often (${Math.round(m.returnRate * 100)} % of orders).`);
+  if (m.returnRate !== null && m.returnRate >= Math.max(0.15, 2 * (population.returnRate ?? 0))) {
+    parts.push(`Returns or cancels often (${Math.round(m.returnRate * 100)} % of orders).`);
+  }
   if (facts.keywords.length) parts.push(`Words: ${facts.keywords.slice(0, 6).join(', ')}.`);
   return parts.join(' ');
 }
