@@ -42,6 +42,8 @@ export class ApiKeys {
     const row = await this.prisma.apiKey.findUnique({ where: { hash } });
     const principal = row && !row.revokedAt ? { keyId: row.id, name: row.name, role: row.role, actor: `${row.name} (${row.prefix}…)` } : undefined;
     if (row && principal) await this.prisma.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
+    // Bounded, so a flood of made-up keys cannot grow it without limit.
+    if (this.cache.size >= 1000) this.cache.clear();
     this.cache.set(hash, { principal, until: Date.now() + this.cacheMs });
     return principal;
   }

@@ -75,7 +75,14 @@ export class JobRegistry {
         this.running.delete(lockKey);
       });
     this.jobs.set(id, { snapshot, abort, done });
+    this.forgetOldJobs();
     return this.get(id);
+  }
+
+  /** Keeps the newest finished jobs only; running ones are always kept. */
+  private forgetOldJobs(keep = 200): void {
+    const finished = [...this.jobs].filter(([, j]) => j.snapshot.status !== 'RUNNING');
+    for (const [id] of finished.slice(0, Math.max(0, finished.length - keep))) this.jobs.delete(id);
   }
 
   get(id: string): JobSnapshot {

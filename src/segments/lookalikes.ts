@@ -43,6 +43,8 @@ export interface Lookalike {
 export const MAX_AUDIENCE = 100_000;
 const HOLDOUT_SHARE = 0.2;
 const CACHE_MS = 5 * 60_000;
+/** Ranked lists kept for paging; the oldest goes first (each can hold up to MAX_AUDIENCE rows). */
+const CACHE_ENTRIES = 32;
 
 export class Lookalikes {
   private readonly cache = new Map<string, { at: number; value: Promise<Lookalike> }>();
@@ -58,6 +60,7 @@ export class Lookalikes {
     if (cached) return cached.value;
     const value = this.compute(request);
     this.cache.set(key, { at: now, value });
+    while (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     value.catch(() => this.cache.delete(key));
     return value;
   }

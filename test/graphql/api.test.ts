@@ -252,6 +252,33 @@ for (const target of databaseTargets()) {
       assert.equal(deep.status, 400);
     });
 
+    test('the rest of the surface: segmentationRun(id), shopStats, audiences, jobs, cancelJob', async () => {
+      const active = (await app.services.catalog.activeRun())!;
+      const { segmentationRun } = await app.clientWith(app.keys.viewer).request<{ segmentationRun: { id: string; active: boolean; customerCount: number; segments: { id: string }[]; kRule: string } }>(
+        gql`query ($id: ID!) { segmentationRun(id: $id) { id active customerCount kRule timings parameters segments { id } } }`,
+        { id: String(active.id) },
+      );
+      assert.equal(segmentationRun.active, true);
+      assert.equal(segmentationRun.segments.length, active.k);
+      assert.equal(await code(app.client.request(gql`{ segmentationRun(id: "424242") { id } }`)), 'NOT_FOUND');
+      const { shopStats } = await app.clientWith(app.keys.viewer).request<{ shopStats: { customers: number } }>(gql`{ shopStats { customers products orders orderItems searches reviews } }`);
+      assert.ok(shopStats.customers >= CUSTOMERS - 1);
+      const { audiences } = await app.clientWith(app.keys.marketer).request<{ audiences: { id: string; name: string }[] }>(gql`{ audiences { id name size createdBy } }`);
+      assert.ok(audiences.some((a) => a.name === 'Runners lookalike'));
+      const { embedCustomers } = await app.client.request<{ embedCustomers: { id: string } }>(gql`mutation { embedCustomers(onlyChanged: false) { id } }`);
+      const { cancelJob } = await app.client.request<{ cancelJob: { id: string } }>(gql`mutation ($id: ID!) { cancelJob(id: $id) { id status } }`, { id: embedCustomers.id });
+      assert.equal(cancelJob.id, embedCustomers.id);
+      let status = 'RUNNING';
+      while (status === 'RUNNING') {
+        await new Promise((r) => setTimeout(r, 100));
+        status = (await app.client.request<{ job: { status: string } }>(gql`query ($id: ID!) { job(id: $id) { status } }`, { id: embedCustomers.id })).job.status;
+      }
+      assert.equal(status, 'CANCELLED');
+      const { jobs } = await app.clientWith(app.keys.viewer).request<{ jobs: { id: string; kind: string; status: string }[] }>(gql`{ jobs { id kind status processed total } }`);
+      assert.ok(jobs.some((j) => j.id === embedCustomers.id && j.status === 'CANCELLED'));
+      assert.equal(await code(app.clientWith(app.keys.marketer).request(gql`mutation ($id: ID!) { cancelJob(id: $id) { id } }`, { id: embedCustomers.id })), 'FORBIDDEN');
+    });
+
     test('DataLoaders: a page of 100 members with customers, segments and behaviour costs the same queries as a page of 10', async () => {
       const { segments } = await app.client.request<{ segments: { id: string }[] }>(gql`{ segments { id } }`);
       const QUERY = gql`query ($id: ID!, $n: Int!) { segment(id: $id) { members(first: $n) { edges { node { distance customer { id country segment { name } behaviour { monetary } provisional } } } } } }`;
