@@ -7,7 +7,6 @@ import { openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migrations.js';
 import type { Services } from '../graphql/context.js';
 import { loadEmbedder } from '../embedding/load-embedder.js';
-import type { TextEmbedder } from '../embedding/text-embedder.js';
 import { CustomerIndexer } from '../indexing/customer-indexer.js';
 import { BatchWriter } from '../ingest/batch-writer.js';
 import { JobRegistry } from '../jobs/job-registry.js';

@@ -9,6 +9,7 @@ import { modelEntry } from '../embedding/load-embedder.js';
 import { downloadModel } from '../embedding/transformers/download.js';
 import { ensureUseLiteModel } from '../embedding/use-lite/build.js';
 import type { EmbedReport } from '../indexing/customer-indexer.js';
+import type { JobControl } from '../jobs/job-registry.js';
 import type { SegmentationOptions, SegmentationReport } from '../segments/segmentation-service.js';
 import type { VectorName } from '../vectors/vector-store.js';
 import { loadSettings, projectRoot } from '../config/settings.js';
@@ -229,49 +230,34 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function embed(services: AppServices, onlyChanged: boolean): Promise<void> {
-  const indexer = await services.indexer();
-  const bar = progressBar('embed customers', 1, '');
-  const job = services.jobs.start('embedCustomers', indexer.collection, (control) =>
-    indexer.run(
-      {
-        signal: control.signal,
-        progress: (processed, total, message) => {
-          control.progress(processed, total, message);
-          const s = services.jobs.get(job.id);
-          bar.update(processed, s.total || 1, message ?? '');
-        },
+/** Runs long work as a job (the same lock as the API's), with a progress bar, and returns its result. */
+async function runJob<T>(services: AppServices, kind: string, lockKey: string, label: string, work: (control: JobControl) => Promise<T>): Promise<T> {
+  const bar = progressBar(label, 1, '');
+  const job = services.jobs.start(kind, lockKey, (control) =>
+    work({
+      signal: control.signal,
+      progress: (processed, total, message) => {
+        control.progress(processed, total, message);
+        bar.update(processed, services.jobs.get(job.id).total || 1, message ?? '');
       },
-      { onlyChanged },
-    ),
+    }),
   );
   const done = await services.jobs.wait(job.id);
   bar.stop();
-  if (done.status !== 'SUCCEEDED') throw new Error(`embedding ${done.status.toLowerCase()}: ${done.error}`);
-  const r = done.result as EmbedReport;
+  if (done.status !== 'SUCCEEDED') throw new Error(`${label} ${done.status.toLowerCase()}: ${done.error}`);
+  return done.result as T;
+}
+
+async function embed(services: AppServices, onlyChanged: boolean): Promise<void> {
+  const indexer = await services.indexer();
+  const r = await runJob<EmbedReport>(services, 'embedCustomers', indexer.collection, 'embed customers', (control) => indexer.run(control, { onlyChanged }));
   console.log(
     `embedded ${r.embedded} of ${r.customers} customers with ${r.modelId} (${r.written} points written, ${r.unchanged} unchanged) in ${r.seconds.toFixed(1)} s into ${r.collection}`,
   );
 }
 
 async function segment(services: AppServices, options: SegmentationOptions): Promise<void> {
-  const bar = progressBar('segment', 1, '');
-  const job = services.jobs.start('runSegmentation', 'segmentation', (control) =>
-    services.segments.run(
-      {
-        signal: control.signal,
-        progress: (processed, total, message) => {
-          control.progress(processed, total, message);
-          bar.update(processed, total, message ?? '');
-        },
-      },
-      options,
-    ),
-  );
-  const done = await services.jobs.wait(job.id);
-  bar.stop();
-  if (done.status !== 'SUCCEEDED') throw new Error(`segmentation ${done.status.toLowerCase()}: ${done.error}`);
-  const r = done.result as SegmentationReport;
+  const r = await runJob<SegmentationReport>(services, 'runSegmentation', 'segmentation', 'segment', (control) => services.segments.run(control, options));
   const segments = await services.db.prisma.segment.findMany({ where: { runId: r.runId }, orderBy: { size: 'desc' } });
   console.log(`run ${r.runId}: ${r.k} segments of ${r.customers} customers in ${r.seconds.toFixed(1)} s (${r.matched} matched to the previous run)`);
   for (const s of segments) console.log(`  ${String(s.size).padStart(6)}  ${s.label ?? s.autoName}${s.label ? ` (auto: ${s.autoName})` : ''}`);

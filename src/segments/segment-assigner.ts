@@ -4,11 +4,10 @@
 import type { PrismaClient } from '../db/database.js';
 import { InputError } from '../errors/domain-errors.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
-import { featureRow, type BehaviourSummary, type CustomerProfile } from '../profiles/customer-profiles.js';
+import { featureRow, type BehaviourSummary, type CustomerProfile, type CustomerProfiles } from '../profiles/customer-profiles.js';
 import { scrubPersonalData } from '../profiles/personal-data.js';
 import { buildProfileText } from '../profiles/profile-text.js';
 import { scaleRow, type RobustScalerState } from '../profiles/robust-scaler.js';
-import type { CustomerProfiles } from '../profiles/customer-profiles.js';
 import { toFloats } from './segmentation-service.js';
 
 export interface ProspectProfile {

@@ -13,7 +13,7 @@ import { CUSTOMERS_ALIAS } from '../indexing/customer-indexer.js';
 import { throwIfCancelled, type JobControl } from '../jobs/job-registry.js';
 import { CustomerProfiles, type BehaviourSummary } from '../profiles/customer-profiles.js';
 import type { VectorName, VectorStore } from '../vectors/vector-store.js';
-import { cosine, matchByCentroids, matchByMembers } from './identity.js';
+import { matchByCentroids, matchByMembers } from './identity.js';
 import { classKeywords } from './naming/ctfidf.js';
 import { rfmArchetype, segmentDescription, segmentName, type BehaviourStats } from './naming/segment-namer.js';
 
@@ -41,8 +41,6 @@ export const OUTLIER_PERCENTILE = 0.99;
 export const MATCH_THRESHOLD = { 'centroid-cosine': 0.8, 'member-jaccard': 0.3 } as const;
 const REPRESENTATIVES = 5;
 
-export type TextSource = (text: string) => number;
-
 export class SegmentationService {
   constructor(
     private readonly prisma: PrismaClient,
@@ -66,11 +64,11 @@ export class SegmentationService {
     const collection = await this.activeCollection();
     const total = await this.store.count(collection);
     if (options.k !== undefined && (options.k < 2 || options.k > Math.max(2, total - 1))) throw new InputError(`k must be between 2 and ${Math.max(2, total - 1)}`);
-    const [firstPoint] = await this.store.retrieve(collection, [(await firstId(this.store, collection)) ?? -1]);
+    const index = await this.prisma.vectorIndex.findUnique({ where: { collection }, select: { modelId: true } });
     const run = await this.prisma.segmentationRun.create({
       data: {
         collection,
-        modelId: String(firstPoint?.payload.modelId ?? 'unknown'),
+        modelId: index?.modelId ?? 'unknown',
         vectorName: vector,
         parameters: { k: options.k ?? null, kRange: options.kRange ?? [2, 20], seed, vector, nInit: options.nInit ?? 4 },
       },
@@ -340,11 +338,6 @@ export class SegmentationService {
     );
     return rows.length;
   }
-}
-
-async function firstId(store: VectorStore, collection: string): Promise<number | undefined> {
-  for await (const batch of store.scroll(collection, { batchSize: 1 })) return batch[0]?.id;
-  return undefined;
 }
 
 export function toFloats(bytes: Uint8Array): Float32Array {

@@ -31,7 +31,7 @@ export class UseLiteTokenizer {
   private readonly root: TrieNode = { children: new Map() };
   private readonly pieceLengths: Int32Array;
 
-  constructor(private readonly vocabulary: Vocabulary) {
+  constructor(vocabulary: Vocabulary) {
     this.pieceLengths = new Int32Array(vocabulary.length);
     vocabulary.forEach(([piece], id) => (this.pieceLengths[id] = piece.length));
     for (let id = RESERVED; id < vocabulary.length; id++) {

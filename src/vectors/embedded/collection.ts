@@ -128,7 +128,7 @@ export class Collection {
     const q = distance === 'Cosine' ? normalize(Float32Array.from(query)) : query;
     const k = limit + offset;
     if (k <= 0 || this.live === 0) return [];
-    const accept = (row: number) => this.ids[row]! >= 0 && !exclude.has(this.ids[row]!) && (!filter || matchesFilter(this.payloads[row]!, filter));
+    const accept = this.acceptor(filter, exclude);
     const useIndex = this.live >= this.tuning.exactSearchLimit && (!filter || this.count(filter) >= this.tuning.exactFilterShare * this.live);
     const hits = useIndex ? this.searchIndex(name, q, k, accept) : this.searchExact(name, q, k, accept);
     return hits.slice(offset).map(({ row, score }) => ({ ...this.pointAt(row, withVectors), score }));
