@@ -17,6 +17,7 @@ import { AuditLog } from '../auth/audit-log.js';
 import { CustomerDirectory } from '../customers/customer-directory.js';
 import { Lookalikes } from '../segments/lookalikes.js';
 import { SegmentCatalog } from '../segments/segment-catalog.js';
+import { SegmentCharts } from '../segments/segment-charts.js';
 import { createVectorStore } from '../vectors/create-vector-store.js';
 
 export interface AppServices extends Services {
@@ -50,6 +51,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     settings,
     db,
     catalog: new SegmentCatalog(db.prisma),
+    charts: new SegmentCharts(db.prisma),
     lookalikes: new Lookalikes(db.prisma, vectors),
     customers: new CustomerDirectory(db.prisma, vectors),
     profiles,

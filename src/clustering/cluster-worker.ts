@@ -1,10 +1,11 @@
 // Runs clustering off the main thread, so the API keeps answering (job progress included) while a
-// segmentation computes. The matrix lives in a SharedArrayBuffer: nothing is copied.
+// segmentation computes, and projects the run's 2-D map. The matrix lives in a SharedArrayBuffer: nothing is copied.
 import { parentPort, Worker } from 'node:worker_threads';
 import { cluster, type ClusteringOptions, type ClusteringResult } from './choose-k.js';
 import type { Matrix } from './matrix.js';
 import { DistanceMatrix, silhouetteSamples } from './metrics.js';
 import { sampleIndices, seededRng } from './random.js';
+import { fitProjection, project, type Projection } from '../projection/pca-projection.js';
 
 interface Request {
   x: Matrix;
@@ -13,7 +14,7 @@ interface Request {
 
 export type WorkerMessage =
   | { type: 'progress'; done: number; total: number; message: string }
-  | { type: 'result'; clustering: ClusteringResult; segmentSilhouettes: (number | null)[] }
+  | { type: 'result'; clustering: ClusteringResult; segmentSilhouettes: (number | null)[]; projection: Projection; map: Float32Array }
   | { type: 'error'; message: string };
 
 if (parentPort) {
@@ -22,7 +23,11 @@ if (parentPort) {
     try {
       const clustering = cluster(x, { ...options, onProgress: (done, total, message) => port.postMessage({ type: 'progress', done, total, message }) });
       const segmentSilhouettes = silhouettesBySegment(x, clustering.result.labels, clustering.chosenK, options.seed);
-      port.postMessage({ type: 'result', clustering, segmentSilhouettes } satisfies WorkerMessage);
+      // The run's 2-D map, here too: the vectors are already in this thread.
+      port.postMessage({ type: 'progress', done: 0, total: 1, message: 'projecting the map' } satisfies WorkerMessage);
+      const projection = fitProjection(x, { seed: options.seed });
+      const map = project(x, projection);
+      port.postMessage({ type: 'result', clustering, segmentSilhouettes, projection, map } satisfies WorkerMessage, [map.buffer as ArrayBuffer]);
     } catch (error) {
       port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies WorkerMessage);
     }
@@ -35,7 +40,7 @@ export function clusterInWorker(
   options: Omit<ClusteringOptions, 'onProgress'>,
   onProgress: (done: number, total: number, message: string) => void,
   signal?: AbortSignal,
-): Promise<{ clustering: ClusteringResult; segmentSilhouettes: (number | null)[] }> {
+): Promise<{ clustering: ClusteringResult; segmentSilhouettes: (number | null)[]; projection: Projection; map: Float32Array }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url));
     const abort = () => {
@@ -48,7 +53,7 @@ export function clusterInWorker(
       else {
         signal?.removeEventListener('abort', abort);
         void worker.terminate();
-        if (m.type === 'result') resolve({ clustering: m.clustering, segmentSilhouettes: m.segmentSilhouettes });
+        if (m.type === 'result') resolve({ clustering: m.clustering, segmentSilhouettes: m.segmentSilhouettes, projection: m.projection, map: m.map });
         else reject(new Error(m.message));
       }
     });

@@ -5,6 +5,7 @@ import type { CustomerDirectory } from '../customers/customer-directory.js';
 import type { CustomerProfiles } from '../profiles/customer-profiles.js';
 import type { Lookalikes } from '../segments/lookalikes.js';
 import type { SegmentCatalog } from '../segments/segment-catalog.js';
+import type { SegmentCharts } from '../segments/segment-charts.js';
 import type { Loaders } from './loaders.js';
 import type { Database } from '../db/database.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
@@ -26,6 +27,7 @@ export interface Services {
   indexer(): Promise<CustomerIndexer>;
   segments: SegmentationService;
   catalog: SegmentCatalog;
+  charts: SegmentCharts;
   lookalikes: Lookalikes;
   customers: CustomerDirectory;
   profiles(): Promise<CustomerProfiles>;

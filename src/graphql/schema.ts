@@ -10,8 +10,10 @@ import { AudienceResolver, LookalikeResolver } from './resolvers/audience.resolv
 import { CustomerResolver } from './resolvers/customer.resolver.js';
 import { RunResolver } from './resolvers/run.resolver.js';
 import { SegmentResolver } from './resolvers/segment.resolver.js';
+import { ChartsResolver } from './resolvers/charts.resolver.js';
+import { ViewerResolver } from './resolvers/viewer.resolver.js';
 
-export const RESOLVERS = [HealthResolver, IngestResolver, JobResolver, SegmentResolver, RunResolver, CustomerResolver, LookalikeResolver, AudienceResolver, AdminResolver] as const;
+export const RESOLVERS = [HealthResolver, IngestResolver, JobResolver, SegmentResolver, RunResolver, CustomerResolver, LookalikeResolver, AudienceResolver, AdminResolver, ChartsResolver, ViewerResolver] as const;
 
 export function buildSchema(): Promise<GraphQLSchema> {
   // Inputs are validated by the domain (zod schemas in src/ingest), not by class-validator, so the

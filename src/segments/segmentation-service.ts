@@ -9,6 +9,7 @@ import { clusterInWorker } from '../clustering/cluster-worker.js';
 import type { Matrix } from '../clustering/matrix.js';
 import type { PrismaClient } from '../db/database.js';
 import { InputError } from '../errors/domain-errors.js';
+import { projectOne, type Projection } from '../projection/pca-projection.js';
 import { CUSTOMERS_ALIAS } from '../indexing/customer-indexer.js';
 import { throwIfCancelled, type JobControl } from '../jobs/job-registry.js';
 import { CustomerProfiles, type BehaviourSummary } from '../profiles/customer-profiles.js';
@@ -102,7 +103,7 @@ export class SegmentationService {
 
       // 2. Clustering.
       t = performance.now();
-      const { clustering, segmentSilhouettes: silhouettes } = await clusterInWorker(
+      const { clustering, segmentSilhouettes: silhouettes, projection, map } = await clusterInWorker(
         x,
         { seed, k: options.k, kRange: options.kRange, nInit: options.nInit },
         (done, steps, message) => control.progress(done, steps, message),
@@ -222,14 +223,15 @@ export class SegmentationService {
             return {
               run_id: run.id, customer_id: customerId, segment_id: created[c]!, distance: distances[r]!, outlier: distances[r]! > described[c]!.outlierDistance,
               recency_days: b?.recencyDays ?? null, frequency: b?.frequency ?? 0, monetary: b?.monetary ?? 0,
+              map_x: map[2 * r]!, map_y: map[2 * r + 1]!,
             };
           });
           for (let i = 0; i < rows.length; i += 20_000) {
             await tx.$executeRawUnsafe(
-              `INSERT INTO membership (run_id, customer_id, segment_id, distance, outlier, recency_days, frequency, monetary)
-               SELECT x.run_id, x.customer_id, x.segment_id, x.distance, x.outlier, x.recency_days, x.frequency, x.monetary
+              `INSERT INTO membership (run_id, customer_id, segment_id, distance, outlier, recency_days, frequency, monetary, map_x, map_y)
+               SELECT x.run_id, x.customer_id, x.segment_id, x.distance, x.outlier, x.recency_days, x.frequency, x.monetary, x.map_x, x.map_y
                FROM jsonb_to_recordset($1::jsonb)
-                 AS x(run_id int, customer_id int, segment_id int, distance float8, outlier boolean, recency_days float8, frequency int, monetary float8)`,
+                 AS x(run_id int, customer_id int, segment_id int, distance float8, outlier boolean, recency_days float8, frequency int, monetary float8, map_x float4, map_y float4)`,
               JSON.stringify(rows.slice(i, i + 20_000)),
             );
           }
@@ -255,6 +257,7 @@ export class SegmentationService {
               metrics: { ...chosen, population } as unknown as object,
               triedK: clustering.tried as object[],
               customerCount: x.rows,
+              projection: projection as unknown as object,
               previousRunId: previous?.id ?? null,
               migration: previous
                 ? [...flows].map(([key, customers]) => {
@@ -320,13 +323,14 @@ export class SegmentationService {
           best = c;
         }
       }
-      return { customerId: p.id, segment: best.segment, distance: bestDistance, outlier: bestDistance > best.segment.outlierDistance };
+      const [mapX, mapY] = run.projection ? projectOne(v, run.projection as unknown as Projection) : [null, null];
+      return { customerId: p.id, segment: best.segment, distance: bestDistance, outlier: bestDistance > best.segment.outlierDistance, mapX, mapY };
     });
     await this.prisma.membership.createMany({
       data: rows.map((r) => {
         const b = behaviour.get(r.customerId);
         return {
-          runId: run.id, customerId: r.customerId, segmentId: r.segment.id, distance: r.distance, outlier: r.outlier, provisional: true,
+          runId: run.id, customerId: r.customerId, segmentId: r.segment.id, distance: r.distance, outlier: r.outlier, provisional: true, mapX: r.mapX, mapY: r.mapY,
           recencyDays: b?.recencyDays ?? null, frequency: b?.frequency ?? 0, monetary: b?.monetary ?? 0,
         };
       }),

@@ -30,7 +30,7 @@ function expectedType(field: DmmfField): string {
     case 'Boolean':
       return 'boolean';
     case 'Float':
-      return 'double precision';
+      return native?.[0] === 'Real' ? 'real' : 'double precision';
     case 'Json':
       return 'jsonb';
     case 'DateTime':

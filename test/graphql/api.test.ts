@@ -63,6 +63,59 @@ for (const target of databaseTargets()) {
       }
     });
 
+    test('charts for dashboards: viewer, the customer map of the run, RFM histograms against the population', async () => {
+      const viewer = app.clientWith(app.keys.viewer);
+      assert.deepEqual((await viewer.request<{ viewer: unknown }>(gql`{ viewer { name role } }`)).viewer, { name: 'test viewer', role: 'VIEWER' });
+      assert.equal((await rawGraphQL(app.server.url, '{ viewer { role } }')).body.data?.viewer, null, 'no key: no viewer, no error');
+
+      type Map = { runId: string; count: number; explainedVariance: number[]; customerIds: string[]; x: number[]; y: number[]; segment: number[]; segments: { id: string; size: number }[] };
+      const MAP = gql`{ customerMap { runId method count explainedVariance customerIds x y segment segments { id size } } }`;
+      const { customerMap: map } = await viewer.request<{ customerMap: Map }>(MAP);
+      assert.equal(map.count, CUSTOMERS);
+      for (const list of [map.customerIds, map.x, map.y, map.segment]) assert.equal(list.length, CUSTOMERS);
+      assert.equal(new Set(map.customerIds).size, CUSTOMERS);
+      assert.ok(map.explainedVariance[0]! >= map.explainedVariance[1]! && map.explainedVariance[1]! > 0 && map.explainedVariance[0]! + map.explainedVariance[1]! <= 1);
+      map.segments.forEach((s, i) => assert.equal(map.segment.filter((p) => p === i).length, s.size, `points of segment ${s.id}`));
+      // The map shows the segments: most of the spread on it lies between segments, not within them.
+      const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+      const [mx, my] = [mean(map.x), mean(map.y)];
+      const centres = map.segments.map((_, i) => {
+        const rows = map.segment.flatMap((p, r) => (p === i ? [r] : []));
+        return [mean(rows.map((r) => map.x[r]!)), mean(rows.map((r) => map.y[r]!))] as const;
+      });
+      let total = 0;
+      let between = 0;
+      map.segment.forEach((p, r) => {
+        total += (map.x[r]! - mx) ** 2 + (map.y[r]! - my) ** 2;
+        between += (centres[p]![0] - mx) ** 2 + (centres[p]![1] - my) ** 2;
+      });
+      assert.ok(between / total > 0.5, `between-segment share of the map's spread: ${(between / total).toFixed(3)}`);
+      const again = (await viewer.request<{ customerMap: Map }>(MAP)).customerMap;
+      assert.deepEqual(again.x, map.x, 'computed once per run: the same map every time');
+
+      type H = { edges: number[]; members: number[]; population: number[]; scale: string };
+      const { segment } = await viewer.request<{ segment: { size: number; medians: { frequency: number }; histograms: { recencyDays: H; frequency: H; monetary: H } } }>(
+        gql`query ($id: ID!) { segment(id: $id) { size medians { frequency } histograms(bins: 12) { recencyDays { edges members population scale } frequency { edges members population scale } monetary { edges members population scale } } } }`,
+        { id: map.segments[0]!.id },
+      );
+      const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+      for (const h of [segment.histograms.frequency, segment.histograms.monetary]) {
+        assert.equal(h.edges.length, 13);
+        assert.ok(h.edges.every((e, i) => i === 0 || e > h.edges[i - 1]!));
+        assert.equal(sum(h.members), segment.size);
+        assert.equal(sum(h.population), CUSTOMERS);
+        assert.ok(h.members.every((m, i) => m <= h.population[i]!));
+        assert.equal(h.scale, 'log');
+      }
+      // The median member's frequency falls in the bin where the members' cumulative count passes half.
+      const f = segment.histograms.frequency;
+      let cumulative = 0;
+      const bin = f.members.findIndex((m) => (cumulative += m) >= segment.size / 2);
+      assert.ok(segment.medians.frequency >= f.edges[bin]! - 1e-9 && (bin === 11 || segment.medians.frequency <= f.edges[bin + 1]! + 1e-9), `median ${segment.medians.frequency} in bin ${bin} of ${f.edges}`);
+      const bad = await graphQLErrors(viewer.request(gql`query ($id: ID!) { segment(id: $id) { histograms(bins: 1) { frequency { edges } } } }`, { id: map.segments[0]!.id }));
+      assert.deepEqual([bad[0]!.extensions?.code, bad[0]!.extensions?.field, bad[0]!.path], ['BAD_USER_INPUT', 'bins', ['segment', 'histograms']]);
+    });
+
     test('members: pages of a Relay connection in every order, filters, stable cursors while customers are added', async () => {
       const { segments } = await app.client.request<{ segments: { id: string; size: number }[] }>(gql`{ segments { id size } }`);
       const seg = segments[0]!;
