@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   QDRANT_API_KEY: optionalString,
   BEHAVIOUR_WEIGHT: z.coerce.number().min(0).max(100).default(0.3),
   EMBED_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
+  /** The built dashboard (`npm run build:web`), served at `/`; empty: no dashboard. */
+  DASHBOARD_DIR: z.string().default('dist/web'),
 });
 
 export type DatabaseSettings =
@@ -51,7 +53,7 @@ export interface Settings {
   dataDir: string;
   database: DatabaseSettings;
   migrationsDir: string;
-  http: { host: string; port: number; introspection: boolean };
+  http: { host: string; port: number; introspection: boolean; dashboardDir?: string };
   ingest: { maxBatchSize: number };
   onlineRetailPath: string;
   demo: { customers: number; seed: number; outputDir: string };
@@ -91,7 +93,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dataDir,
     database: e.DATABASE_URL ? { kind: 'postgresql', url: e.DATABASE_URL } : { kind: 'pglite', dir: pgliteDir },
     migrationsDir: path.join(projectRoot, 'prisma', 'migrations'),
-    http: { host: e.HOST, port: e.PORT, introspection: e.GRAPHQL_INTROSPECTION === 'true' },
+    http: { host: e.HOST, port: e.PORT, introspection: e.GRAPHQL_INTROSPECTION === 'true', dashboardDir: e.DASHBOARD_DIR ? path.resolve(projectRoot, e.DASHBOARD_DIR) : undefined },
     ingest: { maxBatchSize: e.MAX_BATCH_SIZE },
     onlineRetailPath: path.resolve(projectRoot, e.ONLINE_RETAIL_PATH),
     demo: { customers: e.DEMO_CUSTOMERS, seed: e.DEMO_SEED, outputDir: path.join(dataDir, 'demo') },

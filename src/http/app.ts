@@ -1,6 +1,8 @@
-// The HTTP surface: GraphQL at /graphql and a plain liveness probe at /healthz (for container health
-// checks that speak no GraphQL).
+// The HTTP surface: GraphQL at /graphql, a plain liveness probe at /healthz (for container health
+// checks that speak no GraphQL), audience CSVs, and the dashboard at /.
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -14,6 +16,24 @@ import { createLoaders } from '../graphql/loaders.js';
 import { streamAudienceCsv } from './audience-csv.js';
 import type { GraphQLContext, Services } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
+
+/**
+ * The dashboard: a static single-page app, a client of /graphql like any other. Hashed assets are
+ * immutable; index.html is revalidated so a new build is picked up at once.
+ */
+function serveDashboard(app: express.Express, dir: string | undefined): void {
+  if (!dir || !fs.existsSync(path.join(dir, 'index.html'))) {
+    app.get('/', (_req, res) => {
+      res.type('text/plain').send('Segment API: GraphQL at /graphql. The dashboard is not built here (npm run build:web).\n');
+    });
+    return;
+  }
+  app.use('/assets', express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
+  app.get('/', (_req, res) => {
+    res.setHeader('cache-control', 'no-cache');
+    res.sendFile(path.join(dir, 'index.html'));
+  });
+}
 
 export interface RunningServer {
   url: string;
@@ -62,6 +82,7 @@ export async function startServer(services: Services): Promise<RunningServer> {
     }),
   );
   app.get('/audiences/:id/members.csv', (req, res, next) => void streamAudienceCsv(services, req, res).catch(next));
+  serveDashboard(app, services.settings.http.dashboardDir);
   // Body-parser failures (bad JSON, too large) answer in GraphQL's error shape, never as an HTML 500.
   app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);

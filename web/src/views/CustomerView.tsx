@@ -1,0 +1,42 @@
+import { useQuery } from 'urql';
+import { CustomerQuery } from '../api/operations';
+import { ErrorNote, Loading } from '../components/ErrorNote';
+import { fmt } from '../components/format';
+
+export function CustomerView({ id }: { id: string }) {
+  const [{ data, fetching, error }] = useQuery({ query: CustomerQuery, variables: { id } });
+  if (error) return <ErrorNote error={error} />;
+  if (fetching && !data) return <Loading what="the customer" />;
+  const c = data?.customer;
+  if (!c) return null;
+  const b = c.behaviour;
+  return (
+    <section aria-labelledby="customer-title">
+      <p><a href="#/map">← Map</a></p>
+      <h1 id="customer-title">Customer {c.id}</h1>
+      <p>
+        {c.segment ? <>In <a href={`#/segment/${c.segment.id}`}>{c.segment.name}</a></> : 'In no segment'} · {c.country ?? 'country unknown'}
+        {c.outlier && ' · outlier'}{c.provisional && ' · provisional (joined after the run)'}
+      </p>
+      <dl className="rfm wide">
+        <div><dt>Last order</dt><dd>{fmt.days(b.recencyDays)}</dd></div>
+        <div><dt>Orders</dt><dd>{fmt.int(b.frequency)}</dd></div>
+        <div><dt>Spend</dt><dd>{fmt.money(b.monetary)}</dd></div>
+        <div><dt>Average order</dt><dd>{fmt.money(b.averageOrderValue)}</dd></div>
+        <div><dt>Return rate</dt><dd>{fmt.percent(b.returnRate)}</dd></div>
+        <div><dt>Mean rating</dt><dd>{fmt.fixed(b.meanRating, 1)}</dd></div>
+      </dl>
+      <p className="small"><span className="muted">Categories:</span> {b.categoryShares.map((s) => `${s.category} ${fmt.percent(s.share)}`).join(' · ') || '–'}</p>
+      <p className="small"><span className="muted">Recent searches:</span> {c.profile.recentSearches.join(' · ') || '–'}</p>
+      <h2>Similar customers</h2>
+      <ol>
+        {c.similarCustomers.map((s) => (
+          <li key={s.customer.id}>
+            <a href={`#/customer/${encodeURIComponent(s.customer.id)}`}>{s.customer.id}</a>{' '}
+            <span className="muted small">{s.customer.segment?.name ?? '–'} · score {fmt.fixed(s.score, 3)}</span>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
