@@ -12,6 +12,7 @@ COPY tsconfig.json schema.graphql ./
 COPY src ./src
 COPY test ./test
 COPY bench ./bench
+COPY web ./web
 COPY models ./models
 RUN npm run build && npm prune --omit=dev
 

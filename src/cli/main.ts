@@ -65,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
         await embed(services, true);
         await segment(services, {});
         const { key } = await services.apiKeys.create('demo admin', 'ADMIN');
-        console.log(`\nDemo admin API key (shown once): ${key}\nUse it as: Authorization: Bearer ${key}\n`);
+        console.log(`\nDemo admin API key (shown once): ${key}\nPaste it into the dashboard's login, or send it as: Authorization: Bearer ${key}\n`);
       } finally {
         await services.close();
       }

@@ -76,8 +76,8 @@ export class Lookalikes {
     if (seedIds.length === 0) throw new InputError('None of the seed customers has a vector.', [{ index: -1, field: 'seeds', message: 'no seed customer is embedded' }]);
     const filter = toFilter(request);
 
-    const rank = async (seeds: number[], size: number): Promise<RankedCustomer[]> => {
-      const hits = await this.store.recommend(collection, { using: request.vector, positive: seeds, strategy: request.strategy, limit: size, filter });
+    const rank = async (seeds: number[], size: number, filtered = true): Promise<RankedCustomer[]> => {
+      const hits = await this.store.recommend(collection, { using: request.vector, positive: seeds, strategy: request.strategy, limit: size, filter: filtered ? filter : undefined });
       return hits.map((h, i) => ({ rank: i, customerId: h.id, score: h.score }));
     };
     let ranked = await rank(seedIds, request.size);
@@ -93,7 +93,9 @@ export class Lookalikes {
       const rng = seededRng(seedIds.reduce((h, id) => (h * 31 + id) >>> 0, 7));
       const holdout = new Set(sampleIndices(seedIds.length, Math.max(1, Math.round(seedIds.length * HOLDOUT_SHARE)), rng).map((i) => seedIds[i]!));
       const kept = seedIds.filter((id) => !holdout.has(id));
-      const rebuilt = new Set((await rank(kept, request.size)).map((r) => r.customerId));
+      // Unfiltered: the estimate is of the ranking. A filter may exclude the seeds themselves (their own
+      // segment, say), which would make every held-out seed unrecoverable by construction.
+      const rebuilt = new Set((await rank(kept, request.size, false)).map((r) => r.customerId));
       const recovered = [...holdout].filter((id) => rebuilt.has(id)).length;
       quality = { holdoutShare: HOLDOUT_SHARE, heldOut: holdout.size, recovered, recall: recovered / holdout.size };
     }

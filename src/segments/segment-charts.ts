@@ -75,10 +75,11 @@ export class SegmentCharts {
     const columns = await this.runColumns(segment.runId);
     return (['recencyDays', 'frequency', 'monetary'] as const).map((metric) => {
       const values = columns.values[metric];
-      const scale = metric === 'recencyDays' ? 'linear' : 'log';
       const finite = Array.from(values).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
       const lo = Math.min(0, quantile(finite, 0.01));
       const hi = Math.max(lo + 1, quantile(finite, 0.99));
+      // Heavy tails get log bins, except order counts small enough that log bins would fall between integers.
+      const scale = metric === 'recencyDays' || (metric === 'frequency' && hi - lo <= 3 * bins) ? 'linear' : 'log';
       const forward = scale === 'log' ? (v: number) => Math.log1p(Math.max(0, v - lo)) : (v: number) => v - lo;
       const inverse = scale === 'log' ? (t: number) => Math.expm1(t) + lo : (t: number) => t + lo;
       const width = forward(hi) / bins;

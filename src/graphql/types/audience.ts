@@ -20,7 +20,7 @@ export class AudienceFilter {
   @Field(() => [ID], { nullable: true, description: 'No customers of these segments.' }) excludeSegments?: string[];
 }
 
-@ObjectType({ description: 'Held-out seeds recovered: a fifth of the seeds is left out and the audience rebuilt from the rest.' })
+@ObjectType({ description: 'Held-out seeds recovered: a fifth of the seeds is left out and an audience of the same size rebuilt from the rest (without the filter, which may exclude the seeds themselves).' })
 export class AudienceQuality {
   @Field(() => Float) holdoutShare!: number;
   @Field(() => Int) heldOut!: number;

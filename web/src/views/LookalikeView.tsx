@@ -129,7 +129,7 @@ function Result({ built }: { built: { parameters: Parameters; result: LookalikeR
       <h2 id="result-title">Audience: {fmt.int(result.size)} customers</h2>
       <p data-testid="audience-quality">
         {result.quality ? (
-          <>Hold-out quality: <strong>{fmt.percent(result.quality.recall)}</strong> of {result.quality.heldOut} held-out seeds recovered ({result.quality.recovered}).</>
+          <>Hold-out quality: <strong>{fmt.percent(result.quality.recall)}</strong> of {result.quality.heldOut} held-out seeds recovered ({result.quality.recovered}) by an audience of this size built from the other seeds.</>
         ) : (
           'Too few seeds for a hold-out estimate.'
         )}{' '}
@@ -137,11 +137,11 @@ function Result({ built }: { built: { parameters: Parameters; result: LookalikeR
       </p>
       <div className="table-scroll short">
         <table>
-          <thead><tr><th scope="col">Rank</th><th scope="col">Customer</th><th scope="col">Score</th><th scope="col">Segment</th><th scope="col">Country</th></tr></thead>
+          <thead><tr><th scope="col">#</th><th scope="col">Customer</th><th scope="col">{parameters.vector === 'TEXT' ? 'Similarity (higher is nearer)' : 'Distance (lower is nearer)'}</th><th scope="col">Segment</th><th scope="col">Country</th></tr></thead>
           <tbody>
             {result.members.edges.map(({ node }) => (
               <tr key={node.customer.id} data-testid="audience-row">
-                <td>{node.rank}</td>
+                <td>{node.rank + 1}</td>
                 <td><a href={`#/customer/${encodeURIComponent(node.customer.id)}`}>{node.customer.id}</a></td>
                 <td>{fmt.fixed(node.score, 4)}</td>
                 <td>{node.customer.segment?.name ?? '–'}</td>
