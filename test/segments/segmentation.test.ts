@@ -155,6 +155,13 @@ for (const target of databaseTargets()) {
       const collection = (await app.services.vectors.resolveAlias(CUSTOMERS_ALIAS))!;
       const [point] = await app.services.vectors.retrieve(collection, [customer.id]);
       assert.deepEqual([point!.payload.segmentId, point!.payload.provisional], [String(petSegment.id), true]);
+      // On the run's map, with the run's stored projection: nearer its segment's members than the others'.
+      assert.ok(membership.mapX !== null && membership.mapY !== null, 'placed on the map');
+      const others = await app.services.db.prisma.membership.findMany({ where: { runId: active.id, provisional: false }, select: { segmentId: true, mapX: true, mapY: true } });
+      const meanDistance = (rows: typeof others) => rows.reduce((sum, r) => sum + Math.hypot(r.mapX! - membership.mapX!, r.mapY! - membership.mapY!), 0) / rows.length;
+      const own = meanDistance(others.filter((r) => r.segmentId === petSegment.id));
+      const elsewhere = meanDistance(others.filter((r) => r.segmentId !== petSegment.id));
+      assert.ok(own < elsewhere, `mean map distance to its segment ${own.toFixed(3)}, to the rest ${elsewhere.toFixed(3)}`);
     });
   });
 }
