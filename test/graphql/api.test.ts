@@ -345,9 +345,10 @@ for (const target of databaseTargets()) {
         }
         return queries;
       };
-      await count(10); // warm the key cache
-      const ten = await count(10);
-      const hundred = await count(100);
+      // The API-key cache (30 s) may expire during one measurement and add its lookup to it; it cannot
+      // expire twice in a row, so the smaller of two consecutive counts is the request's own.
+      const ten = Math.min(await count(10), await count(10));
+      const hundred = Math.min(await count(100), await count(100));
       assert.equal(hundred, ten, `${hundred} queries for 100 members, ${ten} for 10`);
       assert.ok(ten <= 15, `${ten} queries`);
     });

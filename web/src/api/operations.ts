@@ -11,7 +11,7 @@ export const ViewerQuery = graphql(`
 export const OverviewQuery = graphql(`
   query Overview {
     segments {
-      id name automaticName label description size share quality keywords tags archetype
+      id name automaticName label description automaticDescription size share quality keywords tags archetype
       medians { recencyDays frequency monetary }
       topCategories { category share }
       trend { sizeChange inflow outflow previousSize previousSegmentId }
@@ -126,7 +126,7 @@ export const AudiencesQuery = graphql(`
 
 export const RelabelMutation = graphql(`
   mutation Relabel($id: ID!, $name: String, $description: String, $tags: [String!]) {
-    relabelSegment(id: $id, name: $name, description: $description, tags: $tags) { id name label automaticName description tags }
+    relabelSegment(id: $id, name: $name, description: $description, tags: $tags) { id name label automaticName description automaticDescription tags }
   }
 `);
 

@@ -4,9 +4,10 @@ import { RelabelMutation } from '../api/operations';
 import { ErrorNote } from './ErrorNote';
 
 /** Admins name a segment; the label follows the segment into later runs. */
-export function RelabelForm({ segment, onDone }: { segment: { id: string; label?: string | null; description: string; tags: string[]; automaticName: string }; onDone?(): void }) {
+export function RelabelForm({ segment, onDone }: { segment: { id: string; label?: string | null; description: string; automaticDescription: string; tags: string[]; automaticName: string }; onDone?(): void }) {
   const [name, setName] = useState(segment.label ?? '');
-  const [description, setDescription] = useState(segment.description);
+  // Only a human description is edited; empty keeps the automatic one (which follows each run).
+  const [description, setDescription] = useState(segment.description === segment.automaticDescription ? '' : segment.description);
   const [tags, setTags] = useState(segment.tags.join(', '));
   const [result, relabel] = useMutation(RelabelMutation);
   const [saved, setSaved] = useState(false);
@@ -26,7 +27,7 @@ export function RelabelForm({ segment, onDone }: { segment: { id: string; label?
         <input name="name" value={name} maxLength={120} onChange={(e) => setName(e.target.value)} />
       </label>
       <label>
-        Description
+        Description <span className="muted">(empty: automatic)</span>
         <textarea name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />
       </label>
       <label>
