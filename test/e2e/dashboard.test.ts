@@ -193,8 +193,12 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await shot(page, '05-relabel');
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByTestId('segment-card').filter({ hasText: 'Weekend runners (e2e)' }).waitFor();
-    const { segment } = await app.client.request<{ segment: { label: string; tags: string[] } }>(gql`query ($id: ID!) { segment(id: $id) { label tags } }`, { id: target.id });
-    assert.deepEqual(segment, { label: 'Weekend runners (e2e)', tags: ['running', 'e2e'] });
+    const { segment } = await app.client.request<{ segment: { label: string; tags: string[]; description: string; automaticDescription: string } }>(
+      gql`query ($id: ID!) { segment(id: $id) { label tags description automaticDescription } }`,
+      { id: target.id },
+    );
+    assert.deepEqual([segment.label, segment.tags], ['Weekend runners (e2e)', ['running', 'e2e']]);
+    assert.equal(segment.description, segment.automaticDescription, 'an untouched description stays automatic');
   });
 
   test('marketers build a lookalike audience, save it and download its CSV', async () => {
