@@ -60,7 +60,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
 
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true });
 
-  test('a wrong key is refused with a message; a good one logs in', async () => {
+  test('a wrong key is refused with a message; a good one logs in, survives a reload, and logs out', async () => {
     const context = await browser.newContext();
     contexts.push(context);
     const page = await context.newPage();
@@ -76,6 +76,11 @@ describe('dashboard in headless Chromium', { skip }, () => {
     // The tab keeps its key across a reload.
     await page.reload();
     await page.getByRole('navigation', { name: 'Views' }).waitFor();
+    // Logging out forgets it.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('API key').waitFor();
+    await page.reload();
+    await page.getByLabel('API key').waitFor();
   });
 
   test('overview: one card per segment of the active run, with size, RFM medians and keywords', async () => {

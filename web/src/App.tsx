@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { ViewerQuery } from './api/operations';
 import type { ApiRole } from './gql/graphql';
@@ -18,6 +18,7 @@ type Login = { key: string; name: string; role: ApiRole };
 export function App() {
   const [login, setLogin] = useState<Login | null>(null);
   const [restoring, setRestoring] = useState(() => storedKey() !== null);
+  const logOut = useCallback(() => setLogin(null), []);
   // A reload keeps the tab's key: check it again with the API before trusting it.
   useEffect(() => {
     const key = storedKey();
@@ -33,7 +34,7 @@ export function App() {
   if (restoring) return <p role="status">Loading…</p>;
   if (!login) return <LoginView onLogin={setLogin} />;
   return (
-    <SessionProvider login={login} onLogOut={() => setLogin(null)}>
+    <SessionProvider login={login} onLogOut={logOut}>
       <Shell />
     </SessionProvider>
   );

@@ -1,6 +1,6 @@
 // Who is logged in: the pasted API key (kept for this browser tab only) and the role the API reports
 // for it. The UI offers only what that role may do; the API enforces it regardless.
-import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useMemo, type ReactNode } from 'react';
 import { Client, cacheExchange, fetchExchange, Provider } from 'urql';
 import type { ApiRole } from '../gql/graphql';
 
@@ -32,6 +32,7 @@ export function storedKey(): string | null {
 
 export function SessionProvider(props: { login: { key: string; name: string; role: ApiRole }; onLogOut(): void; children: ReactNode }) {
   const { key, name, role } = props.login;
+  const { onLogOut } = props;
   const client = useMemo(() => createApiClient(key), [key]);
   const session = useMemo<Session>(
     () => ({
@@ -41,12 +42,12 @@ export function SessionProvider(props: { login: { key: string; name: string; rol
       can: (needed) => RANK[role] >= RANK[needed],
       logOut: () => {
         sessionStorage.removeItem(STORAGE_KEY);
-        props.onLogOut();
+        onLogOut();
       },
     }),
-    [key, name, role, props],
+    [key, name, role, onLogOut],
   );
-  sessionStorage.setItem(STORAGE_KEY, key);
+  useEffect(() => sessionStorage.setItem(STORAGE_KEY, key), [key]);
   return (
     <SessionContext.Provider value={session}>
       <Provider value={client}>{props.children}</Provider>
@@ -58,8 +59,4 @@ export function useSession(): Session {
   const session = useContext(SessionContext);
   if (!session) throw new Error('useSession outside SessionProvider');
   return session;
-}
-
-export function useApiKeyState() {
-  return useState<{ key: string; name: string; role: ApiRole } | null>(null);
 }

@@ -5,8 +5,8 @@ import type { ApiRole } from '../gql/graphql';
 import { createApiClient } from '../session/session';
 
 /** Log in by pasting an API key; the API says whose it is and what role it has. */
-export function LoginView({ onLogin, initialKey }: { onLogin(login: { key: string; name: string; role: ApiRole }): void; initialKey?: string | null }) {
-  const [key, setKey] = useState(initialKey ?? '');
+export function LoginView({ onLogin }: { onLogin(login: { key: string; name: string; role: ApiRole }): void }) {
+  const [key, setKey] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
