@@ -31,7 +31,7 @@ try {
   }
   const small = await writeRun(app, BASELINE, 1);
   const large = await writeRun(app, POINTS, 2);
-  const base = app.server.url.replace(/\/graphql$/, '/');
+  const base = app.server.dashboardUrl!;
   const browser = await launchChromium();
   const results: Record<string, Record<string, number>> = {};
   try {

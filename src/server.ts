@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 // `npm start`: applies pending migrations, then serves GraphQL until SIGINT/SIGTERM.
-import fs from 'node:fs';
-import path from 'node:path';
 import { createServices } from './app/services.js';
 import { loadSettings } from './config/settings.js';
 import { startServer } from './http/app.js';
@@ -10,9 +8,7 @@ export async function serve(): Promise<void> {
   const services = await createServices(loadSettings());
   const server = await startServer(services);
   console.log(`Segment API ready at ${server.url} (database: ${services.db.kind})`);
-  if (services.settings.http.dashboardDir && fs.existsSync(path.join(services.settings.http.dashboardDir, 'index.html'))) {
-    console.log(`Dashboard at ${server.url.replace(/graphql$/, '')} (log in with an API key)`);
-  }
+  if (server.dashboardUrl) console.log(`Dashboard at ${server.dashboardUrl} (log in with an API key)`);
   const shutdown = async (signal: string) => {
     console.log(`${signal}: shutting down`);
     await server.stop();

@@ -21,22 +21,25 @@ import { buildSchema } from '../graphql/schema.js';
  * The dashboard: a static single-page app, a client of /graphql like any other. Hashed assets are
  * immutable; index.html is revalidated so a new build is picked up at once.
  */
-function serveDashboard(app: express.Express, dir: string | undefined): void {
+function serveDashboard(app: express.Express, dir: string | undefined): boolean {
   if (!dir || !fs.existsSync(path.join(dir, 'index.html'))) {
     app.get('/', (_req, res) => {
       res.type('text/plain').send('Segment API: GraphQL at /graphql. The dashboard is not built here (npm run build:web).\n');
     });
-    return;
+    return false;
   }
   app.use('/assets', express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
   app.get('/', (_req, res) => {
     res.setHeader('cache-control', 'no-cache');
     res.sendFile(path.join(dir, 'index.html'));
   });
+  return true;
 }
 
 export interface RunningServer {
   url: string;
+  /** Where the dashboard is served; undefined when it is not built. */
+  dashboardUrl?: string;
   port: number;
   stop(): Promise<void>;
 }
@@ -82,7 +85,7 @@ export async function startServer(services: Services): Promise<RunningServer> {
     }),
   );
   app.get('/audiences/:id/members.csv', (req, res, next) => void streamAudienceCsv(services, req, res).catch(next));
-  serveDashboard(app, services.settings.http.dashboardDir);
+  const dashboard = serveDashboard(app, services.settings.http.dashboardDir);
   // Body-parser failures (bad JSON, too large) answer in GraphQL's error shape, never as an HTML 500.
   app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
@@ -100,8 +103,10 @@ export async function startServer(services: Services): Promise<RunningServer> {
     httpServer.listen(port, host, () => resolve());
   });
   const actualPort = (httpServer.address() as AddressInfo).port;
+  const origin = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
   return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}/graphql`,
+    url: `${origin}/graphql`,
+    dashboardUrl: dashboard ? `${origin}/` : undefined,
     port: actualPort,
     stop: () => apollo.stop(),
   };

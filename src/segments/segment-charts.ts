@@ -31,6 +31,8 @@ interface RunColumns {
   key: string;
   segmentIds: Int32Array;
   values: Record<Metric, Float64Array>;
+  /** The values present (recency is NaN for customers who never bought), sorted: for the bin range. */
+  sorted: Record<Metric, Float64Array>;
 }
 
 export const MAX_BINS = 100;
@@ -75,7 +77,7 @@ export class SegmentCharts {
     const columns = await this.runColumns(segment.runId);
     return (['recencyDays', 'frequency', 'monetary'] as const).map((metric) => {
       const values = columns.values[metric];
-      const finite = Array.from(values).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+      const finite = columns.sorted[metric];
       const lo = Math.min(0, quantile(finite, 0.01));
       const hi = Math.max(lo + 1, quantile(finite, 0.99));
       // Heavy tails get log bins, except order counts small enough that log bins would fall between integers.
@@ -108,14 +110,17 @@ export class SegmentCharts {
     const cached = this.columns.get(runId);
     if (cached?.key === key) return cached;
     const rows = await this.prisma.membership.findMany({ where: { runId }, select: { segmentId: true, recencyDays: true, frequency: true, monetary: true } });
+    const values = {
+      recencyDays: Float64Array.from(rows, (r) => r.recencyDays ?? Number.NaN),
+      frequency: Float64Array.from(rows, (r) => r.frequency),
+      monetary: Float64Array.from(rows, (r) => r.monetary),
+    };
+    const sortedPresent = (v: Float64Array) => v.filter((x) => !Number.isNaN(x)).sort();
     const columns: RunColumns = {
       key,
       segmentIds: Int32Array.from(rows, (r) => r.segmentId),
-      values: {
-        recencyDays: Float64Array.from(rows, (r) => r.recencyDays ?? Number.NaN),
-        frequency: Float64Array.from(rows, (r) => r.frequency),
-        monetary: Float64Array.from(rows, (r) => r.monetary),
-      },
+      values,
+      sorted: { recencyDays: sortedPresent(values.recencyDays), frequency: sortedPresent(values.frequency), monetary: sortedPresent(values.monetary) },
     };
     remember(this.columns, runId, columns);
     return columns;
@@ -128,7 +133,7 @@ function remember<V>(cache: Map<number, V>, runId: number, value: V): void {
   while (cache.size > CACHED_RUNS) cache.delete(cache.keys().next().value!);
 }
 
-function quantile(sorted: number[], q: number): number {
+function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }

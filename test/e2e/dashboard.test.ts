@@ -37,7 +37,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await loadDemoShop(app.services.ingest, { customers: CUSTOMERS, seed: 42 }, path.join(app.services.settings.dataDir, 'demo'));
     await (await app.services.indexer()).run(idle);
     await app.services.segments.run(idle, { k: 8, seed: 1 });
-    base = app.server.url.replace(/\/graphql$/, '/');
+    base = app.server.dashboardUrl!;
     browser = await launchChromium();
   });
   after(async () => {

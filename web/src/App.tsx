@@ -51,7 +51,7 @@ const NAV: { route: Route; label: string; role: ApiRole }[] = [
 function Shell() {
   const session = useSession();
   const route = useRoute();
-  // The role can change server-side (a revoked key): keep asking on navigation.
+  // A key revoked while the tab was away: asked again whenever the shell mounts (after a reload, say).
   const [{ data }] = useQuery({ query: ViewerQuery, requestPolicy: 'cache-and-network' });
   useEffect(() => {
     if (data && !data.viewer) session.logOut();

@@ -51,6 +51,7 @@ export function MapCanvas(props: { points: MapPoints; highlight?: number | null;
   const current = view ?? home;
   const hovered = useRef<number | null>(null);
   const frame = useRef(0);
+  const image = useRef<ImageData | null>(null);
   const colours = useMemo(() => {
     const max = points.segment.reduce((m, s) => Math.max(m, s), 0);
     return Uint32Array.from({ length: max + 1 }, (_, i) => packedColour(segmentColour(i)));
@@ -80,8 +81,9 @@ export function MapCanvas(props: { points: MapPoints; highlight?: number | null;
     const ctx = c.getContext('2d')!;
     const w = c.width;
     const h = c.height;
-    const image = ctx.createImageData(w, h);
-    const pixels = new Uint32Array(image.data.buffer);
+    // One pixel buffer per canvas size, reused by every frame (a fresh one is megabytes per frame).
+    if (image.current?.width !== w || image.current.height !== h) image.current = ctx.createImageData(w, h);
+    const pixels = new Uint32Array(image.current.data.buffer);
     pixels.fill(0xffffffff);
     const k = current.scale * size.ratio;
     const ox = w / 2 - current.cx * k;
@@ -98,7 +100,7 @@ export function MapCanvas(props: { points: MapPoints; highlight?: number | null;
       for (let dy = 0; dy < dot; dy++, o += w) for (let dx = 0; dx < dot; dx++) pixels[o + dx] = colour;
       drawn++;
     }
-    ctx.putImageData(image, 0, 0);
+    ctx.putImageData(image.current, 0, 0);
     const mark = (i: number | null | undefined, colour: string) => {
       if (i === null || i === undefined || i < 0) return;
       const p = toScreen(i);
