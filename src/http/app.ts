@@ -11,7 +11,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { keyFromHeaders } from '../auth/api-keys.js';
 import { createErrorFormatter } from '../graphql/errors.js';
-import { MAX_COST, MAX_DEPTH, queryLimitsPlugin } from '../graphql/limits.js';
+import { MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_ROOT_FIELDS, queryLimitsPlugin } from '../graphql/limits.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { streamAudienceCsv } from './audience-csv.js';
 import type { GraphQLContext, Services } from '../graphql/context.js';
@@ -64,7 +64,7 @@ export async function startServer(services: Services): Promise<RunningServer> {
     formatError: createErrorFormatter({ exposeInternals, log: (e) => console.error('[graphql]', e) }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      queryLimitsPlugin(schema, { maxDepth: MAX_DEPTH, maxCost: MAX_COST }),
+      queryLimitsPlugin(schema, { maxDepth: MAX_DEPTH, maxCost: MAX_COST, maxAliases: MAX_ALIASES, maxRootFields: MAX_ROOT_FIELDS, introspection: services.settings.http.introspection }),
       ...(services.settings.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });

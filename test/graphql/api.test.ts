@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { buildClientSchema, buildSchema, findBreakingChanges, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { gql } from 'graphql-request';
+import { projectRoot } from '../../src/config/settings.js';
 import { loadDemoShop, TRUTH_FILE } from '../../src/demo/demo-shop.js';
 import { CUSTOMERS_ALIAS } from '../../src/indexing/customer-indexer.js';
 import { graphQLErrors, rawGraphQL, startTestApp, type TestApp } from '../support/app.js';
@@ -303,6 +305,34 @@ for (const target of databaseTargets()) {
       assert.equal(costly.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COSTLY');
       assert.equal(costly.status, 400);
       assert.equal(deep.status, 400);
+    });
+
+    test('abuse limits: aliases, root fields and unpaginated lists are counted; standard introspection passes', async () => {
+      const member = 'segments { members(first: 500) { totalCount } }';
+      const started = performance.now();
+      const aliased = await rawGraphQL(app.server.url, `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: ${member}`).join(' ')} }`, undefined, app.keys.viewer);
+      const ms = performance.now() - started;
+      assert.equal(aliased.status, 400);
+      assert.equal(aliased.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+      assert.ok(ms < 2000, `refused in ${ms.toFixed(0)} ms`); // the attack itself ran 13 s; refusing it reads no data
+      // Under the alias limit, an unpaginated list still multiplies what each item asks for.
+      const wide = await rawGraphQL(app.server.url, `{ ${Array.from({ length: 12 }, (_, i) => `a${i}: ${member}`).join(' ')} }`, undefined, app.keys.viewer);
+      assert.equal(wide.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COSTLY');
+      const roots = await rawGraphQL(app.server.url, `{ ${Array.from({ length: 25 }, () => 'shopStats { customers }').join(' ')} }`, undefined, app.keys.viewer);
+      assert.equal(roots.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+      // What dashboards send still passes.
+      const ok = await rawGraphQL(app.server.url, `{ segments { id name size members(first: 50) { totalCount edges { node { distance customer { id } } } } } }`, undefined, app.keys.viewer);
+      assert.equal(ok.body.errors, undefined);
+
+      const introspection = await rawGraphQL(app.server.url, getIntrospectionQuery(), undefined, app.keys.viewer);
+      assert.equal(introspection.body.errors, undefined, JSON.stringify(introspection.body.errors));
+      const served = buildClientSchema(introspection.body.data as unknown as IntrospectionQuery);
+      const committed = buildSchema(fs.readFileSync(path.join(projectRoot, 'schema.graphql'), 'utf8'));
+      assert.deepEqual(findBreakingChanges(committed, served), []);
+      const nested = await rawGraphQL(app.server.url, '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }', undefined, app.keys.viewer);
+      assert.equal(nested.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED', 'graphql-js refuses nested type members');
+      const chain = `{ __type(name: "Segment") { name ${'ofType { '.repeat(25)}name${' }'.repeat(25)} } }`;
+      assert.equal((await rawGraphQL(app.server.url, chain, undefined, app.keys.viewer)).body.errors?.[0]?.extensions?.code, 'QUERY_TOO_DEEP');
     });
 
     test('the rest of the surface: segmentationRun(id), shopStats, audiences, jobs, cancelJob', async () => {
