@@ -180,11 +180,21 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'segment': {
-      const { values } = parseArgs({ args: rest, options: { k: { type: 'string' }, seed: { type: 'string' }, vector: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { k: { type: 'string' }, 'k-range': { type: 'string' }, 'min-share': { type: 'string' }, seed: { type: 'string' }, vector: { type: 'string' } },
+      });
+      const range = values['k-range']?.split(/[-,]/).map(Number);
+      if (range && (range.length !== 2 || range.some((v) => !Number.isInteger(v) || v < 2) || range[1]! < range[0]!)) {
+        console.error('--k-range takes MIN-MAX, both whole numbers ≥ 2');
+        return 2;
+      }
       const services = await createServices(settings);
       try {
         await segment(services, {
           k: values.k ? Number(values.k) : undefined,
+          kRange: range as [number, number] | undefined,
+          minSegmentShare: values['min-share'] ? Number(values['min-share']) : undefined,
           seed: values.seed ? Number(values.seed) : undefined,
           vector: values.vector as VectorName | undefined,
         });

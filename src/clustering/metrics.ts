@@ -8,6 +8,8 @@ export interface ClusterMetrics {
   daviesBouldin: number;
   calinskiHarabasz: number;
   inertia: number;
+  /** The smallest segment's share of the rows (the k rule passes over k with tiny segments). */
+  smallestShare?: number;
 }
 
 /** Pairwise Euclidean distances of a (sample) matrix, computed once and reused for every k. */
@@ -128,4 +130,31 @@ export function adjustedRandIndex(a: ArrayLike<number | string>, b: ArrayLike<nu
   const expected = (sumA * sumB) / choose2(n);
   const max = (sumA + sumB) / 2;
   return max === expected ? 1 : (sumPairs - expected) / (max - expected);
+}
+
+/**
+ * Normalised mutual information between two labelings, arithmetic normalisation (scikit-learn's
+ * default): I(A; B) / ((H(A) + H(B)) / 2); 1 = identical partitions, 0 = independent.
+ */
+export function normalizedMutualInfo(a: ArrayLike<number | string>, b: ArrayLike<number | string>): number {
+  const n = a.length;
+  const joint = new Map<string, { count: number; a: number | string; b: number | string }>();
+  const countsA = new Map<number | string, number>();
+  const countsB = new Map<number | string, number>();
+  for (let i = 0; i < n; i++) {
+    const key = `${a[i]}\u0000${b[i]}`;
+    const cell = joint.get(key);
+    if (cell) cell.count++;
+    else joint.set(key, { count: 1, a: a[i]!, b: b[i]! });
+    countsA.set(a[i]!, (countsA.get(a[i]!) ?? 0) + 1);
+    countsB.set(b[i]!, (countsB.get(b[i]!) ?? 0) + 1);
+  }
+  const entropy = (counts: Map<number | string, number>) => [...counts.values()].reduce((s, c) => s - (c / n) * Math.log(c / n), 0);
+  const hA = entropy(countsA);
+  const hB = entropy(countsB);
+  if (hA === 0 && hB === 0) return 1;
+  let mi = 0;
+  for (const { count, a: x, b: y } of joint.values()) mi += (count / n) * Math.log((count * n) / (countsA.get(x)! * countsB.get(y)!));
+  const denominator = (hA + hB) / 2;
+  return denominator === 0 ? 0 : Math.max(0, mi / denominator);
 }

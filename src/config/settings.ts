@@ -18,6 +18,7 @@ const EnvSchema = z.object({
   MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(10_000),
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).default('true'),
   ONLINE_RETAIL_PATH: z.string().default('../shared/datasets/online-retail/online_retail.csv.gz'),
+  CHINESE_REVIEWS_PATH: z.string().default('../shared/datasets/chinese-reviews-dev/reviews.csv.gz'),
   DEMO_CUSTOMERS: z.coerce.number().int().min(8).max(1_000_000).default(2_000),
   DEMO_SEED: z.coerce.number().int().default(42),
   MODELS_DIR: z.string().default('models'),
@@ -56,6 +57,7 @@ export interface Settings {
   http: { host: string; port: number; introspection: boolean; dashboardDir?: string };
   ingest: { maxBatchSize: number };
   onlineRetailPath: string;
+  chineseReviewsPath: string;
   demo: { customers: number; seed: number; outputDir: string };
   embedding: EmbeddingSettings;
   vectors: VectorStoreSettings;
@@ -96,6 +98,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     http: { host: e.HOST, port: e.PORT, introspection: e.GRAPHQL_INTROSPECTION === 'true', dashboardDir: e.DASHBOARD_DIR ? path.resolve(projectRoot, e.DASHBOARD_DIR) : undefined },
     ingest: { maxBatchSize: e.MAX_BATCH_SIZE },
     onlineRetailPath: path.resolve(projectRoot, e.ONLINE_RETAIL_PATH),
+    chineseReviewsPath: path.resolve(projectRoot, e.CHINESE_REVIEWS_PATH),
     demo: { customers: e.DEMO_CUSTOMERS, seed: e.DEMO_SEED, outputDir: path.join(dataDir, 'demo') },
     embedding: {
       modelsDir: path.resolve(projectRoot, e.MODELS_DIR),

@@ -5,6 +5,7 @@
 // nothing of itself but a FAILED/CANCELLED run row. Vector payloads (segment ids) are updated after
 // the commit; they are a filter aid, and the database stays the source of truth.
 import { randomUUID } from 'node:crypto';
+import { CLUSTERING_DEFAULTS } from '../clustering/choose-k.js';
 import { clusterInWorker } from '../clustering/cluster-worker.js';
 import type { Matrix } from '../clustering/matrix.js';
 import type { PrismaClient } from '../db/database.js';
@@ -16,11 +17,12 @@ import { CustomerProfiles, type BehaviourSummary } from '../profiles/customer-pr
 import type { VectorName, VectorStore } from '../vectors/vector-store.js';
 import { matchByCentroids, matchByMembers } from './identity.js';
 import { classKeywords } from './naming/ctfidf.js';
-import { rfmArchetype, segmentDescription, segmentName, type BehaviourStats } from './naming/segment-namer.js';
+import { rfmArchetype, segmentDescription, segmentName, uniqueNames, type BehaviourStats } from './naming/segment-namer.js';
 
 export interface SegmentationOptions {
   k?: number;
   kRange?: [number, number];
+  minSegmentShare?: number;
   seed?: number;
   vector?: VectorName;
   nInit?: number;
@@ -61,7 +63,7 @@ export class SegmentationService {
     const timings: Record<string, number> = {};
     const lap = (stage: string, since: number) => (timings[stage] = Number(((performance.now() - since) / 1000).toFixed(3)));
     const vector = options.vector ?? 'combined';
-    const seed = options.seed ?? 42;
+    const seed = options.seed ?? CLUSTERING_DEFAULTS.seed;
     const collection = await this.activeCollection();
     const total = await this.store.count(collection);
     if (options.k !== undefined && (options.k < 2 || options.k > Math.max(2, total - 1))) throw new InputError(`k must be between 2 and ${Math.max(2, total - 1)}`);
@@ -71,7 +73,14 @@ export class SegmentationService {
         collection,
         modelId: index?.modelId ?? 'unknown',
         vectorName: vector,
-        parameters: { k: options.k ?? null, kRange: options.kRange ?? [2, 20], seed, vector, nInit: options.nInit ?? 4 },
+        parameters: {
+          k: options.k ?? null,
+          kRange: options.kRange ?? CLUSTERING_DEFAULTS.kRange,
+          minSegmentShare: options.minSegmentShare ?? CLUSTERING_DEFAULTS.minSegmentShare,
+          seed,
+          vector,
+          nInit: options.nInit ?? CLUSTERING_DEFAULTS.nInit,
+        },
       },
     });
     try {
@@ -105,7 +114,7 @@ export class SegmentationService {
       t = performance.now();
       const { clustering, segmentSilhouettes: silhouettes, projection, map } = await clusterInWorker(
         x,
-        { seed, k: options.k, kRange: options.kRange, nInit: options.nInit },
+        { seed, k: options.k, kRange: options.kRange, minSegmentShare: options.minSegmentShare, nInit: options.nInit },
         (done, steps, message) => control.progress(done, steps, message),
         control.signal,
       );
@@ -158,6 +167,8 @@ export class SegmentationService {
           outlierDistance: percentile(memberDistances, OUTLIER_PERCENTILE),
         };
       });
+      const names = uniqueNames(described.map((d) => d.autoName), described.map((d) => d.keywords));
+      described.forEach((d, i) => (d.autoName = names[i]!));
       lap('describe', t);
 
       // 4. Identity: match to the previous active run.

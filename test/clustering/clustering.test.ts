@@ -38,6 +38,21 @@ test('automatic k recovers the number of blobs; a forced k is obeyed', () => {
   assert.equal(cluster(x, { seed: 1, k: 4, nInit: 2 }).chosenK, 4);
 });
 
+test('k rule: the default range starts at 4 (shrinking for tiny inputs); k that leaves a segment under the minimum share is passed over', () => {
+  const { x } = blobs(900, 6, 10, 7);
+  const auto = cluster(x, { seed: 1, nInit: 2 });
+  assert.equal(auto.chosenK, 6);
+  assert.deepEqual([auto.tried[0]!.k, auto.tried.at(-1)!.k], [4, 16]);
+  assert.match(auto.rule, /smallest segment holds ≥ 1\.0 %/);
+  const tiny = blobs(4, 2, 3, 1).x;
+  assert.equal(cluster(tiny, { seed: 1, nInit: 1 }).tried[0]!.k, 3);
+  // Six blobs of 150 rows (16.7 % each): a minimum share of 20 % rules k = 6 out.
+  const strict = cluster(x, { seed: 1, kRange: [2, 10], nInit: 2, minSegmentShare: 0.2 });
+  assert.ok(strict.chosenK < 6, `k = ${strict.chosenK}`);
+  assert.ok(strict.tried.find((t) => t.k === strict.chosenK)!.smallestShare! >= 0.2);
+  assert.ok(strict.tried.find((t) => t.k === 6)!.silhouette > strict.tried.find((t) => t.k === strict.chosenK)!.silhouette, 'k = 6 still scores best');
+});
+
 test('mini-batch k-means stays within 3 % of full k-means inertia', () => {
   const { x } = blobs(20_000, 10, 16, 11, 0.8, 2);
   const full = kmeans(x, { k: 10, seed: 1, nInit: 2 });

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, registerEnumType } from 'type-graphql';
+import { Arg, Authorized, Ctx, Float, ID, Int, Mutation, Query, Resolver, registerEnumType } from 'type-graphql';
 import { InputError } from '../../errors/domain-errors.js';
 import type { VectorName } from '../../vectors/vector-store.js';
 import type { JobSnapshot } from '../../jobs/job-registry.js';
@@ -48,11 +48,12 @@ export class JobResolver {
   @Authorized('ADMIN')
   @Mutation(() => Job, {
     description:
-      'Clusters the customers as a job (poll `job(id)`): automatic k over kRange (default 2–20) unless k is forced; seeded; on the `combined` vector unless told otherwise. The new run becomes active only when complete; a failed run leaves the previous one active. CONFLICT while another segmentation runs.',
+      'Clusters the customers as a job (poll `job(id)`): automatic k over kRange (default 4–16; k values that leave a segment under minSegmentShare, default 1 %, are passed over) unless k is forced; seeded; on the `combined` vector unless told otherwise. The new run becomes active only when complete; a failed run leaves the previous one active. CONFLICT while another segmentation runs.',
   })
   async runSegmentation(
     @Arg('k', () => Int, { nullable: true }) k: number | undefined,
     @Arg('kRange', () => [Int], { nullable: true, description: '[min, max], both ≥ 2.' }) kRange: number[] | undefined,
+    @Arg('minSegmentShare', () => Float, { nullable: true, description: 'Smallest segment share (0–0.5) a chosen k may leave; default 0.01.' }) minSegmentShare: number | undefined,
     @Arg('seed', () => Int, { nullable: true }) seed: number | undefined,
     @Arg('vector', () => VectorKind, { nullable: true, defaultValue: VectorKind.COMBINED }) vector: VectorKind,
     @Ctx() { services, principal }: GraphQLContext,
@@ -60,8 +61,11 @@ export class JobResolver {
     if (kRange && (kRange.length !== 2 || kRange[0]! < 2 || kRange[1]! < kRange[0]!)) {
       throw new InputError('kRange must be [min, max] with 2 ≤ min ≤ max', [{ index: -1, field: 'kRange', message: 'must be [min, max] with 2 ≤ min ≤ max' }]);
     }
+    if (minSegmentShare !== undefined && minSegmentShare !== null && !(minSegmentShare >= 0 && minSegmentShare <= 0.5)) {
+      throw new InputError('minSegmentShare must be between 0 and 0.5', [{ index: -1, field: 'minSegmentShare', message: 'must be between 0 and 0.5' }]);
+    }
     if (k !== undefined && k !== null && k < 2) throw new InputError('k must be at least 2', [{ index: -1, field: 'k', message: 'must be at least 2' }]);
-    const options = { k: k ?? undefined, kRange: kRange as [number, number] | undefined, seed: seed ?? undefined, vector: vector.toLowerCase() as VectorName };
+    const options = { k: k ?? undefined, kRange: kRange as [number, number] | undefined, minSegmentShare: minSegmentShare ?? undefined, seed: seed ?? undefined, vector: vector.toLowerCase() as VectorName };
     const job = toJob(services.jobs.start('runSegmentation', 'segmentation', (control) => services.segments.run(control, options)));
     await services.audit.record(principal!, 'runSegmentation', `job:${job.id}`, null, options);
     return job;

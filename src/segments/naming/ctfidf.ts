@@ -1,30 +1,10 @@
 // Class-based TF-IDF (BERTopic's c-TF-IDF): all texts of a segment form one document; a term's weight
 // is its frequency in the segment (L1-normalised) × log(1 + A / f), A = average words per segment,
-// f = the term's frequency across all segments. Words come from Intl.Segmenter, so Chinese is split
-// into words as well as English.
+// f = the term's frequency across all segments. Words come from text/words (jieba for Chinese, so
+// keywords are dictionary words such as 京东 or 物流, never characters cut out of them).
+import { keywordWords } from '../../text/words.js';
 
-const segmenter = new Intl.Segmenter(['en', 'zh'], { granularity: 'word' });
-
-const STOPWORDS = new Set(
-  ('a about above after again all also am an and any are as at be because been before being below between both but by can could did do does ' +
-    'doing down during each even ever every few for from further get got had has have having he her here hers him his how i if in into is it its ' +
-    'just last like made make many me more most much my no nor not now of off on once one only or other our out over own really same she should ' +
-    'so some still such than that the their them then there these they this those through to too under until up us use used very was we well were ' +
-    'what when where which while who why will with would you your email phone card 的 了 是 很 也 都 和 就 我 在 有 这 个 买 用 还 说 要 去 让 着 吗 呢 吧')
-    .split(' '),
-);
-
-export function tokenize(text: string): string[] {
-  const out: string[] = [];
-  for (const s of segmenter.segment(text.toLowerCase())) {
-    if (!s.isWordLike) continue;
-    const w = s.segment;
-    if (STOPWORDS.has(w) || /^\d+$/.test(w)) continue;
-    if (/^\p{Script=Latin}/u.test(w) && w.length < 3) continue;
-    out.push(w);
-  }
-  return out;
-}
+export const tokenize = keywordWords;
 
 /** The `top` keywords of each class; `documents[c]` holds the texts of class c. */
 export function classKeywords(documents: readonly (readonly string[])[], top = 10): string[][] {

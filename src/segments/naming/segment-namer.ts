@@ -54,3 +54,32 @@ export function segmentDescription(archetype: string, facts: SegmentFacts, popul
   if (facts.keywords.length) parts.push(`Words: ${facts.keywords.slice(0, 6).join(', ')}.`);
   return parts.join(' ');
 }
+
+/**
+ * Names unique within a run: where segments share a name, each gets its most distinctive keyword that
+ * the others of that name do not have ("Regulars · bags · vintage", "Regulars · bags · christmas"),
+ * else a number. People pick segments by name; two of the same name cannot be told apart.
+ */
+export function uniqueNames(names: readonly string[], keywords: readonly (readonly string[])[]): string[] {
+  const out = [...names];
+  const groups = new Map<string, number[]>();
+  names.forEach((n, i) => groups.set(n, [...(groups.get(n) ?? []), i]));
+  for (const [name, members] of groups) {
+    if (members.length < 2) continue;
+    const used = new Set<string>();
+    for (const i of members) {
+      const others = new Set(members.filter((j) => j !== i).flatMap((j) => keywords[j]!.slice(0, 3)));
+      const word = keywords[i]!.find((w) => !others.has(w) && !used.has(w) && !name.includes(w));
+      if (word) used.add(word);
+      out[i] = word ? `${name} · ${word}` : name;
+    }
+    // Still the same (no distinctive keyword): number them.
+    const seen = new Map<string, number>();
+    for (const i of members) {
+      const n = (seen.get(out[i]!) ?? 0) + 1;
+      seen.set(out[i]!, n);
+      if (n > 1) out[i] = `${out[i]} (${n})`;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,69 @@
+// Words of a text, in English and Chinese alike: NFKC (full-width letters and punctuation become
+// ASCII), byte-order marks dropped, lower case; then runs of Chinese characters are cut by jieba
+// (@node-rs/jieba with its bundled offline dictionary) into dictionary words (京东, 物流, 不错 — not 京
+// and 东), and everything else at Unicode word boundaries (Latin, Cyrillic, Arabic…), so mixed zh/en
+// texts need no language detection. Every place that splits text into words uses this: keywords,
+// the lexical view.
+import { Jieba } from '@node-rs/jieba';
+import { dict } from '@node-rs/jieba/dict.js';
+import { isStopword } from './stopwords.js';
+
+let jieba: Jieba | undefined;
+/** Loading the dictionary takes ~0.3 s: once per process, and only when text is first cut. */
+function segmenter(): Jieba {
+  return (jieba ??= Jieba.withDict(dict));
+}
+
+const HAN = /\p{Script=Han}/u;
+const WORDLIKE = /[\p{L}\p{N}]/u;
+const NUMBER = /^[\p{N}.,:/-]+$/u;
+
+export function normaliseText(text: string): string {
+  return text.replace(/\uFEFF/g, '').normalize('NFKC').toLowerCase();
+}
+
+export interface WordOptions {
+  /** Keep stopwords (default: drop them). */
+  stopwords?: boolean;
+  /** Shortest Latin word kept (default 2). */
+  minLatinLength?: number;
+  /** Shortest Chinese word kept (default 1: jieba's single-character words are words). */
+  minHanLength?: number;
+}
+
+/** The words of `text`, in order: no punctuation, spaces, bare numbers or (by default) stopwords. */
+export function words(text: string, options: WordOptions = {}): string[] {
+  const minLatin = options.minLatinLength ?? 2;
+  const minHan = options.minHanLength ?? 1;
+  const out: string[] = [];
+  const normalised = normaliseText(text);
+  if (!normalised.trim()) return out;
+  for (const token of tokens(normalised)) {
+    const w = token.trim();
+    if (!w || !WORDLIKE.test(w) || NUMBER.test(w)) continue;
+    const han = HAN.test(w);
+    if ([...w].length < (han ? minHan : minLatin)) continue;
+    if (!options.stopwords && isStopword(w)) continue;
+    out.push(w);
+  }
+  return out;
+}
+
+const HAN_RUNS = /(\p{Script=Han}+)/u;
+const otherScripts = new Intl.Segmenter('und', { granularity: 'word' });
+
+/** jieba for runs of Chinese characters; Unicode word boundaries (Intl.Segmenter) for every other script. */
+function* tokens(text: string): Generator<string> {
+  const parts = text.split(HAN_RUNS);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (!part) continue;
+    if (i % 2 === 1) yield* segmenter().cut(part, true);
+    else for (const s of otherScripts.segment(part)) if (s.isWordLike) yield s.segment;
+  }
+}
+
+/** Words fit to show people as keywords: Chinese words of two or more characters, Latin words of three or more letters. */
+export function keywordWords(text: string): string[] {
+  return words(text, { minHanLength: 2, minLatinLength: 3 });
+}

@@ -1,0 +1,65 @@
+// The lexical view against its references: the randomised SVD's singular values against numpy's exact
+// SVD, NMI against scikit-learn's, and clustering quality on real Chinese reviews against scikit-learn's
+// TF-IDF and LSA baselines on the same texts (a floor here; bench:quality has the full set).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { kmeans } from '../../src/clustering/kmeans.js';
+import { normalizedMutualInfo } from '../../src/clustering/metrics.js';
+import { loadSettings } from '../../src/config/settings.js';
+import { readChineseReviews } from '../../src/ingest/chinese-reviews.js';
+import { LexicalModel } from '../../src/lexical/lexical-model.js';
+import { randomizedSvd } from '../../src/lexical/randomized-svd.js';
+import { TfidfVectorizer, terms } from '../../src/lexical/tfidf.js';
+import { pythonReference } from '../support/python.js';
+
+const reviews = readChineseReviews(loadSettings({}).chineseReviewsPath, 3000);
+
+test('terms: words, Chinese characters and bigrams, Latin 3-grams', () => {
+  const t = terms('物流很快 Shipping');
+  for (const x of ['w:物流', 'w:shipping', 'g:物', 'g:物流', 'g:流很', 'g: sh', 'g:ing', 'g:ng ']) assert.ok(t.includes(x), `${x} in ${t.join(' ')}`);
+});
+
+test('randomised SVD: singular values equal numpy exact SVD on a real TF-IDF matrix', () => {
+  const texts = reviews.slice(0, 600).map((r) => r.text);
+  const vectorizer = TfidfVectorizer.fit(texts);
+  const rows = texts.map((t) => vectorizer.transform(t));
+  for (const r of rows) {
+    const norm = Math.hypot(...r.values);
+    if (r.values.length) assert.ok(Math.abs(norm - 1) < 1e-5, `row norm ${norm}`);
+  }
+  const ours = randomizedSvd(rows, vectorizer.size, { components: 20, seed: 3 });
+  const exact = pythonReference<{ singular_values: number[] }>('lexical-check.py', {
+    columns: vectorizer.size,
+    rows: rows.map((r) => [Array.from(r.indices), Array.from(r.values)]),
+  }).singular_values;
+  for (let c = 0; c < 20; c++) {
+    const tolerance = c < 5 ? 2e-3 : 2e-2; // randomised: the leading values converge first
+    assert.ok(Math.abs(ours.singularValues[c]! - exact[c]!) / exact[c]! < tolerance, `σ${c}: ${ours.singularValues[c]} vs ${exact[c]}`);
+  }
+});
+
+test('NMI equals scikit-learn normalized_mutual_info_score', () => {
+  const a = reviews.map((r) => r.category);
+  const b = reviews.map((r, i) => (r.positive ? i % 3 : 3 + (i % 2)));
+  const reference = pythonReference<{ nmi: number }>('lexical-check.py', { a, b }).nmi;
+  assert.ok(Math.abs(normalizedMutualInfo(a, b) - reference) < 1e-9, `${normalizedMutualInfo(a, b)} vs ${reference}`);
+  assert.equal(normalizedMutualInfo(a, a), 1);
+});
+
+test('lexical view on 3,000 real Chinese reviews: k-means at k = 10 finds the categories as well as scikit-learn', () => {
+  const texts = reviews.map((r) => r.text);
+  const categories = reviews.map((r) => r.category);
+  const model = LexicalModel.fit(texts, { seed: 1 });
+  const data = new Float32Array(texts.length * model.dimensions);
+  texts.forEach((t, i) => data.set(model.transform(t), i * model.dimensions));
+  const nmis = [1, 2, 3].map((seed) => normalizedMutualInfo(kmeans({ rows: texts.length, dim: model.dimensions, data }, { k: 10, seed, nInit: 4 }).labels, categories));
+  const ours = nmis.reduce((a, b) => a + b, 0) / nmis.length;
+  const baseline = pythonReference<{ tfidf: number[]; lsa: number[] }>('text-baselines.py', { texts, k: 10, seed: 0, analyzer: 'char', ngram: [1, 2] });
+  const tfidf = normalizedMutualInfo(baseline.tfidf, categories);
+  const lsa = normalizedMutualInfo(baseline.lsa, categories);
+  console.log(`NMI on 3,000 reviews: lexical ${nmis.map((x) => x.toFixed(3)).join(' / ')}; scikit-learn char TF-IDF ${tfidf.toFixed(3)}, LSA ${lsa.toFixed(3)}`);
+  assert.ok(ours >= 0.45, `mean NMI ${ours}`);
+  assert.ok(ours >= Math.max(tfidf, lsa) - 0.05, `ours ${ours} vs scikit-learn ${tfidf} / ${lsa}`);
+  assert.equal(model.transform('').every((x) => x === 0), true, 'no known term: zeros');
+  assert.ok(Math.abs(Math.hypot(...model.transform('酒店房间干净')) - 1) < 1e-5);
+});
