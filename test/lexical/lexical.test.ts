@@ -13,6 +13,8 @@ import { TfidfVectorizer, terms } from '../../src/lexical/tfidf.js';
 import { pythonReference } from '../support/python.js';
 
 const reviews = readChineseReviews(loadSettings({}).chineseReviewsPath, 3000);
+/** Mean NMI of three seeds on these 3,000 reviews: measured 0.570 (scikit-learn: TF-IDF 0.466, LSA 0.530). */
+const FLOOR = 0.5;
 
 test('terms: words, Chinese characters and bigrams, Latin 3-grams', () => {
   const t = terms('物流很快 Shipping');
@@ -46,7 +48,7 @@ test('NMI equals scikit-learn normalized_mutual_info_score', () => {
   assert.equal(normalizedMutualInfo(a, a), 1);
 });
 
-test('lexical view on 3,000 real Chinese reviews: k-means at k = 10 finds the categories as well as scikit-learn', () => {
+test('lexical view on 3,000 real Chinese reviews: k-means at k = 10 finds the categories better than scikit-learn TF-IDF and LSA', () => {
   const texts = reviews.map((r) => r.text);
   const categories = reviews.map((r) => r.category);
   const model = LexicalModel.fit(texts, { seed: 1 });
@@ -58,8 +60,14 @@ test('lexical view on 3,000 real Chinese reviews: k-means at k = 10 finds the ca
   const tfidf = normalizedMutualInfo(baseline.tfidf, categories);
   const lsa = normalizedMutualInfo(baseline.lsa, categories);
   console.log(`NMI on 3,000 reviews: lexical ${nmis.map((x) => x.toFixed(3)).join(' / ')}; scikit-learn char TF-IDF ${tfidf.toFixed(3)}, LSA ${lsa.toFixed(3)}`);
-  assert.ok(ours >= 0.45, `mean NMI ${ours}`);
-  assert.ok(ours >= Math.max(tfidf, lsa) - 0.05, `ours ${ours} vs scikit-learn ${tfidf} / ${lsa}`);
+  assert.ok(ours >= FLOOR, `mean NMI ${ours}`);
+  assert.ok(ours > Math.max(tfidf, lsa), `ours ${ours} vs scikit-learn ${tfidf} / ${lsa}`);
   assert.equal(model.transform('').every((x) => x === 0), true, 'no known term: zeros');
+  assert.equal(model.transform('😀🎉').every((x) => x === 0), true);
   assert.ok(Math.abs(Math.hypot(...model.transform('酒店房间干净')) - 1) < 1e-5);
+  assert.ok(Math.abs(Math.hypot(...model.transform('x'.repeat(100_000) + ' 酒店 hotel room')) - 1) < 1e-5);
+
+  // Stored and read back, the model gives the same vectors.
+  const again = LexicalModel.fromBytes(new Uint8Array(model.toBytes()));
+  for (const t of texts.slice(0, 50)) assert.deepEqual(Array.from(again.transform(t)), Array.from(model.transform(t)));
 });

@@ -1,0 +1,129 @@
+// Word vectors learnt from the shop's own texts, and a text's vector from its words' — for shops whose
+// language no installed sentence model reads (Chinese with the offline default).
+//   fit:   co-occurrence counts of words within `window` positions (weighted 1/distance, as GloVe),
+//          positive pointwise mutual information with context-distribution smoothing (α = 0.75;
+//          Levy, Goldberg & Dagan 2015), then a truncated SVD of the sparse PPMI matrix
+//          (randomized-svd.ts); a word's vector is its row of U·√Σ, L2-normalised.
+//   embed: smooth-inverse-frequency average of the text's word vectors (weight a / (a + p(w)); Arora,
+//          Liang & Ma 2017), L2-normalised: rare, specific words (洗发水, 前台) outweigh common ones.
+// Why: reviews are short, and two reviews of the same goods often share no word (头发 vs 洗发水);
+// learnt vectors put such words close. On the 20,000 Chinese reviews this read the categories better
+// than TF-IDF or its LSA (bench:quality has the figures).
+import type { SparseRow } from './tfidf.js';
+import { projectRow, randomizedSvd } from './randomized-svd.js';
+
+export interface WordVectorOptions {
+  dimensions: number;
+  window: number;
+  /** Words seen fewer times get no vector. */
+  minCount: number;
+  /** Most words kept (the most frequent). */
+  maxWords: number;
+  /** SIF's a: smaller favours rarer words more. */
+  sifA: number;
+  seed: number;
+}
+
+export const DEFAULT_WORD_VECTORS: WordVectorOptions = { dimensions: 100, window: 5, minCount: 3, maxWords: 50_000, sifA: 1e-3, seed: 0 };
+
+export interface WordVectorState {
+  words: string[];
+  /** Each word's share of all word occurrences (SIF's p(w)). */
+  probability: number[];
+  /** words × dimensions, row-major, unit rows. */
+  vectors: Float32Array;
+  dimensions: number;
+  sifA: number;
+}
+
+export class WordVectors {
+  private readonly index: Map<string, number>;
+
+  constructor(readonly state: WordVectorState) {
+    this.index = new Map(state.words.map((w, i) => [w, i]));
+  }
+
+  static fit(documents: readonly (readonly string[])[], options: Partial<WordVectorOptions> = {}): WordVectors {
+    const o = { ...DEFAULT_WORD_VECTORS, ...options };
+    const counts = new Map<string, number>();
+    let occurrences = 0;
+    for (const d of documents) {
+      for (const w of d) counts.set(w, (counts.get(w) ?? 0) + 1);
+      occurrences += d.length;
+    }
+    const words = [...counts]
+      .filter(([, c]) => c >= o.minCount)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, o.maxWords)
+      .map(([w]) => w);
+    const v = words.length;
+    const index = new Map(words.map((w, i) => [w, i]));
+    // Co-occurrence, keyed i·V + j (exact in a double for V up to 9·10⁷).
+    const cooccurrence = new Map<number, number>();
+    const rowTotals = new Float64Array(v);
+    let total = 0;
+    for (const d of documents) {
+      const ids = d.map((w) => index.get(w)).filter((i): i is number => i !== undefined);
+      for (let a = 0; a < ids.length; a++) {
+        const from = Math.max(0, a - o.window);
+        const to = Math.min(ids.length, a + o.window + 1);
+        for (let b = from; b < to; b++) {
+          if (a === b) continue;
+          const weight = 1 / Math.abs(a - b);
+          const key = ids[a]! * v + ids[b]!;
+          cooccurrence.set(key, (cooccurrence.get(key) ?? 0) + weight);
+          rowTotals[ids[a]!] = rowTotals[ids[a]!]! + weight;
+          total += weight;
+        }
+      }
+    }
+    const context = Array.from(rowTotals, (c) => c ** 0.75);
+    const contextTotal = context.reduce((s, c) => s + c, 0);
+    const entries: [number, number][][] = Array.from({ length: v }, () => []);
+    for (const [key, c] of cooccurrence) {
+      const i = Math.floor(key / v);
+      const j = key - i * v;
+      const pmi = Math.log((c * contextTotal) / (rowTotals[i]! * context[j]!) );
+      if (pmi > 0) entries[i]!.push([j, pmi]);
+    }
+    const rows: SparseRow[] = entries.map((e) => {
+      e.sort((a, b) => a[0] - b[0]);
+      return { indices: Int32Array.from(e, (x) => x[0]), values: Float32Array.from(e, (x) => x[1]) };
+    });
+    const dimensions = o.dimensions;
+    const vectors = new Float32Array(v * dimensions);
+    if (v > 0 && total > 0) {
+      const svd = randomizedSvd(rows, v, { components: dimensions, seed: o.seed });
+      const out = new Float32Array(svd.k);
+      rows.forEach((r, i) => {
+        // X V = U Σ; U √Σ = X V / √Σ.
+        projectRow(r, svd.componentsT, svd.k, out);
+        let norm = 0;
+        for (let c = 0; c < svd.k; c++) {
+          const s = svd.singularValues[c]!;
+          out[c] = s > 0 ? out[c]! / Math.sqrt(s) : 0;
+          norm += out[c]! ** 2;
+        }
+        if (norm > 0) for (let c = 0; c < svd.k; c++) vectors[i * dimensions + c] = out[c]! / Math.sqrt(norm);
+      });
+    }
+    const probability = words.map((w) => counts.get(w)! / Math.max(1, occurrences));
+    return new WordVectors({ words, probability, vectors, dimensions, sifA: o.sifA });
+  }
+
+  /** The SIF-weighted mean of the words' vectors, unit length; zeros when no word is known. */
+  embed(words: readonly string[]): Float32Array {
+    const d = this.state.dimensions;
+    const out = new Float32Array(d);
+    for (const w of words) {
+      const i = this.index.get(w);
+      if (i === undefined) continue;
+      const weight = this.state.sifA / (this.state.sifA + this.state.probability[i]!);
+      for (let c = 0; c < d; c++) out[c] = out[c]! + weight * this.state.vectors[i * d + c]!;
+    }
+    let norm = 0;
+    for (const x of out) norm += x * x;
+    if (norm > 0) for (let c = 0; c < d; c++) out[c] = out[c]! / Math.sqrt(norm);
+    return out;
+  }
+}
