@@ -105,12 +105,12 @@ for (const size of SEARCH_SIZES) {
     const c = centres[Math.floor(rng() * centres.length)]!;
     return Float32Array.from(c, (x) => x + normal(rng, 0, 0.35));
   };
-  const spec = { vectors: { text: { size: SEARCH_DIM, distance: 'Cosine' as const }, behaviour: { size: 1, distance: 'Euclid' as const }, combined: { size: 1, distance: 'Euclid' as const } }, indexedFields: {} };
+  const spec = { vectors: { text: { size: SEARCH_DIM, distance: 'Cosine' as const }, lexical: { size: 1, distance: 'Euclid' as const }, behaviour: { size: 1, distance: 'Euclid' as const }, combined: { size: 1, distance: 'Euclid' as const } }, indexedFields: {} };
   const exact = new Collection(spec, { ...DEFAULT_TUNING, exactSearchLimit: Number.MAX_SAFE_INTEGER });
   const indexed = new Collection(spec, DEFAULT_TUNING);
   const one = new Float32Array(1);
   for (let i = 0; i < size; i += 10_000) {
-    const points = Array.from({ length: Math.min(10_000, size - i) }, (_, j) => ({ id: i + j + 1, vectors: { text: sample(), behaviour: one, combined: one }, payload: {} }));
+    const points = Array.from({ length: Math.min(10_000, size - i) }, (_, j) => ({ id: i + j + 1, vectors: { text: sample(), lexical: one, behaviour: one, combined: one }, payload: {} }));
     exact.upsert(points);
     indexed.upsert(points);
   }

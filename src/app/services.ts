@@ -42,7 +42,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
   const indexer = memo(
     async () =>
       new CustomerIndexer(db.prisma, await embedder(), vectors, {
-        behaviourWeight: settings.behaviourWeight,
+        viewWeights: settings.viewWeights,
         batchSize: settings.embedBatchSize,
         onPointsWritten: (collection, ids) => segments.assignProvisional(collection, ids),
       }),

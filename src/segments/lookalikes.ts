@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../db/database.js';
 import { InputError, NotFoundError } from '../errors/domain-errors.js';
-import { CUSTOMERS_ALIAS } from '../indexing/customer-indexer.js';
+import { activeCollection } from '../customer-vectors/customer-space.js';
 import { sampleIndices, seededRng } from '../clustering/random.js';
 import type { Filter, RecommendStrategy, VectorName, VectorStore } from '../vectors/vector-store.js';
 
@@ -66,8 +66,7 @@ export class Lookalikes {
   }
 
   private async compute(request: LookalikeRequest): Promise<Lookalike> {
-    const collection = await this.store.resolveAlias(CUSTOMERS_ALIAS);
-    if (!collection) throw new InputError('No customer vectors yet: run the embed job first.');
+    const collection = await activeCollection(this.store);
     const customers = await this.prisma.customer.findMany({ where: { externalId: { in: request.seeds } }, select: { id: true, externalId: true } });
     const found = new Map(customers.map((c) => [c.externalId, c.id]));
     const withVectors = new Set((await this.store.retrieve(collection, [...found.values()])).map((p) => p.id));

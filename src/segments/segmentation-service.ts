@@ -11,7 +11,7 @@ import type { Matrix } from '../clustering/matrix.js';
 import type { PrismaClient } from '../db/database.js';
 import { InputError } from '../errors/domain-errors.js';
 import { projectOne, type Projection } from '../projection/pca-projection.js';
-import { CUSTOMERS_ALIAS } from '../indexing/customer-indexer.js';
+import { activeCollection, nearestCentroid, type ViewBalance } from '../customer-vectors/customer-space.js';
 import { throwIfCancelled, type JobControl } from '../jobs/job-registry.js';
 import { CustomerProfiles, type BehaviourSummary } from '../profiles/customer-profiles.js';
 import type { VectorName, VectorStore } from '../vectors/vector-store.js';
@@ -52,10 +52,8 @@ export class SegmentationService {
     private readonly profiles: () => Promise<CustomerProfiles>,
   ) {}
 
-  async activeCollection(): Promise<string> {
-    const collection = await this.store.resolveAlias(CUSTOMERS_ALIAS);
-    if (!collection) throw new InputError('No customer vectors yet: run the embed job (embedCustomers) first.');
-    return collection;
+  activeCollection(): Promise<string> {
+    return activeCollection(this.store);
   }
 
   async run(control: JobControl, options: SegmentationOptions = {}): Promise<SegmentationReport> {
@@ -67,7 +65,11 @@ export class SegmentationService {
     const collection = await this.activeCollection();
     const total = await this.store.count(collection);
     if (options.k !== undefined && (options.k < 2 || options.k > Math.max(2, total - 1))) throw new InputError(`k must be between 2 and ${Math.max(2, total - 1)}`);
-    const index = await this.prisma.vectorIndex.findUnique({ where: { collection }, select: { modelId: true } });
+    const index = await this.prisma.vectorIndex.findUnique({ where: { collection }, select: { modelId: true, views: true } });
+    // Which views count in `combined`, and why one does not (a shop without text segments on behaviour).
+    const views = index?.views
+      ? Object.fromEntries(Object.entries(index.views as unknown as ViewBalance).map(([v, s]) => [v, s.note ? { weight: s.weight, note: s.note } : { weight: s.weight }]))
+      : null;
     const run = await this.prisma.segmentationRun.create({
       data: {
         collection,
@@ -80,6 +82,7 @@ export class SegmentationService {
           seed,
           vector,
           nInit: options.nInit ?? CLUSTERING_DEFAULTS.nInit,
+          views,
         },
       },
     });
@@ -322,20 +325,13 @@ export class SegmentationService {
     const points = await this.store.retrieve(collection, fresh, true);
     const profiles = await this.profiles();
     const behaviour = new Map((await profiles.build(fresh, await profiles.asOf(), false)).map((p) => [p.id, p.behaviour]));
-    const centroids = run.segments.map((s) => ({ segment: s, centroid: toFloats(s.centroid) }));
+    const centroids = run.segments.map((s) => toFloats(s.centroid));
     const rows = points.map((p) => {
       const v = p.vectors![run.vectorName as VectorName]!;
-      let best = centroids[0]!;
-      let bestDistance = Infinity;
-      for (const c of centroids) {
-        const d = euclidean(v, c.centroid);
-        if (d < bestDistance) {
-          bestDistance = d;
-          best = c;
-        }
-      }
+      const nearest = nearestCentroid(v, centroids);
+      const segment = run.segments[nearest.index]!;
       const [mapX, mapY] = run.projection ? projectOne(v, run.projection as unknown as Projection) : [null, null];
-      return { customerId: p.id, segment: best.segment, distance: bestDistance, outlier: bestDistance > best.segment.outlierDistance, mapX, mapY };
+      return { customerId: p.id, segment, distance: nearest.distance, outlier: nearest.distance > segment.outlierDistance, mapX, mapY };
     });
     await this.prisma.membership.createMany({
       data: rows.map((r) => {
@@ -357,12 +353,6 @@ export class SegmentationService {
 
 export function toFloats(bytes: Uint8Array): Float32Array {
   return new Float32Array(Uint8Array.from(bytes).buffer);
-}
-
-function euclidean(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
-  return Math.sqrt(s);
 }
 
 export interface SegmentStats {

@@ -6,8 +6,8 @@
 // similarity for Cosine (higher is nearer) and a distance for Euclid (lower is nearer); results come
 // nearest first; filters use Qdrant's must / must_not / should shape.
 
-export type VectorName = 'text' | 'behaviour' | 'combined';
-export const VECTOR_NAMES: readonly VectorName[] = ['text', 'behaviour', 'combined'];
+export type VectorName = 'text' | 'lexical' | 'behaviour' | 'combined';
+export const VECTOR_NAMES: readonly VectorName[] = ['text', 'lexical', 'behaviour', 'combined'];
 export type Distance = 'Cosine' | 'Euclid';
 
 export interface CollectionSpec {

@@ -37,7 +37,7 @@ for (const target of databaseTargets()) {
       const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'switch-')), 'tiny-bert');
       writeTinyBert(dir);
       const tiny = await TransformersEmbedder.load(dir, { modelId: 'tiny-bert-v1', dimensions: TINY_BERT.hidden, maxTokens: TINY_BERT.maxPositions, pooling: 'mean' });
-      const second = new CustomerIndexer(services.db.prisma, tiny, services.vectors, { behaviourWeight: 1, batchSize: 40 });
+      const second = new CustomerIndexer(services.db.prisma, tiny, services.vectors, { batchSize: 40 });
       const aliasDuringRun: (string | undefined)[] = [];
       const report = await second.run({
         signal: never,

@@ -70,8 +70,10 @@ for (const target of databaseTargets()) {
       const dim = vectors[0]!.length;
       const x: Matrix = { rows: vectors.length, dim, data: new Float32Array(vectors.length * dim) };
       vectors.forEach((v, i) => x.data.set(v, i * dim));
-      const ours = kmeans(x, { k: 8, seed: 3, nInit: 4 });
-      const sk = sklearnFigures(path.join(projectRoot, 'scripts', 'sklearn-check.py'), x, ours.labels, 8, { nInit: 4 });
+      // Ten initialisations each: with four, either side can land in a worse local optimum of this
+      // space by chance (seen: ours 10 % above scikit-learn's on one seed).
+      const ours = kmeans(x, { k: 8, seed: 3, nInit: 10 });
+      const sk = sklearnFigures(path.join(projectRoot, 'scripts', 'sklearn-check.py'), x, ours.labels, 8, { nInit: 10 });
       assert.ok(Math.abs(ours.inertia - sk.inertia!) / sk.inertia! <= 0.01, `inertia ${ours.inertia} vs scikit-learn ${sk.inertia}`);
       const metrics = centroidMetrics(x, ours.labels, 8);
       const sil = silhouette(new DistanceMatrix(x), ours.labels, 8);

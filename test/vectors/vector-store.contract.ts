@@ -6,7 +6,7 @@ import { mulberry32 } from '../../src/demo/random.js';
 import type { CollectionSpec, Point, VectorName, VectorStore } from '../../src/vectors/vector-store.js';
 
 export const SPEC: CollectionSpec = {
-  vectors: { text: { size: 8, distance: 'Cosine' }, behaviour: { size: 3, distance: 'Euclid' }, combined: { size: 11, distance: 'Euclid' } },
+  vectors: { text: { size: 8, distance: 'Cosine' }, lexical: { size: 2, distance: 'Euclid' }, behaviour: { size: 3, distance: 'Euclid' }, combined: { size: 11, distance: 'Euclid' } },
   indexedFields: { segmentId: 'keyword', country: 'keyword', spend: 'float' },
 };
 
@@ -20,7 +20,7 @@ export function makePoints(n: number, seed = 1, idOffset = 0): Point[] {
     const behaviour = vec(3);
     return {
       id: idOffset + i + 1,
-      vectors: { text, behaviour, combined: Float32Array.from([...text, ...behaviour]) },
+      vectors: { text, lexical: Float32Array.from([text[0]!, text[1]!]), behaviour, combined: Float32Array.from([...text, ...behaviour]) },
       payload: { customerId: `c${idOffset + i + 1}`, country: COUNTRIES[i % 3]!, spend: i * 10, segmentId: null },
     };
   });
@@ -187,7 +187,7 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
     });
 
     test('wrong vector sizes are refused', async () => {
-      const bad = { ...makePoints(1, 3, 1000)[0]!, vectors: { text: new Float32Array(3), behaviour: new Float32Array(3), combined: new Float32Array(11) } };
+      const bad = { ...makePoints(1, 3, 1000)[0]!, vectors: { text: new Float32Array(3), lexical: new Float32Array(2), behaviour: new Float32Array(3), combined: new Float32Array(11) } };
       await assert.rejects(store.upsert(name, [bad]));
     });
   });

@@ -7,6 +7,7 @@ import { Job, type JobStatus } from '../types/job.js';
 
 export enum VectorKind {
   TEXT = 'TEXT',
+  LEXICAL = 'LEXICAL',
   BEHAVIOUR = 'BEHAVIOUR',
   COMBINED = 'COMBINED',
 }

@@ -1,0 +1,141 @@
+// One home for "the customer's vectors": the collection's named vectors and their sizes, how a
+// profile becomes each view (text from the sentence model, lexical from the shop-fitted LexicalModel,
+// behaviour from the stored robust scaler), how the views are balanced into `combined`, the active
+// collection, and the nearest centroid. The embed job, provisional assignment, prospect assignment,
+// lookalikes and the customer directory all use this, so a vector is built one way only.
+//
+// Balance: each view is scaled to unit total variance (its variance measured on the shop's customers
+// when the index is built), then multiplied by √weight, so a view's share of the squared distances in
+// `combined` is its weight's share. A view without variance (a shop with no text at all) gets weight 0
+// and the run says so; the others still segment.
+import { InputError } from '../errors/domain-errors.js';
+import { LexicalModel } from '../lexical/lexical-model.js';
+import { featureRow, type CustomerProfile } from '../profiles/customer-profiles.js';
+import { scaleRow, type RobustScalerState } from '../profiles/robust-scaler.js';
+import type { CollectionSpec, VectorName, VectorStore } from '../vectors/vector-store.js';
+
+export const CUSTOMERS_ALIAS = 'customers';
+export const VIEWS = ['text', 'lexical', 'behaviour'] as const;
+export type View = (typeof VIEWS)[number];
+export type ViewWeights = Record<View, number>;
+
+/** Equal shares by default; see README "Customer vectors" for the measurements behind them. */
+export const DEFAULT_VIEW_WEIGHTS: ViewWeights = { text: 1, lexical: 1, behaviour: 1 };
+/** Below this total variance a view carries no information (every customer alike). */
+const NO_VARIANCE = 1e-8;
+
+export interface ViewScale {
+  /** Total variance (sum of per-dimension variances) measured when the index was built. */
+  variance: number;
+  /** Multiplies the view in `combined`: √weight / √variance, 0 without variance. */
+  scale: number;
+  weight: number;
+  /** Why the view does not count, when it does not. */
+  note?: string;
+}
+export type ViewBalance = Record<View, ViewScale>;
+
+export function balanceViews(variances: Record<View, number>, weights: ViewWeights): ViewBalance {
+  const out = {} as ViewBalance;
+  for (const v of VIEWS) {
+    const variance = variances[v];
+    const usable = variance > NO_VARIANCE && weights[v] > 0;
+    out[v] = {
+      variance,
+      weight: usable ? weights[v] : 0,
+      scale: usable ? Math.sqrt(weights[v] / variance) : 0,
+      ...(variance > NO_VARIANCE ? {} : { note: `every customer has the same ${v} vector (no ${v === 'behaviour' ? 'behaviour' : 'text'} to tell them apart)` }),
+    };
+  }
+  return out;
+}
+
+/** Sum over dimensions of the variance of these vectors. */
+export function totalVariance(vectors: readonly Float32Array[]): number {
+  if (vectors.length < 2) return 0;
+  const d = vectors[0]!.length;
+  const mean = new Float64Array(d);
+  for (const v of vectors) for (let j = 0; j < d; j++) mean[j] = mean[j]! + v[j]! / vectors.length;
+  let sum = 0;
+  for (const v of vectors) for (let j = 0; j < d; j++) sum += (v[j]! - mean[j]!) ** 2;
+  return sum / vectors.length;
+}
+
+export function collectionSpec(textDimensions: number, lexicalDimensions: number, behaviourDimensions: number): CollectionSpec {
+  return {
+    vectors: {
+      text: { size: textDimensions, distance: 'Cosine' },
+      // Unit vectors (or zeros for customers without words): Euclidean ranks as cosine does, and zeros are allowed.
+      lexical: { size: lexicalDimensions, distance: 'Euclid' },
+      behaviour: { size: behaviourDimensions, distance: 'Euclid' },
+      combined: { size: textDimensions + lexicalDimensions + behaviourDimensions, distance: 'Euclid' },
+    },
+    indexedFields: { customerId: 'keyword', country: 'keyword', segmentId: 'keyword', runId: 'keyword', provisional: 'bool', outlier: 'bool' },
+  };
+}
+
+/** A vector index's way of turning profiles into vectors. */
+export class CustomerSpace {
+  readonly categories: string[];
+
+  constructor(
+    readonly features: string[],
+    readonly scaler: RobustScalerState,
+    readonly lexical: LexicalModel,
+    readonly views: ViewBalance,
+  ) {
+    this.categories = features.filter((f) => f.startsWith('share:')).map((f) => f.slice('share:'.length));
+  }
+
+  /** The space stored with a vector index (its row in `vector_index`). */
+  static fromIndex(index: { collection: string; features: unknown; scaler: unknown; lexical: Uint8Array | null; views: unknown }): CustomerSpace {
+    if (!index.lexical || !index.views) throw new InputError(`Vector index ${index.collection} was built before the lexical view: run the embed job again.`);
+    return new CustomerSpace(index.features as string[], index.scaler as RobustScalerState, LexicalModel.fromBytes(index.lexical), index.views as ViewBalance);
+  }
+
+  /** Robust-scaled features / √F: a norm comparable whatever the number of features. */
+  behaviour(profile: Pick<CustomerProfile, 'behaviour'>, asOf: Date): Float32Array {
+    const norm = 1 / Math.sqrt(this.features.length);
+    return scaleRow(this.scaler, featureRow(profile as CustomerProfile, this.categories, asOf)).map((x) => x * norm);
+  }
+
+  /** Every named vector of a customer, given its sentence-model vector. */
+  vectors(profile: Pick<CustomerProfile, 'behaviour' | 'document'>, asOf: Date, text: Float32Array): Record<VectorName, Float32Array> {
+    const lexical = this.lexical.transform(profile.document);
+    const behaviour = this.behaviour(profile, asOf);
+    return { text, lexical, behaviour, combined: this.combine({ text, lexical, behaviour }) };
+  }
+
+  combine(views: Record<View, Float32Array>): Float32Array {
+    const out = new Float32Array(views.text.length + views.lexical.length + views.behaviour.length);
+    let offset = 0;
+    for (const v of VIEWS) {
+      const s = this.views[v].scale;
+      views[v].forEach((x, i) => (out[offset + i] = x * s));
+      offset += views[v].length;
+    }
+    return out;
+  }
+}
+
+/** The collection the `customers` alias points at; one error for every caller when there is none. */
+export async function activeCollection(store: VectorStore): Promise<string> {
+  const collection = await store.resolveAlias(CUSTOMERS_ALIAS);
+  if (!collection) throw new InputError('No customer vectors yet: run the embed job (embedCustomers) first.');
+  return collection;
+}
+
+/** The nearest of `centroids` (Euclidean), with its distance. */
+export function nearestCentroid(vector: Float32Array, centroids: readonly Float32Array[]): { index: number; distance: number } {
+  let best = 0;
+  let bestDistance = Infinity;
+  centroids.forEach((c, index) => {
+    let d = 0;
+    for (let i = 0; i < c.length; i++) d += (vector[i]! - c[i]!) ** 2;
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = index;
+    }
+  });
+  return { index: best, distance: Math.sqrt(bestDistance) };
+}
