@@ -10,28 +10,37 @@
 //   the lines before 2011-09-09, embedded and segmented with the defaults (automatic k); then the share
 //   of the variance of each customer's log(1 + spend) in the three months after that is explained by
 //   segment membership (η²), against scikit-learn k-means on standardised log-RFM at the same k.
-// BENCH_PARTS=zh,retail chooses the parts (both by default).
+//   Hard shop (src/demo/hard-shop.ts, BENCH_HARD_CUSTOMERS, default 3,000): ten planted personas in
+//   pairs that only words or only behaviour tell apart; ARI/NMI of our segmentation with automatic k
+//   and with k = 10, against scikit-learn TF-IDF (+ LSA) + KMeans on the same customers' words with
+//   k = 10 given, and RFM-only k-means at k = 10.
+//   Lookalikes (with the retail part): for the 20 most-bought products, half the buyers as seeds.
+// BENCH_PARTS=zh,retail,hard chooses the parts (all by default).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServices } from '../src/app/services.js';
 import { loadSettings } from '../src/config/settings.js';
 import { openRowSource } from '../src/ingest/file-source.js';
+import { loadHardShop } from '../src/demo/hard-shop.js';
+import { documentText } from '../src/profiles/profile-text.js';
 import { importOnlineRetail, londonTimeToDate } from '../src/ingest/online-retail.js';
 import { kmeans } from '../src/clustering/kmeans.js';
 import { adjustedRandIndex, normalizedMutualInfo } from '../src/clustering/metrics.js';
 import { readChineseReviews } from '../src/ingest/chinese-reviews.js';
 import { LexicalModel } from '../src/lexical/lexical-model.js';
 import { classKeywords } from '../src/segments/naming/ctfidf.js';
+import { sampleIndices, seededRng } from '../src/clustering/random.js';
 import { pythonReference } from '../test/support/python.js';
 
 const settings = loadSettings();
 const rows = Number(process.env.BENCH_ZH_ROWS ?? Infinity);
 const K = 10;
 
-const parts = (process.env.BENCH_PARTS ?? 'zh,retail').split(',');
+const parts = (process.env.BENCH_PARTS ?? 'zh,retail,hard').split(',');
 if (parts.includes('zh')) chinese();
 if (parts.includes('retail')) await onlineRetail();
+if (parts.includes('hard')) await hard();
 
 function chinese(): void {
 const reviews = readChineseReviews(settings.chineseReviewsPath, rows);
@@ -128,6 +137,8 @@ async function onlineRetail(): Promise<void> {
     console.log(`| scikit-learn k-means on standardised log-RFM, same k | ${run.k} | ${base.toFixed(3)} | 1.00 |`);
     console.log('\nSegments:');
     for (const s of segments) console.log(`  ${String(s.size).padStart(5)}  ${s.autoName} — ${(s.keywords as string[]).slice(0, 6).join(', ')}`);
+
+    await retailLookalikes(services);
   } finally {
     await services.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -148,4 +159,106 @@ function etaSquared(groups: readonly (number | string)[], y: readonly number[]):
   let between = 0;
   for (const { n, sum } of sums.values()) between += n * (sum / n - mean) ** 2;
   return total === 0 ? 0 : between / total;
+}
+
+/**
+ * Lookalikes on Online Retail: for each of the 20 products bought by the most customers, half of its
+ * buyers (seeded) are the seeds; the audience asked for is twice the other half; recall is the share
+ * of the other half it holds. Against random picks (expected recall = size / candidates) and
+ * scikit-learn TF-IDF of the same customers' words, in the same run.
+ */
+async function retailLookalikes(services: Awaited<ReturnType<typeof createServices>>): Promise<void> {
+  const p = services.db.prisma;
+  const products = await p.$queryRawUnsafe<{ product_id: number; title: string; buyers: number }[]>(
+    `SELECT i.product_id, min(pr.title) AS title, count(DISTINCT o.customer_id)::int AS buyers
+     FROM order_item i JOIN "order" o ON o.id = i.order_id JOIN product pr ON pr.id = i.product_id
+     WHERE o.status = 'COMPLETED' AND pr.category IS DISTINCT FROM 'non-product'
+     GROUP BY i.product_id ORDER BY buyers DESC, i.product_id LIMIT 20`,
+  );
+  const customers = await p.customer.findMany({ select: { id: true, externalId: true }, orderBy: { id: 'asc' } });
+  const row = new Map(customers.map((c, i) => [c.id, i]));
+  const profiles = await services.profiles();
+  const asOf = await profiles.asOf();
+  const documents: string[] = [];
+  for (let i = 0; i < customers.length; i += 1000) {
+    for (const pr of await profiles.build(customers.slice(i, i + 1000).map((c) => c.id), asOf)) documents[row.get(pr.id)!] = documentText(pr.document);
+  }
+  const vectors = ['combined', 'text', 'lexical', 'behaviour'] as const;
+  const recalls: Record<string, number[]> = Object.fromEntries([...vectors, 'random', 'tfidf'].map((v) => [v, []]));
+  const tasks: { seeds: number[]; rest: Set<number>; size: number }[] = [];
+  for (const product of products) {
+    const buyers = (
+      await p.$queryRawUnsafe<{ customer_id: number }[]>(
+        `SELECT DISTINCT o.customer_id FROM order_item i JOIN "order" o ON o.id = i.order_id WHERE i.product_id = $1 AND o.status = 'COMPLETED' ORDER BY 1`,
+        product.product_id,
+      )
+    ).map((b) => b.customer_id);
+    const rng = seededRng(product.product_id);
+    const seedRows = new Set(sampleIndices(buyers.length, Math.floor(buyers.length / 2), rng));
+    const seeds = buyers.filter((_, i) => seedRows.has(i));
+    const rest = new Set(buyers.filter((_, i) => !seedRows.has(i)));
+    const size = 2 * rest.size;
+    tasks.push({ seeds, rest, size });
+    const external = seeds.map((id) => customers[row.get(id)!]!.externalId);
+    for (const vector of vectors) {
+      const audience = await services.lookalikes.build({ seeds: external, size, excludeSeeds: true, vector, strategy: 'average_vector' });
+      recalls[vector]!.push(audience.ranked.filter((r) => rest.has(r.customerId)).length / rest.size);
+    }
+    recalls.random!.push(Math.min(1, size / (customers.length - seeds.length)));
+  }
+  const baseline = pythonReference<{ ranked: number[][] }>('tfidf-lookalike.py', { documents, tasks: tasks.map((t) => ({ seeds: t.seeds.map((id) => row.get(id)!), size: t.size })) });
+  baseline.ranked.forEach((ranked, i) => recalls.tfidf!.push(ranked.filter((r) => tasks[i]!.rest.has(customers[r]!.id)).length / tasks[i]!.rest.size));
+
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  console.log(`\nLookalikes: the 20 most-bought products (${Math.min(...products.map((x) => x.buyers))}–${Math.max(...products.map((x) => x.buyers))} buyers), half the buyers as seeds, audience 2× the other half`);
+  console.log('| ranking | mean recall of the hidden buyers | lift over random | ÷ TF-IDF |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const [name, label] of [['combined', 'ours, combined vector'], ['lexical', 'ours, lexical vector'], ['text', 'ours, text vector (sentence model)'], ['behaviour', 'ours, behaviour vector'], ['tfidf', 'scikit-learn TF-IDF, cosine to the seeds\' mean'], ['random', 'random picks (expected)']] as const) {
+    console.log(`| ${label} | ${mean(recalls[name]!).toFixed(3)} | ${(mean(recalls[name]!) / mean(recalls.random!)).toFixed(2)}× | ${(mean(recalls[name]!) / mean(recalls.tfidf!)).toFixed(2)} |`);
+  }
+}
+
+async function hard(): Promise<void> {
+  const customers = Number(process.env.BENCH_HARD_CUSTOMERS ?? 3000);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-hard-'));
+  const services = await createServices(loadSettings({ ...process.env, DATA_DIR: dataDir, PGLITE_DIR: 'memory://' }));
+  const idle = { signal: new AbortController().signal, progress: () => {} };
+  try {
+    const truth = await loadHardShop(services.ingest, { customers, seed: 7 });
+    await (await services.indexer()).run(idle);
+    const lines: { method: string; k: number; ari: number; nmi: number }[] = [];
+    let order: string[] = [];
+    for (const k of [undefined, 10]) {
+      const run = await services.segments.run(idle, { k });
+      const members = await services.db.prisma.membership.findMany({
+        where: { runId: run.runId },
+        select: { segmentId: true, recencyDays: true, frequency: true, monetary: true, customer: { select: { id: true, externalId: true } } },
+        orderBy: { customerId: 'asc' },
+      });
+      order = members.map((m) => m.customer.externalId);
+      const t = order.map((id) => truth.get(id)!);
+      lines.push({ method: k ? 'ours, combined vector, k given' : 'ours, combined vector, automatic k', k: run.k, ari: adjustedRandIndex(members.map((m) => m.segmentId), t), nmi: normalizedMutualInfo(members.map((m) => m.segmentId), t) });
+      if (k) {
+        const rfm = pythonReference<{ labels: number[] }>('rfm-kmeans.py', { rows: members.map((m) => [m.recencyDays ?? 9999, m.frequency, m.monetary]), k, seed: 0 }).labels;
+        lines.push({ method: 'scikit-learn k-means on standardised log-RFM', k, ari: adjustedRandIndex(rfm, t), nmi: normalizedMutualInfo(rfm, t) });
+        const profiles = await services.profiles();
+        const asOf = await profiles.asOf();
+        const docs = new Map<number, string>();
+        for (let i = 0; i < members.length; i += 1000) {
+          for (const p of await profiles.build(members.slice(i, i + 1000).map((m) => m.customer.id), asOf)) docs.set(p.id, documentText(p.document));
+        }
+        const texts = members.map((m) => docs.get(m.customer.id) ?? '');
+        const b = pythonReference<{ tfidf: number[]; lsa: number[] }>('text-baselines.py', { texts, k, seed: 0, analyzer: 'word', ngram: [1, 1] });
+        lines.push({ method: 'scikit-learn TF-IDF (jieba words) + KMeans', k, ari: adjustedRandIndex(b.tfidf, t), nmi: normalizedMutualInfo(b.tfidf, t) });
+        lines.push({ method: 'scikit-learn TF-IDF (jieba words) → LSA(100) + KMeans', k, ari: adjustedRandIndex(b.lsa, t), nmi: normalizedMutualInfo(b.lsa, t) });
+      }
+    }
+    console.log(`\nHard shop: ${customers} customers, 10 planted personas`);
+    console.log('| method | k | ARI | NMI |');
+    console.log('| --- | ---: | ---: | ---: |');
+    for (const l of lines) console.log(`| ${l.method} | ${l.k} | ${l.ari.toFixed(3)} | ${l.nmi.toFixed(3)} |`);
+  } finally {
+    await services.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 }

@@ -27,22 +27,22 @@ const EnvSchema = z.object({
   EMBEDDING_THREADS: z.coerce.number().int().min(1).optional(),
   QDRANT_URL: optionalString,
   QDRANT_API_KEY: optionalString,
-  /** Shares of the views in `combined`, e.g. `text=1,lexical=1,behaviour=1` (any view left out keeps its default). */
+  /** Shares of the views in `combined`, e.g. `text=1,lexical=1,value=1,mix=1` (any view left out keeps its default). */
   VIEW_WEIGHTS: z
     .string()
     .default('')
     .transform((value, ctx) => {
-      const weights: Record<string, number> = { text: 1, lexical: 1, behaviour: 1 };
+      const weights: Record<string, number> = { text: 1, lexical: 1, value: 1, mix: 1 };
       for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
         const [name, raw] = part.split('=');
         const w = Number(raw);
         if (!name || !(name in weights) || !Number.isFinite(w) || w < 0) {
-          ctx.addIssue({ code: 'custom', message: `"${part}": expected text|lexical|behaviour=<number ≥ 0>` });
+          ctx.addIssue({ code: 'custom', message: `"${part}": expected text|lexical|value|mix=<number ≥ 0>` });
           return z.NEVER;
         }
         weights[name] = w;
       }
-      return weights as { text: number; lexical: number; behaviour: number };
+      return weights as { text: number; lexical: number; value: number; mix: number };
     }),
   EMBED_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
   /** The built dashboard (`npm run build:web`), served at `/`; empty: no dashboard. */
@@ -78,7 +78,7 @@ export interface Settings {
   embedding: EmbeddingSettings;
   vectors: VectorStoreSettings;
   /** Shares of the text, lexical and behaviour views in the `combined` vector (see README). */
-  viewWeights: { text: number; lexical: number; behaviour: number };
+  viewWeights: { text: number; lexical: number; value: number; mix: number };
   /** Customers per embed-job batch (one store write and one hash commit each). */
   embedBatchSize: number;
 }

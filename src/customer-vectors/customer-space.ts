@@ -11,16 +11,29 @@
 import { InputError } from '../errors/domain-errors.js';
 import { LexicalModel } from '../lexical/lexical-model.js';
 import { featureRow, type CustomerProfile } from '../profiles/customer-profiles.js';
+import type { ProfileDocument } from '../profiles/profile-text.js';
 import { scaleRow, type RobustScalerState } from '../profiles/robust-scaler.js';
 import type { CollectionSpec, VectorName, VectorStore } from '../vectors/vector-store.js';
 
 export const CUSTOMERS_ALIAS = 'customers';
-export const VIEWS = ['text', 'lexical', 'behaviour'] as const;
+/**
+ * The views balanced in `combined`. The `behaviour` vector holds two: `value` (recency, orders, spend,
+ * order value, tenure, returns, rating — what predicts what a customer is worth) and `mix` (spend share
+ * by category — what they buy). Apart, each gets its own share: together, eight category shares
+ * outweighed the value features (Online Retail: segments explained less future spend than RFM alone).
+ */
+export const VIEWS = ['text', 'lexical', 'value', 'mix'] as const;
 export type View = (typeof VIEWS)[number];
 export type ViewWeights = Record<View, number>;
 
 /** Equal shares by default; see README "Customer vectors" for the measurements behind them. */
-export const DEFAULT_VIEW_WEIGHTS: ViewWeights = { text: 1, lexical: 1, behaviour: 1 };
+export const DEFAULT_VIEW_WEIGHTS: ViewWeights = { text: 1, lexical: 1, value: 1, mix: 1 };
+/**
+ * How much more a customer's own words (reviews, searches) count in the lexical view than the titles
+ * and categories of what they bought: goods are shared by everyone who buys them and the behaviour
+ * view already holds their categories, while what people write tells similar buyers apart.
+ */
+export const OWN_WORDS_WEIGHT = 3;
 /** Below this total variance a view carries no information (every customer alike). */
 const NO_VARIANCE = 1e-8;
 
@@ -44,7 +57,7 @@ export function balanceViews(variances: Record<View, number>, weights: ViewWeigh
       variance,
       weight: usable ? weights[v] : 0,
       scale: usable ? Math.sqrt(weights[v] / variance) : 0,
-      ...(variance > NO_VARIANCE ? {} : { note: `every customer has the same ${v} vector (no ${v === 'behaviour' ? 'behaviour' : 'text'} to tell them apart)` }),
+      ...(variance > NO_VARIANCE ? {} : { note: `every customer has the same ${v} view (no ${v === 'text' || v === 'lexical' ? 'text' : 'behaviour'} to tell them apart)` }),
     };
   }
   return out;
@@ -100,14 +113,28 @@ export class CustomerSpace {
   }
 
   /** Every named vector of a customer, given its sentence-model vector. */
+  /** The lexical view of a customer's history: their own words count OWN_WORDS_WEIGHT times their goods'. */
+  lexicalView(document: ProfileDocument): Float32Array {
+    return this.lexical.transform([
+      { text: document.own, weight: OWN_WORDS_WEIGHT },
+      { text: document.goods, weight: 1 },
+    ]);
+  }
+
   vectors(profile: Pick<CustomerProfile, 'behaviour' | 'document'>, asOf: Date, text: Float32Array): Record<VectorName, Float32Array> {
-    const lexical = this.lexical.transform(profile.document);
+    const lexical = this.lexicalView(profile.document);
     const behaviour = this.behaviour(profile, asOf);
-    return { text, lexical, behaviour, combined: this.combine({ text, lexical, behaviour }) };
+    return { text, lexical, behaviour, combined: this.combine(this.split(text, lexical, behaviour)) };
+  }
+
+  /** The four views of the three named vectors: `behaviour` is value features, then category shares. */
+  split(text: Float32Array, lexical: Float32Array, behaviour: Float32Array): Record<View, Float32Array> {
+    const valueDimensions = this.features.length - this.categories.length;
+    return { text, lexical, value: behaviour.subarray(0, valueDimensions), mix: behaviour.subarray(valueDimensions) };
   }
 
   combine(views: Record<View, Float32Array>): Float32Array {
-    const out = new Float32Array(views.text.length + views.lexical.length + views.behaviour.length);
+    const out = new Float32Array(VIEWS.reduce((n, v) => n + views[v].length, 0));
     let offset = 0;
     for (const v of VIEWS) {
       const s = this.views[v].scale;

@@ -21,11 +21,14 @@ import {
   CustomerSpace,
   DEFAULT_VIEW_WEIGHTS,
   totalVariance,
+  VIEWS,
+  type View,
   type ViewBalance,
   type ViewWeights,
 } from '../customer-vectors/customer-space.js';
 import { LexicalModel, DEFAULT_LEXICAL } from '../lexical/lexical-model.js';
 import { CustomerProfiles, featureNames, featureRow } from '../profiles/customer-profiles.js';
+import { documentText, type ProfileDocument } from '../profiles/profile-text.js';
 import { fitRobustScaler, scaleRow, type RobustScalerState } from '../profiles/robust-scaler.js';
 import type { Payload, Point, VectorStore } from '../vectors/vector-store.js';
 
@@ -110,7 +113,7 @@ export class CustomerIndexer {
       const work = profiles.map((profile) => {
         const textHash = sha256(`${this.embedder.modelId}\0${profile.text}`);
         const behaviour = space.behaviour(profile, asOf);
-        const pointHash = sha256(`${textHash}\0${sha256(profile.document)}\0${Buffer.from(behaviour.buffer).toString('base64')}\0${viewsKey}\0${profile.country ?? ''}`);
+        const pointHash = sha256(`${textHash}\0${sha256(JSON.stringify(profile.document))}\0${Buffer.from(behaviour.buffer).toString('base64')}\0${viewsKey}\0${profile.country ?? ''}`);
         const previous = knownBy.get(profile.id);
         return { profile, textHash, pointHash, previous };
       });
@@ -180,12 +183,12 @@ export class CustomerIndexer {
   private async indexFor(asOf: Date, control: JobControl): Promise<{ id: number; status: string; features: string[]; space: CustomerSpace }> {
     const weights = this.options.viewWeights ?? DEFAULT_VIEW_WEIGHTS;
     const stored = await this.prisma.vectorIndex.findUnique({ where: { collection: this.collection } });
-    if (stored?.lexical && stored.views) {
+    if (stored?.lexical && stored.views && VIEW_KEYS.every((v) => v in (stored.views as object))) {
       let views = stored.views as unknown as ViewBalance;
       if (VIEW_KEYS.some((v) => views[v].weight !== weights[v] && views[v].variance > 0)) {
         // New weights rewrite every point (its hash includes the balance) but re-embed no text.
-        views = balanceViews({ text: views.text.variance, lexical: views.lexical.variance, behaviour: views.behaviour.variance }, weights);
-        await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: views as unknown as object, behaviourWeight: weights.behaviour } });
+        views = balanceViews(Object.fromEntries(VIEW_KEYS.map((v) => [v, views[v].variance])) as Record<View, number>, weights);
+        await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: views as unknown as object, behaviourWeight: weights.value } });
       }
       const space = CustomerSpace.fromIndex({ ...stored, views });
       return { id: stored.id, status: stored.status, features: space.features, space };
@@ -196,7 +199,7 @@ export class CustomerIndexer {
     const rows: (number | null)[][] = [];
     // Seeded reservoir samples: documents for the lexical fit, profile texts for the text variance.
     const rng = seededRng(0x5eed);
-    const documents: string[] = [];
+    const documents: ProfileDocument[] = [];
     const texts: string[] = [];
     let seen = 0;
     let after = 0;
@@ -214,21 +217,25 @@ export class CustomerIndexer {
       control.progress(0, undefined, `reading customers to fit the views (${rows.length})`);
     }
     const scaler = fitRobustScaler(features, rows);
+    const unbalanced = () => new CustomerSpace(features, scaler, lexical, balanceViews({ text: 0, lexical: 0, value: 0, mix: 0 }, weights));
     control.progress(0, undefined, `fitting the lexical view on ${documents.length} customers' words`);
-    const lexical = LexicalModel.fit(documents);
+    const lexical = LexicalModel.fit(documents.map(documentText));
     control.progress(0, undefined, 'measuring the views');
+    const space = unbalanced();
+    const behaviour = rows.map((r) => scaleRowNormed(scaler, r, features.length));
     const views = balanceViews(
       {
         text: totalVariance(await this.embedder.embed(texts)),
-        lexical: totalVariance(documents.slice(0, LEXICAL_VARIANCE_SAMPLE).map((d) => lexical.transform(d))),
-        behaviour: totalVariance(rows.map((r) => scaleRowNormed(scaler, r, features.length))),
+        lexical: totalVariance(documents.slice(0, LEXICAL_VARIANCE_SAMPLE).map((d) => space.lexicalView(d))),
+        value: totalVariance(behaviour.map((b) => space.split(b, b, b).value)),
+        mix: totalVariance(behaviour.map((b) => space.split(b, b, b).mix)),
       },
       weights,
     );
     const data = {
       features,
       scaler: scaler as unknown as object,
-      behaviourWeight: weights.behaviour,
+      behaviourWeight: weights.value,
       lexical: new Uint8Array(lexical.toBytes()),
       views: views as unknown as object,
     };
@@ -239,7 +246,7 @@ export class CustomerIndexer {
   }
 }
 
-const VIEW_KEYS = ['text', 'lexical', 'behaviour'] as const;
+const VIEW_KEYS = VIEWS;
 
 function scaleRowNormed(scaler: RobustScalerState, row: (number | null)[], features: number): Float32Array {
   const norm = 1 / Math.sqrt(features);

@@ -11,7 +11,7 @@
 import { sampleIndices, seededRng } from '../clustering/random.js';
 import { words } from '../text/words.js';
 import { projectRow, randomizedSvd } from './randomized-svd.js';
-import { DEFAULT_TFIDF, TfidfVectorizer, type TfidfOptions, type TfidfState } from './tfidf.js';
+import { DEFAULT_TFIDF, TfidfVectorizer, type TfidfOptions, type TfidfState, type WeightedText } from './tfidf.js';
 import { DEFAULT_WORD_VECTORS, WordVectors, type WordVectorOptions, type WordVectorState } from './word-vectors.js';
 
 export interface LexicalOptions {
@@ -74,12 +74,16 @@ export class LexicalModel {
     });
   }
 
-  /** The unit-length view of one text ([LSA, word vectors] · √½); zeros when no word of it is known. */
-  transform(text: string): Float32Array {
-    const lsa = unit(projectRow(this.vectorizer.transform(text), this.state.components, this.state.lsaDimensions));
-    const wv = this.wordVectors.embed(words(text));
-    const parts = [lsa, wv].filter((p) => p.some((x) => x !== 0));
-    const weight = parts.length === 2 ? Math.SQRT1_2 : 1;
+  /**
+   * The unit-length view of one text, or of weighted parts of one ([LSA, word vectors] · √½); zeros
+   * when no word of it is known.
+   */
+  transform(text: string | readonly WeightedText[]): Float32Array {
+    const parts = typeof text === 'string' ? [{ text, weight: 1 }] : text;
+    const lsa = unit(projectRow(this.vectorizer.transform(parts), this.state.components, this.state.lsaDimensions));
+    const wv = this.wordVectors.embed(parts.map((p) => ({ words: words(p.text), weight: p.weight })));
+    const halves = [lsa, wv].filter((p) => p.some((x) => x !== 0));
+    const weight = halves.length === 2 ? Math.SQRT1_2 : 1;
     const out = new Float32Array(this.dimensions);
     lsa.forEach((x, i) => (out[i] = x * weight));
     wv.forEach((x, i) => (out[this.state.lsaDimensions + i] = x * weight));

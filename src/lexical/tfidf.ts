@@ -20,6 +20,11 @@ export interface TfidfOptions {
 
 export const DEFAULT_TFIDF: TfidfOptions = { minDf: 2, maxDfShare: 0.5, maxTerms: 20_000 };
 
+export interface WeightedText {
+  text: string;
+  weight: number;
+}
+
 export interface SparseRow {
   indices: Int32Array;
   values: Float32Array;
@@ -89,19 +94,26 @@ export class TfidfVectorizer {
     return new TfidfVectorizer({ terms: kept, idf, documents });
   }
 
-  /** One text as a sparse row: sublinear tf × idf, each kind L2-normalised and weighted 1/√2 (1 when alone). */
-  transform(text: string): SparseRow {
+  /**
+   * One text — or weighted parts of one, whose terms count `weight` times — as a sparse row: sublinear
+   * tf × idf, each kind L2-normalised and weighted 1/√2 (1 when alone).
+   */
+  transform(text: string | readonly WeightedText[]): SparseRow {
     const counts = new Map<number, number>();
-    for (const t of terms(text)) {
-      const c = this.column.get(t);
-      if (c !== undefined) counts.set(c, (counts.get(c) ?? 0) + 1);
+    for (const { text: part, weight } of typeof text === 'string' ? [{ text, weight: 1 }] : text) {
+      for (const t of terms(part)) {
+        const c = this.column.get(t);
+        if (c !== undefined) counts.set(c, (counts.get(c) ?? 0) + weight);
+      }
     }
     const indices = Int32Array.from([...counts.keys()].sort((a, b) => a - b));
     const values = new Float32Array(indices.length);
     let wordNorm = 0;
     let gramNorm = 0;
     indices.forEach((c, i) => {
-      const v = (1 + Math.log(counts.get(c)!)) * this.state.idf[c]!;
+      // Sublinear tf; a count below 1 (a down-weighted part) scales linearly instead of going negative.
+      const n = counts.get(c)!;
+      const v = (n >= 1 ? 1 + Math.log(n) : n) * this.state.idf[c]!;
       values[i] = v;
       if (c < this.wordCount) wordNorm += v * v;
       else gramNorm += v * v;

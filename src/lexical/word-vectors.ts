@@ -111,14 +111,14 @@ export class WordVectors {
     return new WordVectors({ words, probability, vectors, dimensions, sifA: o.sifA });
   }
 
-  /** The SIF-weighted mean of the words' vectors, unit length; zeros when no word is known. */
-  embed(words: readonly string[]): Float32Array {
+  /** The SIF-weighted mean of the words' vectors (each part's words times its weight), unit length; zeros when no word is known. */
+  embed(parts: readonly { words: readonly string[]; weight: number }[]): Float32Array {
     const d = this.state.dimensions;
     const out = new Float32Array(d);
-    for (const w of words) {
+    for (const { words, weight: partWeight } of parts) for (const w of words) {
       const i = this.index.get(w);
       if (i === undefined) continue;
-      const weight = this.state.sifA / (this.state.sifA + this.state.probability[i]!);
+      const weight = partWeight * (this.state.sifA / (this.state.sifA + this.state.probability[i]!));
       for (let c = 0; c < d; c++) out[c] = out[c]! + weight * this.state.vectors[i * d + c]!;
     }
     let norm = 0;

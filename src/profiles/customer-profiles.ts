@@ -5,7 +5,7 @@
 // relative to the shop's latest activity.
 import type { PrismaClient } from '../db/database.js';
 import { scrubPersonalData } from './personal-data.js';
-import { buildProfileText, profileDocument, type TokenCounter } from './profile-text.js';
+import { buildProfileText, profileDocument, type ProfileDocument, type TokenCounter } from './profile-text.js';
 
 export interface BehaviourSummary {
   /** Days from the last completed order to the shop's latest activity; null when never bought. */
@@ -30,7 +30,7 @@ export interface CustomerProfile {
   /** What the sentence model reads: the most informative words first, cut to its token limit. */
   text: string;
   /** Every word of the customer's history, nothing cut: what the lexical view reads. */
-  document: string;
+  document: ProfileDocument;
   behaviour: BehaviourSummary;
 }
 
@@ -178,7 +178,7 @@ export class CustomerProfiles {
         titles: titleRows.map((t) => scrubPersonalData(t.title)),
       };
       const text = !withText ? '' : buildProfileText(sources, this.countTokens, this.maxTokens);
-      const document = !withText ? '' : profileDocument(sources);
+      const document = !withText ? { own: '', goods: '' } : profileDocument(sources);
       return {
         id: c.id,
         externalId: c.external_id,

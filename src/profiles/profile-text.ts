@@ -44,9 +44,22 @@ export function buildProfileText(sources: ProfileSources, countTokens: TokenCoun
   return text;
 }
 
-/** Every part, each once, in the same order, nothing cut: the whole history for the lexical view. */
-export function profileDocument(sources: ProfileSources): string {
-  return dedupe([...sources.reviews, ...sources.searches, ...sources.categories, ...sources.titles].map(clean).filter(Boolean)).join(SEPARATOR);
+/** A customer's whole history of words for the lexical view, nothing cut: their own words apart from their goods'. */
+export interface ProfileDocument {
+  /** Reviews and searches: what the customer wrote. */
+  own: string;
+  /** Categories and titles of what they bought: what the shop wrote. */
+  goods: string;
+}
+
+export function profileDocument(sources: ProfileSources): ProfileDocument {
+  const join = (parts: string[]) => dedupe(parts.map(clean).filter(Boolean)).join(SEPARATOR);
+  return { own: join([...sources.reviews, ...sources.searches]), goods: join([...sources.categories, ...sources.titles]) };
+}
+
+/** The document as one text (fitting the lexical model, hashing, baselines). */
+export function documentText(document: ProfileDocument): string {
+  return [document.own, document.goods].filter(Boolean).join(SEPARATOR);
 }
 
 /** One line per part; trailing sentence punctuation goes, the separator supplies it. */
