@@ -18,6 +18,10 @@ import { sampleIndices, seededRng } from './random.js';
 
 export const SILHOUETTE_TIE = 0.005;
 
+/** Most segments a run may make: beyond this a segmentation stops being a list people read, and the
+ * API's cost limits price an unpaginated list of segments at this many. */
+export const MAX_SEGMENTS = 64;
+
 /** The clustering defaults, shared by the algorithm and the run record. */
 export const CLUSTERING_DEFAULTS = {
   kRange: [4, 16] as [number, number],
@@ -65,6 +69,7 @@ export function cluster(x: Matrix, options: ClusteringOptions): ClusteringResult
   const minShare = options.minSegmentShare ?? CLUSTERING_DEFAULTS.minSegmentShare;
   const maxK = Math.min(kMax, x.rows - 1);
   if (kMin < 2 && !options.k) throw new RangeError('kRange must start at 2 or more');
+  if (kMax > MAX_SEGMENTS) throw new RangeError(`at most ${MAX_SEGMENTS} segments (asked for ${kMax})`);
   if (maxK < kMin) throw new RangeError(`need more than ${kMin} customers to make ${kMin} segments (have ${x.rows})`);
   const fitRows = x.rows > (options.fitSample ?? 20_000) ? sampleIndices(x.rows, options.fitSample ?? 20_000, rng) : undefined;
   const fitData = fitRows ? subset(x, fitRows) : x;

@@ -100,19 +100,30 @@ export class CustomerSpace {
     this.categories = features.filter((f) => f.startsWith('share:')).map((f) => f.slice('share:'.length));
   }
 
-  /** The space stored with a vector index (its row in `vector_index`). */
-  static fromIndex(index: { collection: string; features: unknown; scaler: unknown; lexical: Uint8Array | null; views: unknown }): CustomerSpace {
-    if (!index.lexical || !index.views) throw new InputError(`Vector index ${index.collection} was built before the lexical view: run the embed job again.`);
-    return new CustomerSpace(index.features as string[], index.scaler as RobustScalerState, LexicalModel.fromBytes(index.lexical), index.views as ViewBalance);
+  /**
+   * The space stored with a vector index (its row in `vector_index`). `model` is the index's lexical
+   * model when the caller already holds it decoded (see lexicalModelOf); else it is read from the row.
+   */
+  static fromIndex(
+    index: { id: number; collection: string; features: unknown; scaler: unknown; lexical?: Uint8Array | null; views: unknown },
+    model?: LexicalModel,
+  ): CustomerSpace {
+    const bytes = index.lexical;
+    if ((!model && !bytes) || !index.views) throw new InputError(`Vector index ${index.collection} was built before the lexical view: run the embed job again.`);
+    return new CustomerSpace(index.features as string[], index.scaler as RobustScalerState, model ?? LexicalModel.fromBytes(bytes!), index.views as ViewBalance);
   }
 
   /** Robust-scaled features / √F: a norm comparable whatever the number of features. */
   behaviour(profile: Pick<CustomerProfile, 'behaviour'>, asOf: Date): Float32Array {
-    const norm = 1 / Math.sqrt(this.features.length);
-    return scaleRow(this.scaler, featureRow(profile as CustomerProfile, this.categories, asOf)).map((x) => x * norm);
+    return this.behaviourOfRow(featureRow(profile as CustomerProfile, this.categories, asOf));
   }
 
-  /** Every named vector of a customer, given its sentence-model vector. */
+  /** The same, from a feature row (featureRow's order). */
+  behaviourOfRow(row: readonly (number | null)[]): Float32Array {
+    const norm = 1 / Math.sqrt(this.features.length);
+    return scaleRow(this.scaler, row).map((x) => x * norm);
+  }
+
   /** The lexical view of a customer's history: their own words count OWN_WORDS_WEIGHT times their goods'. */
   lexicalView(document: ProfileDocument): Float32Array {
     return this.lexical.transform([
@@ -121,6 +132,7 @@ export class CustomerSpace {
     ]);
   }
 
+  /** Every named vector of a customer, given its sentence-model vector. */
   vectors(profile: Pick<CustomerProfile, 'behaviour' | 'document'>, asOf: Date, text: Float32Array): Record<VectorName, Float32Array> {
     const lexical = this.lexicalView(profile.document);
     const behaviour = this.behaviour(profile, asOf);
@@ -152,8 +164,30 @@ export async function activeCollection(store: VectorStore): Promise<string> {
   return collection;
 }
 
+/**
+ * Decoded lexical models by vector index id. An index's model is written once, when the index is
+ * built, and never changes; reading and decoding its megabytes on every request (a prospect's
+ * assignment) would cost more than the assignment itself. Few indexes live at once (one per model).
+ */
+const lexicalModels = new Map<number, LexicalModel>();
+const LEXICAL_MODELS_KEPT = 4;
+
+export async function lexicalModelOf(indexId: number, read: () => Promise<Uint8Array | null | undefined>): Promise<LexicalModel | undefined> {
+  const known = lexicalModels.get(indexId);
+  if (known) return known;
+  const bytes = await read();
+  if (!bytes) return undefined;
+  const model = LexicalModel.fromBytes(bytes);
+  if (lexicalModels.size >= LEXICAL_MODELS_KEPT) lexicalModels.delete(lexicalModels.keys().next().value!);
+  lexicalModels.set(indexId, model);
+  return model;
+}
+
 /** The nearest of `centroids` (Euclidean), with its distance. */
 export function nearestCentroid(vector: Float32Array, centroids: readonly Float32Array[]): { index: number; distance: number } {
+  const mismatch = centroids.find((c) => c.length !== vector.length);
+  // Centroids of another vector layout (a run made before the index was rebuilt) cannot be compared.
+  if (mismatch) throw new InputError(`The active segments have ${mismatch.length}-dimensional centroids and the customer vectors ${vector.length}: run segmentation again.`);
   let best = 0;
   let bestDistance = Infinity;
   centroids.forEach((c, index) => {

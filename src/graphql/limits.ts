@@ -13,14 +13,19 @@ import {
   isListType,
   isObjectType,
   Kind,
-  type ASTNode,
+  getDirectiveValues,
+  getVariableValues,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { MAX_SEGMENTS } from '../clustering/choose-k.js';
 
 export const MAX_DEPTH = 12;
 export const MAX_COST = 200_000;
@@ -28,65 +33,103 @@ export const MAX_COST = 200_000;
 export const MAX_ALIASES = 30;
 /** Top-level fields in one operation. */
 export const MAX_ROOT_FIELDS = 20;
-/** What an unpaginated list of objects may hold at most (segments of a run: k ≤ this). */
-export const UNPAGED_LIST_SIZE = 64;
+/** What an unpaginated list of objects may hold at most: the segments of a run, k ≤ MAX_SEGMENTS. */
+export const UNPAGED_LIST_SIZE = MAX_SEGMENTS;
 /** A `totalCount`: one COUNT over up to every customer. */
 export const TOTAL_COUNT_COST = 100;
 
-/** The deepest field nesting of the operation, fragments followed. */
-export function operationDepth(document: DocumentNode, operationName?: string | null): number {
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const depthOf = (node: ASTNode, depth: number, seen: Set<string>): number => {
-    if (!('selectionSet' in node) || !node.selectionSet) return depth;
-    let deepest = depth;
-    for (const s of node.selectionSet.selections) {
-      if (s.kind === Kind.FIELD) deepest = Math.max(deepest, depthOf(s, depth + 1, seen));
-      else if (s.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, depthOf(s, depth, seen));
-      else if (s.kind === Kind.FRAGMENT_SPREAD && !seen.has(s.name.value)) {
-        const f = fragments.get(s.name.value);
-        if (f) deepest = Math.max(deepest, depthOf(f, depth, new Set([...seen, s.name.value])));
-      }
-    }
-    return deepest;
-  };
-  return Math.max(
-    0,
-    ...document.definitions
-      .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName))
-      .map((d) => depthOf(d, 0, new Set())),
+  return fragments;
+}
+
+function operationsOf(document: DocumentNode, operationName?: string | null): OperationDefinitionNode[] {
+  return document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
   );
 }
 
-/** Aliased fields and root fields of the operation, fragments followed (once per spread, no cycles). */
+/**
+ * Folds a measure over selection sets with fragments followed, each fragment measured ONCE and the
+ * result reused at every spread: a chain of fragments spreading the next one twice is linear work,
+ * not exponential. A spread inside its own fragment (a cycle; validation refuses it earlier) counts 0.
+ */
+function fragmentMemo<T>(fragments: Map<string, FragmentDefinitionNode>, measure: (set: SelectionSetNode, spread: (name: string) => T) => T, none: T) {
+  const memo = new Map<string, T>();
+  const open = new Set<string>();
+  const spread = (name: string): T => {
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    const f = fragments.get(name);
+    if (!f || open.has(name)) return none;
+    open.add(name);
+    const value = measure(f.selectionSet, spread);
+    open.delete(name);
+    memo.set(name, value);
+    return value;
+  };
+  return (set: SelectionSetNode | undefined) => (set ? measure(set, spread) : none);
+}
+
+/** The deepest field nesting of the operation, fragments followed. */
+export function operationDepth(document: DocumentNode, operationName?: string | null): number {
+  const depthOf = fragmentMemo<number>(
+    fragmentsOf(document),
+    function measure(set, spread): number {
+      let deepest = 0;
+      for (const s of set.selections) {
+        if (s.kind === Kind.FIELD) deepest = Math.max(deepest, 1 + (s.selectionSet ? measure(s.selectionSet, spread) : 0));
+        else if (s.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, measure(s.selectionSet, spread));
+        else deepest = Math.max(deepest, spread(s.name.value));
+      }
+      return deepest;
+    },
+    0,
+  );
+  return Math.max(0, ...operationsOf(document, operationName).map((d) => depthOf(d.selectionSet)));
+}
+
+/**
+ * Aliased fields and root fields of the operation, fragments followed (an alias inside a fragment
+ * counts once per spread, as it executes once per spread).
+ */
 export function operationShape(
   document: DocumentNode,
   operationName?: string | null,
 ): { aliases: number; rootFields: number; introspectionOnly: boolean } {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const fragments = fragmentsOf(document);
+  const aliasesIn = fragmentMemo<number>(
+    fragments,
+    function measure(set, spread): number {
+      let n = 0;
+      for (const s of set.selections) {
+        if (s.kind === Kind.FIELD) n += (s.alias ? 1 : 0) + (s.selectionSet ? measure(s.selectionSet, spread) : 0);
+        else if (s.kind === Kind.INLINE_FRAGMENT) n += measure(s.selectionSet, spread);
+        else n += spread(s.name.value);
+      }
+      return n;
+    },
+    0,
+  );
+  const rootsIn = fragmentMemo<string[]>(
+    fragments,
+    function measure(set, spread): string[] {
+      const roots: string[] = [];
+      for (const s of set.selections) {
+        if (s.kind === Kind.FIELD) roots.push(s.name.value);
+        else if (s.kind === Kind.INLINE_FRAGMENT) roots.push(...measure(s.selectionSet, spread));
+        else roots.push(...spread(s.name.value));
+      }
+      return roots;
+    },
+    [],
+  );
   let aliases = 0;
-  const walk = (set: SelectionSetNode | undefined, seen: Set<string>) => {
-    for (const s of set?.selections ?? []) {
-      if (s.kind === Kind.FIELD) {
-        if (s.alias) aliases++;
-        walk(s.selectionSet, seen);
-      } else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet, seen);
-      else if (!seen.has(s.name.value)) walk(fragments.get(s.name.value)?.selectionSet, new Set([...seen, s.name.value]));
-    }
-  };
   const roots: string[] = [];
-  const collectRoots = (set: SelectionSetNode | undefined, seen: Set<string>) => {
-    for (const s of set?.selections ?? []) {
-      if (s.kind === Kind.FIELD) roots.push(s.name.value);
-      else if (s.kind === Kind.INLINE_FRAGMENT) collectRoots(s.selectionSet, seen);
-      else if (!seen.has(s.name.value)) collectRoots(fragments.get(s.name.value)?.selectionSet, new Set([...seen, s.name.value]));
-    }
-  };
-  for (const d of document.definitions) {
-    if (d.kind !== Kind.OPERATION_DEFINITION || (operationName && d.name?.value !== operationName)) continue;
-    walk(d.selectionSet, new Set());
-    collectRoots(d.selectionSet, new Set());
+  for (const d of operationsOf(document, operationName)) {
+    aliases += aliasesIn(d.selectionSet);
+    roots.push(...rootsIn(d.selectionSet));
   }
   return { aliases, rootFields: roots.length, introspectionOnly: roots.length > 0 && roots.every((r) => r.startsWith('__')) };
 }
@@ -102,20 +145,55 @@ export const MAX_INTROSPECTION_DEPTH = 20;
  * Paginated fields cost their page size (`first`, `limit`) times what each item asks for; unpaginated
  * lists of objects cost UNPAGED_LIST_SIZE times; `totalCount` costs a COUNT.
  */
-const pageEstimator: ComplexityEstimator = ({ args, childComplexity, field, node }) => {
-  const n = [args.first, args.limit].find((v): v is number => typeof v === 'number');
-  if (n !== undefined) {
-    // A connection's totalCount is asked once per page, not once per item.
-    const counts = node.selectionSet?.selections.filter((s) => s.kind === Kind.FIELD && s.name.value === 'totalCount').length ?? 0;
-    const perItem = Math.max(1, childComplexity - counts * TOTAL_COUNT_COST);
-    return 1 + n * perItem + counts * TOTAL_COUNT_COST;
-  }
-  if (field.name === 'totalCount') return TOTAL_COUNT_COST;
-  const type = getNullableType(field.type);
-  // A connection's edges are its page, already counted by the parent's `first`.
-  if (isListType(type) && isObjectType(getNamedType(type)) && field.name !== 'edges') return 1 + UNPAGED_LIST_SIZE * Math.max(1, childComplexity);
-  return undefined;
-};
+function pageEstimator(variables: Record<string, unknown>): ComplexityEstimator {
+  return ({ args, childComplexity, field, node }) => {
+    const asked = [args.first, args.limit].find((v): v is number => typeof v === 'number');
+    if (asked !== undefined) {
+      // A negative page is refused by the resolver; here it must not make the cost negative.
+      const n = Math.max(0, asked);
+      // A connection's totalCount is asked once per page, not once per item; only the ones that run
+      // (not under @skip / @include(if: false)) were added into childComplexity.
+      const counts =
+        node.selectionSet?.selections.filter((s) => s.kind === Kind.FIELD && s.name.value === 'totalCount' && shouldInclude(s, variables)).length ?? 0;
+      const perItem = Math.max(1, childComplexity - counts * TOTAL_COUNT_COST);
+      return 1 + n * perItem + counts * TOTAL_COUNT_COST;
+    }
+    if (field.name === 'totalCount') return TOTAL_COUNT_COST;
+    const type = getNullableType(field.type);
+    // A connection's edges are its page, already counted by the parent's `first`.
+    if (isListType(type) && isObjectType(getNamedType(type)) && field.name !== 'edges') return 1 + UNPAGED_LIST_SIZE * Math.max(1, childComplexity);
+    return undefined;
+  };
+}
+
+/** Whether @skip / @include let the field run (graphql-js's own rule, on coerced variables). */
+function shouldInclude(node: FieldNode, variables: Record<string, unknown>): boolean {
+  if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
+  if (getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if === false) return false;
+  return true;
+}
+
+/** Nodes the cost walk visits before it gives up (graphql-query-complexity's own bound). */
+export const MAX_QUERY_NODES = 10_000;
+
+/**
+ * The operation's cost; undefined when its variables do not coerce. Throws past MAX_QUERY_NODES
+ * visited nodes (fragments are walked per spread here, so a doubling chain of fragments hits it).
+ */
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName?: string | null): number | undefined {
+  const operation = operationsOf(document, operationName)[0];
+  const coerced = getVariableValues(schema, operation?.variableDefinitions ?? [], variables);
+  if (coerced.errors) return undefined;
+  const cost = getComplexity({
+    schema,
+    query: document,
+    variables,
+    operationName: operationName ?? undefined,
+    maxQueryNodes: MAX_QUERY_NODES,
+    estimators: [pageEstimator(coerced.coerced), simpleEstimator({ defaultComplexity: 1 })],
+  });
+  return Math.max(0, cost);
+}
 
 export interface QueryLimits {
   maxDepth: number;
@@ -153,13 +231,16 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): A
           if (depth > limits.maxDepth) {
             throw new GraphQLError(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}.`, { extensions: { code: 'QUERY_TOO_DEEP', depth, max: limits.maxDepth, http: { status: 400 } } });
           }
-          let cost: number;
+          // Variables that do not coerce: execution reports them as BAD_USER_INPUT (HTTP 400), with
+          // the variable's path; the cost cannot be known without them.
+          let cost: number | undefined;
           try {
-            cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: request.operationName, estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })] });
-          } catch {
-            // Variables that do not coerce: execution reports them as BAD_USER_INPUT (HTTP 400).
-            return;
+            cost = operationCost(schema, document, request.variables ?? {}, request.operationName);
+          } catch (error) {
+            // Anything the cost walk cannot measure (past MAX_QUERY_NODES nodes) is refused, not let through.
+            throw reject(`The query is too large to measure: ${(error as Error).message}`, 'QUERY_TOO_COMPLEX', { maxNodes: MAX_QUERY_NODES });
           }
+          if (cost === undefined) return;
           if (cost > max) throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${max}; ask for smaller pages.`, { extensions: { code: 'QUERY_TOO_COSTLY', cost, max, http: { status: 400 } } });
         },
       };

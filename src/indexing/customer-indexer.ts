@@ -29,7 +29,7 @@ import {
 import { LexicalModel, DEFAULT_LEXICAL } from '../lexical/lexical-model.js';
 import { CustomerProfiles, featureNames, featureRow } from '../profiles/customer-profiles.js';
 import { documentText, type ProfileDocument } from '../profiles/profile-text.js';
-import { fitRobustScaler, scaleRow, type RobustScalerState } from '../profiles/robust-scaler.js';
+import { fitRobustScaler } from '../profiles/robust-scaler.js';
 import type { Payload, Point, VectorStore } from '../vectors/vector-store.js';
 
 export { CUSTOMERS_ALIAS, collectionSpec };
@@ -62,8 +62,15 @@ export interface EmbedReport {
   seconds: number;
 }
 
+/**
+ * The layout of the points (which named vectors, how `combined` is made). A new layout gets new
+ * collections and new index rows, so an upgrade embeds beside the old collection while readers keep
+ * using it, and the alias moves when the new one is complete. v2: the lexical view.
+ */
+export const VECTOR_LAYOUT = 'v2';
+
 export function collectionName(modelId: string): string {
-  return `customers__${modelId.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+  return `customers__${VECTOR_LAYOUT}__${modelId.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
 }
 
 export class CustomerIndexer {
@@ -97,7 +104,7 @@ export class CustomerIndexer {
 
     const report: EmbedReport = { collection: this.collection, modelId: this.embedder.modelId, customers: 0, embedded: 0, written: 0, unchanged: 0, aliasSwitched: false, seconds: 0 };
     // The balance's scales, in a fixed order (the stored JSON need not keep its key order: jsonb does not).
-    const viewsKey = VIEW_KEYS.map((v) => `${v}=${space.views[v].scale}`).join(',');
+    const viewsKey = VIEWS.map((v) => `${v}=${space.views[v].scale}`).join(',');
     let after = 0;
     for (;;) {
       throwIfCancelled(control.signal);
@@ -183,11 +190,11 @@ export class CustomerIndexer {
   private async indexFor(asOf: Date, control: JobControl): Promise<{ id: number; status: string; features: string[]; space: CustomerSpace }> {
     const weights = this.options.viewWeights ?? DEFAULT_VIEW_WEIGHTS;
     const stored = await this.prisma.vectorIndex.findUnique({ where: { collection: this.collection } });
-    if (stored?.lexical && stored.views && VIEW_KEYS.every((v) => v in (stored.views as object))) {
+    if (stored?.lexical && stored.views && VIEWS.every((v) => v in (stored.views as object))) {
       let views = stored.views as unknown as ViewBalance;
-      if (VIEW_KEYS.some((v) => views[v].weight !== weights[v] && views[v].variance > 0)) {
+      if (VIEWS.some((v) => views[v].weight !== weights[v] && views[v].variance > 0)) {
         // New weights rewrite every point (its hash includes the balance) but re-embed no text.
-        views = balanceViews(Object.fromEntries(VIEW_KEYS.map((v) => [v, views[v].variance])) as Record<View, number>, weights);
+        views = balanceViews(Object.fromEntries(VIEWS.map((v) => [v, views[v].variance])) as Record<View, number>, weights);
         await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: views as unknown as object, behaviourWeight: weights.value } });
       }
       const space = CustomerSpace.fromIndex({ ...stored, views });
@@ -217,18 +224,21 @@ export class CustomerIndexer {
       control.progress(0, undefined, `reading customers to fit the views (${rows.length})`);
     }
     const scaler = fitRobustScaler(features, rows);
-    const unbalanced = () => new CustomerSpace(features, scaler, lexical, balanceViews({ text: 0, lexical: 0, value: 0, mix: 0 }, weights));
     control.progress(0, undefined, `fitting the lexical view on ${documents.length} customers' words`);
     const lexical = LexicalModel.fit(documents.map(documentText));
     control.progress(0, undefined, 'measuring the views');
-    const space = unbalanced();
-    const behaviour = rows.map((r) => scaleRowNormed(scaler, r, features.length));
+    // Unbalanced (all scales 0) until the variances below are known; only its view builders are used.
+    const space = new CustomerSpace(features, scaler, lexical, balanceViews({ text: 0, lexical: 0, value: 0, mix: 0 }, weights));
+    const behaviour = rows.map((r) => {
+      const b = space.behaviourOfRow(r);
+      return space.split(b, b, b);
+    });
     const views = balanceViews(
       {
         text: totalVariance(await this.embedder.embed(texts)),
         lexical: totalVariance(documents.slice(0, LEXICAL_VARIANCE_SAMPLE).map((d) => space.lexicalView(d))),
-        value: totalVariance(behaviour.map((b) => space.split(b, b, b).value)),
-        mix: totalVariance(behaviour.map((b) => space.split(b, b, b).mix)),
+        value: totalVariance(behaviour.map((b) => b.value)),
+        mix: totalVariance(behaviour.map((b) => b.mix)),
       },
       weights,
     );
@@ -246,12 +256,6 @@ export class CustomerIndexer {
   }
 }
 
-const VIEW_KEYS = VIEWS;
-
-function scaleRowNormed(scaler: RobustScalerState, row: (number | null)[], features: number): Float32Array {
-  const norm = 1 / Math.sqrt(features);
-  return scaleRow(scaler, row).map((x) => x * norm);
-}
 
 /** Keeps a uniform sample of at most `size` of the items seen so far (Algorithm R). */
 function reservoir<T>(sample: T[], item: T, seen: number, size: number, rng: () => number): void {

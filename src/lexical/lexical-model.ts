@@ -79,9 +79,10 @@ export class LexicalModel {
    * when no word of it is known.
    */
   transform(text: string | readonly WeightedText[]): Float32Array {
-    const parts = typeof text === 'string' ? [{ text, weight: 1 }] : text;
+    // Words are cut once per part (jieba is the costly step) and read by both halves.
+    const parts = (typeof text === 'string' ? [{ text, weight: 1 }] : text).map((p) => ({ ...p, words: p.words ?? words(p.text) }));
     const lsa = unit(projectRow(this.vectorizer.transform(parts), this.state.components, this.state.lsaDimensions));
-    const wv = this.wordVectors.embed(parts.map((p) => ({ words: words(p.text), weight: p.weight })));
+    const wv = this.wordVectors.embed(parts);
     const halves = [lsa, wv].filter((p) => p.some((x) => x !== 0));
     const weight = halves.length === 2 ? Math.SQRT1_2 : 1;
     const out = new Float32Array(this.dimensions);

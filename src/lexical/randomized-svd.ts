@@ -68,8 +68,10 @@ export function randomizedSvd(rows: readonly SparseRow[], columns: number, optio
   for (const r of rows) for (const v of r.values) total += v * v;
   const componentsT = new Float32Array(columns * k);
   const singularValues: number[] = [];
+  const largestSigma = Math.sqrt(Math.max(order[0]?.[0] ?? 0, 0));
   order.forEach(([lambda, i], c) => {
-    const sigma = Math.sqrt(Math.max(lambda, 0));
+    // Components past the data's rank: reported as 0 and left at zero, so no document projects on noise.
+    const sigma = Math.sqrt(Math.max(lambda, 0)) >= NEGLIGIBLE * largestSigma ? Math.sqrt(Math.max(lambda, 0)) : 0;
     singularValues.push(sigma);
     if (sigma === 0) return;
     // v_c = Bᵀ u_c / σ_c
@@ -126,6 +128,14 @@ function transposeTimes(rows: readonly SparseRow[], dense: Float64Array, l: numb
 }
 
 /**
+ * A column whose squared norm outside the earlier columns' span is below this share of its own is
+ * dependent. Rounding in the Gram matrix is ~l·ε ≈ 1e-14 of it; 1e-12 stays clear of that noise.
+ */
+const DEPENDENT = 1e-12;
+/** Singular values below this share of the largest are the basis's rounding, not the data's. */
+const NEGLIGIBLE = 1e-6;
+
+/**
  * Orthonormal columns of an m × l row-major matrix, in place: Cholesky QR twice (CholeskyQR2, as
  * stable as Householder for the well-conditioned bases a power iteration makes, and two passes of
  * m·l² work instead of Gram–Schmidt's column-by-column sweeps over memory).
@@ -141,15 +151,21 @@ function orthonormalise(a: Float64Array, m: number, l: number): void {
         for (let q = p; q < l; q++) g[p * l + q] = g[p * l + q]! + v * a[o + q]!;
       }
     }
-    // Cholesky: g = Rᵀ R (upper R); a tiny ridge keeps rank-deficient bases (few documents) finite.
+    // Cholesky: g = Rᵀ R (upper R). A column (almost) in the span of the ones before it — the data
+    // has lower rank than the basis (few or repeated documents) — has no direction of its own: it is
+    // zeroed, not divided by a tiny pivot, which would blow rounding noise up into a unit column.
     const r = new Float64Array(l * l);
-    let trace = 0;
-    for (let p = 0; p < l; p++) trace += g[p * l + p]!;
-    const ridge = 1e-12 * (trace / l || 1);
+    const dead = new Uint8Array(l);
     for (let p = 0; p < l; p++) {
-      let d = g[p * l + p]! + ridge;
+      const own = g[p * l + p]!;
+      let d = own;
       for (let s = 0; s < p; s++) d -= r[s * l + p]! ** 2;
-      const diag = Math.sqrt(Math.max(d, ridge));
+      if (!(own > 0) || d <= DEPENDENT * own) {
+        dead[p] = 1;
+        r[p * l + p] = 1;
+        continue;
+      }
+      const diag = Math.sqrt(d);
       r[p * l + p] = diag;
       for (let q = p + 1; q < l; q++) {
         let v = g[p * l + q]!;
@@ -161,6 +177,10 @@ function orthonormalise(a: Float64Array, m: number, l: number): void {
     for (let i = 0; i < m; i++) {
       const o = i * l;
       for (let q = 0; q < l; q++) {
+        if (dead[q]) {
+          a[o + q] = 0;
+          continue;
+        }
         let v = a[o + q]!;
         for (let s = 0; s < q; s++) v -= a[o + s]! * r[s * l + q]!;
         a[o + q] = v / r[q * l + q]!;

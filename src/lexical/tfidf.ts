@@ -23,6 +23,8 @@ export const DEFAULT_TFIDF: TfidfOptions = { minDf: 2, maxDfShare: 0.5, maxTerms
 export interface WeightedText {
   text: string;
   weight: number;
+  /** words(text), when the caller has them already. */
+  words?: readonly string[];
 }
 
 export interface SparseRow {
@@ -41,9 +43,8 @@ const HAN_RUN = /\p{Script=Han}+/gu;
 const LATIN_WORD = /^[\p{Script=Latin}]+$/u;
 
 /** The terms of one text, prefixed by kind, with repeats (term frequency = count). */
-export function terms(text: string): string[] {
+export function terms(text: string, ws: readonly string[] = words(text)): string[] {
   const out: string[] = [];
-  const ws = words(text);
   for (const w of ws) out.push(`w:${w}`);
   for (const run of normaliseText(text).match(HAN_RUN) ?? []) {
     for (let i = 0; i < run.length; i++) {
@@ -100,8 +101,8 @@ export class TfidfVectorizer {
    */
   transform(text: string | readonly WeightedText[]): SparseRow {
     const counts = new Map<number, number>();
-    for (const { text: part, weight } of typeof text === 'string' ? [{ text, weight: 1 }] : text) {
-      for (const t of terms(part)) {
+    for (const { text: part, weight, words: ws } of typeof text === 'string' ? [{ text, weight: 1 }] : text) {
+      for (const t of terms(part, ws)) {
         const c = this.column.get(t);
         if (c !== undefined) counts.set(c, (counts.get(c) ?? 0) + weight);
       }

@@ -58,8 +58,9 @@ export class WordVectors {
       .map(([w]) => w);
     const v = words.length;
     const index = new Map(words.map((w, i) => [w, i]));
-    // Co-occurrence, keyed i·V + j (exact in a double for V up to 9·10⁷).
-    const cooccurrence = new Map<number, number>();
+    // Co-occurrence, one map per word: a single map of all pairs would pass V8's limit of 2²⁴ entries
+    // on long whole-history documents, while a row holds at most V.
+    const cooccurrence = Array.from({ length: v }, () => new Map<number, number>());
     const rowTotals = new Float64Array(v);
     let total = 0;
     for (const d of documents) {
@@ -70,8 +71,8 @@ export class WordVectors {
         for (let b = from; b < to; b++) {
           if (a === b) continue;
           const weight = 1 / Math.abs(a - b);
-          const key = ids[a]! * v + ids[b]!;
-          cooccurrence.set(key, (cooccurrence.get(key) ?? 0) + weight);
+          const row = cooccurrence[ids[a]!]!;
+          row.set(ids[b]!, (row.get(ids[b]!) ?? 0) + weight);
           rowTotals[ids[a]!] = rowTotals[ids[a]!]! + weight;
           total += weight;
         }
@@ -79,14 +80,13 @@ export class WordVectors {
     }
     const context = Array.from(rowTotals, (c) => c ** 0.75);
     const contextTotal = context.reduce((s, c) => s + c, 0);
-    const entries: [number, number][][] = Array.from({ length: v }, () => []);
-    for (const [key, c] of cooccurrence) {
-      const i = Math.floor(key / v);
-      const j = key - i * v;
-      const pmi = Math.log((c * contextTotal) / (rowTotals[i]! * context[j]!) );
-      if (pmi > 0) entries[i]!.push([j, pmi]);
-    }
-    const rows: SparseRow[] = entries.map((e) => {
+    const rows: SparseRow[] = cooccurrence.map((row, i) => {
+      const e: [number, number][] = [];
+      for (const [j, c] of row) {
+        const pmi = Math.log((c * contextTotal) / (rowTotals[i]! * context[j]!));
+        if (pmi > 0) e.push([j, pmi]);
+      }
+      row.clear();
       e.sort((a, b) => a[0] - b[0]);
       return { indices: Int32Array.from(e, (x) => x[0]), values: Float32Array.from(e, (x) => x[1]) };
     });

@@ -4,7 +4,7 @@
 import type { PrismaClient } from '../db/database.js';
 import { InputError } from '../errors/domain-errors.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
-import { CustomerSpace, nearestCentroid } from '../customer-vectors/customer-space.js';
+import { CustomerSpace, lexicalModelOf, nearestCentroid } from '../customer-vectors/customer-space.js';
 import type { BehaviourSummary, CustomerProfiles } from '../profiles/customer-profiles.js';
 import { scrubPersonalData } from '../profiles/personal-data.js';
 import { buildProfileText, profileDocument } from '../profiles/profile-text.js';
@@ -20,9 +20,11 @@ export interface ProspectProfile {
 export async function assignProspect(prisma: PrismaClient, embedder: TextEmbedder, profiles: CustomerProfiles, prospect: ProspectProfile) {
   const run = await prisma.segmentationRun.findFirst({ where: { active: true }, include: { segments: true } });
   if (!run) throw new InputError('No active segmentation run: run one first.');
-  const index = await prisma.vectorIndex.findUnique({ where: { collection: run.collection } });
+  // The row without its lexical bytes: the decoded model is kept per index (lexicalModelOf).
+  const index = await prisma.vectorIndex.findUnique({ where: { collection: run.collection }, omit: { lexical: true } });
   if (!index || index.modelId !== embedder.modelId) throw new InputError('The active run was built with another model than the one loaded.');
-  const space = CustomerSpace.fromIndex(index);
+  const model = await lexicalModelOf(index.id, async () => (await prisma.vectorIndex.findUnique({ where: { id: index.id }, select: { lexical: true } }))?.lexical);
+  const space = CustomerSpace.fromIndex(index, model);
   const sources = { reviews: prospect.texts.map(scrubPersonalData), searches: [], categories: prospect.categories, titles: [] };
   const text = buildProfileText(sources, (t) => embedder.countTokens(t), embedder.maxTokens);
   const [textVector] = await embedder.embed([text]);

@@ -322,6 +322,15 @@ for (const target of databaseTargets()) {
       assert.equal(wide.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COSTLY');
       const roots = await rawGraphQL(app.server.url, `{ ${Array.from({ length: 25 }, () => 'shopStats { customers }').join(' ')} }`, undefined, app.keys.viewer);
       assert.equal(roots.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+      // Fragments that double at each level (2³⁰ fields expanded): refused, not measured for ever nor let through.
+      const doubling = Array.from({ length: 30 }, (_, i) => `fragment F${i + 1} on Segment { ...F${i} ...F${i} }`).join(' ');
+      const exploded = await rawGraphQL(app.server.url, `{ segments { ...F30 } } fragment F0 on Segment { id } ${doubling}`, undefined, app.keys.viewer);
+      assert.equal(exploded.status, 400);
+      assert.equal(exploded.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+      // A negative page must not pay for the rest: the wide query with it is still too costly.
+      const negative = 'n: segment(id: "1") { members(first: -100000000) { totalCount } }';
+      const offset = await rawGraphQL(app.server.url, `{ ${negative} ${Array.from({ length: 12 }, (_, i) => `a${i}: ${member}`).join(' ')} }`, undefined, app.keys.viewer);
+      assert.equal(offset.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COSTLY');
       // What dashboards send still passes.
       const ok = await rawGraphQL(app.server.url, `{ segments { id name size members(first: 50) { totalCount edges { node { distance customer { id } } } } } }`, undefined, app.keys.viewer);
       assert.equal(ok.body.errors, undefined);

@@ -40,6 +40,33 @@ test('randomised SVD: singular values equal numpy exact SVD on a real TF-IDF mat
   }
 });
 
+test('randomised SVD of a rank-3 matrix: three components as numpy finds them, the rest exactly zero', () => {
+  // 40 documents that are mixes of 3 (repeated texts, a tiny shop): rank 3, fewer than the 10 asked for.
+  const columns = 30;
+  const bases = [0, 1, 2].map((b) => Array.from({ length: columns }, (_, j) => ((j * 7 + b * 11) % 5 === 0 ? 1 + b + (j % 3) : 0)));
+  const rows = Array.from({ length: 40 }, (_, i) => {
+    const w = [1 + (i % 3), (i * 5) % 7, (i * 3) % 4];
+    const dense = Array.from({ length: columns }, (_, j) => w[0]! * bases[0]![j]! + w[1]! * bases[1]![j]! + w[2]! * bases[2]![j]!);
+    const indices = dense.flatMap((v, j) => (v !== 0 ? [j] : []));
+    return { indices: Int32Array.from(indices), values: Float32Array.from(indices.map((j) => dense[j]!)) };
+  });
+  const ours = randomizedSvd(rows, columns, { components: 10, seed: 1 });
+  const exact = pythonReference<{ singular_values: number[] }>('lexical-check.py', { columns, rows: rows.map((r) => [Array.from(r.indices), Array.from(r.values)]) }).singular_values;
+  assert.ok(exact[3]! < 1e-9 * exact[0]!, `the reference has rank 3: ${exact.slice(0, 5)}`);
+  for (let c = 0; c < 3; c++) assert.ok(Math.abs(ours.singularValues[c]! - exact[c]!) / exact[c]! < 1e-6, `σ${c}: ${ours.singularValues[c]} vs ${exact[c]}`);
+  for (let c = 3; c < 10; c++) {
+    assert.equal(ours.singularValues[c], 0, `σ${c}`);
+    for (let j = 0; j < columns; j++) assert.equal(ours.componentsT[j * ours.k + c], 0, `component ${c}, term ${j}`);
+  }
+  for (let a = 0; a < 3; a++) {
+    for (let b = 0; b < 3; b++) {
+      let dot = 0;
+      for (let j = 0; j < columns; j++) dot += ours.componentsT[j * ours.k + a]! * ours.componentsT[j * ours.k + b]!;
+      assert.ok(Math.abs(dot - (a === b ? 1 : 0)) < 1e-5, `v${a}·v${b} = ${dot}`);
+    }
+  }
+});
+
 test('NMI equals scikit-learn normalized_mutual_info_score', () => {
   const a = reviews.map((r) => r.category);
   const b = reviews.map((r, i) => (r.positive ? i % 3 : 3 + (i % 2)));

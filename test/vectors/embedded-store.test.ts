@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { InputError } from '../../src/errors/domain-errors.js';
 import { EmbeddedVectorStore } from '../../src/vectors/embedded/embedded-store.js';
 import { makePoints, SPEC, vectorStoreContract } from './vector-store.contract.js';
 
@@ -28,6 +29,23 @@ describe('embedded store durability', () => {
     assert.equal(await second.resolveAlias('live'), 'c');
     const [p9] = await second.retrieve('c', [9], true);
     assert.deepEqual(Array.from(p9!.vectors!.behaviour!), Array.from(points[8]!.vectors.behaviour));
+  });
+
+  test('a collection written before a named vector existed: readable and deletable, refused for the new layout', async () => {
+    const dir = tmp();
+    const first = new EmbeddedVectorStore({ dir });
+    await first.ensureCollection('old', SPEC);
+    await first.upsert('old', makePoints(3));
+    // As an older version wrote it: no lexical vector in the spec.
+    const specFile = path.join(dir, 'old', 'spec.json');
+    const spec = JSON.parse(fs.readFileSync(specFile, 'utf8'));
+    delete spec.vectors.lexical;
+    fs.writeFileSync(specFile, JSON.stringify(spec));
+    const reopened = new EmbeddedVectorStore({ dir });
+    assert.equal(await reopened.count('old'), 3);
+    await reopened.delete('old', [2]);
+    assert.deepEqual((await reopened.retrieve('old', [1, 2, 3])).map((p) => p.id), [1, 3]);
+    await assert.rejects(reopened.ensureCollection('old', SPEC), (e: Error) => e instanceof InputError && /lexical 0\/Euclid, not 2\/Euclid: delete it or embed into a new one/.test(e.message));
   });
 
   test('a write torn by a kill is dropped whole; the store stays readable and writable', async () => {

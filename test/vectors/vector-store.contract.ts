@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { mulberry32 } from '../../src/demo/random.js';
+import { InputError } from '../../src/errors/domain-errors.js';
 import type { CollectionSpec, Point, VectorName, VectorStore } from '../../src/vectors/vector-store.js';
 
 export const SPEC: CollectionSpec = {
@@ -170,6 +171,13 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
       await store.delete(name, [299, 300]);
       assert.equal(await store.count(name), 298);
       assert.deepEqual(await store.retrieve(name, [299, 300]), []);
+    });
+
+    test('an existing collection with other vector sizes is refused with what to do, and left as it was', async () => {
+      const wider = { ...SPEC, vectors: { ...SPEC.vectors, lexical: { size: 3, distance: 'Euclid' as const } } };
+      const before = await store.count(name);
+      await assert.rejects(store.ensureCollection(name, wider), (e: Error) => e instanceof InputError && /lexical .*2\/Euclid.*embed into a new one/.test(e.message));
+      assert.equal(await store.count(name), before);
     });
 
     test('aliases point at a collection and move atomically', async () => {

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Float, ID, Int, Mutation, Query, Resolver, registerEnumType } from 'type-graphql';
 import { InputError } from '../../errors/domain-errors.js';
+import { MAX_SEGMENTS } from '../../clustering/choose-k.js';
 import type { VectorName } from '../../vectors/vector-store.js';
 import type { JobSnapshot } from '../../jobs/job-registry.js';
 import type { GraphQLContext } from '../context.js';
@@ -52,20 +53,23 @@ export class JobResolver {
       'Clusters the customers as a job (poll `job(id)`): automatic k over kRange (default 4–16; k values that leave a segment under minSegmentShare, default 1 %, are passed over) unless k is forced; seeded; on the `combined` vector unless told otherwise. The new run becomes active only when complete; a failed run leaves the previous one active. CONFLICT while another segmentation runs.',
   })
   async runSegmentation(
-    @Arg('k', () => Int, { nullable: true }) k: number | undefined,
-    @Arg('kRange', () => [Int], { nullable: true, description: '[min, max], both ≥ 2.' }) kRange: number[] | undefined,
+    @Arg('k', () => Int, { nullable: true, description: 'Forces k (2–64).' }) k: number | undefined,
+    @Arg('kRange', () => [Int], { nullable: true, description: '[min, max], 2 ≤ min ≤ max ≤ 64.' }) kRange: number[] | undefined,
     @Arg('minSegmentShare', () => Float, { nullable: true, description: 'Smallest segment share (0–0.5) a chosen k may leave; default 0.01.' }) minSegmentShare: number | undefined,
     @Arg('seed', () => Int, { nullable: true }) seed: number | undefined,
     @Arg('vector', () => VectorKind, { nullable: true, defaultValue: VectorKind.COMBINED }) vector: VectorKind,
     @Ctx() { services, principal }: GraphQLContext,
   ): Promise<Job> {
-    if (kRange && (kRange.length !== 2 || kRange[0]! < 2 || kRange[1]! < kRange[0]!)) {
-      throw new InputError('kRange must be [min, max] with 2 ≤ min ≤ max', [{ index: -1, field: 'kRange', message: 'must be [min, max] with 2 ≤ min ≤ max' }]);
+    if (kRange && (kRange.length !== 2 || kRange[0]! < 2 || kRange[1]! < kRange[0]! || kRange[1]! > MAX_SEGMENTS)) {
+      const message = `must be [min, max] with 2 ≤ min ≤ max ≤ ${MAX_SEGMENTS}`;
+      throw new InputError(`kRange ${message}`, [{ index: -1, field: 'kRange', message }]);
     }
     if (minSegmentShare !== undefined && minSegmentShare !== null && !(minSegmentShare >= 0 && minSegmentShare <= 0.5)) {
       throw new InputError('minSegmentShare must be between 0 and 0.5', [{ index: -1, field: 'minSegmentShare', message: 'must be between 0 and 0.5' }]);
     }
-    if (k !== undefined && k !== null && k < 2) throw new InputError('k must be at least 2', [{ index: -1, field: 'k', message: 'must be at least 2' }]);
+    if (k !== undefined && k !== null && (k < 2 || k > MAX_SEGMENTS)) {
+      throw new InputError(`k must be between 2 and ${MAX_SEGMENTS}`, [{ index: -1, field: 'k', message: `must be between 2 and ${MAX_SEGMENTS}` }]);
+    }
     const options = { k: k ?? undefined, kRange: kRange as [number, number] | undefined, minSegmentShare: minSegmentShare ?? undefined, seed: seed ?? undefined, vector: vector.toLowerCase() as VectorName };
     const job = toJob(services.jobs.start('runSegmentation', 'segmentation', (control) => services.segments.run(control, options)));
     await services.audit.record(principal!, 'runSegmentation', `job:${job.id}`, null, options);

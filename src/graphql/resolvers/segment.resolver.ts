@@ -66,7 +66,10 @@ export class SegmentResolver {
         return { cursor: r.cursor, node: { ...r, customer: toCustomer(c) } };
       }),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.rows.at(-1)?.cursor ?? null },
-      totalCount: await page.totalCount(),
+      // A getter: the COUNT runs only when the query asks for totalCount (the cost limits charge it only then).
+      get totalCount() {
+        return page.totalCount();
+      },
     };
   }
 }

@@ -77,7 +77,8 @@ export class SegmentMemberEdge {
 export class SegmentMemberConnection {
   @Field(() => [SegmentMemberEdge]) edges!: SegmentMemberEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;
-  @Field(() => Int) totalCount!: number;
+  /** A promise, computed only when asked for. */
+  @Field(() => Int) totalCount!: number | Promise<number>;
 }
 
 @ObjectType({ description: 'A group of similar customers in a segmentation run.' })

@@ -66,7 +66,7 @@ export class EmbeddedVectorStore implements VectorStore {
         for (const v of VECTOR_NAMES) {
           const have = existing.collection.spec.vectors[v];
           if (have.size !== spec.vectors[v].size || have.distance !== spec.vectors[v].distance) {
-            throw new InputError(`collection ${name} exists with ${v} ${have.size}/${have.distance}, not ${spec.vectors[v].size}/${spec.vectors[v].distance}`);
+            throw new InputError(`collection ${name} exists with ${v} ${have.size}/${have.distance}, not ${spec.vectors[v].size}/${spec.vectors[v].distance}: delete it or embed into a new one`);
           }
         }
         return;
@@ -262,6 +262,10 @@ export class EmbeddedVectorStore implements VectorStore {
     const dir = this.collectionDir(name);
     if (!fs.existsSync(path.join(dir, SPEC))) return undefined;
     const spec = JSON.parse(fs.readFileSync(path.join(dir, SPEC), 'utf8')) as CollectionSpec;
+    // A collection written by an older version, before a named vector existed, opens with that vector
+    // empty (size 0): its points stay readable and deletable (forgetting a customer must reach every
+    // collection), and ensureCollection with the current layout refuses it with what to do.
+    for (const v of VECTOR_NAMES) spec.vectors[v] ??= { size: 0, distance: 'Euclid' };
     const collection = new Collection(spec, this.tuning);
     for (const record of readRecords(path.join(dir, SNAPSHOT))) apply(collection, record);
     const wal = readRecords(path.join(dir, WAL));

@@ -2,7 +2,7 @@
 // fields we filter on, batched upserts that wait for the write, retries with exponential backoff on
 // transient failures, and UnavailableError when the server cannot be reached at all.
 import { QdrantClient } from '@qdrant/js-client-rest';
-import { NotFoundError, UnavailableError } from '../../errors/domain-errors.js';
+import { InputError, NotFoundError, UnavailableError } from '../../errors/domain-errors.js';
 import {
   VECTOR_NAMES,
   type CollectionSpec,
@@ -42,7 +42,20 @@ export class QdrantVectorStore implements VectorStore {
 
   async ensureCollection(name: string, spec: CollectionSpec): Promise<void> {
     const { exists } = await this.call(() => this.client.collectionExists(name));
-    if (!exists) {
+    if (exists) {
+      // As the embedded store: an existing collection must have the asked-for vectors, or writes would
+      // fail point by point later.
+      const info = await this.call(() => this.client.getCollection(name));
+      const have = (info.config.params.vectors ?? {}) as Record<string, { size?: number; distance?: string } | undefined>;
+      for (const v of VECTOR_NAMES) {
+        const h = have[v];
+        if (h?.size !== spec.vectors[v].size || h?.distance !== spec.vectors[v].distance) {
+          throw new InputError(
+            `collection ${name} exists with ${v} ${h ? `${h.size}/${h.distance}` : 'missing'}, not ${spec.vectors[v].size}/${spec.vectors[v].distance}: delete it or embed into a new one`,
+          );
+        }
+      }
+    } else {
       await this.call(() =>
         this.client.createCollection(name, {
           vectors: Object.fromEntries(VECTOR_NAMES.map((v) => [v, { size: spec.vectors[v].size, distance: spec.vectors[v].distance }])),
