@@ -34,10 +34,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
   }
   const vectors = createVectorStore(settings.vectors);
   const embedder = memo(() => loadEmbedder(settings.embedding));
-  const profiles = memo(async () => {
-    const e = await embedder();
-    return new CustomerProfiles(db.prisma, (t) => e.countTokens(t), e.maxTokens);
-  });
+  const profiles = memo(async () => new CustomerProfiles(db.prisma));
   const segments = new SegmentationService(db.prisma, vectors, profiles);
   const indexer = memo(
     async () =>

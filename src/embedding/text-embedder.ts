@@ -9,6 +9,11 @@ export interface TextEmbedder {
   readonly maxTokens: number;
   /** How many tokens the model's own tokenizer makes of `text`. */
   countTokens(text: string): number;
+  /**
+   * The share (0–1) of `text` the model can read; undefined means all of it (multilingual models).
+   * Pooling weighs each text by it, so words a model cannot read do not drown those it can.
+   */
+  readableShare?(text: string): number;
   /** L2-normalised vectors, in input order. */
   embed(texts: readonly string[]): Promise<Float32Array[]>;
   dispose(): Promise<void>;

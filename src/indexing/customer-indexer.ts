@@ -1,10 +1,10 @@
 // The embed job: customers → profiles → vectors in the store. For each customer it writes four
-// named vectors (built by customer-vectors/CustomerSpace): `text` (the sentence embedding of the
-// profile text), `lexical` (the shop-fitted lexical view of every word of their history),
+// named vectors (built by customer-vectors/CustomerSpace): `text` (their texts' sentence embeddings,
+// each distinct text embedded once and cached, pooled by weight: customer-vectors/text-pool.ts), `lexical` (the shop-fitted lexical view of every word of their history),
 // `behaviour` (robust-scaled features / √F) and `combined` (the three, balanced).
 //
-// Work is skipped by content hash: an unchanged profile text is never embedded again, an unchanged
-// point never rewritten. Hashes are recorded after each batch's vectors are stored, so a job killed
+// Work is skipped by content hash: a text already in the cache is never embedded again, a customer
+// whose texts and weights are unchanged is not re-pooled, an unchanged point never rewritten. Hashes are recorded after each batch's vectors are stored, so a job killed
 // part-way resumes where it stopped, and point ids are customer ids, so nothing is ever stored twice.
 // Each model fills its own collection; the `customers` alias moves to it only when it is complete.
 // The scaler, the lexical model and the views' variances are fitted once, when the index is created,
@@ -29,6 +29,8 @@ import {
 import { LexicalModel, DEFAULT_LEXICAL } from '../lexical/lexical-model.js';
 import { CustomerProfiles, featureNames, featureRow } from '../profiles/customer-profiles.js';
 import { documentText, type ProfileDocument } from '../profiles/profile-text.js';
+import { PrismaTextVectorCache } from '../customer-vectors/text-cache.js';
+import { textKey, textWeights, TextVectors, type WeightedText } from '../customer-vectors/text-pool.js';
 import { fitRobustScaler } from '../profiles/robust-scaler.js';
 import type { Payload, Point, VectorStore } from '../vectors/vector-store.js';
 
@@ -37,7 +39,7 @@ export { CUSTOMERS_ALIAS, collectionSpec };
 export const SEGMENT_PAYLOAD_FIELDS = ['segmentId', 'runId', 'distance', 'provisional', 'outlier'] as const;
 const TOP_CATEGORIES = 8;
 
-/** Profile texts embedded to measure the text view's variance when an index is built. */
+/** Customers' texts pooled to measure the text view's variance when an index is built. */
 const TEXT_VARIANCE_SAMPLE = 256;
 /** Documents transformed to measure the lexical view's variance. */
 const LEXICAL_VARIANCE_SAMPLE = 2000;
@@ -53,8 +55,10 @@ export interface EmbedReport {
   collection: string;
   modelId: string;
   customers: number;
-  /** Profiles whose text went through the model. */
+  /** Distinct texts that went through the model (the others came from the cache). */
   embedded: number;
+  /** Customers whose text vector was pooled anew (their texts or weights changed). */
+  pooled: number;
   /** Points written (text or behaviour changed). */
   written: number;
   unchanged: number;
@@ -75,6 +79,7 @@ export function collectionName(modelId: string): string {
 
 export class CustomerIndexer {
   private readonly profiles: CustomerProfiles;
+  private readonly texts: TextVectors;
   private readonly batchSize: number;
 
   constructor(
@@ -83,7 +88,8 @@ export class CustomerIndexer {
     private readonly store: VectorStore,
     private readonly options: IndexerOptions,
   ) {
-    this.profiles = new CustomerProfiles(prisma, (t) => embedder.countTokens(t), embedder.maxTokens);
+    this.profiles = new CustomerProfiles(prisma);
+    this.texts = new TextVectors(embedder, new PrismaTextVectorCache(prisma));
     this.batchSize = options.batchSize ?? 256;
   }
 
@@ -102,7 +108,7 @@ export class CustomerIndexer {
     const spec = collectionSpec(this.embedder.dimensions, space.lexical.dimensions, index.features.length);
     await this.store.ensureCollection(this.collection, spec);
 
-    const report: EmbedReport = { collection: this.collection, modelId: this.embedder.modelId, customers: 0, embedded: 0, written: 0, unchanged: 0, aliasSwitched: false, seconds: 0 };
+    const report: EmbedReport = { collection: this.collection, modelId: this.embedder.modelId, customers: 0, embedded: index.embedded, pooled: 0, written: 0, unchanged: 0, aliasSwitched: false, seconds: 0 };
     // The balance's scales, in a fixed order (the stored JSON need not keep its key order: jsonb does not).
     const viewsKey = VIEWS.map((v) => `${v}=${space.views[v].scale}`).join(',');
     let after = 0;
@@ -118,17 +124,19 @@ export class CustomerIndexer {
       const knownBy = new Map(known.map((k) => [k.customerId, k]));
 
       const work = profiles.map((profile) => {
-        const textHash = sha256(`${this.embedder.modelId}\0${profile.text}`);
+        const parts = textWeights(profile.texts, asOf);
+        const textHash = textsHash(this.embedder.modelId, parts);
         const behaviour = space.behaviour(profile, asOf);
         const pointHash = sha256(`${textHash}\0${sha256(JSON.stringify(profile.document))}\0${Buffer.from(behaviour.buffer).toString('base64')}\0${viewsKey}\0${profile.country ?? ''}`);
         const previous = knownBy.get(profile.id);
-        return { profile, textHash, pointHash, previous };
+        return { profile, parts, textHash, pointHash, previous };
       });
       const changed = onlyChanged ? work.filter((w) => w.previous?.pointHash !== w.pointHash) : work;
       report.unchanged += work.length - changed.length;
 
       if (changed.length > 0) {
-        // Texts that did not change keep their stored text vector; only new texts meet the model.
+        // Customers whose texts did not change keep their stored text vector; the others are pooled
+        // again, and only texts not in the cache meet the model.
         const reuse = changed.filter((w) => onlyChanged && w.previous?.textHash === w.textHash);
         const fresh = changed.filter((w) => !reuse.includes(w));
         const existing = await this.store.retrieve(this.collection, changed.map((w) => w.profile.id), reuse.length > 0);
@@ -139,9 +147,11 @@ export class CustomerIndexer {
           if (v) textVectors.set(w.profile.id, v);
           else fresh.push(w); // stored point missing: embed after all
         }
-        const embedded = await this.embedder.embed(fresh.map((w) => w.profile.text));
-        fresh.forEach((w, i) => textVectors.set(w.profile.id, embedded[i]!));
-        report.embedded += fresh.length;
+        // onlyChanged: false is a full rebuild: texts are embedded again, not read from the cache.
+        const pooled = await this.texts.pooled(fresh.map((w) => w.parts), { refresh: !onlyChanged });
+        fresh.forEach((w, i) => textVectors.set(w.profile.id, pooled.vectors[i]!));
+        report.embedded += pooled.embedded;
+        report.pooled += fresh.length;
 
         const points: Point[] = changed.map((w) => {
           const carried: Payload = {};
@@ -168,7 +178,10 @@ export class CustomerIndexer {
         await this.options.onPointsWritten?.(this.collection, changed.map((w) => w.profile.id));
       }
       report.customers += profiles.length;
-      control.progress(report.customers, total, `${report.embedded} embedded, ${report.unchanged} unchanged`);
+      control.progress(report.customers, total, `${report.pooled} pooled (${report.embedded} texts embedded), ${report.unchanged} unchanged`);
+      // Let the server answer between batches: with the embedded database and texts from the cache,
+      // a batch may never wait on I/O, and polls of this job's progress would queue until the end.
+      await new Promise((resolve) => setImmediate(resolve));
     }
 
     if (index.status !== 'READY') {
@@ -187,7 +200,7 @@ export class CustomerIndexer {
    * The stored index for this model, or a new one: the behaviour scaler fitted on every customer now,
    * the lexical model on (a sample of) their documents, and each view's variance measured.
    */
-  private async indexFor(asOf: Date, control: JobControl): Promise<{ id: number; status: string; features: string[]; space: CustomerSpace }> {
+  private async indexFor(asOf: Date, control: JobControl): Promise<{ id: number; status: string; features: string[]; space: CustomerSpace; embedded: number }> {
     const weights = this.options.viewWeights ?? DEFAULT_VIEW_WEIGHTS;
     const stored = await this.prisma.vectorIndex.findUnique({ where: { collection: this.collection } });
     if (stored?.lexical && stored.views && VIEWS.every((v) => v in (stored.views as object))) {
@@ -198,7 +211,7 @@ export class CustomerIndexer {
         await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: views as unknown as object, behaviourWeight: weights.value } });
       }
       const space = CustomerSpace.fromIndex({ ...stored, views });
-      return { id: stored.id, status: stored.status, features: space.features, space };
+      return { id: stored.id, status: stored.status, features: space.features, space, embedded: 0 };
     }
 
     const categories = await this.profiles.topCategories(TOP_CATEGORIES);
@@ -207,7 +220,7 @@ export class CustomerIndexer {
     // Seeded reservoir samples: documents for the lexical fit, profile texts for the text variance.
     const rng = seededRng(0x5eed);
     const documents: ProfileDocument[] = [];
-    const texts: string[] = [];
+    const texts: WeightedText[][] = [];
     let seen = 0;
     let after = 0;
     for (;;) {
@@ -219,7 +232,7 @@ export class CustomerIndexer {
         rows.push(featureRow(p, categories, asOf));
         seen++;
         reservoir(documents, p.document, seen, DEFAULT_LEXICAL.fitSample, rng);
-        reservoir(texts, p.text, seen, TEXT_VARIANCE_SAMPLE, rng);
+        reservoir(texts, textWeights(p.texts, asOf), seen, TEXT_VARIANCE_SAMPLE, rng);
       }
       control.progress(0, undefined, `reading customers to fit the views (${rows.length})`);
     }
@@ -233,9 +246,11 @@ export class CustomerIndexer {
       const b = space.behaviourOfRow(r);
       return space.split(b, b, b);
     });
+    // The sample's texts are embedded (and cached) here; the batches then find them in the cache.
+    const sample = await this.texts.pooled(texts);
     const views = balanceViews(
       {
-        text: totalVariance(await this.embedder.embed(texts)),
+        text: totalVariance(sample.vectors),
         lexical: totalVariance(documents.slice(0, LEXICAL_VARIANCE_SAMPLE).map((d) => space.lexicalView(d))),
         value: totalVariance(behaviour.map((b) => b.value)),
         mix: totalVariance(behaviour.map((b) => b.mix)),
@@ -252,7 +267,7 @@ export class CustomerIndexer {
     const saved = stored
       ? await this.prisma.vectorIndex.update({ where: { id: stored.id }, data })
       : await this.prisma.vectorIndex.create({ data: { collection: this.collection, modelId: this.embedder.modelId, textDimensions: this.embedder.dimensions, ...data } });
-    return { id: saved.id, status: saved.status, features, space: new CustomerSpace(features, scaler, lexical, views) };
+    return { id: saved.id, status: saved.status, features, space: new CustomerSpace(features, scaler, lexical, views), embedded: sample.embedded };
   }
 }
 
@@ -264,6 +279,11 @@ function reservoir<T>(sample: T[], item: T, seen: number, size: number, rng: () 
     const j = Math.floor(rng() * seen);
     if (j < size) sample[j] = item;
   }
+}
+
+/** What decides whether a customer's text vector is pooled again: their texts' keys and weights. */
+function textsHash(modelId: string, parts: readonly WeightedText[]): string {
+  return sha256(`${modelId}\0${JSON.stringify(parts.map((p) => [textKey(p.text), p.weight]))}`);
 }
 
 function sha256(text: string): string {

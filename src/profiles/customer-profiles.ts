@@ -1,11 +1,12 @@
 // Reads customers' traces from the database, a batch at a time, and turns each customer into a
-// profile: the text to embed and the behavioural features (in human units, and as the row the
+// profile: their texts (each with its kind, date and count; customer-vectors weighs and pools them)
+// and the behavioural features (in human units, and as the row the
 // robust scaler works on). Behaviour is encoded with absolute dates (day of last order, day of first
 // activity), so a stored vector does not go stale as days pass; recency in days is reported
 // relative to the shop's latest activity.
 import type { PrismaClient } from '../db/database.js';
 import { scrubPersonalData } from './personal-data.js';
-import { buildProfileText, profileDocument, type ProfileDocument, type TokenCounter } from './profile-text.js';
+import { profileDocument, profileTexts, type ProfileDocument, type ProfileText } from './profile-text.js';
 
 export interface BehaviourSummary {
   /** Days from the last completed order to the shop's latest activity; null when never bought. */
@@ -27,8 +28,8 @@ export interface CustomerProfile {
   id: number;
   externalId: string;
   country: string | null;
-  /** What the sentence model reads: the most informative words first, cut to its token limit. */
-  text: string;
+  /** Every distinct text of the customer's history (own words and goods), each once: what the sentence model reads, text by text. */
+  texts: ProfileText[];
   /** Every word of the customer's history, nothing cut: what the lexical view reads. */
   document: ProfileDocument;
   behaviour: BehaviourSummary;
@@ -59,12 +60,24 @@ export function featureRow(profile: CustomerProfile, categories: readonly string
   ];
 }
 
+/** SQL only: no tokenizer or model is needed to read a customer. */
+/** A category as a text: bought as often as its titles together, last when the latest of them. */
+function categoryTexts(titles: readonly { category: string | null; lines: number; last_at: Date }[]): ProfileText[] {
+  const by = new Map<string, ProfileText>();
+  for (const t of titles) {
+    if (!t.category) continue;
+    const known = by.get(t.category);
+    if (!known) by.set(t.category, { text: t.category, kind: 'category', at: t.last_at, count: t.lines });
+    else {
+      known.count += t.lines;
+      if (t.last_at > known.at!) known.at = t.last_at;
+    }
+  }
+  return [...by.values()];
+}
+
 export class CustomerProfiles {
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly countTokens: TokenCounter,
-    private readonly maxTokens: number,
-  ) {}
+  constructor(private readonly prisma: PrismaClient) {}
 
   /** The shop's "now": its latest order (historical data sets stay meaningful), else the clock. */
   async asOf(): Promise<Date> {
@@ -122,24 +135,24 @@ export class CustomerProfiles {
          GROUP BY o.customer_id, p.category`,
         idJson,
       ),
-      withText ? p.$queryRawUnsafe<{ customer_id: number; title: string; category: string | null }[]>(
+      withText ? p.$queryRawUnsafe<{ customer_id: number; title: string; category: string | null; lines: number; last_at: Date }[]>(
         `${idsCte}
-         SELECT o.customer_id, p.title, p.category
+         SELECT o.customer_id, p.title, p.category, count(*)::int AS lines, max(o.placed_at) AS last_at
          FROM order_item i JOIN "order" o ON o.id = i.order_id JOIN ids ON ids.id = o.customer_id JOIN product p ON p.id = i.product_id
          WHERE o.status = 'COMPLETED' AND p.category IS DISTINCT FROM '${NON_PRODUCT}'
          GROUP BY o.customer_id, p.title, p.category
          ORDER BY o.customer_id, count(*) DESC, max(o.placed_at) DESC, p.title`,
         idJson,
       ) : none,
-      withText ? p.$queryRawUnsafe<{ customer_id: number; text: string }[]>(
+      withText ? p.$queryRawUnsafe<{ customer_id: number; text: string; at: Date }[]>(
         `${idsCte}
-         SELECT r.customer_id, r.text FROM review r JOIN ids ON ids.id = r.customer_id
+         SELECT r.customer_id, r.text, r.reviewed_at AS at FROM review r JOIN ids ON ids.id = r.customer_id
          ORDER BY r.customer_id, r.reviewed_at DESC, r.id DESC`,
         idJson,
       ) : none,
-      withText ? p.$queryRawUnsafe<{ customer_id: number; text: string }[]>(
+      withText ? p.$queryRawUnsafe<{ customer_id: number; text: string; at: Date }[]>(
         `${idsCte}
-         SELECT s.customer_id, s.text FROM search_query s JOIN ids ON ids.id = s.customer_id
+         SELECT s.customer_id, s.text, s.searched_at AS at FROM search_query s JOIN ids ON ids.id = s.customer_id
          ORDER BY s.customer_id, s.searched_at DESC, s.id DESC`,
         idJson,
       ) : none,
@@ -171,19 +184,28 @@ export class CustomerProfiles {
       const categoriesByUse = [...new Set(titleRows.map((t) => t.category).filter((x): x is string => !!x))];
       const orders = c.completed + c.not_kept;
       const firstActivity = Math.min(c.signup_at?.getTime() ?? Infinity, c.first_order_at?.getTime() ?? Infinity);
+      const reviewRows = reviewsBy.get(c.id) ?? [];
+      const searchRows = searchesBy.get(c.id) ?? [];
       const sources = {
-        reviews: (reviewsBy.get(c.id) ?? []).map((r) => scrubPersonalData(r.text)),
-        searches: (searchesBy.get(c.id) ?? []).map((s) => scrubPersonalData(s.text)),
+        reviews: reviewRows.map((r) => scrubPersonalData(r.text)),
+        searches: searchRows.map((s) => scrubPersonalData(s.text)),
         categories: categoriesByUse,
         titles: titleRows.map((t) => scrubPersonalData(t.title)),
       };
-      const text = !withText ? '' : buildProfileText(sources, this.countTokens, this.maxTokens);
+      const texts = !withText
+        ? []
+        : profileTexts([
+            ...reviewRows.map((r, i) => ({ text: sources.reviews[i]!, kind: 'review' as const, at: r.at, count: 1 })),
+            ...searchRows.map((r, i) => ({ text: sources.searches[i]!, kind: 'search' as const, at: r.at, count: 1 })),
+            ...titleRows.map((t, i) => ({ text: sources.titles[i]!, kind: 'title' as const, at: t.last_at, count: t.lines })),
+            ...categoryTexts(titleRows),
+          ]);
       const document = !withText ? { own: '', goods: '' } : profileDocument(sources);
       return {
         id: c.id,
         externalId: c.external_id,
         country: c.country,
-        text,
+        texts,
         document,
         behaviour: {
           recencyDays: c.last_order_at ? (asOfTime - c.last_order_at.getTime()) / DAY : null,

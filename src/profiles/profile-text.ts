@@ -1,6 +1,7 @@
-// A customer's words and goods as one text for the sentence encoder. Most informative and most
-// recent first — their own reviews, then their searches, then what they buy (categories, then
-// titles by how often) — and cut to the model's token limit by the model's own tokenizer.
+// A customer's words and goods as text: for the sentence model, each distinct text apart (with its
+// kind, latest date and count, which customer-vectors turns into its weight in the pooled vector);
+// for the lexical view, one document of everything. Nothing of a long history is cut.
+import { boundedSegments } from '../text/words.js';
 
 export interface ProfileSources {
   /** Newest first. */
@@ -13,35 +14,69 @@ export interface ProfileSources {
   titles: string[];
 }
 
+export type TextKind = 'review' | 'search' | 'title' | 'category';
+
+/** One distinct text of a customer's history. */
+export interface ProfileText {
+  text: string;
+  kind: TextKind;
+  /** When last written or bought; null when unknown (a prospect's texts). */
+  at: Date | null;
+  /** How often: 1 per review or search, order lines for a title or category. */
+  count: number;
+}
+
 export type TokenCounter = (text: string) => number;
 
 const SEPARATOR = '. ';
 const wordSegmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
 
-export function buildProfileText(sources: ProfileSources, countTokens: TokenCounter, maxTokens: number): string {
-  const parts = dedupe([...sources.reviews, ...sources.searches, ...sources.categories, ...sources.titles].map(clean).filter(Boolean));
-  let text = '';
-  for (const part of parts) {
-    const candidate = text ? text + SEPARATOR + part : part;
-    if (countTokens(candidate) <= maxTokens) {
-      text = candidate;
-      continue;
+/**
+ * Cleaned, each distinct text once (case-insensitive; the same text written twice counts twice and
+ * keeps its latest date). Own words come before goods when a text is both.
+ */
+export function profileTexts(texts: readonly ProfileText[]): ProfileText[] {
+  const by = new Map<string, ProfileText>();
+  for (const t of texts) {
+    const text = cleanText(t.text);
+    if (!text) continue;
+    const key = text.toLowerCase();
+    const known = by.get(key);
+    if (!known) by.set(key, { ...t, text });
+    else {
+      known.count += t.count;
+      if (t.at && (!known.at || t.at > known.at)) known.at = t.at;
     }
-    // The first part that does not fit is cut at the last word boundary that does (words from
-    // Intl.Segmenter, so Chinese is cut between words too), then the text is full.
-    const prefix = text ? text + SEPARATOR : '';
-    const pieces = [...wordSegmenter.segment(part)].map((s) => s.segment);
-    let lo = 0;
+  }
+  return [...by.values()];
+}
+
+/**
+ * A text in pieces the model reads whole (≤ maxTokens by its own tokenizer), cut between words
+ * (Intl.Segmenter, so Chinese too), at most `maxChunks` of them: a 100,000-character review becomes
+ * several vectors averaged, not one cut after its first sentence.
+ */
+export function chunkText(text: string, countTokens: TokenCounter, maxTokens: number, maxChunks: number): string[] {
+  if (countTokens(text) <= maxTokens) return [text];
+  // A chunk is looked for in a window of text long enough to hold maxTokens tokens of any usual length.
+  const window = maxTokens * 16;
+  const chunks: string[] = [];
+  let start = 0;
+  while (start < text.length && chunks.length < maxChunks) {
+    const pieces = [...boundedSegments(text.slice(start, start + window), wordSegmenter)].map((s) => s.segment);
+    // The longest run of pieces that fits (binary search on the tokenizer's count); at least one.
+    let lo = 1;
     let hi = pieces.length;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (countTokens(prefix + pieces.slice(0, mid).join('').trimEnd()) <= maxTokens) lo = mid;
+      if (countTokens(pieces.slice(0, mid).join('').trim()) <= maxTokens) lo = mid;
       else hi = mid - 1;
     }
-    if (lo > 0) text = prefix + pieces.slice(0, lo).join('').trimEnd();
-    break;
+    const taken = pieces.slice(0, lo).join('');
+    if (taken.trim()) chunks.push(taken.trim());
+    start += taken.length;
   }
-  return text;
+  return chunks.length > 0 ? chunks : [text];
 }
 
 /** A customer's whole history of words for the lexical view, nothing cut: their own words apart from their goods'. */
@@ -53,7 +88,7 @@ export interface ProfileDocument {
 }
 
 export function profileDocument(sources: ProfileSources): ProfileDocument {
-  const join = (parts: string[]) => dedupe(parts.map(clean).filter(Boolean)).join(SEPARATOR);
+  const join = (parts: string[]) => dedupe(parts.map(cleanText).filter(Boolean)).join(SEPARATOR);
   return { own: join([...sources.reviews, ...sources.searches]), goods: join([...sources.categories, ...sources.titles]) };
 }
 
@@ -63,7 +98,7 @@ export function documentText(document: ProfileDocument): string {
 }
 
 /** One line per part; trailing sentence punctuation goes, the separator supplies it. */
-function clean(text: string): string {
+export function cleanText(text: string): string {
   return text.replace(/\s+/g, ' ').trim().replace(/[.。!！?？]+$/u, '');
 }
 

@@ -14,6 +14,7 @@ import { projectOne, type Projection } from '../projection/pca-projection.js';
 import { activeCollection, nearestCentroid, type ViewBalance } from '../customer-vectors/customer-space.js';
 import { throwIfCancelled, type JobControl } from '../jobs/job-registry.js';
 import { CustomerProfiles, type BehaviourSummary } from '../profiles/customer-profiles.js';
+import { documentText } from '../profiles/profile-text.js';
 import type { VectorName, VectorStore } from '../vectors/vector-store.js';
 import { matchByCentroids, matchByMembers } from './identity.js';
 import { classKeywords } from './naming/ctfidf.js';
@@ -137,7 +138,7 @@ export class SegmentationService {
         throwIfCancelled(control.signal);
         for (const p of await profiles.build(ids.slice(i, i + 1000), asOf)) {
           summaries.set(p.id, p.behaviour);
-          texts.set(p.id, p.text);
+          texts.set(p.id, documentText(p.document));
         }
         control.progress(Math.min(ids.length, i + 1000), x.rows, 'describing segments');
       }

@@ -59,7 +59,39 @@ function* tokens(text: string): Generator<string> {
     const part = parts[i]!;
     if (!part) continue;
     if (i % 2 === 1) yield* segmenter().cut(part, true);
-    else for (const s of otherScripts.segment(part)) if (s.isWordLike) yield s.segment;
+    else for (const s of boundedSegments(part, otherScripts)) if (s.isWordLike) yield s.segment;
+  }
+}
+
+/** Characters given to Intl.Segmenter at once (see boundedSegments). */
+const SEGMENT_WINDOW = 1000;
+
+/**
+ * Intl.Segmenter's segments of a text of any length. V8 copies the whole input into every segment
+ * it yields, so one 100,000-character text of words makes gigabytes of garbage (measured: out of
+ * memory on 20,000 words); cut into windows that end at a space (else at any character that is not
+ * a letter or digit), the copies stay small. A run of letters longer than a window is one word: the
+ * window grows to its end, and such a run makes few segments, so few copies.
+ */
+export function* boundedSegments(text: string, segmenter: Intl.Segmenter): Generator<{ segment: string; isWordLike?: boolean }> {
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + SEGMENT_WINDOW);
+    if (end < text.length) {
+      const space = text.lastIndexOf(' ', end);
+      if (space > start) end = space + 1;
+      else {
+        const window = text.slice(start, end);
+        const boundary = Math.max(...[...window.matchAll(/[^\p{L}\p{N}\p{M}]/gu)].map((m) => m.index!), -1);
+        if (boundary > 0) end = start + boundary + 1;
+        else {
+          const next = text.slice(end).search(/[^\p{L}\p{N}\p{M}]/u);
+          end = next < 0 ? text.length : end + next;
+        }
+      }
+    }
+    for (const s of segmenter.segment(text.slice(start, end))) yield { segment: s.segment, isWordLike: s.isWordLike };
+    start = end;
   }
 }
 

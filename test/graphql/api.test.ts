@@ -1,6 +1,9 @@
 // The public API over real HTTP with a real GraphQL client, on the demo shop, PGlite and PostgreSQL:
 // dashboards (segments, members, runs, customers), marketing tools (lookalikes, audiences, CSV,
 // assignSegment), admins (relabel, run, delete, audit) — and keys, roles, errors, limits, DataLoaders.
+import { textKey } from '../../src/customer-vectors/text-pool.js';
+import { cleanText } from '../../src/profiles/profile-text.js';
+import { scrubPersonalData } from '../../src/profiles/personal-data.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -280,8 +283,23 @@ for (const target of databaseTargets()) {
     test('deleteCustomer forgets a customer everywhere', async () => {
       const victim = 'c000042';
       const internal = (await app.services.db.prisma.customer.findUniqueOrThrow({ where: { externalId: victim } })).id;
-      const { deleteCustomer } = await app.client.request<{ deleteCustomer: { id: string; removed: { orders: number; vectorCollections: string[] } } }>(gql`mutation { deleteCustomer(id: "${victim}") { id removed } }`);
+      // Their words are cached as text vectors: one only they wrote, one another customer wrote too.
+      // (An English one: the offline model reads English only, and unreadable texts are not embedded.)
+      const others = await app.services.db.prisma.review.findMany({ where: { customerId: { not: internal } }, orderBy: { id: 'asc' }, take: 200 });
+      const other = others.find((r) => /^[\x20-\x7e]+$/.test(r.text))!;
+      const own = 'Only this customer ever wrote this sentence about purple kettles.';
+      await app.services.ingest.upsert('reviews', [
+        { id: 'forget-own', customerId: victim, rating: 5, text: own, reviewedAt: new Date('2026-10-01T00:00:00Z') },
+        { id: 'forget-shared', customerId: victim, rating: 4, text: other.text, reviewedAt: new Date('2026-10-02T00:00:00Z') },
+      ]);
+      await (await app.services.indexer()).run({ signal: new AbortController().signal, progress: () => {} });
+      const cached = async (text: string) => (await app.services.db.prisma.textEmbedding.count({ where: { hash: textKey(cleanText(scrubPersonalData(text))) } })) > 0;
+      assert.deepEqual([await cached(own), await cached(other.text)], [true, true]);
+
+      const { deleteCustomer } = await app.client.request<{ deleteCustomer: { id: string; removed: { orders: number; vectorCollections: string[]; textVectors: number } } }>(gql`mutation { deleteCustomer(id: "${victim}") { id removed } }`);
       assert.ok(deleteCustomer.removed.orders > 0 && deleteCustomer.removed.vectorCollections.length >= 1);
+      assert.deepEqual([await cached(own), await cached(other.text)], [false, true], 'their own text is forgotten, a shared one kept');
+      assert.ok(deleteCustomer.removed.textVectors >= 1);
       assert.equal(await code(app.client.request(gql`{ customer(id: "${victim}") { id } }`)), 'NOT_FOUND');
       const p = app.services.db.prisma;
       const left = await Promise.all([p.order.count({ where: { customerId: internal } }), p.searchQuery.count({ where: { customerId: internal } }), p.review.count({ where: { customerId: internal } }), p.membership.count({ where: { customerId: internal } }), p.customerVector.count({ where: { customerId: internal } }), p.audienceMember.count({ where: { customerId: internal } })]);

@@ -2,7 +2,6 @@
 // driven over GraphQL and through the CLI (including a kill -9 half-way).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,8 @@ import { projectRoot } from '../../src/config/settings.js';
 import { loadDemoShop, TRUTH_FILE } from '../../src/demo/demo-shop.js';
 import { CUSTOMERS_ALIAS } from '../../src/indexing/customer-indexer.js';
 import { CustomerProfiles } from '../../src/profiles/customer-profiles.js';
+import { PrismaTextVectorCache } from '../../src/customer-vectors/text-cache.js';
+import { textKey, textWeights, TextVectors } from '../../src/customer-vectors/text-pool.js';
 import type { StoredPoint } from '../../src/vectors/vector-store.js';
 import { graphQLErrors, startTestApp, testSettings, type TestApp } from '../support/app.js';
 import { databaseTargets, type DatabaseTarget } from '../support/databases.js';
@@ -21,7 +22,7 @@ const CUSTOMERS = 480;
 const EMBED = gql`mutation ($onlyChanged: Boolean) { embedCustomers(onlyChanged: $onlyChanged) { id status total } }`;
 const JOB = gql`query ($id: ID!) { job(id: $id) { id kind status processed total progress ratePerSecond etaSeconds error result } }`;
 
-interface JobView { id: string; status: string; processed: number; total: number; progress: number; ratePerSecond: number | null; etaSeconds: number | null; error: string | null; result: { embedded: number; written: number; unchanged: number; customers: number } }
+interface JobView { id: string; status: string; processed: number; total: number; progress: number; ratePerSecond: number | null; etaSeconds: number | null; error: string | null; result: { embedded: number; pooled: number; written: number; unchanged: number; customers: number } }
 
 async function runEmbedJob(app: TestApp, onlyChanged = true): Promise<JobView> {
   const { embedCustomers } = await app.client.request<{ embedCustomers: { id: string } }>(EMBED, { onlyChanged });
@@ -63,7 +64,8 @@ function embedSuite(target: DatabaseTarget) {
     let truth: Map<string, string>;
 
     before(async () => {
-      app = await startTestApp(target);
+      // Batches of 8: sixty progress steps to see (texts come from the cache, so each batch is quick).
+      app = await startTestApp(target, { EMBED_BATCH_SIZE: '8' });
       const dir = path.join(app.services.settings.dataDir, 'demo');
       await loadDemoShop(app.services.ingest, { customers: CUSTOMERS, seed: 3 }, dir);
       truth = new Map(fs.readFileSync(path.join(dir, TRUTH_FILE), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',') as [string, string]));
@@ -88,7 +90,14 @@ function embedSuite(target: DatabaseTarget) {
       assert.equal(job.etaSeconds, 0);
       assert.ok(job.ratePerSecond! > 0);
       assert.ok(seen.size > 2, 'progress was reported along the way');
-      assert.deepEqual([job.result.embedded, job.result.written, job.result.customers], [CUSTOMERS, CUSTOMERS, CUSTOMERS]);
+      assert.deepEqual([job.result.pooled, job.result.written, job.result.customers], [CUSTOMERS, CUSTOMERS, CUSTOMERS]);
+      // Each distinct text once: the cache holds exactly what was embedded, far fewer than the customers' texts.
+      const cachedTexts = await app.services.db.prisma.textEmbedding.count();
+      assert.equal(job.result.embedded, cachedTexts);
+      const profiles = new CustomerProfiles(app.services.db.prisma);
+      const all = await profiles.build(await profiles.customerIds(0, CUSTOMERS), await profiles.asOf());
+      const textCount = all.reduce((n, p) => n + p.texts.length, 0);
+      assert.ok(cachedTexts < textCount / 2, `${cachedTexts} texts embedded for ${textCount} customer texts`);
       const missing = await graphQLErrors(app.client.request(JOB, { id: 'no-such-job' }));
       assert.equal(missing[0]!.extensions?.code, 'NOT_FOUND');
     });
@@ -133,16 +142,23 @@ function embedSuite(target: DatabaseTarget) {
       const job = await runEmbedJob(app);
       assert.equal(job.result.embedded, 1);
       const embedder = await app.services.embedder();
-      const profiles = new CustomerProfiles(app.services.db.prisma, (t) => embedder.countTokens(t), embedder.maxTokens);
+      const profiles = new CustomerProfiles(app.services.db.prisma);
       const [profile] = await profiles.build([customer.id], await profiles.asOf());
-      for (const secret of ['john.smith', 'example.com', '07700', '4111']) assert.ok(!profile!.text.includes(secret), profile!.text);
-      assert.ok(profile!.text.includes('[email]') && profile!.text.includes('[phone]') && profile!.text.includes('[card]'));
+      const texts = profile!.texts.map((t) => t.text).join(' | ');
+      for (const secret of ['john.smith', 'example.com', '07700', '4111']) assert.ok(!texts.includes(secret), texts);
+      assert.ok(texts.includes('[email]') && texts.includes('[phone]') && texts.includes('[card]'));
+      // The cache holds the scrubbed text's vector, and no vector keyed by the raw text.
+      const review = profile!.texts.find((t) => t.text.includes('[email]'))!.text;
+      const prisma = app.services.db.prisma;
+      assert.equal(await prisma.textEmbedding.count({ where: { hash: textKey(review) } }), 1);
+      assert.equal(await prisma.textEmbedding.count({ where: { hash: textKey('Write to me at john.smith@example.com or ring 07700 900123; card 4111-1111-1111-1111') } }), 0);
+      // The stored text vector is the pool of the scrubbed texts (from the cache, nothing embedded again).
+      const pooled = await new TextVectors(embedder, new PrismaTextVectorCache(prisma)).pooled([textWeights(profile!.texts, await profiles.asOf())]);
+      assert.equal(pooled.embedded, 0);
       const collection = (await app.services.vectors.resolveAlias(CUSTOMERS_ALIAS))!;
       const [point] = await app.services.vectors.retrieve(collection, [customer.id], true);
-      const [scrubbedVector] = await embedder.embed([profile!.text]);
-      const cos = point!.vectors!.text!.reduce((s, x, i) => s + x * scrubbedVector![i]!, 0);
-      assert.ok(cos > 0.99999, `stored vector is the scrubbed text's (cos ${cos})`);
-      assert.equal(point!.payload.textHash, createHash('sha256').update(`${embedder.modelId}\0${profile!.text}`).digest('hex'));
+      const cos = point!.vectors!.text!.reduce((s, x, i) => s + x * pooled.vectors[0]![i]!, 0);
+      assert.ok(cos > 0.99999, `stored vector is the scrubbed texts' pool (cos ${cos})`);
     });
   });
 
@@ -176,7 +192,7 @@ function embedSuite(target: DatabaseTarget) {
 
       const rerun = spawnSync(process.execPath, [cli, 'embed'], { env, encoding: 'utf8' });
       assert.equal(rerun.status, 0, rerun.stderr);
-      const embedded = Number(/embedded (\d+) of 300 customers/.exec(rerun.stdout)?.[1]);
+      const embedded = Number(/pooled (\d+) of 300 customers/.exec(rerun.stdout)?.[1]);
       assert.ok(embedded > 0 && embedded <= 300 - killedAt + 24, `second run embedded ${embedded} after a kill at ${killedAt}`);
 
       const settings = db.settings.kind === 'pglite' ? { kind: 'pglite' as const, dir: path.join(dataDir, 'pglite') } : db.settings;
@@ -194,7 +210,7 @@ function embedSuite(target: DatabaseTarget) {
         assert.equal(new Set(ids).size, 300);
         assert.equal(await services.db.prisma.customerVector.count(), 300);
         const again = spawnSync(process.execPath, [cli, 'embed'], { env, encoding: 'utf8' });
-        assert.match(again.stdout, /embedded 0 of 300 customers/);
+        assert.match(again.stdout, /pooled 0 of 300 customers .*\(0 new texts embedded/);
       } finally {
         await services.close();
         await db.drop();

@@ -4,7 +4,8 @@ import { loadSettings } from '../../src/config/settings.js';
 import { loadEmbedder } from '../../src/embedding/load-embedder.js';
 import type { TextEmbedder } from '../../src/embedding/text-embedder.js';
 import { scrubPersonalData } from '../../src/profiles/personal-data.js';
-import { buildProfileText } from '../../src/profiles/profile-text.js';
+import { chunkText, profileTexts } from '../../src/profiles/profile-text.js';
+import { MAX_CHUNKS, OWN_WORDS_WEIGHT, textWeights, TextVectors } from '../../src/customer-vectors/text-pool.js';
 import { fitRobustScaler, scaleRow } from '../../src/profiles/robust-scaler.js';
 
 test('e-mail addresses, phone numbers and card numbers are scrubbed; ordinary numbers stay', () => {
@@ -17,31 +18,83 @@ test('e-mail addresses, phone numbers and card numbers are scrubbed; ordinary nu
   assert.equal(scrubPersonalData('ref 1234 5678 9012 3456 end'), 'ref [card] end', 'card-like even when the check digit fails');
 });
 
-describe('profile text', () => {
+describe('profile texts and their pooled vector', () => {
   let embedder: TextEmbedder;
   before(async () => {
     embedder = await loadEmbedder(loadSettings().embedding);
   });
 
-  test('most informative first, duplicates dropped, cut by the tokenizer to the model limit', () => {
-    const long = Array.from({ length: 60 }, (_, i) => `review number ${i} about trail running shoes and hydration vests`);
-    const text = buildProfileText(
-      { reviews: long, searches: ['trail shoes', 'Trail shoes'], categories: ['running & fitness'], titles: ['Road running shoes'] },
-      (t) => embedder.countTokens(t),
-      embedder.maxTokens,
-    );
-    assert.ok(text.startsWith('review number 0 about'));
-    assert.ok(embedder.countTokens(text) <= embedder.maxTokens);
-    assert.ok(embedder.countTokens(text) >= embedder.maxTokens - 12, 'fills the budget');
-    const short = buildProfileText({ reviews: ['Great.'], searches: ['trail shoes', 'TRAIL SHOES'], categories: ['running'], titles: [] }, (t) => embedder.countTokens(t), 128);
-    assert.equal(short, 'Great. trail shoes. running');
+  test('each distinct text once (case-insensitive): counts add up, the latest date stays', () => {
+    const day = (d: number) => new Date(Date.UTC(2026, 0, d));
+    const texts = profileTexts([
+      { text: 'Trail shoes', kind: 'search', at: day(1), count: 1 },
+      { text: '  trail   shoes. ', kind: 'search', at: day(9), count: 1 },
+      { text: 'Great!', kind: 'review', at: day(3), count: 1 },
+      { text: '', kind: 'review', at: day(4), count: 1 },
+    ]);
+    assert.deepEqual(texts, [
+      { text: 'Trail shoes', kind: 'search', at: day(9), count: 2 },
+      { text: 'Great', kind: 'review', at: day(3), count: 1 },
+    ]);
   });
 
-  test('Chinese text is cut between words, within the token limit', () => {
+  test('weights: own words 3× per writing, goods log(1 + lines), halved per year of age', () => {
+    const at = new Date('2026-06-01T00:00:00Z');
+    const yearBefore = new Date(at.getTime() - 365 * 86_400_000);
+    const [review, title, old] = textWeights(
+      [
+        { text: 'a', kind: 'review', at, count: 1 },
+        { text: 'b', kind: 'title', at, count: 4 },
+        { text: 'c', kind: 'review', at: yearBefore, count: 1 },
+      ],
+      at,
+    );
+    assert.ok(Math.abs(review!.weight / title!.weight - OWN_WORDS_WEIGHT / Math.log1p(4)) < 1e-9);
+    assert.ok(Math.abs(old!.weight / review!.weight - 0.5) < 1e-9);
+  });
+
+  test('a long text is embedded in pieces the model reads whole, cut between words, English and Chinese', () => {
+    const count = (t: string) => embedder.countTokens(t);
+    const english = Array.from({ length: 60 }, (_, i) => `review number ${i} about trail running shoes and hydration vests.`).join(' ');
+    const pieces = chunkText(english, count, embedder.maxTokens, MAX_CHUNKS);
+    assert.ok(pieces.length > 3);
+    for (const piece of pieces) assert.ok(count(piece) <= embedder.maxTokens, `${count(piece)} tokens`);
+    assert.equal(pieces.join('').replace(/\s+/g, ''), english.replace(/\s+/g, ''), 'nothing lost between pieces');
     const zh = '这双跑鞋非常舒服，我穿着它跑完了第一个马拉松，鞋底抓地力很好，下雨天也不滑。'.repeat(20);
-    const text = buildProfileText({ reviews: [zh], searches: [], categories: [], titles: [] }, (t) => embedder.countTokens(t), 40);
-    assert.ok(embedder.countTokens(text) <= 40);
-    assert.ok(text.length > 0 && zh.startsWith(text));
+    const zhPieces = chunkText(zh, count, 40, MAX_CHUNKS);
+    for (const piece of zhPieces) assert.ok(count(piece) <= 40 && zh.includes(piece));
+    assert.equal(zhPieces.join(''), zh);
+    assert.equal(chunkText('short text', count, embedder.maxTokens, MAX_CHUNKS).length, 1);
+    assert.equal(chunkText('word '.repeat(20_000), count, embedder.maxTokens, MAX_CHUNKS).length, MAX_CHUNKS, 'bounded');
+  });
+
+  test('pooled vectors: each distinct text embedded once across customers, then read from the cache', async () => {
+    const store = new Map<string, Float32Array>();
+    const cache = {
+      get: async (_model: string, keys: readonly string[]) => new Map(keys.flatMap((k) => (store.has(k) ? [[k, store.get(k)!] as const] : []))),
+      put: async (_model: string, entries: ReadonlyMap<string, Float32Array>) => void entries.forEach((v, k) => store.set(k, v)),
+    };
+    const vectors = new TextVectors(embedder, cache);
+    const shared = { text: 'Stainless steel water bottle', weight: 1 };
+    const first = await vectors.pooled([[shared, { text: 'Leaks after a week', weight: 3 }], [shared], []]);
+    assert.equal(first.embedded, 3, 'two texts and the empty one');
+    const [bottle, leaks] = await embedder.embed(['Stainless steel water bottle', 'Leaks after a week']);
+    const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+    assert.ok(cosine(first.vectors[1]!, bottle!) > 0.99999, 'one text: its own vector');
+    const mix = bottle!.map((x, i) => x + 3 * leaks![i]!);
+    const norm = Math.hypot(...mix);
+    assert.ok(cosine(first.vectors[0]!, mix.map((x) => x / norm)) > 0.99999, 'the weighted mean, unit length');
+    const again = await vectors.pooled([[shared, { text: 'Leaks after a week', weight: 3 }]]);
+    assert.equal(again.embedded, 0);
+    // The offline model reads Latin script only: a Chinese review adds nothing to the text view (the
+    // lexical view reads it), and a customer with only Chinese words has the empty text's vector.
+    assert.ok(Math.abs(embedder.readableShare!('物流很快 Shipping was fast') - 15 / 19) < 1e-9);
+    const zh = await vectors.pooled([[shared, { text: '这个水瓶用了一周就漏水了', weight: 3 }], [{ text: '这个水瓶用了一周就漏水了', weight: 1 }], []]);
+    assert.equal(zh.embedded, 0, 'the unreadable text is not even embedded');
+    assert.ok(cosine(zh.vectors[0]!, bottle!) > 0.99999);
+    assert.deepEqual(Array.from(zh.vectors[1]!), Array.from(zh.vectors[2]!));
+    const long = await vectors.pooled([[{ text: '长文本测试 very long review. '.repeat(5000), weight: 1 }], [{ text: '😀😀😀', weight: 1 }]]);
+    for (const v of long.vectors) assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-4 && v.every(Number.isFinite));
   });
 });
 

@@ -52,6 +52,17 @@ export class UseLiteEmbedder implements TextEmbedder {
     return this.tokenizer.encode(text).length;
   }
 
+  /**
+   * USE-lite's vocabulary is English word pieces: a run of letters of any other script becomes one
+   * unknown token, and texts of such runs come out nearly alike. The share of letters it reads is the
+   * share in Latin script (a text without letters, e.g. emoji, counts as read).
+   */
+  readableShare(text: string): number {
+    const letters = text.match(/\p{L}/gu)?.length ?? 0;
+    if (letters === 0) return 1;
+    return (text.match(/\p{Script=Latin}/gu)?.length ?? 0) / letters;
+  }
+
   tokenize(texts: readonly string[]): number[][] {
     return texts.map((t) => this.tokenizer.encode(t).slice(0, this.maxTokens));
   }

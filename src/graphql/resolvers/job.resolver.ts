@@ -35,7 +35,7 @@ export class JobResolver {
   @Authorized('ADMIN')
   @Mutation(() => Job, {
     description:
-      'Embeds customers into the vector store as a job (poll `job(id)`). With onlyChanged (default) customers whose profile is unchanged are skipped. CONFLICT while another embedding job runs on the same collection.',
+      'Embeds customers into the vector store as a job (poll `job(id)`). With onlyChanged (default) customers whose profile is unchanged are skipped and texts already embedded are read from the cache; onlyChanged: false rebuilds every vector and embeds every text again. CONFLICT while another embedding job runs on the same collection.',
   })
   async embedCustomers(
     @Arg('onlyChanged', () => Boolean, { defaultValue: true }) onlyChanged: boolean,

@@ -98,5 +98,5 @@ export class AuditEntryConnection {
 @ObjectType()
 export class DeletedCustomer {
   @Field(() => ID) id!: string;
-  @Field(() => GraphQLJSON, { description: 'Rows removed per table, and the vector collections it was removed from.' }) removed!: unknown;
+  @Field(() => GraphQLJSON, { description: 'Rows removed per table, the vector collections it was removed from, and textVectors: cached vectors of texts only this customer wrote.' }) removed!: unknown;
 }

@@ -1,0 +1,35 @@
+// The text vector cache in the database (`text_embedding`): one row per model and distinct text.
+import type { PrismaClient } from '../db/database.js';
+import type { TextVectorCache } from './text-pool.js';
+
+/** Keys per query: bounded IN lists. */
+const CHUNK = 5000;
+
+export class PrismaTextVectorCache implements TextVectorCache {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async get(modelId: string, keys: readonly string[]): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      const rows = await this.prisma.textEmbedding.findMany({ where: { modelId, hash: { in: keys.slice(i, i + CHUNK) as string[] } }, select: { hash: true, vector: true } });
+      for (const r of rows) {
+        // A copy: the row's bytes need not be 4-byte aligned.
+        out.set(r.hash, new Float32Array(Uint8Array.from(r.vector).buffer));
+      }
+    }
+    return out;
+  }
+
+  async put(modelId: string, entries: ReadonlyMap<string, Float32Array>): Promise<void> {
+    const data = [...entries].map(([hash, v]) => ({ modelId, hash, vector: Uint8Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) }));
+    // Two jobs may embed the same text at once: the first row wins, both vectors are the same.
+    for (let i = 0; i < data.length; i += CHUNK) await this.prisma.textEmbedding.createMany({ data: data.slice(i, i + CHUNK), skipDuplicates: true });
+  }
+
+  /** Forgets texts under every model (a customer's own words when they are forgotten). */
+  async delete(keys: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (let i = 0; i < keys.length; i += CHUNK) removed += (await this.prisma.textEmbedding.deleteMany({ where: { hash: { in: keys.slice(i, i + CHUNK) as string[] } } })).count;
+    return removed;
+  }
+}
