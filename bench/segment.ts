@@ -1,8 +1,9 @@
 // `npm run bench:segment`: clustering speed and memory at 100k and 1M customers (synthetic clustered
-// vectors; BENCH_SIZES, BENCH_DIM, BENCH_K to change), each measured in a fresh process so peak memory
-// is that run's alone, and compared in the same run with ml-kmeans and scikit-learn on the same data.
-//   - segmentation clustering as the service runs it (automatic k over 2–12, sampled k choice,
-//     mini-batch from 200k rows): wall time and peak RSS;
+// vectors at the real dimension, 527 = USE-lite 512 + the behaviour features; BENCH_SIZES, BENCH_DIM,
+// BENCH_K to change), each measured in a fresh process so peak memory is that run's alone, and
+// compared in the same run with the TypeScript kernels, ml-kmeans and scikit-learn on the same data.
+//   - segmentation clustering as the service runs it (automatic k over the default range, sampled k
+//     choice): wall time and peak RSS, with the ONNX kernels (the default) and the TypeScript ones;
 //   - one full k-means fit at fixed k (one initialisation each): ours, ml-kmeans, scikit-learn KMeans;
 //   - from 200k rows also mini-batch k-means: ours against scikit-learn's MiniBatchKMeans.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kmeans as mlKMeans } from 'ml-kmeans';
-import { cluster } from '../src/clustering/choose-k.js';
+import { cluster, CLUSTERING_DEFAULTS, SILHOUETTE_TIE } from '../src/clustering/choose-k.js';
 import { kmeans } from '../src/clustering/kmeans.js';
 import type { Matrix } from '../src/clustering/matrix.js';
 import { miniBatchKMeans } from '../src/clustering/minibatch-kmeans.js';
@@ -20,10 +21,12 @@ import { projectRoot } from '../src/config/settings.js';
 import { mulberry32, normal } from '../src/demo/random.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
-const DIM = Number(process.env.BENCH_DIM ?? 64);
+const DIM = Number(process.env.BENCH_DIM ?? 527);
 const K = Number(process.env.BENCH_K ?? 8);
 const ML_KMEANS_MAX_ROWS = Number(process.env.BENCH_ML_KMEANS_MAX_ROWS ?? 1_000_000);
 const MINI_BATCH_FROM = 200_000;
+/** The TypeScript kernels took 667 s for the service's clustering at 100k × 527 before this bench's ONNX kernels. */
+const TS_KERNELS_MAX_ROWS = Number(process.env.BENCH_TS_MAX_ROWS ?? 20_000);
 
 function synthetic(rows: number, dim: number, k: number, seed: number): Matrix {
   const rng = mulberry32(seed);
@@ -48,19 +51,24 @@ if (process.argv[2] === 'worker') {
   let inertia = 0;
   let k = K;
   if (what === 'service') {
-    const r = cluster(x, { seed: 1, kRange: [2, 12], nInit: 2 });
+    const r = await cluster(x, { seed: 1 });
     inertia = r.result.inertia;
     k = r.chosenK;
   } else if (what === 'ours') {
-    inertia = kmeans(x, { k: K, seed: 1, nInit: 1 }).inertia;
+    inertia = (await kmeans(x, { k: K, seed: 1, nInit: 1 })).inertia;
   } else if (what === 'ours-minibatch') {
-    inertia = miniBatchKMeans(x, { k: K, seed: 1, nInit: 3 }).inertia;
+    inertia = (await miniBatchKMeans(x, { k: K, seed: 1, nInit: 3 })).inertia;
   } else if (what === 'ml-kmeans') {
     const points = Array.from({ length: rows }, (_, i) => Array.from(x.data.subarray(i * DIM, (i + 1) * DIM)));
     const started = performance.now();
     const r = mlKMeans(points, K, { initialization: 'kmeans++', seed: 1, maxIterations: 300 });
     inertia = points.reduce((s, p, i) => s + p.reduce((d, v, j) => d + (v - r.centroids[r.clusters[i]!]![j]!) ** 2, 0), 0);
     console.log(JSON.stringify({ seconds: (performance.now() - started) / 1000, peakMb: maxRssMb(), baselineMb: baseline, inertia, k }));
+    process.exit(0);
+  } else if (what === 'write-protocol') {
+    const { kRange, nInit, minSegmentShare } = CLUSTERING_DEFAULTS;
+    const header = JSON.stringify({ rows, dim: DIM, k_min: kRange[0], k_max: kRange[1], n_init: nInit, fit_sample: 20_000, silhouette_sample: 3000, min_share: minSegmentShare, tie: SILHOUETTE_TIE, seed: 1 });
+    fs.writeFileSync(process.argv[5]!, Buffer.concat([Buffer.from(`${header}\n`), Buffer.from(x.data.buffer)]));
     process.exit(0);
   } else if (what === 'write' || what === 'write-minibatch') {
     const file = process.argv[5]!;
@@ -74,8 +82,12 @@ if (process.argv[2] === 'worker') {
 
 interface Measure { seconds: number; peakMb: number; baselineMb: number; inertia: number; k: number }
 const self = fileURLToPath(import.meta.url);
-const measure = (what: string, rows: number): Measure => {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=16000', self, 'worker', what, String(rows)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+const measure = (what: string, rows: number, kernels: 'onnx' | 'typescript' = 'onnx'): Measure => {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=16000', self, 'worker', what, String(rows)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    env: { ...process.env, CLUSTER_KERNELS: kernels },
+  });
   if (r.status !== 0) throw new Error(`${what} at ${rows}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measure;
 };
@@ -88,7 +100,19 @@ const say = (line: string) => {
 for (const rows of SIZES) {
   const label = `${rows.toLocaleString('en-US')} × ${DIM}-d`;
   const service = measure('service', rows);
-  say(`${label}: segmentation clustering (automatic k over 2–12 → k = ${service.k}) ${service.seconds.toFixed(1)} s, peak RSS ${service.peakMb.toFixed(0)} MB (data and runtime before clustering: ${service.baselineMb.toFixed(0)} MB)`);
+  say(`${label}: segmentation clustering, ONNX kernels (automatic k over ${CLUSTERING_DEFAULTS.kRange.join('–')} → k = ${service.k}) ${service.seconds.toFixed(1)} s, peak RSS ${service.peakMb.toFixed(0)} MB (data and runtime before clustering: ${service.baselineMb.toFixed(0)} MB)`);
+  const protocolFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-segment-')), 'data.bin');
+  spawnSync(process.execPath, [self, 'worker', 'write-protocol', String(rows), protocolFile]);
+  const sk = spawnSync(PYTHON, [path.join(projectRoot, 'scripts', 'sklearn-protocol.py'), protocolFile], { encoding: 'utf8' });
+  fs.rmSync(path.dirname(protocolFile), { recursive: true, force: true });
+  if (sk.status === 0) {
+    const p = JSON.parse(sk.stdout) as { k: number; inertia: number; seconds: number; seconds_choosing: number; seconds_final: number; maxrss_mb: number };
+    say(`  scikit-learn, the same protocol in float32: ${p.seconds.toFixed(1)} s (${p.seconds_choosing.toFixed(1)} s choosing k, ${p.seconds_final.toFixed(1)} s final fit), k = ${p.k}, peak ${p.maxrss_mb.toFixed(0)} MB → time ratio ours/scikit-learn ${(service.seconds / p.seconds).toFixed(2)}, inertia ratio ${(service.inertia / p.inertia).toFixed(4)}`);
+  } else say(`  scikit-learn protocol not run: ${sk.stderr || sk.error?.message}`);
+  if (rows <= TS_KERNELS_MAX_ROWS) {
+    const reference = measure('service', rows, 'typescript');
+    say(`  the same with the TypeScript kernels: ${reference.seconds.toFixed(1)} s (k = ${reference.k}) → ONNX ${(reference.seconds / service.seconds).toFixed(1)}× faster; inertia ratio ${(service.inertia / reference.inertia).toFixed(4)}`);
+  } else say(`  TypeScript kernels not run above ${TS_KERNELS_MAX_ROWS.toLocaleString('en-US')} rows (BENCH_TS_MAX_ROWS)`);
   const ours = measure('ours', rows);
   const sklearn = (mode: 'write' | 'write-minibatch') => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-segment-')), 'data.bin');

@@ -12,6 +12,8 @@
 // most `silhouetteSample` rows (exact when the data is smaller), with one distance matrix for all k.
 import { kmeans, type KMeansResult } from './kmeans.js';
 import { subset, type Matrix } from './matrix.js';
+import { defaultKernels } from './default-kernels.js';
+import type { DistanceKernels } from './kernels.js';
 import { centroidMetrics, DistanceMatrix, silhouette, type ClusterMetrics } from './metrics.js';
 import { miniBatchKMeans } from './minibatch-kmeans.js';
 import { sampleIndices, seededRng } from './random.js';
@@ -49,6 +51,8 @@ export interface ClusteringOptions {
   /** From this many rows on, the final fit uses mini-batch k-means (bounded work per step). */
   miniBatchFrom?: number;
   onProgress?: (done: number, total: number, message: string) => void;
+  /** Default: defaultKernels(). */
+  kernels?: DistanceKernels;
 }
 
 export interface ClusteringResult {
@@ -59,7 +63,7 @@ export interface ClusteringResult {
   algorithm: 'kmeans' | 'minibatch-kmeans';
 }
 
-export function cluster(x: Matrix, options: ClusteringOptions): ClusteringResult {
+export async function cluster(x: Matrix, options: ClusteringOptions): Promise<ClusteringResult> {
   const rng = seededRng(options.seed ^ 0x5bd1e995);
   // The default range shrinks for tiny inputs (a shop of 4 customers still gets 2 or 3 segments);
   // a range asked for explicitly is kept as asked.
@@ -75,7 +79,8 @@ export function cluster(x: Matrix, options: ClusteringOptions): ClusteringResult
   const fitData = fitRows ? subset(x, fitRows) : x;
   const silRows = sampleIndices(fitData.rows, Math.min(fitData.rows, options.silhouetteSample ?? 3000), rng);
   const silData = subset(fitData, silRows);
-  const distances = new DistanceMatrix(silData);
+  const kernels = options.kernels ?? (await defaultKernels());
+  const distances = await DistanceMatrix.of(silData, kernels);
   const nInit = options.nInit ?? CLUSTERING_DEFAULTS.nInit;
 
   const tried: ClusterMetrics[] = [];
@@ -83,7 +88,7 @@ export function cluster(x: Matrix, options: ClusteringOptions): ClusteringResult
   const total = maxK - kMin + 2;
   for (let k = kMin; k <= maxK; k++) {
     options.onProgress?.(k - kMin, total, `trying k = ${k}`);
-    const fit = kmeans(fitData, { k, seed: options.seed + k, nInit });
+    const fit = await kmeans(fitData, { k, seed: options.seed + k, nInit, kernels });
     fits.set(k, fit);
     const silLabels = silRows.map((r) => fit.labels[r]!);
     const sizes = new Int32Array(k);
@@ -103,7 +108,7 @@ export function cluster(x: Matrix, options: ClusteringOptions): ClusteringResult
   const result = fitRows === undefined
     ? fits.get(chosenK)!
     : miniBatch
-      ? miniBatchKMeans(x, { k: chosenK, seed: options.seed + chosenK })
-      : kmeans(x, { k: chosenK, seed: options.seed + chosenK, init: fits.get(chosenK)!.centroids });
+      ? await miniBatchKMeans(x, { k: chosenK, seed: options.seed + chosenK, kernels })
+      : await kmeans(x, { k: chosenK, seed: options.seed + chosenK, init: fits.get(chosenK)!.centroids, kernels });
   return { result, chosenK, tried, rule: options.k ? 'forced' : kRule(minShare), algorithm: miniBatch && fitRows ? 'minibatch-kmeans' : 'kmeans' };
 }

@@ -9,7 +9,7 @@ import { fitProjection, project, type Projection } from '../projection/pca-proje
 
 interface Request {
   x: Matrix;
-  options: Omit<ClusteringOptions, 'onProgress'>;
+  options: Omit<ClusteringOptions, 'onProgress' | 'kernels'>;
 }
 
 export type WorkerMessage =
@@ -19,10 +19,10 @@ export type WorkerMessage =
 
 if (parentPort) {
   const port = parentPort;
-  port.once('message', ({ x, options }: Request) => {
+  port.once('message', async ({ x, options }: Request) => {
     try {
-      const clustering = cluster(x, { ...options, onProgress: (done, total, message) => port.postMessage({ type: 'progress', done, total, message }) });
-      const segmentSilhouettes = silhouettesBySegment(x, clustering.result.labels, clustering.chosenK, options.seed);
+      const clustering = await cluster(x, { ...options, onProgress: (done, total, message) => port.postMessage({ type: 'progress', done, total, message }) });
+      const segmentSilhouettes = await silhouettesBySegment(x, clustering.result.labels, clustering.chosenK, options.seed);
       // The run's 2-D map, here too: the vectors are already in this thread.
       port.postMessage({ type: 'progress', done: 0, total: 1, message: 'projecting the map' } satisfies WorkerMessage);
       const projection = fitProjection(x, { seed: options.seed });
@@ -37,7 +37,7 @@ if (parentPort) {
 /** Clusters `x` (whose data must sit in a SharedArrayBuffer) in a worker thread; `signal` terminates it. */
 export function clusterInWorker(
   x: Matrix,
-  options: Omit<ClusteringOptions, 'onProgress'>,
+  options: Omit<ClusteringOptions, 'onProgress' | 'kernels'>,
   onProgress: (done: number, total: number, message: string) => void,
   signal?: AbortSignal,
 ): Promise<{ clustering: ClusteringResult; segmentSilhouettes: (number | null)[]; projection: Projection; map: Float32Array }> {
@@ -63,12 +63,12 @@ export function clusterInWorker(
 }
 
 /** Mean silhouette of each segment, on a seeded sample of at most 3,000 rows. */
-function silhouettesBySegment(x: Matrix, labels: Int32Array, k: number, seed: number): (number | null)[] {
+async function silhouettesBySegment(x: Matrix, labels: Int32Array, k: number, seed: number): Promise<(number | null)[]> {
   const rows = sampleIndices(x.rows, Math.min(x.rows, 3000), seededRng(seed ^ 0x2545f491));
   const sample: Matrix = { rows: rows.length, dim: x.dim, data: new Float32Array(rows.length * x.dim) };
   rows.forEach((r, i) => sample.data.set(x.data.subarray(r * x.dim, (r + 1) * x.dim), i * x.dim));
   const sampleLabels = rows.map((r) => labels[r]!);
-  const s = silhouetteSamples(new DistanceMatrix(sample), sampleLabels, k);
+  const s = silhouetteSamples(await DistanceMatrix.of(sample), sampleLabels, k);
   const sums = new Float64Array(k);
   const counts = new Int32Array(k);
   sampleLabels.forEach((c, i) => {

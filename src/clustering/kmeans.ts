@@ -1,9 +1,14 @@
 // k-means (Lloyd) with greedy k-means++ seeding and several restarts, on a flat matrix. Written out
 // rather than calling ml-kmeans because bench:segment measured it 4× faster at 100k rows and 5× at
 // 1M, with a seventh of the memory (flat Float32Array, norms cached); ml-kmeans stays the reference
-// in test/clustering.
+// in test/clustering. The distance work (assignment, k-means++ candidates) runs on DistanceKernels:
+// onnxruntime's GEMM by default, the TypeScript loops as the reference.
+import { defaultKernels } from './default-kernels.js';
+import { rowNorms, type DistanceKernels } from './kernels.js';
 import { type Matrix } from './matrix.js';
 import { seededRng, type Rng } from './random.js';
+
+export { rowNorms };
 
 export interface KMeansOptions {
   k: number;
@@ -15,6 +20,8 @@ export interface KMeansOptions {
   tol?: number;
   /** Starting centres (k × dim), e.g. from a fit on a sample; replaces k-means++ and restarts. */
   init?: Float32Array;
+  /** Default: defaultKernels() (onnxruntime unless CLUSTER_KERNELS=typescript). */
+  kernels?: DistanceKernels;
 }
 
 export interface KMeansResult {
@@ -27,81 +34,70 @@ export interface KMeansResult {
   iterations: number;
 }
 
-export function kmeans(x: Matrix, options: KMeansOptions): KMeansResult {
+export async function kmeans(x: Matrix, options: KMeansOptions): Promise<KMeansResult> {
   const { k } = options;
   if (k < 1 || k > x.rows) throw new RangeError(`k = ${k} must be between 1 and the number of rows (${x.rows})`);
+  const kernels = options.kernels ?? (await defaultKernels());
   const rng = seededRng(options.seed);
-  const tolerance = (options.tol ?? 1e-4) * meanVariance(x);
-  const norms = rowNorms(x);
-  if (options.init) return lloyd(x, options.init, options.maxIterations ?? 300, tolerance, norms);
+  const { variance, norms } = statsOf(x);
+  const tolerance = (options.tol ?? 1e-4) * variance;
+  if (options.init) return lloyd(kernels, x, options.init, options.maxIterations ?? 300, tolerance, norms);
   let best: KMeansResult | undefined;
   for (let run = 0; run < (options.nInit ?? 4); run++) {
-    const seeds = kmeansPlusPlus(x, k, rng, norms);
-    const result = lloyd(x, seeds, options.maxIterations ?? 300, tolerance, norms);
+    const seeds = await kmeansPlusPlus(kernels, x, k, rng, norms);
+    const result = await lloyd(kernels, x, seeds, options.maxIterations ?? 300, tolerance, norms);
     if (!best || result.inertia < best.inertia) best = result;
   }
   return best!;
 }
 
-/** Greedy k-means++ (scikit-learn's: 2 + ln k candidates per step, keep the one that lowers the potential most). */
-export function kmeansPlusPlus(x: Matrix, k: number, rng: Rng, norms = rowNorms(x)): Float32Array {
+/**
+ * Greedy k-means++ (scikit-learn's: 2 + ln k candidates per step, keep the one that lowers the
+ * potential most). Each step's candidates are measured against every row in one kernel call.
+ */
+export async function kmeansPlusPlus(kernels: DistanceKernels, x: Matrix, k: number, rng: Rng, norms = rowNorms(x)): Promise<Float32Array> {
   const { rows, dim, data } = x;
   const centroids = new Float32Array(k * dim);
   const trials = 2 + Math.floor(Math.log(k));
   const first = Math.floor(rng() * rows);
   centroids.set(data.subarray(first * dim, (first + 1) * dim), 0);
-  const closest = new Float64Array(rows);
-  let potential = 0;
-  for (let i = 0; i < rows; i++) {
-    closest[i] = sqDist(data, i, data, first, dim, norms[i]!, norms[first]!);
-    potential += closest[i]!;
-  }
-  const candidateDist = new Float64Array(rows);
+  const closest = Float64Array.from(await kernels.toPoints(x, data.slice(first * dim, (first + 1) * dim), norms));
+  let potential = closest.reduce((s, d) => s + d, 0);
   for (let c = 1; c < k; c++) {
-    let bestCandidate = -1;
+    const candidates = Array.from({ length: trials }, () => pickProportional(closest, potential, rng));
+    const points = new Float32Array(trials * dim);
+    candidates.forEach((r, t) => points.set(data.subarray(r * dim, (r + 1) * dim), t * dim));
+    const d = await kernels.toPoints(x, points, norms);
+    let bestTrial = 0;
     let bestPotential = Infinity;
-    let bestDist: Float64Array | undefined;
     for (let t = 0; t < trials; t++) {
-      const candidate = pickProportional(closest, potential, rng);
       let candidatePotential = 0;
-      for (let i = 0; i < rows; i++) {
-        const d = Math.min(closest[i]!, sqDist(data, i, data, candidate, dim, norms[i]!, norms[candidate]!));
-        candidateDist[i] = d;
-        candidatePotential += d;
-      }
+      for (let i = 0; i < rows; i++) candidatePotential += Math.min(closest[i]!, d[i * trials + t]!);
       if (candidatePotential < bestPotential) {
         bestPotential = candidatePotential;
-        bestCandidate = candidate;
-        bestDist = Float64Array.from(candidateDist);
+        bestTrial = t;
       }
     }
-    centroids.set(data.subarray(bestCandidate * dim, (bestCandidate + 1) * dim), c * dim);
-    closest.set(bestDist!);
+    centroids.set(points.subarray(bestTrial * dim, (bestTrial + 1) * dim), c * dim);
+    for (let i = 0; i < rows; i++) closest[i] = Math.min(closest[i]!, d[i * trials + bestTrial]!);
     potential = bestPotential;
   }
   return centroids;
 }
 
-function lloyd(x: Matrix, initial: Float32Array, maxIterations: number, tolerance: number, norms: Float64Array): KMeansResult {
+async function lloyd(kernels: DistanceKernels, x: Matrix, initial: Float32Array, maxIterations: number, tolerance: number, norms: Float64Array): Promise<KMeansResult> {
   const { rows, dim, data } = x;
   const k = initial.length / dim;
   let centroids = Float32Array.from(initial);
   const labels = new Int32Array(rows).fill(-1);
   const distances = new Float64Array(rows);
-  const sums = new Float64Array(k * dim);
   const counts = new Int32Array(k);
   let iterations = 0;
   for (; iterations < maxIterations; iterations++) {
-    const changed = assign(x, centroids, labels, distances, norms);
-    sums.fill(0);
+    const changed = await kernels.assign(x, centroids, labels, distances, norms);
     counts.fill(0);
-    for (let i = 0; i < rows; i++) {
-      const c = labels[i]!;
-      counts[c]!++;
-      const off = i * dim;
-      const coff = c * dim;
-      for (let j = 0; j < dim; j++) sums[coff + j]! += data[off + j]!;
-    }
+    for (let i = 0; i < rows; i++) counts[labels[i]!]!++;
+    const sums = await kernels.sumsByLabel(x, labels, k);
     const next = new Float32Array(k * dim);
     for (let c = 0; c < k; c++) {
       if (counts[c] === 0) {
@@ -123,60 +119,10 @@ function lloyd(x: Matrix, initial: Float32Array, maxIterations: number, toleranc
     }
   }
   // Final assignment against the final centres, so labels, distances and inertia agree.
-  assign(x, centroids, labels, distances, norms);
+  await kernels.assign(x, centroids, labels, distances, norms);
   let inertia = 0;
   for (let i = 0; i < rows; i++) inertia += distances[i]!;
   return { k, centroids, labels, distances, inertia, iterations };
-}
-
-/** Nearest centre of every row; returns how many labels changed. */
-export function assign(x: Matrix, centroids: Float32Array, labels: Int32Array, distances: Float64Array, norms = rowNorms(x)): number {
-  const { rows, dim, data } = x;
-  const k = centroids.length / dim;
-  const cNorms = new Float64Array(k);
-  for (let c = 0; c < k; c++) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += centroids[c * dim + j]! ** 2;
-    cNorms[c] = s;
-  }
-  let changed = 0;
-  for (let i = 0; i < rows; i++) {
-    const off = i * dim;
-    let best = -1;
-    let bestDist = Infinity;
-    for (let c = 0; c < k; c++) {
-      const coff = c * dim;
-      let dot = 0;
-      for (let j = 0; j < dim; j++) dot += data[off + j]! * centroids[coff + j]!;
-      const d = norms[i]! - 2 * dot + cNorms[c]!;
-      if (d < bestDist) {
-        bestDist = d;
-        best = c;
-      }
-    }
-    if (labels[i] !== best) changed++;
-    labels[i] = best;
-    distances[i] = Math.max(0, bestDist);
-  }
-  return changed;
-}
-
-export function rowNorms(x: Matrix): Float64Array {
-  const norms = new Float64Array(x.rows);
-  for (let i = 0; i < x.rows; i++) {
-    let s = 0;
-    for (let j = 0; j < x.dim; j++) s += x.data[i * x.dim + j]! ** 2;
-    norms[i] = s;
-  }
-  return norms;
-}
-
-function sqDist(a: Float32Array, i: number, b: Float32Array, j: number, dim: number, ni: number, nj: number): number {
-  let dot = 0;
-  const ai = i * dim;
-  const bj = j * dim;
-  for (let t = 0; t < dim; t++) dot += a[ai + t]! * b[bj + t]!;
-  return Math.max(0, ni - 2 * dot + nj);
 }
 
 function pickProportional(weights: Float64Array, total: number, rng: Rng): number {
@@ -186,6 +132,20 @@ function pickProportional(weights: Float64Array, total: number, rng: Rng): numbe
     if (target <= 0) return i;
   }
   return weights.length - 1;
+}
+
+/**
+ * The mean feature variance and the row norms of a matrix, once per matrix: automatic k fits the same
+ * sample for every k and restart, and these passes over it cost as much as a few Lloyd steps.
+ */
+const stats = new WeakMap<Float32Array, { variance: number; norms: Float64Array }>();
+function statsOf(x: Matrix): { variance: number; norms: Float64Array } {
+  let known = stats.get(x.data);
+  if (!known || known.norms.length !== x.rows) {
+    known = { variance: meanVariance(x), norms: rowNorms(x) };
+    stats.set(x.data, known);
+  }
+  return known;
 }
 
 function meanVariance(x: Matrix): number {

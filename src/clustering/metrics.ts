@@ -1,5 +1,7 @@
 // Cluster quality, as scikit-learn defines it (Euclidean): silhouette, Davies–Bouldin,
 // Calinski–Harabasz and inertia. scripts/sklearn-check.py checks the numbers against scikit-learn.
+import { defaultKernels } from './default-kernels.js';
+import { rowNorms, type DistanceKernels } from './kernels.js';
 import type { Matrix } from './matrix.js';
 
 export interface ClusterMetrics {
@@ -14,24 +16,21 @@ export interface ClusterMetrics {
 
 /** Pairwise Euclidean distances of a (sample) matrix, computed once and reused for every k. */
 export class DistanceMatrix {
-  readonly n: number;
-  readonly d: Float32Array;
-  constructor(x: Matrix) {
-    const { rows: n, dim, data } = x;
-    this.n = n;
-    this.d = new Float32Array(n * n);
+  private constructor(
+    readonly n: number,
+    readonly d: Float32Array,
+  ) {}
+
+  /** All n² distances in one kernel call (a GEMM with the ONNX kernels); the diagonal is exactly 0. */
+  static async of(x: Matrix, kernels?: DistanceKernels): Promise<DistanceMatrix> {
+    const k = kernels ?? (await defaultKernels());
+    const squared = await k.toPoints(x, x.data, rowNorms(x));
+    const n = x.rows;
     for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) {
-        let s = 0;
-        for (let t = 0; t < dim; t++) {
-          const diff = data[i * dim + t]! - data[j * dim + t]!;
-          s += diff * diff;
-        }
-        const dist = Math.sqrt(s);
-        this.d[i * n + j] = dist;
-        this.d[j * n + i] = dist;
-      }
+      squared[i * n + i] = 0;
+      for (let j = 0; j < n; j++) squared[i * n + j] = Math.sqrt(squared[i * n + j]!);
     }
+    return new DistanceMatrix(n, squared);
   }
 }
 

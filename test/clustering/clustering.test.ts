@@ -5,19 +5,21 @@ import { test } from 'node:test';
 import { kmeans as mlKMeans } from 'ml-kmeans';
 import { cluster } from '../../src/clustering/choose-k.js';
 import { minimumCostAssignment } from '../../src/clustering/hungarian.js';
-import { kmeans } from '../../src/clustering/kmeans.js';
+import { kmeans, rowNorms } from '../../src/clustering/kmeans.js';
 import { adjustedRandIndex, centroidMetrics, DistanceMatrix, silhouette } from '../../src/clustering/metrics.js';
 import { miniBatchKMeans } from '../../src/clustering/minibatch-kmeans.js';
+import { createOnnxKernels } from '../../src/clustering/onnx-kernels.js';
+import { typescriptKernels } from '../../src/clustering/typescript-kernels.js';
 import { mulberry32 } from '../../src/demo/random.js';
 import { blobs } from '../support/blobs.js';
 
 const toRows = (x: { rows: number; dim: number; data: Float32Array }) => Array.from({ length: x.rows }, (_, i) => Array.from(x.data.subarray(i * x.dim, (i + 1) * x.dim)));
 
-test('k-means finds planted blobs, reproducibly, and matches or beats ml-kmeans on inertia', () => {
+test('k-means finds planted blobs, reproducibly, and matches or beats ml-kmeans on inertia', async () => {
   for (const [k, dim, seed] of [[4, 8, 1], [7, 32, 2], [12, 16, 3]] as const) {
     const { x, truth } = blobs(1200, k, dim, seed, 1.2, 2);
-    const ours = kmeans(x, { k, seed: 5, nInit: 4 });
-    assert.deepEqual(Array.from(kmeans(x, { k, seed: 5, nInit: 4 }).labels), Array.from(ours.labels), 'same seed, same result');
+    const ours = await kmeans(x, { k, seed: 5, nInit: 4 });
+    assert.deepEqual(Array.from((await kmeans(x, { k, seed: 5, nInit: 4 })).labels), Array.from(ours.labels), 'same seed, same result');
     const reference = Math.min(
       ...[1, 2, 3, 4].map((s) => {
         const r = mlKMeans(toRows(x), k, { initialization: 'kmeans++', seed: s, maxIterations: 300 });
@@ -29,38 +31,60 @@ test('k-means finds planted blobs, reproducibly, and matches or beats ml-kmeans 
   }
 });
 
-test('automatic k recovers the number of blobs; a forced k is obeyed', () => {
+test('ONNX kernels (onnxruntime GEMM) agree with the TypeScript reference at the real dimension', async () => {
+  const onnx = await createOnnxKernels();
+  const { x, truth } = blobs(3000, 12, 527, 21, 1.5, 3);
+  const norms = rowNorms(x);
+  const centroids = x.data.slice(0, 12 * 527);
+  const [a, b] = [typescriptKernels, onnx].map(() => ({ labels: new Int32Array(x.rows).fill(-1), distances: new Float64Array(x.rows) }));
+  await typescriptKernels.assign(x, centroids, a!.labels, a!.distances, norms);
+  await onnx.assign(x, centroids, b!.labels, b!.distances, norms);
+  assert.deepEqual(Array.from(b!.labels), Array.from(a!.labels));
+  // float32 GEMM: ‖x‖² − 2x·c + ‖c‖² is exact to a few float32 ulps of the norms, not of the distance.
+  const scale = (i: number) => 1e-5 * (norms[i]! + Math.max(...norms.subarray(0, 12)));
+  for (let i = 0; i < x.rows; i++) assert.ok(Math.abs(a!.distances[i]! - b!.distances[i]!) <= scale(i), `row ${i}: ${a!.distances[i]} vs ${b!.distances[i]}`);
+  const points = x.data.slice(5 * 527, 9 * 527);
+  const [da, db] = [await typescriptKernels.toPoints(x, points, norms), await onnx.toPoints(x, points, norms)];
+  for (let i = 0; i < da.length; i++) assert.ok(Math.abs(da[i]! - db[i]!) <= 1e-5 * (norms[Math.floor(i / 4)]! + Math.max(...norms.subarray(5, 9))), `entry ${i}: ${da[i]} vs ${db[i]}`);
+  // Whole k-means runs: the same clustering and inertia, whichever kernels did the distance work.
+  const [ra, rb] = [await kmeans(x, { k: 12, seed: 3, nInit: 2, kernels: typescriptKernels }), await kmeans(x, { k: 12, seed: 3, nInit: 2, kernels: onnx })];
+  assert.ok(adjustedRandIndex(ra.labels, rb.labels) > 0.999);
+  assert.ok(Math.abs(ra.inertia - rb.inertia) / ra.inertia < 1e-4, `${ra.inertia} vs ${rb.inertia}`);
+  assert.ok(adjustedRandIndex(rb.labels, truth) > 0.95);
+});
+
+test('automatic k recovers the number of blobs; a forced k is obeyed', async () => {
   const { x, truth } = blobs(900, 6, 10, 7);
-  const auto = cluster(x, { seed: 1, kRange: [2, 10], nInit: 2 });
+  const auto = await cluster(x, { seed: 1, kRange: [2, 10], nInit: 2 });
   assert.equal(auto.chosenK, 6);
   assert.equal(auto.tried.length, 9);
   assert.equal(adjustedRandIndex(auto.result.labels, truth), 1);
-  assert.equal(cluster(x, { seed: 1, k: 4, nInit: 2 }).chosenK, 4);
+  assert.equal((await cluster(x, { seed: 1, k: 4, nInit: 2 })).chosenK, 4);
 });
 
-test('k rule: the default range starts at 4 (shrinking for tiny inputs); k that leaves a segment under the minimum share is passed over', () => {
+test('k rule: the default range starts at 4 (shrinking for tiny inputs); k that leaves a segment under the minimum share is passed over', async () => {
   const { x } = blobs(900, 6, 10, 7);
-  const auto = cluster(x, { seed: 1, nInit: 2 });
+  const auto = await cluster(x, { seed: 1, nInit: 2 });
   assert.equal(auto.chosenK, 6);
   assert.deepEqual([auto.tried[0]!.k, auto.tried.at(-1)!.k], [4, 16]);
   assert.match(auto.rule, /smallest segment holds ≥ 1\.0 %/);
   const tiny = blobs(4, 2, 3, 1).x;
-  assert.equal(cluster(tiny, { seed: 1, nInit: 1 }).tried[0]!.k, 3);
+  assert.equal((await cluster(tiny, { seed: 1, nInit: 1 })).tried[0]!.k, 3);
   // Six blobs of 150 rows (16.7 % each): a minimum share of 20 % rules k = 6 out.
-  const strict = cluster(x, { seed: 1, kRange: [2, 10], nInit: 2, minSegmentShare: 0.2 });
+  const strict = await cluster(x, { seed: 1, kRange: [2, 10], nInit: 2, minSegmentShare: 0.2 });
   assert.ok(strict.chosenK < 6, `k = ${strict.chosenK}`);
   assert.ok(strict.tried.find((t) => t.k === strict.chosenK)!.smallestShare! >= 0.2);
   assert.ok(strict.tried.find((t) => t.k === 6)!.silhouette > strict.tried.find((t) => t.k === strict.chosenK)!.silhouette, 'k = 6 still scores best');
 });
 
-test('mini-batch k-means stays within 3 % of full k-means inertia', () => {
+test('mini-batch k-means stays within 3 % of full k-means inertia', async () => {
   const { x } = blobs(20_000, 10, 16, 11, 0.8, 2);
-  const full = kmeans(x, { k: 10, seed: 1, nInit: 2 });
-  const mini = miniBatchKMeans(x, { k: 10, seed: 1 });
+  const full = await kmeans(x, { k: 10, seed: 1, nInit: 2 });
+  const mini = await miniBatchKMeans(x, { k: 10, seed: 1 });
   assert.ok(mini.inertia <= full.inertia * 1.03, `mini-batch ${mini.inertia} vs full ${full.inertia}`);
 });
 
-test('silhouette, Davies–Bouldin, Calinski–Harabasz equal their definitions computed naively', () => {
+test('silhouette, Davies–Bouldin, Calinski–Harabasz equal their definitions computed naively', async () => {
   const { x } = blobs(150, 3, 4, 13, 1.5, 1);
   const rng = mulberry32(3);
   const labels = Array.from({ length: x.rows }, () => Math.floor(rng() * 3));
@@ -76,7 +100,8 @@ test('silhouette, Davies–Bouldin, Calinski–Harabasz equal their definitions 
     return (b - a) / Math.max(a, b);
   });
   const expectedSilhouette = sil.reduce((s, v) => s + v, 0) / sil.length;
-  assert.ok(Math.abs(silhouette(new DistanceMatrix(x), labels, 3) - expectedSilhouette) < 1e-6);
+  assert.ok(Math.abs(silhouette(await DistanceMatrix.of(x, typescriptKernels), labels, 3) - expectedSilhouette) < 1e-6);
+  assert.ok(Math.abs(silhouette(await DistanceMatrix.of(x, await createOnnxKernels()), labels, 3) - expectedSilhouette) < 1e-4, 'float32 GEMM');
 
   const centre = (m: number[][]) => m[0]!.map((_, j) => m.reduce((s, p) => s + p[j]!, 0) / m.length);
   const centres = members.map(centre);

