@@ -11,6 +11,7 @@
 // and stored with it: customers embedded later are placed exactly like the rest.
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../db/database.js';
+import { refreshStatistics } from '../db/statistics.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
 import { throwIfCancelled, type JobControl } from '../jobs/job-registry.js';
 import { seededRng } from '../clustering/random.js';
@@ -100,6 +101,8 @@ export class CustomerIndexer {
   async run(control: JobControl, options: { onlyChanged?: boolean } = {}): Promise<EmbedReport> {
     const started = performance.now();
     const onlyChanged = options.onlyChanged ?? true;
+    control.progress(0, undefined, 'preparing');
+    await refreshStatistics(this.prisma);
     const total = await this.prisma.customer.count();
     control.progress(0, total, 'preparing');
     const asOf = await this.profiles.asOf();

@@ -10,6 +10,7 @@ import { clusterInWorker } from '../clustering/cluster-worker.js';
 import type { Matrix } from '../clustering/matrix.js';
 import { sampleIndices, seededRng } from '../clustering/random.js';
 import type { PrismaClient } from '../db/database.js';
+import { refreshStatistics } from '../db/statistics.js';
 import { InputError } from '../errors/domain-errors.js';
 import { projectOne, type Projection } from '../projection/pca-projection.js';
 import { activeCollection, nearestCentroid, type ViewBalance } from '../customer-vectors/customer-space.js';
@@ -69,6 +70,7 @@ export class SegmentationService {
     const seed = options.seed ?? CLUSTERING_DEFAULTS.seed;
     const collection = await this.activeCollection();
     const total = await this.store.count(collection);
+    await refreshStatistics(this.prisma);
     if (options.k !== undefined && (options.k < 2 || options.k > Math.max(2, total - 1))) throw new InputError(`k must be between 2 and ${Math.max(2, total - 1)}`);
     const index = await this.prisma.vectorIndex.findUnique({ where: { collection }, select: { modelId: true, views: true } });
     // Which views count in `combined`, and why one does not (a shop without text segments on behaviour).
