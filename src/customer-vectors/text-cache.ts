@@ -20,8 +20,22 @@ export class PrismaTextVectorCache implements TextVectorCache {
     return out;
   }
 
-  async put(modelId: string, entries: ReadonlyMap<string, Float32Array>): Promise<void> {
-    const data = [...entries].map(([hash, v]) => ({ modelId, hash, vector: Uint8Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) }));
+  async put(modelId: string, entries: ReadonlyMap<string, Float32Array>, options: { overwrite?: boolean } = {}): Promise<void> {
+    const bytes = (v: Float32Array) => Uint8Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    if (options.overwrite) {
+      const rows = [...entries].map(([hash, v]) => ({ hash, vector: Buffer.from(bytes(v)).toString('base64') }));
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        await this.prisma.$executeRawUnsafe(
+          `INSERT INTO text_embedding (model_id, hash, vector)
+           SELECT $1, r.hash, decode(r.vector, 'base64') FROM jsonb_to_recordset($2::jsonb) AS r(hash text, vector text)
+           ON CONFLICT (model_id, hash) DO UPDATE SET vector = EXCLUDED.vector, created_at = CURRENT_TIMESTAMP`,
+          modelId,
+          JSON.stringify(rows.slice(i, i + CHUNK)),
+        );
+      }
+      return;
+    }
+    const data = [...entries].map(([hash, v]) => ({ modelId, hash, vector: bytes(v) }));
     // Two jobs may embed the same text at once: the first row wins, both vectors are the same.
     for (let i = 0; i < data.length; i += CHUNK) await this.prisma.textEmbedding.createMany({ data: data.slice(i, i + CHUNK), skipDuplicates: true });
   }

@@ -2,7 +2,8 @@
 // product title, a category — goes through the sentence model once and is cached by its content hash
 // per model (a title bought by 10,000 customers is embedded once); a customer's text vector is the
 // weighted mean of their texts' vectors, unit length. A new review embeds one text and re-pools one
-// customer. Long texts are embedded in pieces the model reads whole and averaged, not cut.
+// customer. Long texts are embedded in pieces the model reads whole and averaged (up to MAX_CHUNKS
+// pieces: about 4,000 USE-lite tokens; the rest of a longer single text is not read).
 //
 // Weights (textWeights): own words (reviews, searches) count OWN_WORDS_WEIGHT times per writing; goods
 // (titles, categories) log(1 + order lines), so a staple bought weekly outweighs a one-off without
@@ -53,7 +54,8 @@ export function textKey(text: string): string {
 /** Where text vectors are kept between runs (the `text_embedding` table). */
 export interface TextVectorCache {
   get(modelId: string, keys: readonly string[]): Promise<Map<string, Float32Array>>;
-  put(modelId: string, entries: ReadonlyMap<string, Float32Array>): Promise<void>;
+  /** `overwrite`: replace vectors already cached (a rebuild), else keep the first one written. */
+  put(modelId: string, entries: ReadonlyMap<string, Float32Array>, options?: { overwrite?: boolean }): Promise<void>;
 }
 
 /** The weighted mean of the texts' vectors, unit length (float64 sums: weights span many orders). */
@@ -73,8 +75,11 @@ export function poolVectors(parts: readonly { vector: Float32Array; weight: numb
 export interface PoolOptions {
   /** Keep newly embedded texts in the cache (default true). */
   store?: boolean;
-  /** Embed every text again instead of reading the cache. */
-  refresh?: boolean;
+  /**
+   * A rebuild: texts are embedded again and overwrite the cache, except those whose keys are already
+   * in this set (embedded earlier in the same rebuild); the keys embedded now are added to it.
+   */
+  refresh?: Set<string>;
 }
 
 export class TextVectors {
@@ -91,7 +96,8 @@ export class TextVectors {
   async vectors(texts: readonly string[], options: PoolOptions = {}): Promise<{ byText: Map<string, Float32Array>; embedded: number }> {
     const distinct = [...new Set(texts)];
     const keys = distinct.map(textKey);
-    const cached = this.cache && !options.refresh ? await this.cache.get(this.embedder.modelId, keys) : new Map<string, Float32Array>();
+    const readable = options.refresh ? keys.filter((k) => options.refresh!.has(k)) : keys;
+    const cached = this.cache && readable.length > 0 ? await this.cache.get(this.embedder.modelId, readable) : new Map<string, Float32Array>();
     const byText = new Map<string, Float32Array>();
     const missing: { text: string; key: string }[] = [];
     distinct.forEach((text, i) => {
@@ -112,7 +118,8 @@ export class TextVectors {
       byText.set(m.text, v);
       fresh.set(m.key, v);
     });
-    if (this.cache && (options.store ?? true)) await this.cache.put(this.embedder.modelId, fresh);
+    if (this.cache && (options.store ?? true)) await this.cache.put(this.embedder.modelId, fresh, { overwrite: options.refresh !== undefined });
+    for (const key of fresh.keys()) options.refresh?.add(key);
     return { byText, embedded: missing.length };
   }
 

@@ -32,7 +32,10 @@ export class CustomerDirectory {
       raw,
     );
     const keep = new Set(shared.map((r) => r.text));
-    return [...new Set(own.filter((r) => !keep.has(r.text)).map((r) => textKey(cleanText(scrubPersonalData(r.text)))))];
+    // A text that cleans to nothing ("!!!") is keyed as the empty text, whose vector every customer
+    // without words shares: never forgotten.
+    const cleaned = own.filter((r) => !keep.has(r.text)).map((r) => cleanText(scrubPersonalData(r.text)));
+    return [...new Set(cleaned.filter(Boolean).map(textKey))];
   }
 
   constructor(private readonly prisma: PrismaClient, private readonly store: VectorStore) {}
@@ -78,7 +81,8 @@ export class CustomerDirectory {
       };
       // Foreign keys cascade: orders and their lines, searches, reviews, vectors, memberships, audiences.
       await tx.customer.delete({ where: { id: customer.id } });
-      const textVectors = ownTexts.length > 0 ? (await tx.textEmbedding.deleteMany({ where: { hash: { in: ownTexts } } })).count : 0;
+      let textVectors = 0;
+      for (let i = 0; i < ownTexts.length; i += 5000) textVectors += (await tx.textEmbedding.deleteMany({ where: { hash: { in: ownTexts.slice(i, i + 5000) } } })).count;
       return { ...counts, textVectors };
     });
     return { customerId: customer.id, rows, collections };

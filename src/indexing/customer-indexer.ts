@@ -114,6 +114,7 @@ export class CustomerIndexer {
     const report: EmbedReport = { collection: this.collection, modelId: this.embedder.modelId, customers: 0, embedded: index.embedded, pooled: 0, written: 0, unchanged: 0, aliasSwitched: false, seconds: 0 };
     // The balance's scales, in a fixed order (the stored JSON need not keep its key order: jsonb does not).
     const viewsKey = VIEWS.map((v) => `${v}=${space.views[v].scale}`).join(',');
+    const rebuilt = onlyChanged ? undefined : new Set<string>();
     let after = 0;
     for (;;) {
       throwIfCancelled(control.signal);
@@ -150,8 +151,9 @@ export class CustomerIndexer {
           if (v) textVectors.set(w.profile.id, v);
           else fresh.push(w); // stored point missing: embed after all
         }
-        // onlyChanged: false is a full rebuild: texts are embedded again, not read from the cache.
-        const pooled = await this.texts.pooled(fresh.map((w) => w.parts), { refresh: !onlyChanged });
+        // onlyChanged: false is a full rebuild: each text is embedded again once in the run and
+        // replaces its cached vector.
+        const pooled = await this.texts.pooled(fresh.map((w) => w.parts), { refresh: rebuilt });
         fresh.forEach((w, i) => textVectors.set(w.profile.id, pooled.vectors[i]!));
         report.embedded += pooled.embedded;
         report.pooled += fresh.length;
@@ -168,18 +170,23 @@ export class CustomerIndexer {
         });
         await this.store.upsert(this.collection, points);
         // Recorded after the vectors are safely stored: a crash in between only redoes this batch.
-        // One set-based statement for the batch (a row-by-row upsert cost more than the pooling).
-        await this.prisma.$executeRawUnsafe(
+        // One set-based statement for the batch (a row-by-row upsert cost more than the pooling). Only
+        // customers that still exist: one forgotten while this batch ran loses the point just written.
+        const recorded = await this.prisma.$queryRawUnsafe<{ customer_id: number }[]>(
           `INSERT INTO customer_vector (customer_id, index_id, text_hash, point_hash)
            SELECT r.customer_id, $1, r.text_hash, r.point_hash
            FROM jsonb_to_recordset($2::jsonb) AS r(customer_id int, text_hash text, point_hash text)
+           JOIN customer c ON c.id = r.customer_id
            ON CONFLICT (customer_id, index_id) DO UPDATE
-             SET text_hash = EXCLUDED.text_hash, point_hash = EXCLUDED.point_hash, embedded_at = CURRENT_TIMESTAMP`,
+             SET text_hash = EXCLUDED.text_hash, point_hash = EXCLUDED.point_hash, embedded_at = CURRENT_TIMESTAMP
+           RETURNING customer_id`,
           index.id,
           JSON.stringify(changed.map((w) => ({ customer_id: w.profile.id, text_hash: w.textHash, point_hash: w.pointHash }))),
         );
-        report.written += changed.length;
-        await this.options.onPointsWritten?.(this.collection, changed.map((w) => w.profile.id));
+        const kept = new Set(recorded.map((r) => r.customer_id));
+        if (kept.size < changed.length) await this.store.delete(this.collection, changed.filter((w) => !kept.has(w.profile.id)).map((w) => w.profile.id));
+        report.written += kept.size;
+        await this.options.onPointsWritten?.(this.collection, [...kept]);
       }
       report.customers += profiles.length;
       control.progress(report.customers, total, `${report.pooled} pooled (${report.embedded} texts embedded), ${report.unchanged} unchanged`);

@@ -1,6 +1,7 @@
 // A customer's words and goods as text: for the sentence model, each distinct text apart (with its
 // kind, latest date and count, which customer-vectors turns into its weight in the pooled vector);
-// for the lexical view, one document of everything. Nothing of a long history is cut.
+// for the lexical view, one document of everything. No text of a long history is left out (a single
+// very long text is read up to MAX_CHUNKS pieces).
 import { boundedSegments } from '../text/words.js';
 
 export interface ProfileSources {
@@ -32,15 +33,16 @@ const SEPARATOR = '. ';
 const wordSegmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
 
 /**
- * Cleaned, each distinct text once (case-insensitive; the same text written twice counts twice and
- * keeps its latest date). Own words come before goods when a text is both.
+ * Cleaned, each distinct text once per kind (case-insensitive; the same text written twice counts
+ * twice and keeps its latest date). A text that is both a search and a category stays two parts, each
+ * weighted by its own kind; the model still sees it once (the cache is keyed by the text).
  */
 export function profileTexts(texts: readonly ProfileText[]): ProfileText[] {
   const by = new Map<string, ProfileText>();
   for (const t of texts) {
     const text = cleanText(t.text);
     if (!text) continue;
-    const key = text.toLowerCase();
+    const key = `${t.kind}\0${text.toLowerCase()}`;
     const known = by.get(key);
     if (!known) by.set(key, { ...t, text });
     else {

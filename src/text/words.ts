@@ -83,7 +83,8 @@ export function* boundedSegments(text: string, segmenter: Intl.Segmenter): Gener
       else {
         const window = text.slice(start, end);
         const boundary = Math.max(...[...window.matchAll(/[^\p{L}\p{N}\p{M}]/gu)].map((m) => m.index!), -1);
-        if (boundary > 0) end = start + boundary + 1;
+        // After the boundary character, whole: an astral one (an emoji) is two UTF-16 units.
+        if (boundary > 0) end = start + boundary + ((window.codePointAt(boundary) ?? 0) > 0xffff ? 2 : 1);
         else {
           const next = text.slice(end).search(/[^\p{L}\p{N}\p{M}]/u);
           end = next < 0 ? text.length : end + next;

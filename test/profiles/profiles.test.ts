@@ -36,6 +36,12 @@ describe('profile texts and their pooled vector', () => {
       { text: 'Trail shoes', kind: 'search', at: day(9), count: 2 },
       { text: 'Great', kind: 'review', at: day(3), count: 1 },
     ]);
+    // The same words as a search and as a category bought on 40 lines: two parts, each weighted by its kind.
+    const both = profileTexts([
+      { text: 'running shoes', kind: 'search', at: day(1), count: 1 },
+      { text: 'Running shoes', kind: 'category', at: day(2), count: 40 },
+    ]);
+    assert.deepEqual(both.map((t) => [t.kind, t.count]), [['search', 1], ['category', 40]]);
   });
 
   test('weights: own words 3× per writing, goods log(1 + lines), halved per year of age', () => {
