@@ -1,5 +1,6 @@
 // Runs clustering off the main thread, so the API keeps answering (job progress included) while a
-// segmentation computes, and projects the run's 2-D map. The matrix lives in a SharedArrayBuffer: nothing is copied.
+// segmentation computes, and projects the run's 2-D map. The matrix lives in a SharedArrayBuffer, so
+// handing it over copies nothing (onnxruntime, which refuses shared memory, gets copies: onnx-kernels.ts).
 import { parentPort, Worker } from 'node:worker_threads';
 import { cluster, type ClusteringOptions, type ClusteringResult } from './choose-k.js';
 import type { Matrix } from './matrix.js';
