@@ -19,14 +19,9 @@ export interface DistanceKernels {
   sumsByLabel(x: Matrix, labels: Int32Array, k: number): Promise<Float64Array>;
 }
 
+/** Squared norm of every row. */
 export function rowNorms(x: Matrix): Float64Array {
-  const norms = new Float64Array(x.rows);
-  for (let i = 0; i < x.rows; i++) {
-    let s = 0;
-    for (let j = 0; j < x.dim; j++) s += x.data[i * x.dim + j]! ** 2;
-    norms[i] = s;
-  }
-  return norms;
+  return squaredNorms(x.data.subarray(0, x.rows * x.dim), x.dim);
 }
 
 export function squaredNorms(points: Float32Array, dim: number): Float64Array {

@@ -8,7 +8,6 @@ import { rowNorms, type DistanceKernels } from './kernels.js';
 import { type Matrix } from './matrix.js';
 import { seededRng, type Rng } from './random.js';
 
-export { rowNorms };
 
 export interface KMeansOptions {
   k: number;

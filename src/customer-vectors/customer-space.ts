@@ -16,8 +16,6 @@ import { scaleRow, type RobustScalerState } from '../profiles/robust-scaler.js';
 import type { CollectionSpec, VectorName, VectorStore } from '../vectors/vector-store.js';
 import { OWN_WORDS_WEIGHT } from './text-pool.js';
 
-export { OWN_WORDS_WEIGHT };
-
 export const CUSTOMERS_ALIAS = 'customers';
 /**
  * The views balanced in `combined`. The `behaviour` vector holds two: `value` (recency, orders, spend,

@@ -1,12 +1,13 @@
 // The text vector cache in the database (`text_embedding`): one row per model and distinct text.
-import type { PrismaClient } from '../db/database.js';
+import type { Prisma, PrismaClient } from '../db/database.js';
 import type { TextVectorCache } from './text-pool.js';
 
 /** Keys per query: bounded IN lists. */
 const CHUNK = 5000;
 
 export class PrismaTextVectorCache implements TextVectorCache {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** A client or a transaction (forgetting a customer deletes their texts inside its transaction). */
+  constructor(private readonly prisma: PrismaClient | Prisma.TransactionClient) {}
 
   async get(modelId: string, keys: readonly string[]): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();

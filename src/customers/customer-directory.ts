@@ -5,6 +5,7 @@ import type { PrismaClient } from '../db/database.js';
 import { InputError, NotFoundError } from '../errors/domain-errors.js';
 import { CUSTOMERS_ALIAS } from '../customer-vectors/customer-space.js';
 import type { VectorName, VectorStore } from '../vectors/vector-store.js';
+import { PrismaTextVectorCache } from '../customer-vectors/text-cache.js';
 import { textKey } from '../customer-vectors/text-pool.js';
 import { cleanText } from '../profiles/profile-text.js';
 import { scrubPersonalData } from '../profiles/personal-data.js';
@@ -81,9 +82,7 @@ export class CustomerDirectory {
       };
       // Foreign keys cascade: orders and their lines, searches, reviews, vectors, memberships, audiences.
       await tx.customer.delete({ where: { id: customer.id } });
-      let textVectors = 0;
-      for (let i = 0; i < ownTexts.length; i += 5000) textVectors += (await tx.textEmbedding.deleteMany({ where: { hash: { in: ownTexts.slice(i, i + 5000) } } })).count;
-      return { ...counts, textVectors };
+      return { ...counts, textVectors: await new PrismaTextVectorCache(tx).delete(ownTexts) };
     });
     return { customerId: customer.id, rows, collections };
   }

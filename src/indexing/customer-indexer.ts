@@ -1,11 +1,12 @@
 // The embed job: customers → profiles → vectors in the store. For each customer it writes four
 // named vectors (built by customer-vectors/CustomerSpace): `text` (their texts' sentence embeddings,
-// each distinct text embedded once and cached, pooled by weight: customer-vectors/text-pool.ts), `lexical` (the shop-fitted lexical view of every word of their history),
-// `behaviour` (robust-scaled features / √F) and `combined` (the three, balanced).
+// each distinct text embedded once and cached, pooled by weight: customer-vectors/text-pool.ts),
+// `lexical` (the shop-fitted lexical view of every word of their history), `behaviour` (robust-scaled
+// features / √F) and `combined` (the three, balanced).
 //
 // Work is skipped by content hash: a text already in the cache is never embedded again, a customer
-// whose texts and weights are unchanged is not re-pooled, an unchanged point never rewritten. Hashes are recorded after each batch's vectors are stored, so a job killed
-// part-way resumes where it stopped, and point ids are customer ids, so nothing is ever stored twice.
+// whose texts and weights are unchanged is not re-pooled, an unchanged point never rewritten. Hashes
+// are recorded after each batch's vectors are stored, so a job killed part-way resumes where it stopped, and point ids are customer ids, so nothing is ever stored twice.
 // Each model fills its own collection; the `customers` alias moves to it only when it is complete.
 // The scaler, the lexical model and the views' variances are fitted once, when the index is created,
 // and stored with it: customers embedded later are placed exactly like the rest.
