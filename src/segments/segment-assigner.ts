@@ -11,7 +11,7 @@ import { profileDocument, profileTexts } from '../profiles/profile-text.js';
 import { textWeights, TextVectors } from '../customer-vectors/text-pool.js';
 import { PrismaTextVectorCache } from '../customer-vectors/text-cache.js';
 import type { VectorName } from '../vectors/vector-store.js';
-import { toFloats } from './segmentation-service.js';
+import { toFloats } from './run/segment-runs.js';
 
 export interface ProspectProfile {
   texts: string[];

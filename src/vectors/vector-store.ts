@@ -73,6 +73,9 @@ export interface PayloadUpdate {
   payload: Payload;
 }
 
+/** Which named vectors a read returns: all, none, or those listed. */
+export type WithVectors = boolean | readonly VectorName[];
+
 export interface VectorStore {
   readonly kind: 'embedded' | 'qdrant';
   ensureCollection(name: string, spec: CollectionSpec): Promise<void>;
@@ -85,8 +88,11 @@ export interface VectorStore {
   upsert(collection: string, points: Point[]): Promise<void>;
   delete(collection: string, ids: number[]): Promise<void>;
   retrieve(collection: string, ids: number[], withVectors?: boolean): Promise<StoredPoint[]>;
-  /** Every point (optionally filtered), in id order, `batchSize` at a time. */
-  scroll(collection: string, options?: { batchSize?: number; filter?: Filter; withVectors?: boolean }): AsyncIterable<StoredPoint[]>;
+  /**
+   * Every point (optionally filtered), in id order, `batchSize` at a time; `withVectors` is every named
+   * vector (true) or only those listed (what a segmentation run reads of 1M points).
+   */
+  scroll(collection: string, options?: { batchSize?: number; filter?: Filter; withVectors?: WithVectors }): AsyncIterable<StoredPoint[]>;
   search(collection: string, request: SearchRequest): Promise<ScoredPoint[]>;
   /** Nearest to the positive examples and away from the negative ones; the examples themselves are excluded. */
   recommend(collection: string, request: RecommendRequest): Promise<ScoredPoint[]>;

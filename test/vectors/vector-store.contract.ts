@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { mulberry32 } from '../../src/demo/random.js';
 import { InputError } from '../../src/errors/domain-errors.js';
-import type { CollectionSpec, Point, VectorName, VectorStore } from '../../src/vectors/vector-store.js';
+import type { CollectionSpec, Point, StoredPoint, VectorName, VectorStore } from '../../src/vectors/vector-store.js';
 
 export const SPEC: CollectionSpec = {
   vectors: { text: { size: 8, distance: 'Cosine' }, lexical: { size: 2, distance: 'Euclid' }, behaviour: { size: 3, distance: 'Euclid' }, combined: { size: 11, distance: 'Euclid' } },
@@ -159,6 +159,10 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
         gb.push(...batch.map((p) => p.id));
       }
       assert.equal(gb.length, 100);
+      // Only the named vectors asked for (a segmentation run reads one of them).
+      const [first] = (await store.scroll(name, { batchSize: 10, withVectors: ['behaviour'] })[Symbol.asyncIterator]().next()).value as StoredPoint[];
+      assert.deepEqual(Object.keys(first!.vectors ?? {}), ['behaviour']);
+      assert.deepEqual(Array.from(first!.vectors!.behaviour!), Array.from(points[0]!.vectors.behaviour));
     });
 
     test('upsert replaces a point; delete removes points', async () => {

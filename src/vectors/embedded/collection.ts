@@ -1,7 +1,7 @@
 // One collection held in memory: a row per point, a growable matrix per named vector, payloads, and
 // exact or HNSW nearest-neighbour search with payload filters.
 import hnswlib from 'hnswlib-node';
-import type { CollectionSpec, Distance, Filter, Payload, Point, ScoredPoint, StoredPoint, VectorName } from '../vector-store.js';
+import type { CollectionSpec, Distance, Filter, Payload, Point, ScoredPoint, StoredPoint, VectorName, WithVectors } from '../vector-store.js';
 import { VECTOR_NAMES } from '../vector-store.js';
 import { matchesFilter } from './payload-filter.js';
 
@@ -99,7 +99,7 @@ export class Collection {
     }
   }
 
-  get(id: number, withVectors: boolean): StoredPoint | undefined {
+  get(id: number, withVectors: WithVectors): StoredPoint | undefined {
     const row = this.rowOf.get(id);
     return row === undefined ? undefined : this.pointAt(row, withVectors);
   }
@@ -170,11 +170,11 @@ export class Collection {
     }
   }
 
-  private pointAt(row: number, withVectors: boolean): StoredPoint {
+  private pointAt(row: number, withVectors: WithVectors): StoredPoint {
     const point: StoredPoint = { id: this.ids[row]!, payload: { ...this.payloads[row]! } };
-    if (withVectors) {
+    if (withVectors !== false) {
       point.vectors = {};
-      for (const name of VECTOR_NAMES) point.vectors[name] = Float32Array.from(this.matrices.get(name)!.row(row));
+      for (const name of withVectors === true ? VECTOR_NAMES : withVectors) point.vectors[name] = Float32Array.from(this.matrices.get(name)!.row(row));
     }
     return point;
   }

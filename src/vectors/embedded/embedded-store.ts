@@ -19,6 +19,7 @@ import {
   type StoredPoint,
   type VectorName,
   type VectorStore,
+  type WithVectors,
 } from '../vector-store.js';
 import { Collection, DEFAULT_TUNING, type SearchTuning } from './collection.js';
 import { matchesFilter } from './payload-filter.js';
@@ -147,7 +148,7 @@ export class EmbeddedVectorStore implements VectorStore {
     return ids.map((id) => c.get(id, withVectors)).filter((p): p is StoredPoint => p !== undefined);
   }
 
-  async *scroll(collection: string, options: { batchSize?: number; filter?: Filter; withVectors?: boolean } = {}): AsyncIterable<StoredPoint[]> {
+  async *scroll(collection: string, options: { batchSize?: number; filter?: Filter; withVectors?: WithVectors } = {}): AsyncIterable<StoredPoint[]> {
     const c = this.require(collection).collection;
     const batchSize = options.batchSize ?? 1000;
     let batch: StoredPoint[] = [];

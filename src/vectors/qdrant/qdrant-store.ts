@@ -16,6 +16,7 @@ import {
   type StoredPoint,
   type VectorName,
   type VectorStore,
+  type WithVectors,
 } from '../vector-store.js';
 
 export interface QdrantOptions {
@@ -119,7 +120,7 @@ export class QdrantVectorStore implements VectorStore {
     return ids.map((id) => byId.get(id)).filter((p): p is StoredPoint => p !== undefined);
   }
 
-  async *scroll(collection: string, options: { batchSize?: number; filter?: Filter; withVectors?: boolean } = {}): AsyncIterable<StoredPoint[]> {
+  async *scroll(collection: string, options: { batchSize?: number; filter?: Filter; withVectors?: WithVectors } = {}): AsyncIterable<StoredPoint[]> {
     let offset: string | number | undefined | null = undefined;
     do {
       const page: { points: Raw[]; next_page_offset?: unknown } = await this.call(() =>
@@ -128,7 +129,7 @@ export class QdrantVectorStore implements VectorStore {
           offset: offset ?? undefined,
           filter: options.filter as never,
           with_payload: true,
-          with_vector: options.withVectors ?? false,
+          with_vector: (options.withVectors ?? false) as boolean | string[],
         }) as Promise<{ points: Raw[]; next_page_offset?: unknown }>,
       );
       if (page.points.length) yield page.points.map((p) => toStored(p, options.withVectors ?? false));
@@ -199,9 +200,9 @@ export class QdrantVectorStore implements VectorStore {
   }
 }
 
-function toStored(p: Raw, withVectors: boolean): StoredPoint {
+function toStored(p: Raw, withVectors: WithVectors): StoredPoint {
   const point: StoredPoint = { id: Number(p.id), payload: (p.payload ?? {}) as Payload };
-  if (withVectors && p.vector && typeof p.vector === 'object') {
+  if (withVectors !== false && p.vector && typeof p.vector === 'object') {
     point.vectors = {};
     for (const [name, v] of Object.entries(p.vector as Record<string, number[]>)) point.vectors[name as VectorName] = Float32Array.from(v);
   }
