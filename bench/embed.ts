@@ -3,7 +3,9 @@
 //   1. profiles/s end to end (demo shop → profiles → model → vector store, PGlite + embedded store);
 //   2. the embedder's throughput ÷ a bare onnxruntime-node session on the same tokenised batches
 //      (target ≥ 0.85: tokenising, batching and copying must cost little);
-//   3. the ONNX model ÷ its TF.js reference on the same sentences (target ≥ 5×);
+//   3. the ONNX model ÷ its TF.js reference on the same sentences (target ≥ 5×), and the int8 build
+//      (EMBEDDING_MODEL=use-lite-int8) ÷ fp32 on 1,000 real texts and on profile-length texts, with the
+//      cosine of each int8 vector to its fp32 vector;
 //   4. embedded-store search: p50/p99 latency and recall@10 of the HNSW index against exact search,
 //      at 100k and 1M vectors (BENCH_SEARCH_SIZES, BENCH_SEARCH_DIM to change).
 import { createRequire } from 'node:module';
@@ -19,7 +21,7 @@ import { loadEmbedder } from '../src/embedding/load-embedder.js';
 import { toFeeds, type UseLiteEmbedder } from '../src/embedding/use-lite/use-lite-embedder.js';
 import { Collection, DEFAULT_TUNING } from '../src/vectors/embedded/collection.js';
 import { CustomerProfiles } from '../src/profiles/customer-profiles.js';
-import { sentences } from '../test/support/corpus.js';
+import { retailDescriptions, sentences } from '../test/support/corpus.js';
 
 const require = createRequire(import.meta.url);
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 2000);
@@ -94,6 +96,25 @@ const seconds = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
     const [, onnxSeconds] = await seconds(() => embedder.embed(texts));
     report(`ONNX vs TF.js, ${texts.length} ${label}: ${(texts.length / onnxSeconds).toFixed(0)}/s vs ${(texts.length / tfSeconds).toFixed(0)}/s → ${(tfSeconds / onnxSeconds).toFixed(1)}× (target ≥ 5×)`);
   }
+  // int8 ÷ fp32, alternating runs (the better of two each), same texts, same threads.
+  const int8 = await loadEmbedder({ ...loadSettings().embedding, model: 'use-lite-int8' });
+  for (const [label, texts] of [
+    ['real texts (700 Online Retail descriptions, 300 sentences)', [...retailDescriptions(700), ...sentences(300, 17)]],
+    ['profile-length texts', Array.from({ length: 300 }, (_, i) => sentences(6, 100 + i).join('. '))],
+  ] as const) {
+    const [a, b] = [await embedder.embed(texts), await int8.embed(texts)];
+    const cosines = a.map((v, i) => v.reduce((sum, x, k) => sum + x * b[i]![k]!, 0)).sort((x, y) => x - y);
+    let [fp32Seconds, int8Seconds] = [Infinity, Infinity];
+    for (let round = 0; round < 2; round++) {
+      fp32Seconds = Math.min(fp32Seconds, (await seconds(() => embedder.embed(texts)))[1]);
+      int8Seconds = Math.min(int8Seconds, (await seconds(() => int8.embed(texts)))[1]);
+    }
+    report(
+      `int8 vs fp32, ${texts.length} ${label}: ${(texts.length / int8Seconds).toFixed(0)}/s vs ${(texts.length / fp32Seconds).toFixed(0)}/s → ${(fp32Seconds / int8Seconds).toFixed(2)}× (target ≥ 2×); ` +
+        `cosine to fp32 min ${cosines[0]!.toFixed(4)}, mean ${(cosines.reduce((x, y) => x + y, 0) / cosines.length).toFixed(4)} (target ≥ 0.99)`,
+    );
+  }
+  await int8.dispose();
   await embedder.dispose();
 }
 

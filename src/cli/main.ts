@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServices, type AppServices } from '../app/services.js';
 import { ROLES, type Role } from '../auth/api-keys.js';
-import { modelEntry } from '../embedding/load-embedder.js';
+import { modelEntry, useLiteDir } from '../embedding/load-embedder.js';
 import { downloadModel } from '../embedding/transformers/download.js';
 import { ensureUseLiteModel } from '../embedding/use-lite/build.js';
 import type { EmbedReport } from '../indexing/customer-indexer.js';
@@ -157,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'build-models': {
       const entry = modelEntry(settings.embedding);
       if (entry.kind === 'use-lite') {
-        const dir = settings.embedding.modelDir ?? path.join(settings.embedding.modelsDir, 'use-lite');
+        const dir = settings.embedding.modelDir ?? useLiteDir(settings.embedding);
         const outcome = ensureUseLiteModel(dir, entry);
         if (outcome === 'built') console.log(`built ${entry.id} into ${dir}`);
       }

@@ -18,10 +18,15 @@ export function modelEntry(settings: EmbeddingSettings): ModelEntry {
   return entry;
 }
 
+/** Where a use-lite build lives: models/use-lite, or models/<name> for a variant (int8). */
+export function useLiteDir(settings: EmbeddingSettings): string {
+  return path.join(settings.modelsDir, settings.model === 'use-lite' ? 'use-lite' : settings.model);
+}
+
 export async function loadEmbedder(settings: EmbeddingSettings): Promise<TextEmbedder> {
   const entry = modelEntry(settings);
   if (entry.kind === 'use-lite') {
-    const dir = settings.modelDir ?? path.join(settings.modelsDir, 'use-lite');
+    const dir = settings.modelDir ?? useLiteDir(settings);
     ensureUseLiteModel(dir, entry);
     return UseLiteEmbedder.load(dir, entry, { threads: settings.threads });
   }

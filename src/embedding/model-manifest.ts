@@ -15,6 +15,11 @@ export interface ModelEntry {
   pooling: 'mean' | 'cls';
   /** sha256 of each file, relative to the model's directory. Empty until first verified download. */
   files: Record<string, string>;
+  /**
+   * use-lite only: the fp32 graph's constant matrix products quantised to int8 at build
+   * (src/onnx/quantize.ts). Another model id: vectors of the two are never mixed in one collection.
+   */
+  quantization?: 'int8-dynamic';
 }
 
 export interface ModelManifest {

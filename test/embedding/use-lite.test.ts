@@ -1,11 +1,14 @@
 // The offline default model against its TF.js reference (`@energetic-ai/embeddings`, dev dependency):
-// identical token ids, and embeddings with cosine ≥ 0.99999.
+// identical token ids, and embeddings with cosine ≥ 0.99999; the int8 build against the fp32 model.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { loadEmbedder } from '../../src/embedding/load-embedder.js';
 import type { UseLiteEmbedder } from '../../src/embedding/use-lite/use-lite-embedder.js';
 import { loadSettings } from '../../src/config/settings.js';
+import { ModelProto } from '../../src/onnx/onnx-proto.js';
 import { demoTexts, EDGE_CASES, randomTexts, retailDescriptions, sentences } from '../support/corpus.js';
 
 const require = createRequire(import.meta.url);
@@ -64,5 +67,31 @@ describe('Universal Sentence Encoder lite (ONNX) vs the TF.js reference', () => 
     }
     assert.equal(embedder.modelId, 'use-lite-en-0.2.0');
     assert.equal(embedder.dimensions, 512);
+  });
+});
+
+describe('the int8 build (EMBEDDING_MODEL=use-lite-int8) against the fp32 model', () => {
+  let fp32: UseLiteEmbedder;
+  let int8: UseLiteEmbedder;
+  before(async () => {
+    const settings = loadSettings().embedding;
+    fp32 = (await loadEmbedder(settings)) as UseLiteEmbedder;
+    // Built from the fp32 graph on first use, checked against the manifest's sha256 like the fp32 file.
+    int8 = (await loadEmbedder({ ...settings, model: 'use-lite-int8' })) as UseLiteEmbedder;
+  });
+
+  test('every constant matrix product is int8, attention stays float, the file is about a quarter', async () => {
+    const model = ModelProto.decode(fs.readFileSync(path.join(loadSettings().embedding.modelsDir, 'use-lite-int8', 'model.onnx'))) as unknown as { graph: { node: { op_type: string }[] } };
+    const ops = model.graph.node.map((n) => n.op_type);
+    assert.equal(ops.filter((o) => o === 'DynamicQuantizeMatMul').length, 10, 'QKV, output and FFN ×2 of two layers, the first layer\'s residual projection, the head');
+    assert.equal(ops.filter((o) => o === 'MatMul').length, 4, 'scores and context of two layers');
+    assert.equal(int8.modelId, 'use-lite-en-0.2.0-int8');
+  });
+
+  test('cosine to fp32 ≥ 0.99 on 1,000 real texts', async () => {
+    const texts = [...retailDescriptions(700), ...sentences(300, 17)];
+    const [a, b] = [await fp32.embed(texts), await int8.embed(texts)];
+    const cosines = a.map((v, i) => v.reduce((s, x, k) => s + x * b[i]![k]!, 0)).sort((x, y) => x - y);
+    assert.ok(cosines[0]! >= 0.99, `lowest cosine ${cosines[0]} (${texts[a.findIndex((v, i) => v.reduce((s, x, k) => s + x * b[i]![k]!, 0) === cosines[0])]})`);
   });
 });
