@@ -2,8 +2,9 @@
 // vectors at the real dimension, 527 = USE-lite 512 + the behaviour features; BENCH_SIZES, BENCH_DIM,
 // BENCH_K to change), each measured in a fresh process so peak memory is that run's alone, and
 // compared in the same run with the TypeScript kernels, ml-kmeans and scikit-learn on the same data.
-//   - segmentation clustering as the service runs it (automatic k over the default range, sampled k
-//     choice): wall time and peak RSS, with the ONNX kernels (the default) and the TypeScript ones;
+//   - segmentation clustering with the k-means protocol (automatic k over the default range, sampled k
+//     choice): wall time and peak RSS, with the ONNX kernels (the default) and the TypeScript ones,
+//     against scikit-learn's same protocol; and the service's default, spectral clustering;
 //   - one full k-means fit at fixed k (one initialisation each): ours, ml-kmeans, scikit-learn KMeans;
 //   - from 200k rows also mini-batch k-means: ours against scikit-learn's MiniBatchKMeans.
 import { spawnSync } from 'node:child_process';
@@ -50,8 +51,8 @@ if (process.argv[2] === 'worker') {
   const t = performance.now();
   let inertia = 0;
   let k = K;
-  if (what === 'service') {
-    const r = await cluster(x, { seed: 1 });
+  if (what === 'service' || what === 'service-spectral') {
+    const r = await cluster(x, { seed: 1, algorithm: what === 'service' ? 'kmeans' : 'spectral' });
     inertia = r.result.inertia;
     k = r.chosenK;
   } else if (what === 'ours') {
@@ -100,7 +101,9 @@ const say = (line: string) => {
 for (const rows of SIZES) {
   const label = `${rows.toLocaleString('en-US')} × ${DIM}-d`;
   const service = measure('service', rows);
-  say(`${label}: segmentation clustering, ONNX kernels (automatic k over ${CLUSTERING_DEFAULTS.kRange.join('–')} → k = ${service.k}) ${service.seconds.toFixed(1)} s, peak RSS ${service.peakMb.toFixed(0)} MB (data and runtime before clustering: ${service.baselineMb.toFixed(0)} MB)`);
+  say(`${label}: segmentation clustering, k-means protocol, ONNX kernels (automatic k over ${CLUSTERING_DEFAULTS.kRange.join('–')} → k = ${service.k}) ${service.seconds.toFixed(1)} s, peak RSS ${service.peakMb.toFixed(0)} MB (data and runtime before clustering: ${service.baselineMb.toFixed(0)} MB)`);
+  const spectral = measure('service-spectral', rows);
+  say(`  the default, spectral (neighbour graph of a 20,000-row sample, automatic k, every row to its nearest centre): ${spectral.seconds.toFixed(1)} s (k = ${spectral.k}), peak RSS ${spectral.peakMb.toFixed(0)} MB, inertia ratio to the k-means protocol ${(spectral.inertia / service.inertia).toFixed(4)}`);
   const protocolFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-segment-')), 'data.bin');
   spawnSync(process.execPath, [self, 'worker', 'write-protocol', String(rows), protocolFile]);
   const sk = spawnSync(PYTHON, [path.join(projectRoot, 'scripts', 'sklearn-protocol.py'), protocolFile], { encoding: 'utf8' });

@@ -40,7 +40,9 @@ const USAGE = `Usage: node dist/src/cli.js <command> [options]
   keys-create --role viewer|marketer|admin [--name N]
                                    create an API key (printed once; only its hash is stored)
   segment [--k N | --k-range MIN-MAX] [--min-share S] [--seed S] [--vector combined|text|lexical|behaviour]
-                                   cluster the embedded customers into segments (automatic k unless --k)`;
+          [--algorithm spectral|kmeans]
+                                   cluster the embedded customers into segments (automatic k unless --k;
+                                   spectral on the neighbour graph unless --algorithm kmeans)`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -185,8 +187,12 @@ export async function main(argv: string[]): Promise<number> {
     case 'segment': {
       const { values } = parseArgs({
         args: rest,
-        options: { k: { type: 'string' }, 'k-range': { type: 'string' }, 'min-share': { type: 'string' }, seed: { type: 'string' }, vector: { type: 'string' } },
+        options: { k: { type: 'string' }, 'k-range': { type: 'string' }, 'min-share': { type: 'string' }, seed: { type: 'string' }, vector: { type: 'string' }, algorithm: { type: 'string' } },
       });
+      if (values.algorithm !== undefined && values.algorithm !== 'spectral' && values.algorithm !== 'kmeans') {
+        console.error('--algorithm takes spectral or kmeans');
+        return 2;
+      }
       const range = values['k-range']?.split(/[-,]/).map(Number);
       if (range && (range.length !== 2 || range.some((v) => !Number.isInteger(v) || v < 2) || range[1]! < range[0]!)) {
         console.error('--k-range takes MIN-MAX, both whole numbers ≥ 2');
@@ -200,6 +206,7 @@ export async function main(argv: string[]): Promise<number> {
           minSegmentShare: values['min-share'] ? Number(values['min-share']) : undefined,
           seed: values.seed ? Number(values.seed) : undefined,
           vector: values.vector as VectorName | undefined,
+          algorithm: values.algorithm as 'spectral' | 'kmeans' | undefined,
         });
       } finally {
         await services.close();

@@ -11,14 +11,25 @@
 // fit's centres); silhouette always uses a seeded sample of at
 // most `silhouetteSample` rows (exact when the data is smaller), with one distance matrix for all k.
 import { kmeans, type KMeansResult } from './kmeans.js';
+import { rowNorms } from './kernels.js';
 import { subset, type Matrix } from './matrix.js';
 import { defaultKernels } from './default-kernels.js';
 import type { DistanceKernels } from './kernels.js';
 import { centroidMetrics, DistanceMatrix, silhouette, type ClusterMetrics } from './metrics.js';
 import { miniBatchKMeans } from './minibatch-kmeans.js';
 import { sampleIndices, seededRng } from './random.js';
+import { embeddingRows, knnGraph, NEIGHBOURS, spectralEmbedding } from './spectral.js';
 
 export const SILHOUETTE_TIE = 0.005;
+/**
+ * The same parsimony for spectral clustering, whose silhouettes (of unit rows in the embedding) run
+ * higher and closer together: on the demo shop k = 8 (its personas) scored 0.957 and k = 10 0.962.
+ */
+export const SPECTRAL_SILHOUETTE_TIE = 0.01;
+/** Below this many rows a neighbour graph says little: spectral runs fall back to k-means. */
+export const SPECTRAL_MIN_ROWS = 100;
+
+export type ClusteringAlgorithm = 'spectral' | 'kmeans';
 
 /** Most segments a run may make: beyond this a segmentation stops being a list people read, and the
  * API's cost limits price an unpaginated list of segments at this many. */
@@ -31,10 +42,13 @@ export const CLUSTERING_DEFAULTS = {
   minSegmentShare: 0.01,
   nInit: 4,
   seed: 42,
+  algorithm: 'spectral' as ClusteringAlgorithm,
 } as const;
 
-export function kRule(minSegmentShare: number): string {
-  return `highest silhouette among k whose smallest segment holds ≥ ${(minSegmentShare * 100).toFixed(1)} % of customers; a smaller k within ${SILHOUETTE_TIE} of the best wins`;
+export function kRule(minSegmentShare: number, algorithm: ClusteringAlgorithm = 'kmeans'): string {
+  return algorithm === 'spectral'
+    ? `highest silhouette in the spectral embedding among k whose smallest segment holds ≥ ${(minSegmentShare * 100).toFixed(1)} % of customers; a smaller k within ${SPECTRAL_SILHOUETTE_TIE} of the best wins`
+    : `highest silhouette among k whose smallest segment holds ≥ ${(minSegmentShare * 100).toFixed(1)} % of customers; a smaller k within ${SILHOUETTE_TIE} of the best wins`;
 }
 
 export interface ClusteringOptions {
@@ -45,6 +59,8 @@ export interface ClusteringOptions {
   /** See CLUSTERING_DEFAULTS.minSegmentShare. */
   minSegmentShare?: number;
   nInit?: number;
+  /** Default CLUSTERING_DEFAULTS.algorithm; spectral needs SPECTRAL_MIN_ROWS rows, else k-means runs. */
+  algorithm?: ClusteringAlgorithm;
   /** Rows used to choose k when there are more. */
   fitSample?: number;
   silhouetteSample?: number;
@@ -60,7 +76,7 @@ export interface ClusteringResult {
   chosenK: number;
   tried: ClusterMetrics[];
   rule: string;
-  algorithm: 'kmeans' | 'minibatch-kmeans';
+  algorithm: 'kmeans' | 'minibatch-kmeans' | 'spectral';
 }
 
 export async function cluster(x: Matrix, options: ClusteringOptions): Promise<ClusteringResult> {
@@ -83,6 +99,10 @@ export async function cluster(x: Matrix, options: ClusteringOptions): Promise<Cl
   const distances = await DistanceMatrix.of(silData, kernels);
   const nInit = options.nInit ?? CLUSTERING_DEFAULTS.nInit;
 
+  const algorithm = options.algorithm ?? CLUSTERING_DEFAULTS.algorithm;
+  if (algorithm === 'spectral' && fitData.rows >= SPECTRAL_MIN_ROWS) {
+    return spectral(x, fitData, silRows, distances, { kMin, maxK, minShare, nInit, kernels, seed: options.seed, forced: Boolean(options.k), onProgress: options.onProgress });
+  }
   const tried: ClusterMetrics[] = [];
   const fits = new Map<number, KMeansResult>();
   const total = maxK - kMin + 2;
@@ -111,4 +131,83 @@ export async function cluster(x: Matrix, options: ClusteringOptions): Promise<Cl
       ? await miniBatchKMeans(x, { k: chosenK, seed: options.seed + chosenK, kernels })
       : await kmeans(x, { k: chosenK, seed: options.seed + chosenK, init: fits.get(chosenK)!.centroids, kernels });
   return { result, chosenK, tried, rule: options.k ? 'forced' : kRule(minShare), algorithm: miniBatch && fitRows ? 'minibatch-kmeans' : 'kmeans' };
+}
+
+/**
+ * Spectral clustering of the fit rows for every k (spectral.ts), k chosen by the silhouette of the
+ * rows in the embedding, then every row — sampled or not — joins the nearest centre of the chosen
+ * segments in the original space: the centres are what the service stores and what later customers
+ * and prospects are assigned by, so a run's members are exactly the ones those centres claim.
+ */
+async function spectral(
+  x: Matrix,
+  fitData: Matrix,
+  silRows: number[],
+  distances: DistanceMatrix,
+  o: { kMin: number; maxK: number; minShare: number; nInit: number; kernels: DistanceKernels; seed: number; forced: boolean; onProgress?: ClusteringOptions['onProgress'] },
+): Promise<ClusteringResult> {
+  const total = o.maxK - o.kMin + 4;
+  o.onProgress?.(0, total, `linking each customer to ${NEIGHBOURS} neighbours`);
+  const graph = await knnGraph(fitData, NEIGHBOURS, o.kernels);
+  o.onProgress?.(1, total, 'computing the spectral embedding');
+  const embedding = spectralEmbedding(graph, o.maxK, o.seed);
+  const tried: ClusterMetrics[] = [];
+  const fits = new Map<number, Int32Array>();
+  for (let k = o.kMin; k <= o.maxK; k++) {
+    o.onProgress?.(2 + k - o.kMin, total, `trying k = ${k}`);
+    const rows = embeddingRows(embedding, Math.min(k, embedding.m));
+    const fit = await kmeans(rows, { k, seed: o.seed + k, nInit: o.nInit, kernels: o.kernels });
+    fits.set(k, fit.labels);
+    const silLabels = silRows.map((r) => fit.labels[r]!);
+    const sizes = new Int32Array(k);
+    for (const label of fit.labels) sizes[label] = sizes[label]! + 1;
+    tried.push({
+      k,
+      silhouette: silhouette(distances, silLabels, k),
+      embeddingSilhouette: silhouette(await DistanceMatrix.of(subset(rows, silRows), o.kernels), silLabels, k),
+      smallestShare: Math.min(...sizes) / fitData.rows,
+      ...centroidMetrics(fitData, fit.labels, k),
+    });
+  }
+  const eligible = tried.filter((t) => (t.smallestShare ?? 1) >= o.minShare);
+  const candidates = eligible.length > 0 ? eligible : tried;
+  const best = Math.max(...candidates.map((t) => t.embeddingSilhouette!));
+  const chosenK = candidates.find((t) => t.embeddingSilhouette! >= best - SPECTRAL_SILHOUETTE_TIE)!.k;
+
+  o.onProgress?.(total - 1, total, `assigning all ${x.rows} rows to the ${chosenK} segments' centres`);
+  const result = await nearestCentres(x, fitData, fits.get(chosenK)!, chosenK, o.kernels);
+  return { result, chosenK: result.k, tried, rule: o.forced ? 'forced' : kRule(o.minShare, 'spectral'), algorithm: 'spectral' };
+}
+
+/** Centres of the fit rows' groups, and every row of `x` assigned to its nearest (empty groups dropped). */
+async function nearestCentres(x: Matrix, fitData: Matrix, fitLabels: Int32Array, k: number, kernels: DistanceKernels): Promise<KMeansResult> {
+  const sums = await kernels.sumsByLabel(fitData, fitLabels, k);
+  const counts = new Int32Array(k);
+  for (const l of fitLabels) counts[l]!++;
+  const kept = Array.from({ length: k }, (_, c) => c).filter((c) => counts[c]! > 0);
+  let centroids = new Float32Array(kept.length * x.dim);
+  kept.forEach((c, i) => {
+    for (let j = 0; j < x.dim; j++) centroids[i * x.dim + j] = sums[c * x.dim + j]! / counts[c]!;
+  });
+  const labels = new Int32Array(x.rows).fill(-1);
+  const distances = new Float64Array(x.rows);
+  await kernels.assign(x, centroids, labels, distances, rowNorms(x));
+  // A centre that claims no row at all (between two others) is dropped and the labels renumbered.
+  const used = new Int32Array(kept.length);
+  for (const l of labels) used[l]!++;
+  if (used.some((u) => u === 0)) {
+    const renumber = new Int32Array(kept.length).fill(-1);
+    let next = 0;
+    used.forEach((u, c) => {
+      if (u > 0) renumber[c] = next++;
+    });
+    const compact = new Float32Array(next * x.dim);
+    renumber.forEach((to, from) => {
+      if (to >= 0) compact.set(centroids.subarray(from * x.dim, (from + 1) * x.dim), to * x.dim);
+    });
+    centroids = compact;
+    for (let i = 0; i < labels.length; i++) labels[i] = renumber[labels[i]!]!;
+  }
+  const inertia = distances.reduce((s, d) => s + d, 0);
+  return { k: centroids.length / x.dim, centroids, labels, distances, inertia, iterations: 0 };
 }

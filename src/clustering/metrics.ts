@@ -12,6 +12,8 @@ export interface ClusterMetrics {
   inertia: number;
   /** The smallest segment's share of the rows (the k rule passes over k with tiny segments). */
   smallestShare?: number;
+  /** Spectral runs: silhouette of the rows in the spectral embedding (what their k rule reads). */
+  embeddingSilhouette?: number;
 }
 
 /** Pairwise Euclidean distances of a (sample) matrix, computed once and reused for every k. */

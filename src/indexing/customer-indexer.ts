@@ -10,6 +10,12 @@
 // Each model fills its own collection; the `customers` alias moves to it only when it is complete.
 // The scaler, the lexical model and the views' variances are fitted once, when the index is created,
 // and stored with it: customers embedded later are placed exactly like the rest.
+// Vocabulary drift: each run reads a seeded sample of the shop's words and measures how much of them the
+// lexical fit knows. When that coverage has fallen LEXICAL_DRIFT below the coverage at fit time, the job
+// starts a new generation of the model's collection (`…__lex2`, `…__lex3`): everything fitted anew and
+// every customer written there (texts come from the cache), while readers keep the old generation
+// through the alias until the new one is complete — a lexical fit is versioned like a model, and
+// vectors of two fits never share a collection.
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../db/database.js';
 import { refreshStatistics } from '../db/statistics.js';
@@ -28,7 +34,8 @@ import {
   type ViewBalance,
   type ViewWeights,
 } from '../customer-vectors/customer-space.js';
-import { LexicalModel, DEFAULT_LEXICAL } from '../lexical/lexical-model.js';
+import { COVERAGE_SAMPLE, LexicalModel, DEFAULT_LEXICAL } from '../lexical/lexical-model.js';
+import { sampleIndices } from '../clustering/random.js';
 import { CustomerProfiles, featureNames, featureRow } from '../profiles/customer-profiles.js';
 import { documentText, type ProfileDocument } from '../profiles/profile-text.js';
 import { PrismaTextVectorCache } from '../customer-vectors/text-cache.js';
@@ -45,6 +52,10 @@ const TOP_CATEGORIES = 8;
 const TEXT_VARIANCE_SAMPLE = 256;
 /** Documents transformed to measure the lexical view's variance. */
 const LEXICAL_VARIANCE_SAMPLE = 2000;
+/** A drop of word coverage (share of word occurrences the lexical fit knows) that calls for a refit. */
+export const LEXICAL_DRIFT = 0.1;
+/** Below this many customers with words, coverage is too noisy to call drift. */
+const DRIFT_MIN_DOCUMENTS = 200;
 
 export interface IndexerOptions {
   viewWeights?: ViewWeights;
@@ -65,6 +76,10 @@ export interface EmbedReport {
   written: number;
   unchanged: number;
   aliasSwitched: boolean;
+  /** Word coverage of the lexical fit: when it was fitted, and on today's texts (absent for a new fit). */
+  lexicalCoverage?: { fitted: number; now: number; documents: number };
+  /** This run began a new generation of the collection (vocabulary drift). */
+  refitted: boolean;
   seconds: number;
 }
 
@@ -75,8 +90,16 @@ export interface EmbedReport {
  */
 export const VECTOR_LAYOUT = 'v2';
 
-export function collectionName(modelId: string): string {
-  return `customers__${VECTOR_LAYOUT}__${modelId.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+const COLLECTION_PREFIX = `customers__${VECTOR_LAYOUT}__`;
+
+/** The model's collection; generations after the first (lexical refits) get a suffix. */
+export function collectionName(modelId: string, generation = 1): string {
+  return `${COLLECTION_PREFIX}${modelId.replace(/[^A-Za-z0-9_.-]/g, '_')}${generation > 1 ? `__lex${generation}` : ''}`;
+}
+
+function generationOf(collection: string): number {
+  const m = /__lex(\d+)$/.exec(collection);
+  return m ? Number(m[1]) : 1;
 }
 
 export class CustomerIndexer {
@@ -95,6 +118,7 @@ export class CustomerIndexer {
     this.batchSize = options.batchSize ?? 256;
   }
 
+  /** The model's first collection: the key that lets one embed job at a time work for this model. */
   get collection(): string {
     return collectionName(this.embedder.modelId);
   }
@@ -107,12 +131,15 @@ export class CustomerIndexer {
     const total = await this.prisma.customer.count();
     control.progress(0, total, 'preparing');
     const asOf = await this.profiles.asOf();
-    const index = await this.indexFor(asOf, control);
+    const { collection, lexicalCoverage, refitted } = await this.currentGeneration(asOf, control);
+    const index = await this.indexFor(collection, asOf, control);
     const { space } = index;
     const spec = collectionSpec(this.embedder.dimensions, space.lexical.dimensions, index.features.length);
-    await this.store.ensureCollection(this.collection, spec);
+    await this.store.ensureCollection(collection, spec);
 
-    const report: EmbedReport = { collection: this.collection, modelId: this.embedder.modelId, customers: 0, embedded: index.embedded, pooled: 0, written: 0, unchanged: 0, aliasSwitched: false, seconds: 0 };
+    const report: EmbedReport = {
+      collection, modelId: this.embedder.modelId, customers: 0, embedded: index.embedded, pooled: 0, written: 0, unchanged: 0, aliasSwitched: false, lexicalCoverage, refitted, seconds: 0,
+    };
     // The balance's scales, in a fixed order (the stored JSON need not keep its key order: jsonb does not).
     const viewsKey = VIEWS.map((v) => `${v}=${space.views[v].scale}`).join(',');
     const rebuilt = onlyChanged ? undefined : new Set<string>();
@@ -144,7 +171,7 @@ export class CustomerIndexer {
         // again, and only texts not in the cache meet the model.
         const reuse = changed.filter((w) => onlyChanged && w.previous?.textHash === w.textHash);
         const fresh = changed.filter((w) => !reuse.includes(w));
-        const existing = await this.store.retrieve(this.collection, changed.map((w) => w.profile.id), reuse.length > 0);
+        const existing = await this.store.retrieve(collection, changed.map((w) => w.profile.id), reuse.length > 0);
         const existingBy = new Map(existing.map((p) => [p.id, p]));
         const textVectors = new Map<number, Float32Array>();
         for (const w of reuse) {
@@ -169,7 +196,7 @@ export class CustomerIndexer {
             payload: { customerId: w.profile.externalId, country: w.profile.country, modelId: this.embedder.modelId, textHash: w.textHash, ...carried },
           };
         });
-        await this.store.upsert(this.collection, points);
+        await this.store.upsert(collection, points);
         // Recorded after the vectors are safely stored: a crash in between only redoes this batch.
         // One set-based statement for the batch (a row-by-row upsert cost more than the pooling). Only
         // customers that still exist: one forgotten while this batch ran loses the point just written.
@@ -185,9 +212,9 @@ export class CustomerIndexer {
           JSON.stringify(changed.map((w) => ({ customer_id: w.profile.id, text_hash: w.textHash, point_hash: w.pointHash }))),
         );
         const kept = new Set(recorded.map((r) => r.customer_id));
-        if (kept.size < changed.length) await this.store.delete(this.collection, changed.filter((w) => !kept.has(w.profile.id)).map((w) => w.profile.id));
+        if (kept.size < changed.length) await this.store.delete(collection, changed.filter((w) => !kept.has(w.profile.id)).map((w) => w.profile.id));
         report.written += kept.size;
-        await this.options.onPointsWritten?.(this.collection, [...kept]);
+        await this.options.onPointsWritten?.(collection, [...kept]);
       }
       report.customers += profiles.length;
       control.progress(report.customers, total, `${report.pooled} pooled (${report.embedded} texts embedded), ${report.unchanged} unchanged`);
@@ -200,8 +227,8 @@ export class CustomerIndexer {
       await this.prisma.vectorIndex.update({ where: { id: index.id }, data: { status: 'READY', readyAt: new Date() } });
     }
     // Readers follow the alias; it moves to this model's collection only now that it is complete.
-    if ((await this.store.resolveAlias(CUSTOMERS_ALIAS)) !== this.collection) {
-      await this.store.setAlias(CUSTOMERS_ALIAS, this.collection);
+    if ((await this.store.resolveAlias(CUSTOMERS_ALIAS)) !== collection) {
+      await this.store.setAlias(CUSTOMERS_ALIAS, collection);
       report.aliasSwitched = true;
     }
     report.seconds = (performance.now() - started) / 1000;
@@ -209,12 +236,44 @@ export class CustomerIndexer {
   }
 
   /**
+   * The collection this run writes: the model's newest generation, or the next one when the newest is
+   * complete and its lexical fit no longer reads what customers write (coverage fell by LEXICAL_DRIFT).
+   * A generation still being built is carried on, never judged.
+   */
+  private async currentGeneration(asOf: Date, control: JobControl): Promise<{ collection: string; lexicalCoverage?: EmbedReport['lexicalCoverage']; refitted: boolean }> {
+    const newest = await this.prisma.vectorIndex.findFirst({
+      where: { modelId: this.embedder.modelId, collection: { startsWith: COLLECTION_PREFIX } },
+      orderBy: { id: 'desc' },
+      select: { collection: true, status: true, lexical: true },
+    });
+    if (!newest) return { collection: this.collection, refitted: false };
+    if (newest.status !== 'READY' || !newest.lexical) return { collection: newest.collection, refitted: false };
+    const fitted = LexicalModel.fromBytes(newest.lexical);
+    if (fitted.state.coverage === undefined) return { collection: newest.collection, refitted: false };
+    control.progress(0, undefined, 'checking the lexical fit against today\'s words');
+    const ids = (await this.prisma.customer.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((c) => c.id);
+    const sample = sampleIndices(ids.length, Math.min(ids.length, COVERAGE_SAMPLE), seededRng(0xd21f7)).map((i) => ids[i]!);
+    const texts: string[] = [];
+    for (let i = 0; i < sample.length; i += 1000) {
+      for (const p of await this.profiles.build(sample.slice(i, i + 1000), asOf)) {
+        const text = documentText(p.document);
+        if (text.trim() !== '') texts.push(text);
+      }
+    }
+    const lexicalCoverage = { fitted: fitted.state.coverage, now: fitted.wordCoverage(texts), documents: texts.length };
+    const drifted = texts.length >= DRIFT_MIN_DOCUMENTS && lexicalCoverage.fitted - lexicalCoverage.now >= LEXICAL_DRIFT;
+    return drifted
+      ? { collection: collectionName(this.embedder.modelId, generationOf(newest.collection) + 1), lexicalCoverage, refitted: true }
+      : { collection: newest.collection, lexicalCoverage, refitted: false };
+  }
+
+  /**
    * The stored index for this model, or a new one: the behaviour scaler fitted on every customer now,
    * the lexical model on (a sample of) their documents, and each view's variance measured.
    */
-  private async indexFor(asOf: Date, control: JobControl): Promise<{ id: number; status: string; features: string[]; space: CustomerSpace; embedded: number }> {
+  private async indexFor(collection: string, asOf: Date, control: JobControl): Promise<{ id: number; status: string; features: string[]; space: CustomerSpace; embedded: number }> {
     const weights = this.options.viewWeights ?? DEFAULT_VIEW_WEIGHTS;
-    const stored = await this.prisma.vectorIndex.findUnique({ where: { collection: this.collection } });
+    const stored = await this.prisma.vectorIndex.findUnique({ where: { collection } });
     if (stored?.lexical && stored.views && VIEWS.every((v) => v in (stored.views as object))) {
       let views = stored.views as unknown as ViewBalance;
       if (VIEWS.some((v) => views[v].weight !== weights[v] && views[v].variance > 0)) {
@@ -278,7 +337,7 @@ export class CustomerIndexer {
     };
     const saved = stored
       ? await this.prisma.vectorIndex.update({ where: { id: stored.id }, data })
-      : await this.prisma.vectorIndex.create({ data: { collection: this.collection, modelId: this.embedder.modelId, textDimensions: this.embedder.dimensions, ...data } });
+      : await this.prisma.vectorIndex.create({ data: { collection, modelId: this.embedder.modelId, textDimensions: this.embedder.dimensions, ...data } });
     return { id: saved.id, status: saved.status, features, space: new CustomerSpace(features, scaler, lexical, views), embedded: sample.embedded };
   }
 }

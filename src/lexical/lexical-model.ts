@@ -36,7 +36,15 @@ export interface LexicalState {
   wordVectors: WordVectorState;
   /** Texts the model was fitted on. */
   documents: number;
+  /**
+   * Word coverage (TfidfVectorizer.wordCoverage) of a seeded sample of the fit's texts: the yardstick
+   * for vocabulary drift. Absent in fits made before it was recorded.
+   */
+  coverage?: number;
 }
+
+/** Texts read to measure word coverage (at fit time and for drift). */
+export const COVERAGE_SAMPLE = 2000;
 
 export class LexicalModel {
   private readonly vectorizer: TfidfVectorizer;
@@ -64,6 +72,7 @@ export class LexicalModel {
       components.set(svd.componentsT.subarray(term * svd.k, (term + 1) * svd.k), term * o.components);
     }
     const wordVectors = WordVectors.fit(sample.map((t) => words(t)), { ...o.wordVectors, seed: o.seed });
+    const coverageRows = sampleIndices(sample.length, Math.min(sample.length, COVERAGE_SAMPLE), seededRng(o.seed ^ 0xc0e));
     return new LexicalModel({
       tfidf: vectorizer.state,
       components,
@@ -71,7 +80,13 @@ export class LexicalModel {
       explainedShare: svd.explainedShare.reduce((a, b) => a + b, 0),
       wordVectors: wordVectors.state,
       documents: sample.length,
+      coverage: vectorizer.wordCoverage(coverageRows.map((i) => sample[i]!)),
     });
+  }
+
+  /** Share of these texts' word occurrences the fitted vocabulary knows (see LexicalState.coverage). */
+  wordCoverage(texts: Iterable<string>): number {
+    return this.vectorizer.wordCoverage(texts);
   }
 
   /**

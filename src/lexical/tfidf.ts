@@ -96,6 +96,23 @@ export class TfidfVectorizer {
   }
 
   /**
+   * Share of the texts' word occurrences that are terms of the vocabulary (words only: grams of a
+   * new word mostly exist already). Measured on the fit's texts and later on the shop's texts of the
+   * day, it says how much of what customers now write the fit no longer reads.
+   */
+  wordCoverage(texts: Iterable<string>): number {
+    let known = 0;
+    let all = 0;
+    for (const text of texts) {
+      for (const w of words(text)) {
+        all++;
+        if (this.column.has(`w:${w}`)) known++;
+      }
+    }
+    return all === 0 ? 1 : known / all;
+  }
+
+  /**
    * One text — or weighted parts of one, whose terms count `weight` times — as a sparse row: sublinear
    * tf × idf, each kind L2-normalised and weighted 1/√2 (1 when alone).
    */

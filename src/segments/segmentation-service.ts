@@ -75,7 +75,7 @@ export class SegmentationService {
       const { clustering, segmentSilhouettes, projection, map } = await step('cluster', () =>
         clusterInWorker(
           x,
-          { seed: parameters.seed, k: parameters.k ?? undefined, kRange: parameters.kRange, minSegmentShare: parameters.minSegmentShare, nInit: parameters.nInit },
+          { seed: parameters.seed, k: parameters.k ?? undefined, kRange: parameters.kRange, minSegmentShare: parameters.minSegmentShare, nInit: parameters.nInit, algorithm: parameters.algorithm },
           (done, steps, message) => control.progress(done, steps, message),
           control.signal,
         ),

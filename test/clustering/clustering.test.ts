@@ -1,5 +1,5 @@
-// Pure clustering code against references: ml-kmeans (the library this replaces), brute force, and
-// the textbook formulas written out naively.
+// Pure clustering code against references: ml-kmeans (the library this replaces), scikit-learn and
+// scipy (spectral clustering, eigenvalues), brute force, and the textbook formulas written out naively.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kmeans as mlKMeans } from 'ml-kmeans';
@@ -10,9 +10,11 @@ import { kmeans } from '../../src/clustering/kmeans.js';
 import { adjustedRandIndex, centroidMetrics, DistanceMatrix, silhouette } from '../../src/clustering/metrics.js';
 import { miniBatchKMeans } from '../../src/clustering/minibatch-kmeans.js';
 import { createOnnxKernels } from '../../src/clustering/onnx-kernels.js';
+import { knnGraph, lanczosLargest, NEIGHBOURS, spectralEmbedding, symmetricEigen } from '../../src/clustering/spectral.js';
 import { typescriptKernels } from '../../src/clustering/typescript-kernels.js';
 import { mulberry32 } from '../../src/demo/random.js';
 import { blobs } from '../support/blobs.js';
+import { pythonReference } from '../support/python.js';
 
 const toRows = (x: { rows: number; dim: number; data: Float32Array }) => Array.from({ length: x.rows }, (_, i) => Array.from(x.data.subarray(i * x.dim, (i + 1) * x.dim)));
 
@@ -144,4 +146,70 @@ test('adjusted Rand index: 1 for the same partition under other names, about 0 f
   const a = Array.from({ length: 5000 }, () => Math.floor(rng() * 5));
   const b = Array.from({ length: 5000 }, () => Math.floor(rng() * 5));
   assert.ok(Math.abs(adjustedRandIndex(a, b)) < 0.01);
+});
+
+/**
+ * One wide group and two tight ones close to each other: k-means' lowest inertia splits the wide group
+ * and merges the tight pair (the hard shop's failure in miniature); neighbourhoods keep them apart.
+ */
+function wideAndTight(seed: number): { x: { rows: number; dim: number; data: Float32Array }; truth: number[] } {
+  const rng = mulberry32(seed);
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const groups = [
+    { n: 600, at: [0, 0], spread: 1 },
+    { n: 150, at: [5, 0], spread: 0.1 },
+    { n: 150, at: [5, 0.8], spread: 0.1 },
+  ];
+  const data: number[] = [];
+  const truth: number[] = [];
+  groups.forEach((g, label) => {
+    for (let i = 0; i < g.n; i++) {
+      data.push(g.at[0]! + g.spread * gaussian(), g.at[1]! + g.spread * gaussian());
+      truth.push(label);
+    }
+  });
+  return { x: { rows: truth.length, dim: 2, data: Float32Array.from(data) }, truth };
+}
+
+test('spectral clustering follows neighbourhoods where k-means cannot, as scikit-learn does; its eigenvalues are scipy\'s', async () => {
+  const { x, truth } = wideAndTight(4);
+  const reference = pythonReference<{ labels: number[]; eigenvalues: number[] }>('spectral-check.py', { points: toRows(x), k: 3, neighbours: NEIGHBOURS, eigenvalues: 6 });
+  const spectral = await cluster(x, { seed: 1, k: 3, algorithm: 'spectral' });
+  const kmeansOnly = await cluster(x, { seed: 1, k: 3, algorithm: 'kmeans' });
+  assert.equal(spectral.algorithm, 'spectral');
+  assert.ok(adjustedRandIndex(spectral.result.labels, truth) > 0.95, `spectral ARI ${adjustedRandIndex(spectral.result.labels, truth)}`);
+  assert.ok(adjustedRandIndex(kmeansOnly.result.labels, truth) < 0.75, `k-means ARI ${adjustedRandIndex(kmeansOnly.result.labels, truth)}`);
+  assert.ok(adjustedRandIndex(spectral.result.labels, reference.labels) > 0.95, `against scikit-learn ${adjustedRandIndex(spectral.result.labels, reference.labels)}`);
+  const embedding = spectralEmbedding(await knnGraph(x, NEIGHBOURS, typescriptKernels), 6, 3);
+  reference.eigenvalues.forEach((v, i) => assert.ok(Math.abs(embedding.values[i]! - v) < 1e-6, `eigenvalue ${i}: ${embedding.values[i]} vs ${v}`));
+  // Every row sits with its nearest stored centre: what later customers are assigned by.
+  const k = spectral.chosenK;
+  for (let i = 0; i < x.rows; i++) {
+    const d = Array.from({ length: k }, (_, c) => (x.data[2 * i]! - spectral.result.centroids[2 * c]!) ** 2 + (x.data[2 * i + 1]! - spectral.result.centroids[2 * c + 1]!) ** 2);
+    assert.equal(spectral.result.labels[i], d.indexOf(Math.min(...d)));
+  }
+});
+
+test('symmetric eigen-decomposition and Lanczos agree with the definition', () => {
+  const rng = mulberry32(8);
+  const n = 40;
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) a[i * n + j] = a[j * n + i] = rng() - 0.5;
+  const { values, vectors } = symmetricEigen(a, n);
+  for (let e = 0; e < n; e++) {
+    for (let i = 0; i < n; i++) {
+      let av = 0;
+      for (let j = 0; j < n; j++) av += a[i * n + j]! * vectors[j * n + e]!;
+      assert.ok(Math.abs(av - values[e]! * vectors[i * n + e]!) < 1e-9);
+    }
+  }
+  const top = lanczosLargest((v, out) => {
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += a[i * n + j]! * v[j]!;
+      out[i] = s;
+    }
+  }, n, 5, 1);
+  const sorted = Array.from(values).sort((p, q) => q - p);
+  for (let e = 0; e < 5; e++) assert.ok(Math.abs(top.values[e]! - sorted[e]!) < 1e-9, `${top.values[e]} vs ${sorted[e]}`);
 });

@@ -21,11 +21,11 @@ const idle = () => ({ signal: new AbortController().signal, progress: () => {} }
 
 test('run parameters: defaults filled once, the default range shrinks for tiny shops, k is checked', () => {
   assert.deepEqual(resolveRunParameters({}, 1000), {
-    k: null, kRange: CLUSTERING_DEFAULTS.kRange, minSegmentShare: CLUSTERING_DEFAULTS.minSegmentShare, seed: CLUSTERING_DEFAULTS.seed, vector: 'combined', nInit: CLUSTERING_DEFAULTS.nInit,
+    k: null, kRange: CLUSTERING_DEFAULTS.kRange, minSegmentShare: CLUSTERING_DEFAULTS.minSegmentShare, seed: CLUSTERING_DEFAULTS.seed, vector: 'combined', nInit: CLUSTERING_DEFAULTS.nInit, algorithm: 'spectral',
   });
   assert.deepEqual(resolveRunParameters({}, 3).kRange, [2, CLUSTERING_DEFAULTS.kRange[1]]);
   assert.deepEqual(resolveRunParameters({ kRange: [5, 6], k: 3, vector: 'text', seed: 9 }, 1000), {
-    k: 3, kRange: [5, 6], minSegmentShare: CLUSTERING_DEFAULTS.minSegmentShare, seed: 9, vector: 'text', nInit: CLUSTERING_DEFAULTS.nInit,
+    k: 3, kRange: [5, 6], minSegmentShare: CLUSTERING_DEFAULTS.minSegmentShare, seed: 9, vector: 'text', nInit: CLUSTERING_DEFAULTS.nInit, algorithm: 'spectral',
   });
   assert.throws(() => resolveRunParameters({ k: 1 }, 1000), InputError);
   assert.throws(() => resolveRunParameters({ k: 10 }, 10), (e: Error) => e instanceof InputError && /between 2 and 9/.test(e.message));

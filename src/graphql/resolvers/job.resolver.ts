@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Float, ID, Int, Mutation, Query, Resolver, registerEnumType } from 'type-graphql';
 import { InputError } from '../../errors/domain-errors.js';
-import { MAX_SEGMENTS } from '../../clustering/choose-k.js';
+import { MAX_SEGMENTS, type ClusteringAlgorithm } from '../../clustering/choose-k.js';
 import type { VectorName } from '../../vectors/vector-store.js';
 import type { JobSnapshot } from '../../jobs/job-registry.js';
 import type { GraphQLContext } from '../context.js';
@@ -13,6 +13,15 @@ export enum VectorKind {
   COMBINED = 'COMBINED',
 }
 registerEnumType(VectorKind, { name: 'VectorKind', description: 'Which named vector of a customer to use.' });
+
+export enum ClusteringMethod {
+  SPECTRAL = 'SPECTRAL',
+  KMEANS = 'KMEANS',
+}
+registerEnumType(ClusteringMethod, {
+  name: 'ClusteringMethod',
+  description: 'SPECTRAL (default): k-means on the leading eigenvectors of the customers\' 15-nearest-neighbour graph, members then assigned to the nearest segment centre. KMEANS: k-means on the vectors themselves.',
+});
 
 export function toJob(s: JobSnapshot): Job {
   return { ...s, status: s.status as JobStatus, progress: s.total > 0 ? Math.min(1, s.processed / s.total) : s.status === 'SUCCEEDED' ? 1 : 0 };
@@ -50,7 +59,7 @@ export class JobResolver {
   @Authorized('ADMIN')
   @Mutation(() => Job, {
     description:
-      'Clusters the customers as a job (poll `job(id)`): automatic k over kRange (default 4–16; k values that leave a segment under minSegmentShare, default 1 %, are passed over) unless k is forced; seeded; on the `combined` vector unless told otherwise. The new run becomes active only when complete; a failed run leaves the previous one active. CONFLICT while another segmentation runs.',
+      'Clusters the customers as a job (poll `job(id)`), spectrally unless told otherwise (see ClusteringMethod): automatic k over kRange (default 4–16; k values that leave a segment under minSegmentShare, default 1 %, are passed over) unless k is forced; seeded; on the `combined` vector unless told otherwise. The new run becomes active only when complete; a failed run leaves the previous one active. CONFLICT while another segmentation runs.',
   })
   async runSegmentation(
     @Arg('k', () => Int, { nullable: true, description: 'Forces k (2–64).' }) k: number | undefined,
@@ -58,6 +67,7 @@ export class JobResolver {
     @Arg('minSegmentShare', () => Float, { nullable: true, description: 'Smallest segment share (0–0.5) a chosen k may leave; default 0.01.' }) minSegmentShare: number | undefined,
     @Arg('seed', () => Int, { nullable: true }) seed: number | undefined,
     @Arg('vector', () => VectorKind, { nullable: true, defaultValue: VectorKind.COMBINED }) vector: VectorKind,
+    @Arg('algorithm', () => ClusteringMethod, { nullable: true, defaultValue: ClusteringMethod.SPECTRAL }) algorithm: ClusteringMethod,
     @Ctx() { services, principal }: GraphQLContext,
   ): Promise<Job> {
     if (kRange && (kRange.length !== 2 || kRange[0]! < 2 || kRange[1]! < kRange[0]! || kRange[1]! > MAX_SEGMENTS)) {
@@ -70,7 +80,7 @@ export class JobResolver {
     if (k !== undefined && k !== null && (k < 2 || k > MAX_SEGMENTS)) {
       throw new InputError(`k must be between 2 and ${MAX_SEGMENTS}`, [{ index: -1, field: 'k', message: `must be between 2 and ${MAX_SEGMENTS}` }]);
     }
-    const options = { k: k ?? undefined, kRange: kRange as [number, number] | undefined, minSegmentShare: minSegmentShare ?? undefined, seed: seed ?? undefined, vector: vector.toLowerCase() as VectorName };
+    const options = { k: k ?? undefined, kRange: kRange as [number, number] | undefined, minSegmentShare: minSegmentShare ?? undefined, seed: seed ?? undefined, vector: vector.toLowerCase() as VectorName, algorithm: algorithm.toLowerCase() as ClusteringAlgorithm };
     const job = toJob(services.jobs.start('runSegmentation', 'segmentation', (control) => services.segments.run(control, options)));
     await services.audit.record(principal!, 'runSegmentation', `job:${job.id}`, null, options);
     return job;

@@ -1,6 +1,6 @@
 // A run's clustering parameters, resolved ONCE from what was asked and CLUSTERING_DEFAULTS: the same
 // object is stored on the run record and handed to the algorithm, so the record says what ran.
-import { CLUSTERING_DEFAULTS, MAX_SEGMENTS } from '../../clustering/choose-k.js';
+import { CLUSTERING_DEFAULTS, MAX_SEGMENTS, type ClusteringAlgorithm } from '../../clustering/choose-k.js';
 import { InputError } from '../../errors/domain-errors.js';
 import type { VectorName } from '../../vectors/vector-store.js';
 
@@ -11,6 +11,7 @@ export interface SegmentationOptions {
   seed?: number;
   vector?: VectorName;
   nInit?: number;
+  algorithm?: ClusteringAlgorithm;
   /** Tests only: throw inside the activation transaction, after everything was written. */
   failBeforeCommit?: boolean;
 }
@@ -23,6 +24,7 @@ export interface RunParameters {
   seed: number;
   vector: VectorName;
   nInit: number;
+  algorithm: ClusteringAlgorithm;
 }
 
 /**
@@ -43,5 +45,6 @@ export function resolveRunParameters(options: SegmentationOptions, customers: nu
     seed: options.seed ?? CLUSTERING_DEFAULTS.seed,
     vector: options.vector ?? 'combined',
     nInit: options.nInit ?? CLUSTERING_DEFAULTS.nInit,
+    algorithm: options.algorithm ?? CLUSTERING_DEFAULTS.algorithm,
   };
 }
