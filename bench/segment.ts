@@ -13,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kmeans as mlKMeans } from 'ml-kmeans';
-import { cluster, CLUSTERING_DEFAULTS, SILHOUETTE_TIE } from '../src/clustering/choose-k.js';
+import { cluster, CLUSTERING_DEFAULTS, SILHOUETTE_TIE, SPECTRAL_SILHOUETTE_TIE } from '../src/clustering/choose-k.js';
+import { NEIGHBOURS } from '../src/clustering/spectral.js';
 import { kmeans } from '../src/clustering/kmeans.js';
 import type { Matrix } from '../src/clustering/matrix.js';
 import { miniBatchKMeans } from '../src/clustering/minibatch-kmeans.js';
@@ -66,9 +67,13 @@ if (process.argv[2] === 'worker') {
     inertia = points.reduce((s, p, i) => s + p.reduce((d, v, j) => d + (v - r.centroids[r.clusters[i]!]![j]!) ** 2, 0), 0);
     console.log(JSON.stringify({ seconds: (performance.now() - started) / 1000, peakMb: maxRssMb(), baselineMb: baseline, inertia, k }));
     process.exit(0);
-  } else if (what === 'write-protocol') {
+  } else if (what === 'write-protocol' || what === 'write-spectral-protocol') {
     const { kRange, nInit, minSegmentShare } = CLUSTERING_DEFAULTS;
-    const header = JSON.stringify({ rows, dim: DIM, k_min: kRange[0], k_max: kRange[1], n_init: nInit, fit_sample: 20_000, silhouette_sample: 3000, min_share: minSegmentShare, tie: SILHOUETTE_TIE, seed: 1 });
+    const spectral = what === 'write-spectral-protocol';
+    const header = JSON.stringify({
+      rows, dim: DIM, k_min: kRange[0], k_max: kRange[1], n_init: nInit, fit_sample: 20_000, silhouette_sample: 3000, min_share: minSegmentShare,
+      tie: spectral ? SPECTRAL_SILHOUETTE_TIE : SILHOUETTE_TIE, seed: 1, ...(spectral ? { algorithm: 'spectral', neighbours: NEIGHBOURS } : {}),
+    });
     fs.writeFileSync(process.argv[5]!, Buffer.concat([Buffer.from(`${header}\n`), Buffer.from(x.data.buffer)]));
     process.exit(0);
   } else if (what === 'write' || what === 'write-minibatch') {
@@ -104,6 +109,16 @@ for (const rows of SIZES) {
   say(`${label}: segmentation clustering, k-means protocol, ONNX kernels (automatic k over ${CLUSTERING_DEFAULTS.kRange.join('–')} → k = ${service.k}) ${service.seconds.toFixed(1)} s, peak RSS ${service.peakMb.toFixed(0)} MB (data and runtime before clustering: ${service.baselineMb.toFixed(0)} MB)`);
   const spectral = measure('service-spectral', rows);
   say(`  the default, spectral (neighbour graph of a 20,000-row sample, automatic k, every row to its nearest centre): ${spectral.seconds.toFixed(1)} s (k = ${spectral.k}), peak RSS ${spectral.peakMb.toFixed(0)} MB, inertia ratio to the k-means protocol ${(spectral.inertia / service.inertia).toFixed(4)}`);
+  {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-segment-')), 'data.bin');
+    spawnSync(process.execPath, [self, 'worker', 'write-spectral-protocol', String(rows), file]);
+    const sk = spawnSync(PYTHON, [path.join(projectRoot, 'scripts', 'sklearn-protocol.py'), file], { encoding: 'utf8' });
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    if (sk.status === 0) {
+      const p = JSON.parse(sk.stdout) as { k: number; inertia: number; seconds: number; seconds_choosing: number; seconds_final: number; maxrss_mb: number };
+      say(`  scikit-learn running the same spectral protocol (kneighbors_graph, ARPACK, KMeans per k, nearest centre): ${p.seconds.toFixed(1)} s (${p.seconds_choosing.toFixed(1)} s choosing k, ${p.seconds_final.toFixed(1)} s assigning), k = ${p.k}, peak ${p.maxrss_mb.toFixed(0)} MB → time ratio ours/scikit-learn ${(spectral.seconds / p.seconds).toFixed(2)}, inertia ratio ${(spectral.inertia / p.inertia).toFixed(4)}`);
+    } else say(`  scikit-learn spectral protocol not run: ${sk.stderr || sk.error?.message}`);
+  }
   const protocolFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-segment-')), 'data.bin');
   spawnSync(process.execPath, [self, 'worker', 'write-protocol', String(rows), protocolFile]);
   const sk = spawnSync(PYTHON, [path.join(projectRoot, 'scripts', 'sklearn-protocol.py'), protocolFile], { encoding: 'utf8' });

@@ -7,8 +7,15 @@ silhouette_sample of those, Davies-Bouldin and Calinski-Harabasz on the fit samp
 smallest cluster holds at least min_share of the sample, the highest silhouette wins, a smaller k
 within `tie` of the best preferred; then one k-means on all rows started from that k's centres.
 
+With "algorithm": "spectral" in the header, the service's default instead (src/clustering/spectral.ts):
+on the fit sample, the 15-nearest-neighbour graph symmetrised, the normalised adjacency's leading
+eigenvectors (ARPACK), for every k the rows of the first k scaled to unit length and clustered by
+k-means; the silhouette of those rows in the embedding chooses k (same eligibility, `tie` of its own);
+then every row is assigned to the nearest centre (in the original space) of the chosen groups.
+
 Reads a binary file: a JSON header line {"rows", "dim", "k_min", "k_max", "n_init", "fit_sample",
-"silhouette_sample", "min_share", "tie", "seed"}, then rows*dim float32 (little-endian). Works in
+"silhouette_sample", "min_share", "tie", "seed", "algorithm"?, "neighbours"?}, then rows*dim float32
+(little-endian). Works in
 float32, as the service does. Prints JSON: k, inertia, seconds (choosing k, final fit, total), peak RSS.
 Run with Debian's /usr/bin/python3 (python3-sklearn). A baseline, never the product.
 """
@@ -24,6 +31,49 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 with open(sys.argv[1], "rb") as f:
     h = json.loads(f.readline())
     x = np.frombuffer(f.read(h["rows"] * h["dim"] * 4), dtype="<f4").reshape(h["rows"], h["dim"])
+
+
+def spectral(x, h):
+    from scipy.sparse import diags
+    from scipy.sparse.linalg import eigsh
+    from sklearn.metrics import pairwise_distances_argmin_min
+    from sklearn.neighbors import kneighbors_graph
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(h["seed"])
+    fit = x[rng.choice(len(x), h["fit_sample"], replace=False)] if len(x) > h["fit_sample"] else x
+    sil = rng.choice(len(fit), min(len(fit), h["silhouette_sample"]), replace=False)
+    a = kneighbors_graph(fit, h["neighbours"], include_self=False)
+    a = 0.5 * (a + a.T)
+    d = np.asarray(a.sum(axis=1)).ravel()
+    s = diags(1 / np.sqrt(d)) @ a @ diags(1 / np.sqrt(d))
+    values, vectors = eigsh(s, k=h["k_max"], which="LA")
+    vectors = vectors[:, np.argsort(-values)]
+    tried = []
+    for k in range(h["k_min"], h["k_max"] + 1):
+        u = vectors[:, :k] / np.linalg.norm(vectors[:, :k], axis=1, keepdims=True)
+        labels = KMeans(n_clusters=k, init="k-means++", n_init=h["n_init"], random_state=h["seed"] + k).fit(u).labels_
+        tried.append({
+            "k": k,
+            "silhouette": float(silhouette_score(u[sil], labels[sil])),
+            "smallest": float(np.bincount(labels, minlength=k).min() / len(fit)),
+            "labels": labels,
+        })
+    eligible = [t for t in tried if t["smallest"] >= h["min_share"]] or tried
+    best = max(t["silhouette"] for t in eligible)
+    chosen = next(t for t in eligible if t["silhouette"] >= best - h["tie"])
+    choosing = time.perf_counter() - started
+    centres = np.stack([fit[chosen["labels"] == c].mean(axis=0) for c in range(chosen["k"])])
+    _, distances = pairwise_distances_argmin_min(x, centres)
+    total = time.perf_counter() - started
+    return chosen["k"], float((distances.astype(np.float64) ** 2).sum()), choosing, total
+
+
+if h.get("algorithm") == "spectral":
+    k, inertia, choosing, total = spectral(x, h)
+    print(json.dumps({"k": k, "inertia": inertia, "seconds_choosing": choosing, "seconds_final": total - choosing, "seconds": total,
+                      "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    sys.exit(0)
 
 started = time.perf_counter()
 rng = np.random.default_rng(h["seed"])
