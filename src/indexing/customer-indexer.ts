@@ -21,6 +21,7 @@ import type { PrismaClient } from '../db/database.js';
 import { refreshStatistics } from '../db/statistics.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
 import { throwIfCancelled, type JobControl } from '../jobs/job-registry.js';
+import { mapYielding, yieldToEventLoop } from '../shared/yielding.js';
 import { seededRng } from '../clustering/random.js';
 import {
   balanceViews,
@@ -155,7 +156,7 @@ export class CustomerIndexer {
       ]);
       const knownBy = new Map(known.map((k) => [k.customerId, k]));
 
-      const work = profiles.map((profile) => {
+      const work = await mapYielding(profiles, (profile) => {
         const parts = textWeights(profile.texts, asOf);
         const textHash = textsHash(this.embedder.modelId, parts);
         const behaviour = space.behaviour(profile, asOf);
@@ -186,7 +187,7 @@ export class CustomerIndexer {
         report.embedded += pooled.embedded;
         report.pooled += fresh.length;
 
-        const points: Point[] = changed.map((w) => {
+        const points: Point[] = await mapYielding(changed, (w) => {
           const carried: Payload = {};
           const before = existingBy.get(w.profile.id)?.payload;
           if (before) for (const f of SEGMENT_PAYLOAD_FIELDS) if (before[f] !== undefined) carried[f] = before[f]!;
@@ -220,7 +221,7 @@ export class CustomerIndexer {
       control.progress(report.customers, total, `${report.pooled} pooled (${report.embedded} texts embedded), ${report.unchanged} unchanged`);
       // Let the server answer between batches: with the embedded database and texts from the cache,
       // a batch may never wait on I/O, and polls of this job's progress would queue until the end.
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
     }
 
     if (index.status !== 'READY') {
