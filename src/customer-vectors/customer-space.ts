@@ -40,6 +40,16 @@ export interface ViewScale {
   weight: number;
   /** Why the view does not count, when it does not. */
   note?: string;
+  /**
+   * lexical only: the shop's mean lexical view (of up to 2,000 customers, when the index was built).
+   * The stored `lexical` named vector is the customer's view minus this, back to unit length: what
+   * they write and buy *compared with the shop* — every customer of a gift shop buys "set", "bag",
+   * "heart", and that shared direction drowned the rest when seeds' mean met candidates (Online Retail
+   * lookalikes: recall 0.52 raw, 0.62 centred, TF-IDF 0.58). `combined` keeps the raw view, balanced
+   * (centring moves nothing there; re-normalising cost segments holdout spend). Indexes built before
+   * it have no centre and keep raw vectors.
+   */
+  centre?: number[];
 }
 export type ViewBalance = Record<View, ViewScale>;
 
@@ -59,6 +69,13 @@ export function balanceViews(variances: Record<View, number>, weights: ViewWeigh
 }
 
 /** Sum over dimensions of the variance of these vectors. */
+export function meanVector(vectors: readonly Float32Array[]): number[] {
+  const d = vectors[0]?.length ?? 0;
+  const mean = new Float64Array(d);
+  for (const v of vectors) for (let j = 0; j < d; j++) mean[j] = mean[j]! + v[j]! / vectors.length;
+  return Array.from(mean);
+}
+
 export function totalVariance(vectors: readonly Float32Array[]): number {
   if (vectors.length < 2) return 0;
   const d = vectors[0]!.length;
@@ -131,7 +148,19 @@ export class CustomerSpace {
   vectors(profile: Pick<CustomerProfile, 'behaviour' | 'document'>, asOf: Date, text: Float32Array): Record<VectorName, Float32Array> {
     const lexical = this.lexicalView(profile.document);
     const behaviour = this.behaviour(profile, asOf);
-    return { text, lexical, behaviour, combined: this.combine(this.split(text, lexical, behaviour)) };
+    return { text, lexical: this.centred(lexical), behaviour, combined: this.combine(this.split(text, lexical, behaviour)) };
+  }
+
+  /** The stored `lexical` vector: the view minus the shop's centre, unit length (see ViewScale.centre). */
+  centred(lexical: Float32Array): Float32Array {
+    const centre = this.views.lexical.centre;
+    if (!centre) return lexical;
+    const out = Float32Array.from(lexical, (x, i) => x - centre[i]!);
+    let norm = 0;
+    for (const x of out) norm += x * x;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! * scale;
+    return out;
   }
 
   /** The four views of the three named vectors: `behaviour` is value features, then category shares. */

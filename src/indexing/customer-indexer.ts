@@ -29,6 +29,7 @@ import {
   CUSTOMERS_ALIAS,
   CustomerSpace,
   DEFAULT_VIEW_WEIGHTS,
+  meanVector,
   totalVariance,
   VIEWS,
   type View,
@@ -279,7 +280,9 @@ export class CustomerIndexer {
       let views = stored.views as unknown as ViewBalance;
       if (VIEWS.some((v) => views[v].weight !== weights[v] && views[v].variance > 0)) {
         // New weights rewrite every point (its hash includes the balance) but re-embed no text.
+        const centre = views.lexical.centre;
         views = balanceViews(Object.fromEntries(VIEWS.map((v) => [v, views[v].variance])) as Record<View, number>, weights);
+        if (centre) views.lexical.centre = centre;
         await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: views as unknown as object, behaviourWeight: weights.value } });
       }
       const space = CustomerSpace.fromIndex({ ...stored, views });
@@ -320,15 +323,17 @@ export class CustomerIndexer {
     });
     // The sample's texts are embedded (and cached) here; the batches then find them in the cache.
     const sample = await this.texts.pooled(texts);
+    const lexicalSample = documents.slice(0, LEXICAL_VARIANCE_SAMPLE).map((d) => space.lexicalView(d));
     const views = balanceViews(
       {
         text: totalVariance(sample.vectors),
-        lexical: totalVariance(documents.slice(0, LEXICAL_VARIANCE_SAMPLE).map((d) => space.lexicalView(d))),
+        lexical: totalVariance(lexicalSample),
         value: totalVariance(behaviour.map((b) => b.value)),
         mix: totalVariance(behaviour.map((b) => b.mix)),
       },
       weights,
     );
+    if (lexicalSample.length > 0) views.lexical.centre = meanVector(lexicalSample);
     const data = {
       features,
       scaler: scaler as unknown as object,

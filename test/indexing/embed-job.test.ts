@@ -119,6 +119,24 @@ function embedSuite(target: DatabaseTarget) {
       }
     });
 
+    test('the stored lexical vector is each customer relative to the shop: the shared direction taken out', async () => {
+      const points = await allPoints(app);
+      const index = await app.services.db.prisma.vectorIndex.findFirstOrThrow();
+      const centre = (index.views as { lexical: { centre?: number[] } }).lexical.centre!;
+      const norm = (v: ArrayLike<number>) => Math.hypot(...Array.from(v));
+      // Raw views share a direction (everyone's words are mostly the shop's goods)…
+      assert.ok(norm(centre) > 0.3, `raw centre norm ${norm(centre)}`);
+      // …the stored vectors do not: unit length around a mean near the origin.
+      const dim = centre.length;
+      const mean = new Float64Array(dim);
+      for (const p of points) {
+        const v = p.vectors!.lexical!;
+        assert.ok(Math.abs(norm(v) - 1) < 1e-4);
+        for (let j = 0; j < dim; j++) mean[j] = mean[j]! + v[j]! / points.length;
+      }
+      assert.ok(norm(mean) < norm(centre) / 3, `stored mean norm ${norm(mean)} vs raw ${norm(centre)}`);
+    });
+
     test('re-running embeds nothing; changing one review embeds exactly that customer', async () => {
       const idle = await runEmbedJob(app);
       assert.deepEqual([idle.result.embedded, idle.result.written, idle.result.unchanged], [0, 0, CUSTOMERS]);
