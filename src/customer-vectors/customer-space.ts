@@ -145,9 +145,14 @@ export class CustomerSpace {
   }
 
   /** Every named vector of a customer, given its sentence-model vector. */
-  vectors(profile: Pick<CustomerProfile, 'behaviour' | 'document'>, asOf: Date, text: Float32Array): Record<VectorName, Float32Array> {
+  vectors(
+    profile: Pick<CustomerProfile, 'behaviour' | 'document'>,
+    asOf: Date,
+    text: Float32Array,
+    /** this.behaviour(profile, asOf) when the caller has it already. */
+    behaviour = this.behaviour(profile, asOf),
+  ): Record<VectorName, Float32Array> {
     const lexical = this.lexicalView(profile.document);
-    const behaviour = this.behaviour(profile, asOf);
     return { text, lexical: this.centred(lexical), behaviour, combined: this.combine(this.split(text, lexical, behaviour)) };
   }
 

@@ -163,7 +163,7 @@ export class CustomerIndexer {
         const behaviour = space.behaviour(profile, asOf);
         const pointHash = sha256(`${textHash}\0${sha256(JSON.stringify(profile.document))}\0${Buffer.from(behaviour.buffer).toString('base64')}\0${viewsKey}\0${profile.country ?? ''}`);
         const previous = knownBy.get(profile.id);
-        return { profile, parts, textHash, pointHash, previous };
+        return { profile, parts, textHash, pointHash, previous, behaviour };
       });
       const changed = onlyChanged ? work.filter((w) => w.previous?.pointHash !== w.pointHash) : work;
       report.unchanged += work.length - changed.length;
@@ -194,7 +194,7 @@ export class CustomerIndexer {
           if (before) for (const f of SEGMENT_PAYLOAD_FIELDS) if (before[f] !== undefined) carried[f] = before[f]!;
           return {
             id: w.profile.id,
-            vectors: space.vectors(w.profile, asOf, textVectors.get(w.profile.id)!),
+            vectors: space.vectors(w.profile, asOf, textVectors.get(w.profile.id)!, w.behaviour),
             payload: { customerId: w.profile.externalId, country: w.profile.country, modelId: this.embedder.modelId, textHash: w.textHash, ...carried },
           };
         });
@@ -214,7 +214,14 @@ export class CustomerIndexer {
           JSON.stringify(changed.map((w) => ({ customer_id: w.profile.id, text_hash: w.textHash, point_hash: w.pointHash }))),
         );
         const kept = new Set(recorded.map((r) => r.customer_id));
-        if (kept.size < changed.length) await this.store.delete(collection, changed.filter((w) => !kept.has(w.profile.id)).map((w) => w.profile.id));
+        const forgotten = changed.filter((w) => !kept.has(w.profile.id));
+        if (forgotten.length > 0) {
+          await this.store.delete(collection, forgotten.map((w) => w.profile.id));
+          // Their own words may have entered the text cache in this batch, after `deleteCustomer` cleared
+          // it: cleared again here. A text someone else also wrote is simply embedded again when needed.
+          const own = forgotten.flatMap((w) => w.profile.texts.filter((t) => (t.kind === 'review' || t.kind === 'search') && t.text !== '').map((t) => textKey(t.text)));
+          await new PrismaTextVectorCache(this.prisma).delete([...new Set(own)]);
+        }
         report.written += kept.size;
         await this.options.onPointsWritten?.(collection, [...kept]);
       }
