@@ -51,7 +51,7 @@ export function toRun(row: RunRow): SegmentationRun {
   const metric = (m: unknown): ClusterMetrics | null => {
     if (!m || typeof m !== 'object') return null;
     const x = m as ClusterMetrics;
-    return { k: x.k, silhouette: x.silhouette, daviesBouldin: x.daviesBouldin, calinskiHarabasz: x.calinskiHarabasz, inertia: x.inertia };
+    return { k: x.k, silhouette: x.silhouette, daviesBouldin: x.daviesBouldin, calinskiHarabasz: x.calinskiHarabasz, inertia: x.inertia, embeddingSilhouette: x.embeddingSilhouette ?? null, smallestShare: x.smallestShare ?? null };
   };
   return {
     id: String(row.id),

@@ -366,11 +366,17 @@ for (const target of databaseTargets()) {
 
     test('the rest of the surface: segmentationRun(id), shopStats, audiences, jobs, cancelJob', async () => {
       const active = (await app.services.catalog.activeRun())!;
-      const { segmentationRun } = await app.clientWith(app.keys.viewer).request<{ segmentationRun: { id: string; active: boolean; customerCount: number; segments: { id: string }[]; kRule: string } }>(
-        gql`query ($id: ID!) { segmentationRun(id: $id) { id active customerCount kRule timings parameters segments { id } } }`,
+      const { segmentationRun } = await app.clientWith(app.keys.viewer).request<{
+        segmentationRun: { id: string; active: boolean; customerCount: number; segments: { id: string }[]; kRule: string; algorithm: string; triedK: { k: number; embeddingSilhouette: number | null; smallestShare: number | null }[] };
+      }>(
+        gql`query ($id: ID!) { segmentationRun(id: $id) { id active customerCount kRule algorithm timings parameters segments { id } triedK { k embeddingSilhouette smallestShare } } }`,
         { id: String(active.id) },
       );
       assert.equal(segmentationRun.active, true);
+      // Spectral by default: what chose k is there to read.
+      assert.equal(segmentationRun.algorithm, 'spectral');
+      assert.ok(segmentationRun.triedK.length > 0);
+      for (const t of segmentationRun.triedK) assert.ok(t.embeddingSilhouette! > -1 && t.embeddingSilhouette! <= 1 && t.smallestShare! > 0 && t.smallestShare! <= 1, JSON.stringify(t));
       assert.equal(segmentationRun.segments.length, active.k);
       assert.equal(await code(app.client.request(gql`{ segmentationRun(id: "424242") { id } }`)), 'NOT_FOUND');
       const { shopStats } = await app.clientWith(app.keys.viewer).request<{ shopStats: { customers: number } }>(gql`{ shopStats { customers products orders orderItems searches reviews } }`);

@@ -113,6 +113,10 @@ export class ClusterMetrics {
   @Field(() => Float) daviesBouldin!: number;
   @Field(() => Float) calinskiHarabasz!: number;
   @Field(() => Float) inertia!: number;
+  @Field(() => Float, { nullable: true, description: 'Spectral runs: silhouette of the customers in the spectral embedding, which chooses k (see kRule).' })
+  embeddingSilhouette?: number | null;
+  @Field(() => Float, { nullable: true, description: 'Share of the customers in the smallest segment (a k below minSegmentShare is passed over).' })
+  smallestShare?: number | null;
 }
 
 @ObjectType({ description: 'How many customers went from one segment to another between two runs (null: not in that run).' })
