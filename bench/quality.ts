@@ -214,7 +214,7 @@ async function retailLookalikes(services: Awaited<ReturnType<typeof createServic
   console.log(`\nLookalikes: the 20 most-bought products (${Math.min(...products.map((x) => x.buyers))}–${Math.max(...products.map((x) => x.buyers))} buyers), half the buyers as seeds, audience 2× the other half`);
   console.log('| ranking | mean recall of the hidden buyers | lift over random | ÷ TF-IDF |');
   console.log('| --- | ---: | ---: | ---: |');
-  for (const [name, label] of [['combined', 'ours, combined vector'], ['lexical', 'ours, lexical vector'], ['text', 'ours, text vector (sentence model)'], ['behaviour', 'ours, behaviour vector'], ['tfidf', 'scikit-learn TF-IDF, cosine to the seeds\' mean'], ['random', 'random picks (expected)']] as const) {
+  for (const [name, label] of [['combined', 'ours, combined vector'], ['lexical', 'ours, lexical vector (the default)'], ['text', 'ours, text vector (sentence model)'], ['behaviour', 'ours, behaviour vector'], ['tfidf', 'scikit-learn TF-IDF, cosine to the seeds\' mean'], ['random', 'random picks (expected)']] as const) {
     console.log(`| ${label} | ${mean(recalls[name]!).toFixed(3)} | ${(mean(recalls[name]!) / mean(recalls.random!)).toFixed(2)}× | ${(mean(recalls[name]!) / mean(recalls.tfidf!)).toFixed(2)} |`);
   }
 }

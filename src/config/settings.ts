@@ -3,6 +3,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+type ViewWeights = { text: number; lexical: number; value: number; habits: number; mix: number };
+
 const optionalString = z
   .string()
   .optional()
@@ -27,22 +29,23 @@ const EnvSchema = z.object({
   EMBEDDING_THREADS: z.coerce.number().int().min(1).optional(),
   QDRANT_URL: optionalString,
   QDRANT_API_KEY: optionalString,
-  /** Shares of the views in `combined`, e.g. `text=1,lexical=1,value=1,mix=1` (any view left out keeps its default). */
+  /** Shares of the views in `combined`, e.g. `text=1,lexical=1,value=1,habits=0.5,mix=1` (any view left out keeps its default). */
   VIEW_WEIGHTS: z
     .string()
     .default('')
     .transform((value, ctx) => {
-      const weights: Record<string, number> = { text: 1, lexical: 1, value: 1, mix: 1 };
+      // customer-vectors' DEFAULT_VIEW_WEIGHTS (config imports no domain module; a test keeps them equal).
+      const weights: Record<string, number> = { text: 1, lexical: 1, value: 1, habits: 0.5, mix: 1 };
       for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
         const [name, raw] = part.split('=');
         const w = Number(raw);
         if (!name || !(name in weights) || !Number.isFinite(w) || w < 0) {
-          ctx.addIssue({ code: 'custom', message: `"${part}": expected text|lexical|value|mix=<number ≥ 0>` });
+          ctx.addIssue({ code: 'custom', message: `"${part}": expected text|lexical|value|habits|mix=<number ≥ 0>` });
           return z.NEVER;
         }
         weights[name] = w;
       }
-      return weights as { text: number; lexical: number; value: number; mix: number };
+      return weights as ViewWeights;
     }),
   EMBED_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
   /** The built dashboard (`npm run build:web`), served at `/`; empty: no dashboard. */
@@ -78,7 +81,7 @@ export interface Settings {
   embedding: EmbeddingSettings;
   vectors: VectorStoreSettings;
   /** Shares of the text, lexical and behaviour views in the `combined` vector (see README). */
-  viewWeights: { text: number; lexical: number; value: number; mix: number };
+  viewWeights: ViewWeights;
   /** Customers per embed-job batch (one store write and one hash commit each). */
   embedBatchSize: number;
 }

@@ -10,7 +10,7 @@
 // and the run says so; the others still segment.
 import { InputError } from '../errors/domain-errors.js';
 import { LexicalModel } from '../lexical/lexical-model.js';
-import { featureRow, type CustomerProfile } from '../profiles/customer-profiles.js';
+import { featureRow, HABIT_FEATURES, VALUE_FEATURES, type CustomerProfile } from '../profiles/customer-profiles.js';
 import type { ProfileDocument } from '../profiles/profile-text.js';
 import { scaleRow, type RobustScalerState } from '../profiles/robust-scaler.js';
 import type { CollectionSpec, VectorName, VectorStore } from '../vectors/vector-store.js';
@@ -18,17 +18,22 @@ import { OWN_WORDS_WEIGHT } from './text-pool.js';
 
 export const CUSTOMERS_ALIAS = 'customers';
 /**
- * The views balanced in `combined`. The `behaviour` vector holds two: `value` (recency, orders, spend,
- * order value, tenure, returns, rating — what predicts what a customer is worth) and `mix` (spend share
- * by category — what they buy). Apart, each gets its own share: together, eight category shares
- * outweighed the value features (Online Retail: segments explained less future spend than RFM alone).
+ * The views balanced in `combined`. The `behaviour` vector holds three: `value` (recency, orders,
+ * spend — what predicts what a customer will spend), `habits` (order value, tenure, returns, rating —
+ * how they shop) and `mix` (spend share by category — what they buy). Apart, each gets its own share:
+ * together, eight category shares outweighed the value features, and within one `value` view of all
+ * seven the four habits diluted recency, orders and spend (Online Retail: segments explained less
+ * future spend than RFM alone; README "Customer vectors").
  */
-export const VIEWS = ['text', 'lexical', 'value', 'mix'] as const;
+export const VIEWS = ['text', 'lexical', 'value', 'habits', 'mix'] as const;
 export type View = (typeof VIEWS)[number];
 export type ViewWeights = Record<View, number>;
 
-/** Equal shares by default; see README "Customer vectors" for the measurements behind them. */
-export const DEFAULT_VIEW_WEIGHTS: ViewWeights = { text: 1, lexical: 1, value: 1, mix: 1 };
+/**
+ * Equal shares, habits half of one: chosen on three shops at once (the hard shop's planted personas,
+ * the demo's, Online Retail's holdout spend); see README "Customer vectors" for the table.
+ */
+export const DEFAULT_VIEW_WEIGHTS: ViewWeights = { text: 1, lexical: 1, value: 1, habits: 0.5, mix: 1 };
 /** Below this total variance a view carries no information (every customer alike). */
 const NO_VARIANCE = 1e-8;
 
@@ -168,10 +173,11 @@ export class CustomerSpace {
     return out;
   }
 
-  /** The four views of the three named vectors: `behaviour` is value features, then category shares. */
+  /** The five views of the three named vectors: `behaviour` is value features, habit features, then category shares. */
   split(text: Float32Array, lexical: Float32Array, behaviour: Float32Array): Record<View, Float32Array> {
-    const valueDimensions = this.features.length - this.categories.length;
-    return { text, lexical, value: behaviour.subarray(0, valueDimensions), mix: behaviour.subarray(valueDimensions) };
+    const value = VALUE_FEATURES.length;
+    const habits = value + HABIT_FEATURES.length;
+    return { text, lexical, value: behaviour.subarray(0, value), habits: behaviour.subarray(value, habits), mix: behaviour.subarray(habits) };
   }
 
   combine(views: Record<View, Float32Array>): Float32Array {

@@ -88,9 +88,10 @@ export interface EmbedReport {
 /**
  * The layout of the points (which named vectors, how `combined` is made). A new layout gets new
  * collections and new index rows, so an upgrade embeds beside the old collection while readers keep
- * using it, and the alias moves when the new one is complete. v2: the lexical view.
+ * using it, and the alias moves when the new one is complete. v2: the lexical view; v3: `combined`
+ * balances five views (value split into value and habits).
  */
-export const VECTOR_LAYOUT = 'v2';
+export const VECTOR_LAYOUT = 'v3';
 
 const COLLECTION_PREFIX = `customers__${VECTOR_LAYOUT}__`;
 
@@ -323,7 +324,7 @@ export class CustomerIndexer {
     const lexical = LexicalModel.fit(documents.map(documentText));
     control.progress(0, undefined, 'measuring the views');
     // Unbalanced (all scales 0) until the variances below are known; only its view builders are used.
-    const space = new CustomerSpace(features, scaler, lexical, balanceViews({ text: 0, lexical: 0, value: 0, mix: 0 }, weights));
+    const space = new CustomerSpace(features, scaler, lexical, balanceViews({ text: 0, lexical: 0, value: 0, habits: 0, mix: 0 }, weights));
     const behaviour = rows.map((r) => {
       const b = space.behaviourOfRow(r);
       return space.split(b, b, b);
@@ -336,6 +337,7 @@ export class CustomerIndexer {
         text: totalVariance(sample.vectors),
         lexical: totalVariance(lexicalSample),
         value: totalVariance(behaviour.map((b) => b.value)),
+        habits: totalVariance(behaviour.map((b) => b.habits)),
         mix: totalVariance(behaviour.map((b) => b.mix)),
       },
       weights,

@@ -35,7 +35,11 @@ export interface CustomerProfile {
   behaviour: BehaviourSummary;
 }
 
-export const BASE_FEATURES = ['lastOrderDay', 'logOrders', 'logSpend', 'logAverageOrderValue', 'firstActivityDay', 'returnRate', 'meanRating'] as const;
+/** Recency, frequency and spend: the `value` view (what predicts what a customer will spend). */
+export const VALUE_FEATURES = ['lastOrderDay', 'logOrders', 'logSpend'] as const;
+/** Order size, tenure, returns and ratings: the `habits` view (how they shop). */
+export const HABIT_FEATURES = ['logAverageOrderValue', 'firstActivityDay', 'returnRate', 'meanRating'] as const;
+export const BASE_FEATURES = [...VALUE_FEATURES, ...HABIT_FEATURES] as const;
 export const NON_PRODUCT = 'non-product';
 const DAY = 86_400_000;
 

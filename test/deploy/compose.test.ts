@@ -1,6 +1,7 @@
 // No Docker engine runs here, but the Compose client can still parse and validate the file.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { projectRoot } from '../../src/config/settings.js';
@@ -25,4 +26,13 @@ test('docker-compose.yml is accepted by the Compose client, with pinned images, 
   assert.match(config, /QDRANT_URL: http:\/\/qdrant:6333/);
   assert.match(config, /DATABASE_URL: postgresql:\/\/segment:.*@postgres:5432\/segment/);
   assert.ok(path.isAbsolute(projectRoot));
+});
+
+test('the Qdrant server pinned is the minor version the client library speaks (and the OpenAPI document we validate against)', () => {
+  const config = composeConfig().stdout;
+  const server = /image: qdrant\/qdrant:v(\d+)\.(\d+)\.\d+/.exec(config);
+  assert.ok(server, 'qdrant image pinned to a version');
+  const client = JSON.parse(fs.readFileSync(path.join(projectRoot, 'node_modules/@qdrant/js-client-rest/package.json'), 'utf8')) as { version: string };
+  const [major, minor] = client.version.split('.');
+  assert.deepEqual([server[1], server[2]], [major, minor], `server v${server[1]}.${server[2]}, client ${client.version}`);
 });

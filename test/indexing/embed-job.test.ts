@@ -11,7 +11,8 @@ import { createServices } from '../../src/app/services.js';
 import { projectRoot } from '../../src/config/settings.js';
 import { loadDemoShop, TRUTH_FILE } from '../../src/demo/demo-shop.js';
 import { CUSTOMERS_ALIAS } from '../../src/indexing/customer-indexer.js';
-import { CustomerProfiles } from '../../src/profiles/customer-profiles.js';
+import { CustomerProfiles, HABIT_FEATURES, VALUE_FEATURES } from '../../src/profiles/customer-profiles.js';
+import { DEFAULT_VIEW_WEIGHTS, VIEWS } from '../../src/customer-vectors/customer-space.js';
 import { PrismaTextVectorCache } from '../../src/customer-vectors/text-cache.js';
 import { textKey, textWeights, TextVectors } from '../../src/customer-vectors/text-pool.js';
 import type { StoredPoint } from '../../src/vectors/vector-store.js';
@@ -135,6 +136,39 @@ function embedSuite(target: DatabaseTarget) {
         for (let j = 0; j < dim; j++) mean[j] = mean[j]! + v[j]! / points.length;
       }
       assert.ok(norm(mean) < norm(centre) / 3, `stored mean norm ${norm(mean)} vs raw ${norm(centre)}`);
+    });
+
+    test("combined balances five views: each one's share of the spread is its weight's share", async () => {
+      assert.deepEqual(app.services.settings.viewWeights, DEFAULT_VIEW_WEIGHTS, "the configured default is the module's");
+      const points = await allPoints(app);
+      const first = points[0]!.vectors!;
+      // combined = text, lexical, value, habits, mix, in VIEWS order (the raw lexical view, not the stored centred one).
+      const sizes = { text: first.text!.length, lexical: first.lexical!.length, value: VALUE_FEATURES.length, habits: HABIT_FEATURES.length, mix: first.behaviour!.length - VALUE_FEATURES.length - HABIT_FEATURES.length };
+      assert.equal(first.combined!.length, VIEWS.reduce((n, v) => n + sizes[v], 0));
+      const variance: Record<string, number> = {};
+      let offset = 0;
+      for (const v of VIEWS) {
+        let total = 0;
+        for (let j = offset; j < offset + sizes[v]; j++) {
+          let mean = 0, square = 0;
+          for (const p of points) {
+            const x = p.vectors!.combined![j]!;
+            mean += x / points.length;
+            square += (x * x) / points.length;
+          }
+          total += square - mean * mean;
+        }
+        variance[v] = total;
+        offset += sizes[v];
+      }
+      const all = VIEWS.reduce((s, v) => s + variance[v]!, 0);
+      const weights = VIEWS.reduce((s, v) => s + DEFAULT_VIEW_WEIGHTS[v], 0);
+      // The text and lexical variances were measured on samples when the index was built, hence the slack.
+      for (const v of VIEWS) {
+        const share = variance[v]! / all;
+        const expected = DEFAULT_VIEW_WEIGHTS[v] / weights;
+        assert.ok(Math.abs(share - expected) < 0.25 * expected, `${v}: ${share.toFixed(3)} of the spread, weight share ${expected.toFixed(3)}`);
+      }
     });
 
     test('re-running embeds nothing; changing one review embeds exactly that customer', async () => {

@@ -28,6 +28,15 @@ function pageArgs(first: number, after: string | undefined): { first: number; fr
   return { first, from: after ? decodeCursor(after)[1] + 1 : 0 };
 }
 
+/**
+ * Lookalikes rank on the lexical vector unless asked otherwise: on Online Retail (bench:quality, the 20
+ * most-bought products, half their buyers as seeds) it found 4.33× the hidden buyers random picks find,
+ * the combined vector 2.90× and TF-IDF 4.02×. Segments still use `combined` (behaviour matters there).
+ */
+const LOOKALIKE_VECTOR = VectorKind.LEXICAL;
+const LOOKALIKE_VECTOR_WHY =
+  'Which vector ranks candidates. LEXICAL (default): what they write and buy, compared with the shop; found the most hidden buyers in our benchmark. COMBINED adds behaviour; TEXT the sentence model; BEHAVIOUR value and category mix.';
+
 @Resolver(() => LookalikeAudience)
 export class LookalikeResolver {
   @Authorized('MARKETER')
@@ -37,7 +46,7 @@ export class LookalikeResolver {
     @Arg('size', () => Int, { description: '1 to 100,000.' }) size: number,
     @Arg('excludeSeeds', () => Boolean, { defaultValue: true }) excludeSeeds: boolean,
     @Arg('filter', () => AudienceFilter, { nullable: true }) filter: AudienceFilter | undefined,
-    @Arg('vector', () => VectorKind, { defaultValue: VectorKind.COMBINED }) vector: VectorKind,
+    @Arg('vector', () => VectorKind, { defaultValue: LOOKALIKE_VECTOR, description: LOOKALIKE_VECTOR_WHY }) vector: VectorKind,
     @Arg('strategy', () => LookalikeStrategy, { defaultValue: LookalikeStrategy.AVERAGE_VECTOR }) strategy: LookalikeStrategy,
     @Ctx() { services }: GraphQLContext,
   ): Promise<LookalikeAudience> {
@@ -79,7 +88,7 @@ export class AudienceResolver {
     @Arg('size', () => Int) size: number,
     @Arg('excludeSeeds', () => Boolean, { defaultValue: true }) excludeSeeds: boolean,
     @Arg('filter', () => AudienceFilter, { nullable: true }) filter: AudienceFilter | undefined,
-    @Arg('vector', () => VectorKind, { defaultValue: VectorKind.COMBINED }) vector: VectorKind,
+    @Arg('vector', () => VectorKind, { defaultValue: LOOKALIKE_VECTOR, description: LOOKALIKE_VECTOR_WHY }) vector: VectorKind,
     @Arg('strategy', () => LookalikeStrategy, { defaultValue: LookalikeStrategy.AVERAGE_VECTOR }) strategy: LookalikeStrategy,
     @Ctx() { services, principal }: GraphQLContext,
   ): Promise<Audience> {

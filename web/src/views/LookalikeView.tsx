@@ -26,7 +26,7 @@ export function LookalikeView({ segment }: { segment?: string }) {
   const [seedSegment, setSeedSegment] = useState(segment ?? '');
   const [pasted, setPasted] = useState('');
   const [size, setSize] = useState(200);
-  const [vector, setVector] = useState<VectorKind>('COMBINED');
+  const [vector, setVector] = useState<VectorKind>('LEXICAL');
   const [strategy, setStrategy] = useState<LookalikeStrategy>('AVERAGE_VECTOR');
   const [countries, setCountries] = useState('');
   const [excludeSeedSegment, setExcludeSeedSegment] = useState(true);
@@ -94,6 +94,7 @@ export function LookalikeView({ segment }: { segment?: string }) {
           <label>Audience size <input name="size" type="number" min={1} max={100000} value={size} onChange={(e) => setSize(Number(e.target.value))} required /></label>
           <label>Vector
             <select name="vector" value={vector} onChange={(e) => setVector(e.target.value as VectorKind)}>
+              <option value="LEXICAL">words (what they buy and write, against the shop)</option>
               <option value="COMBINED">combined (words + behaviour)</option>
               <option value="TEXT">text (what they search and write)</option>
               <option value="BEHAVIOUR">behaviour (what they do)</option>
