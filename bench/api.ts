@@ -125,7 +125,7 @@ for (const target of databaseTargets().filter((t) => BUSY_TARGETS.includes(t.nam
       for (;;) {
         await new Promise((r) => setTimeout(r, 500));
         const { job: status } = await app.client.request<{ job: { status: string; error: string | null } }>('query ($id: ID!) { job(id: $id) { status error } }', { id });
-        if (status.status === 'RUNNING') continue;
+        if (status.status === 'QUEUED' || status.status === 'RUNNING') continue;
         if (status.status !== 'SUCCEEDED') throw new Error(`${job.what}: ${status.error}`);
         break;
       }

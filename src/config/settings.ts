@@ -1,6 +1,7 @@
 // Environment → typed, validated settings. Every variable has an embedded default, so a fresh clone
 // runs with no configuration at all; README.md lists them (keep the two in step).
 import path from 'node:path';
+import cronParser from 'cron-parser';
 import { z } from 'zod';
 
 type ViewWeights = { text: number; lexical: number; value: number; habits: number; mix: number };
@@ -9,6 +10,15 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const cronExpression = z.string().optional().superRefine((value, ctx) => {
+  if (value === undefined) return;
+  try {
+    cronParser.parseExpression(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a cron expression: ${error instanceof Error ? error.message : String(error)}` });
+  }
+});
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -30,6 +40,11 @@ const EnvSchema = z.object({
   QDRANT_URL: optionalString,
   QDRANT_API_KEY: optionalString,
   /** Shares of the views in `combined`, e.g. `text=1,lexical=1,value=1,habits=0.5,mix=1` (any view left out keeps its default). */
+  /** `false`: this process runs no jobs; `npm run worker` processes (PostgreSQL only) do. */
+  WORKER_IN_PROCESS: z.enum(['true', 'false']).default('true'),
+  /** Cron expressions (e.g. `0 3 * * *`): re-embed changed customers / re-segment on a schedule. */
+  SCHEDULE_EMBED: optionalString.pipe(cronExpression),
+  SCHEDULE_SEGMENT: optionalString.pipe(cronExpression),
   VIEW_WEIGHTS: z
     .string()
     .default('')
@@ -84,6 +99,7 @@ export interface Settings {
   viewWeights: ViewWeights;
   /** Customers per embed-job batch (one store write and one hash commit each). */
   embedBatchSize: number;
+  jobs: { workerInProcess: boolean; schedules: { embedCustomers?: string; runSegmentation?: string } };
 }
 
 /** The project root: the folder holding package.json (src/ and dist/src/ both sit below it). */
@@ -128,5 +144,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     vectors: e.QDRANT_URL ? { kind: 'qdrant', url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY } : { kind: 'embedded', dir: path.join(dataDir, 'vectors') },
     viewWeights: e.VIEW_WEIGHTS,
     embedBatchSize: e.EMBED_BATCH_SIZE,
+    jobs: {
+      workerInProcess: e.WORKER_IN_PROCESS === 'true',
+      schedules: { ...(e.SCHEDULE_EMBED ? { embedCustomers: e.SCHEDULE_EMBED } : {}), ...(e.SCHEDULE_SEGMENT ? { runSegmentation: e.SCHEDULE_SEGMENT } : {}) },
+    },
   };
 }

@@ -16,14 +16,27 @@ export interface Database {
   onQuery(listener: (sql: string) => void): () => void;
   /** The driver adapter behind `prisma`; the migration runner talks to it directly. */
   readonly adapter: SqlDriverAdapterFactory;
+  /** How a library that brings its own SQL (the job queue, pg-boss) reaches this database. */
+  readonly raw: RawConnection;
   close(): Promise<void>;
 }
+
+/**
+ * PostgreSQL: a connection string (the library opens its own small pool). PGlite: statements run on
+ * the one embedded instance Prisma uses; statements without parameters may be several at once (the
+ * library's migrations), which PGlite runs with `exec`.
+ */
+export type RawConnection =
+  | { kind: 'postgresql'; connectionString: string }
+  | { kind: 'pglite'; executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number }> };
 
 export function openDatabase(settings: DatabaseSettings): Database {
   if (settings.kind === 'postgresql') {
     const adapter = new PrismaPg({ connectionString: settings.url, max: 10 });
     const prisma = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
-    return { kind: 'postgresql', prisma, adapter, onQuery: queryListener(prisma), close: () => prisma.$disconnect() };
+    return {
+      kind: 'postgresql', prisma, adapter, onQuery: queryListener(prisma), raw: { kind: 'postgresql', connectionString: settings.url }, close: () => prisma.$disconnect(),
+    };
   }
   if (settings.dir !== 'memory://') fs.mkdirSync(settings.dir, { recursive: true });
   const pglite = new PGlite(settings.dir);
@@ -34,6 +47,18 @@ export function openDatabase(settings: DatabaseSettings): Database {
     prisma,
     adapter,
     onQuery: queryListener(prisma),
+    raw: {
+      kind: 'pglite',
+      async executeSql(text, values) {
+        if (!values || values.length === 0) {
+          const results = await pglite.exec(text);
+          const last = results.at(-1);
+          return { rows: last?.rows ?? [], rowCount: last?.affectedRows ?? last?.rows.length ?? 0 };
+        }
+        const result = await pglite.query(text, values);
+        return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      },
+    },
     close: async () => {
       await prisma.$disconnect();
       await pglite.close();

@@ -11,7 +11,7 @@ import type { Database } from '../db/database.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
 import type { CustomerIndexer } from '../indexing/customer-indexer.js';
 import type { BatchWriter } from '../ingest/batch-writer.js';
-import type { JobRegistry } from '../jobs/job-registry.js';
+import type { JobQueue } from '../jobs/job-queue.js';
 import type { SegmentationService } from '../segments/segmentation-service.js';
 import type { VectorStore } from '../vectors/vector-store.js';
 
@@ -21,7 +21,7 @@ export interface Services {
   db: Database;
   ingest: BatchWriter;
   vectors: VectorStore;
-  jobs: JobRegistry;
+  jobs: JobQueue;
   /** Loaded on first use (the model takes a moment to load). */
   embedder(): Promise<TextEmbedder>;
   indexer(): Promise<CustomerIndexer>;

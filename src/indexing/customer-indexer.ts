@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../db/database.js';
 import { refreshStatistics } from '../db/statistics.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
-import { throwIfCancelled, type JobControl } from '../jobs/job-registry.js';
+import { throwIfCancelled, type JobControl } from '../jobs/job-control.js';
 import { mapYielding, yieldToEventLoop } from '../shared/yielding.js';
 import { seededRng } from '../clustering/random.js';
 import {

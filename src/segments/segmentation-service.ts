@@ -14,7 +14,7 @@ import { refreshStatistics } from '../db/statistics.js';
 import { InputError } from '../errors/domain-errors.js';
 import { projectOne, type Projection } from '../projection/pca-projection.js';
 import { activeCollection, nearestCentroid, type ViewBalance } from '../customer-vectors/customer-space.js';
-import { throwIfCancelled, type JobControl } from '../jobs/job-registry.js';
+import { throwIfCancelled, type JobControl } from '../jobs/job-control.js';
 import type { CustomerProfiles } from '../profiles/customer-profiles.js';
 import type { PayloadUpdate, VectorName, VectorStore } from '../vectors/vector-store.js';
 import { describeSegments, type Description } from './run/describe-segments.js';
@@ -33,6 +33,9 @@ export interface SegmentationReport {
   seconds: number;
 }
 
+/** The lock every segmentation job takes: one run at a time. */
+export const SEGMENTATION_LOCK = 'segmentation';
+
 export class SegmentationService {
   private readonly runs: SegmentRuns;
 
@@ -47,6 +50,14 @@ export class SegmentationService {
 
   activeCollection(): Promise<string> {
     return activeCollection(this.store);
+  }
+
+  /**
+   * Marks FAILED the runs a dead process left RUNNING; call it only when no segmentation job is live
+   * (the one lock SEGMENTATION_LOCK guarantees a single run at a time). The previous run stays active.
+   */
+  failAbandonedRuns(reason: string): Promise<number> {
+    return this.runs.failAbandoned(reason);
   }
 
   async run(control: JobControl, options: SegmentationOptions = {}): Promise<SegmentationReport> {

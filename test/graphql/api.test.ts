@@ -261,8 +261,8 @@ for (const target of databaseTargets()) {
       assert.deepEqual([relabelSegment.name, relabelSegment.tags], ['Weekend gamers', ['gaming', 'youth']]);
       const { runSegmentation } = await app.client.request<{ runSegmentation: { id: string } }>(gql`mutation { runSegmentation(k: 8, seed: 99) { id } }`);
       assert.equal(await code(app.client.request(gql`mutation { runSegmentation(k: 8) { id } }`)), 'CONFLICT');
-      let status = 'RUNNING';
-      while (status === 'RUNNING') {
+      let status = 'QUEUED';
+      while (status === 'QUEUED' || status === 'RUNNING') {
         await new Promise((r) => setTimeout(r, 200));
         status = (await app.client.request<{ job: { status: string; progress: number } }>(gql`query ($id: ID!) { job(id: $id) { status progress } }`, { id: runSegmentation.id })).job.status;
       }
@@ -386,8 +386,8 @@ for (const target of databaseTargets()) {
       const { embedCustomers } = await app.client.request<{ embedCustomers: { id: string } }>(gql`mutation { embedCustomers(onlyChanged: false) { id } }`);
       const { cancelJob } = await app.client.request<{ cancelJob: { id: string } }>(gql`mutation ($id: ID!) { cancelJob(id: $id) { id status } }`, { id: embedCustomers.id });
       assert.equal(cancelJob.id, embedCustomers.id);
-      let status = 'RUNNING';
-      while (status === 'RUNNING') {
+      let status = 'QUEUED';
+      while (status === 'QUEUED' || status === 'RUNNING') {
         await new Promise((r) => setTimeout(r, 100));
         status = (await app.client.request<{ job: { status: string } }>(gql`query ($id: ID!) { job(id: $id) { status } }`, { id: embedCustomers.id })).job.status;
       }

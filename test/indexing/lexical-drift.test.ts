@@ -21,7 +21,7 @@ async function embed(app: TestApp): Promise<EmbedReport> {
   const { embedCustomers } = await app.client.request<{ embedCustomers: { id: string } }>(EMBED);
   for (;;) {
     const { job } = await app.client.request<{ job: { status: string; error: string | null; result: EmbedReport } }>(JOB, { id: embedCustomers.id });
-    if (job.status !== 'RUNNING') {
+    if (job.status !== 'QUEUED' && job.status !== 'RUNNING') {
       assert.equal(job.status, 'SUCCEEDED', job.error ?? '');
       return job.result;
     }

@@ -32,7 +32,7 @@ for (const target of databaseTargets()) {
       const { runSegmentation } = await app.client.request<{ runSegmentation: { id: string } }>(RUN, variables);
       for (;;) {
         const { job } = await app.client.request<{ job: { status: string; error: string | null; result: { runId: number; k: number } } }>(JOB, { id: runSegmentation.id });
-        if (job.status !== 'RUNNING') {
+        if (job.status !== 'QUEUED' && job.status !== 'RUNNING') {
           assert.equal(job.status, 'SUCCEEDED', job.error ?? '');
           return job.result;
         }

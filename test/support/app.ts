@@ -30,6 +30,7 @@ export async function startTestApp(target: DatabaseTarget, env: Record<string, s
   const db = await target.create();
   const services = await createServices(testSettings(db.settings, env));
   const server = await startServer(services);
+  await services.startWork();
   const keys = {
     admin: (await services.apiKeys.create('test admin', 'ADMIN')).key,
     marketer: (await services.apiKeys.create('test marketer', 'MARKETER')).key,

@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, Float, ID, Int, Mutation, Query, Resolver, regist
 import { InputError } from '../../errors/domain-errors.js';
 import { MAX_SEGMENTS, type ClusteringAlgorithm } from '../../clustering/choose-k.js';
 import type { VectorName } from '../../vectors/vector-store.js';
-import type { JobSnapshot } from '../../jobs/job-registry.js';
+import type { JobSnapshot } from '../../jobs/job-queue.js';
 import type { GraphQLContext } from '../context.js';
 import { Job, type JobStatus } from '../types/job.js';
 
@@ -31,14 +31,14 @@ export function toJob(s: JobSnapshot): Job {
 export class JobResolver {
   @Authorized()
   @Query(() => Job, { description: 'One job; NOT_FOUND when unknown.' })
-  job(@Arg('id', () => ID) id: string, @Ctx() { services }: GraphQLContext): Job {
-    return toJob(services.jobs.get(id));
+  async job(@Arg('id', () => ID) id: string, @Ctx() { services }: GraphQLContext): Promise<Job> {
+    return toJob(await services.jobs.get(id));
   }
 
   @Authorized()
   @Query(() => [Job], { description: 'Jobs of this server process, newest first.' })
-  jobs(@Ctx() { services }: GraphQLContext): Job[] {
-    return services.jobs.list().map(toJob);
+  async jobs(@Ctx() { services }: GraphQLContext): Promise<Job[]> {
+    return (await services.jobs.list()).map(toJob);
   }
 
   @Authorized('ADMIN')
@@ -50,9 +50,9 @@ export class JobResolver {
     @Arg('onlyChanged', () => Boolean, { defaultValue: true }) onlyChanged: boolean,
     @Ctx() { services, principal }: GraphQLContext,
   ): Promise<Job> {
-    const indexer = await services.indexer();
-    const job = toJob(services.jobs.start('embedCustomers', indexer.collection, (control) => indexer.run(control, { onlyChanged })));
-    await services.audit.record(principal!, 'embedCustomers', `job:${job.id}`, null, { onlyChanged, collection: indexer.collection });
+    const queued = await services.jobs.enqueue('embedCustomers', { onlyChanged });
+    const job = toJob(queued);
+    await services.audit.record(principal!, 'embedCustomers', `job:${job.id}`, null, { onlyChanged, collection: queued.lockKey });
     return job;
   }
 
@@ -81,15 +81,15 @@ export class JobResolver {
       throw new InputError(`k must be between 2 and ${MAX_SEGMENTS}`, [{ index: -1, field: 'k', message: `must be between 2 and ${MAX_SEGMENTS}` }]);
     }
     const options = { k: k ?? undefined, kRange: kRange as [number, number] | undefined, minSegmentShare: minSegmentShare ?? undefined, seed: seed ?? undefined, vector: vector.toLowerCase() as VectorName, algorithm: algorithm.toLowerCase() as ClusteringAlgorithm };
-    const job = toJob(services.jobs.start('runSegmentation', 'segmentation', (control) => services.segments.run(control, options)));
+    const job = toJob(await services.jobs.enqueue('runSegmentation', options));
     await services.audit.record(principal!, 'runSegmentation', `job:${job.id}`, null, options);
     return job;
   }
 
   @Authorized('ADMIN')
-  @Mutation(() => Job, { description: 'Asks a running job to stop; it ends CANCELLED and leaves what was done intact.' })
+  @Mutation(() => Job, { description: 'Asks a job to stop: a queued one ends CANCELLED at once; a running one (in any worker process) stops at its next heartbeat, ends CANCELLED and leaves what was done intact.' })
   async cancelJob(@Arg('id', () => ID) id: string, @Ctx() { services, principal }: GraphQLContext): Promise<Job> {
-    const job = toJob(services.jobs.cancel(id));
+    const job = toJob(await services.jobs.cancel(id));
     await services.audit.record(principal!, 'cancelJob', `job:${id}`, null, { status: job.status });
     return job;
   }

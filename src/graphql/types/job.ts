@@ -2,12 +2,13 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum JobStatus {
+  QUEUED = 'QUEUED',
   RUNNING = 'RUNNING',
   SUCCEEDED = 'SUCCEEDED',
   FAILED = 'FAILED',
   CANCELLED = 'CANCELLED',
 }
-registerEnumType(JobStatus, { name: 'JobStatus' });
+registerEnumType(JobStatus, { name: 'JobStatus', description: 'QUEUED until a worker takes it; a RUNNING job whose worker process dies is marked FAILED (no heartbeat for a minute).' });
 
 @ObjectType({ description: 'Long work (embedding, segmentation) and how far it has got.' })
 export class Job {
@@ -20,8 +21,11 @@ export class Job {
   @Field(() => Float, { nullable: true, description: 'Items per second so far.' }) ratePerSecond!: number | null;
   @Field(() => Float, { nullable: true, description: 'Seconds left at the current rate.' }) etaSeconds!: number | null;
   @Field(() => String, { nullable: true }) message!: string | null;
-  @Field(() => Date) startedAt!: Date;
+  @Field(() => Date, { description: 'When it was asked for.' }) queuedAt!: Date;
+  @Field(() => Date, { description: 'When a worker took it (queuedAt while it waits).' }) startedAt!: Date;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
   @Field(() => String, { nullable: true }) error!: string | null;
   @Field(() => GraphQLJSON, { nullable: true, description: 'What the job produced (its report), once finished.' }) result!: unknown;
+  @Field(() => GraphQLJSON, { description: 'What was asked (a scheduled job says `scheduled`: its cron expression).' }) parameters!: unknown;
+  @Field(() => String, { nullable: true, description: 'The worker process that ran it (host:pid:id).' }) worker!: string | null;
 }

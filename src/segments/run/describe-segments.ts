@@ -5,7 +5,7 @@
 // and c-TF-IDF keywords from 2,000 members are the same words.
 import type { KMeansResult } from '../../clustering/kmeans.js';
 import { sampleIndices, seededRng } from '../../clustering/random.js';
-import { throwIfCancelled, type JobControl } from '../../jobs/job-registry.js';
+import { throwIfCancelled, type JobControl } from '../../jobs/job-control.js';
 import type { BehaviourSummary, CustomerProfiles } from '../../profiles/customer-profiles.js';
 import { documentText } from '../../profiles/profile-text.js';
 import { classKeywords } from '../naming/ctfidf.js';

@@ -3,7 +3,7 @@
 // named vector asked for is read from the store: `combined` alone is 527 floats a customer, and the
 // other views would triple what a 1M-customer run holds.
 import type { Matrix } from '../../clustering/matrix.js';
-import { throwIfCancelled, type JobControl } from '../../jobs/job-registry.js';
+import { throwIfCancelled, type JobControl } from '../../jobs/job-control.js';
 import type { VectorName, VectorStore } from '../../vectors/vector-store.js';
 
 export interface LoadedVectors {

@@ -159,6 +159,12 @@ export class SegmentRuns {
     await this.prisma.segmentationRun.update({ where: { id: runId }, data: { timings } });
   }
 
+  /** Runs left RUNNING by a process that died (nothing is running them now): FAILED, with why. */
+  async failAbandoned(reason: string): Promise<number> {
+    const { count } = await this.prisma.segmentationRun.updateMany({ where: { status: 'RUNNING' }, data: { status: 'FAILED', error: reason, finishedAt: new Date() } });
+    return count;
+  }
+
   async fail(runId: number, cancelled: boolean, error: unknown, timings: Record<string, number>): Promise<void> {
     await this.prisma.segmentationRun.update({
       where: { id: runId },

@@ -44,7 +44,7 @@ function RunPanel() {
           return;
         }
         setJob(r.data!.job);
-        if (r.data!.job.status !== 'RUNNING') {
+        if (r.data!.job.status !== 'QUEUED' && r.data!.job.status !== 'RUNNING') {
           // The new run changes every view: refetch what is cached.
           if (r.data!.job.status === 'SUCCEEDED') await client.query(OverviewQuery, {}, { requestPolicy: 'network-only' }).toPromise();
           return;
@@ -68,7 +68,7 @@ function RunPanel() {
       setJobId(r.data.runSegmentation.id);
     }
   };
-  const running = job?.status === 'RUNNING';
+  const running = job?.status === 'QUEUED' || job?.status === 'RUNNING';
   return (
     <section aria-labelledby="run-title" className="panel">
       <h2 id="run-title">Start a segmentation run</h2>

@@ -1,0 +1,417 @@
+// Long work runs as durable jobs. The `job` table is the record the API reports (request, progress,
+// outcome; it survives restarts); pg-boss carries each job to a worker — the API process's own (the
+// default, and the only one on PGlite, which one process owns) or `npm run worker` processes on any
+// machine that reaches the same PostgreSQL. Why pg-boss: a kept, widely used queue on PostgreSQL
+// alone (no Redis), with retries, expiry and cron schedules, and — unlike graphile-worker, which needs
+// LISTEN/NOTIFY and its own pool — it accepts a bring-your-own `executeSql`, so the same code runs on
+// the embedded PGlite (test/jobs runs one suite on both).
+//
+// Finding dead workers. On PostgreSQL every working process holds a session advisory lock named after
+// it on a connection of its own: when the process dies — kill -9 included — its connection closes and
+// the lock is free, so another process's pg_try_advisory_lock on it says "dead" at once. The
+// heartbeat (progress written every HEARTBEAT_MS) is the backstop for what a lock cannot show (a
+// machine gone without closing its connections): a RUNNING job whose heartbeat is older than
+// STALE_MS is dead too. On PGlite one process owns the database, so at start-up every RUNNING job of
+// another worker is dead. The sweeper (every worker, every SWEEP_MS, and at start-up) marks dead jobs
+// FAILED with the reason. Cancellation of a job running elsewhere
+// goes through the row: the owner sees `cancel_requested` at its next heartbeat.
+import { createHash, randomUUID } from 'node:crypto';
+import os from 'node:os';
+import pg from 'pg';
+import PgBoss from 'pg-boss';
+import type { PrismaClient, RawConnection } from '../db/database.js';
+import { ConflictError, InputError, NotFoundError } from '../errors/domain-errors.js';
+import type { JobControl } from './job-control.js';
+
+export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export interface JobSnapshot {
+  id: string;
+  kind: string;
+  lockKey: string;
+  status: JobStatus;
+  parameters: unknown;
+  processed: number;
+  total: number;
+  message: string | null;
+  queuedAt: Date;
+  /** When a worker took it; the queue time while it waits. */
+  startedAt: Date;
+  finishedAt: Date | null;
+  error: string | null;
+  result: unknown;
+  worker: string | null;
+  ratePerSecond: number | null;
+  etaSeconds: number | null;
+}
+
+/** A kind of job: how its lock is found (one live job per lock) and what it does. */
+export interface JobDefinition<P extends object = Record<string, unknown>> {
+  lockKey(parameters: P): Promise<string> | string;
+  run(parameters: P, control: JobControl): Promise<unknown>;
+}
+
+export interface JobQueueOptions {
+  /** PGlite: one process owns the database, so at start-up every RUNNING job of another worker is dead. */
+  singleProcess: boolean;
+  heartbeatMs?: number;
+  staleMs?: number;
+  sweepMs?: number;
+  /** Cron expressions (pg-boss's parser) per kind: each tick enqueues that kind with `{ scheduled: cron }`. */
+  schedules?: Record<string, string>;
+  /** Called with the jobs the sweeper found dead (after they are marked FAILED). */
+  onDead?: (jobs: JobSnapshot[]) => Promise<void>;
+}
+
+const HEARTBEAT_MS = 2_000;
+const STALE_MS = 60_000;
+const SWEEP_MS = 15_000;
+/** pg-boss's own expiry is only a backstop (its maximum is 24 h): our heartbeat finds dead workers. */
+const QUEUE_EXPIRE_SECONDS = 23 * 3600;
+const TERMINAL: readonly JobStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const QUEUE_PREFIX = 'segment-api.';
+
+interface Progress {
+  processed: number;
+  total: number;
+  message: string | null;
+}
+
+interface Carried {
+  jobId?: string;
+  scheduled?: string;
+}
+
+export class JobQueue {
+  /** host:pid:random — what `job.worker` says of the jobs this process runs. */
+  readonly workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly definitions = new Map<string, JobDefinition<never>>();
+  /** Jobs running in this process, with their progress as it is now (the row lags by a heartbeat). */
+  private readonly local = new Map<string, { abort: AbortController; done: Promise<void>; progress: Progress }>();
+  private boss?: Promise<PgBoss>;
+  private readonly workers = new Map<string, string>();
+  private sweeper?: NodeJS.Timeout;
+  private working?: Promise<void>;
+  private closed = false;
+  /** PostgreSQL: the connection that holds this process's liveness lock and tests others'. */
+  private liveness?: Promise<pg.Client>;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly connection: RawConnection,
+    private readonly options: JobQueueOptions,
+  ) {}
+
+  define<P extends object>(kind: string, definition: JobDefinition<P>): void {
+    this.definitions.set(kind, definition as unknown as JobDefinition<never>);
+  }
+
+  /** Records the job and hands it to the queue; CONFLICT while another job holds its lock. */
+  async enqueue(kind: string, parameters: object = {}): Promise<JobSnapshot> {
+    const definition = this.definition(kind);
+    const lockKey = await definition.lockKey(parameters as never);
+    const id = randomUUID();
+    await this.insert(id, kind, lockKey, parameters, 'QUEUED');
+    try {
+      const boss = await this.queue();
+      const queueId = await boss.send(QUEUE_PREFIX + kind, { jobId: id } satisfies Carried, { expireInSeconds: QUEUE_EXPIRE_SECONDS, retryLimit: 0 });
+      await this.prisma.job.update({ where: { id }, data: { queueId } });
+      const worker = this.workers.get(kind);
+      if (worker) boss.notifyWorker(worker);
+    } catch (error) {
+      await this.prisma.job.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'FAILED', error: `could not be queued: ${messageOf(error)}`, finishedAt: new Date() } });
+      throw error;
+    }
+    return this.get(id);
+  }
+
+  /**
+   * Records the job and runs it in this process, now (the CLI: its progress bar follows it, and no
+   * queue worker of this short-lived process takes other processes' jobs). Same lock, same record.
+   */
+  async runHere(kind: string, parameters: object = {}, onProgress?: (job: JobSnapshot) => void): Promise<JobSnapshot> {
+    const definition = this.definition(kind);
+    await this.livenessClient();
+    const id = randomUUID();
+    await this.insert(id, kind, await definition.lockKey(parameters as never), parameters, 'RUNNING');
+    const running = this.execute(id);
+    const done = await this.wait(id, onProgress);
+    await running;
+    return done;
+  }
+
+  async get(id: string): Promise<JobSnapshot> {
+    const row = UUID.test(id) ? await this.prisma.job.findUnique({ where: { id } }) : null;
+    if (!row) throw new NotFoundError(`No job ${id}.`);
+    const mine = this.local.get(id);
+    return snapshot(mine && row.status === 'RUNNING' ? { ...row, ...mine.progress } : row);
+  }
+
+  /** The newest jobs first. */
+  async list(limit = 200): Promise<JobSnapshot[]> {
+    return (await this.prisma.job.findMany({ orderBy: { createdAt: 'desc' }, take: limit })).map(snapshot);
+  }
+
+  /** A queued job ends CANCELLED at once; a running one is asked to stop (its owner sees it within a heartbeat). */
+  async cancel(id: string): Promise<JobSnapshot> {
+    const job = await this.get(id);
+    if (job.status === 'QUEUED') {
+      await this.prisma.job.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'CANCELLED', finishedAt: new Date() } });
+    } else if (job.status === 'RUNNING') {
+      await this.prisma.job.update({ where: { id }, data: { cancelRequested: true } });
+    }
+    // Running here, it stops now, whatever the row says (a sweeper may have thought it dead).
+    this.local.get(id)?.abort.abort();
+    return this.get(id);
+  }
+
+  /** Resolves when the job has finished, whatever its outcome; `onProgress` sees it along the way. */
+  async wait(id: string, onProgress?: (job: JobSnapshot) => void, pollMs = 250): Promise<JobSnapshot> {
+    for (;;) {
+      const job = await this.get(id);
+      onProgress?.(job);
+      if (TERMINAL.includes(job.status)) return job;
+      const mine = this.local.get(id);
+      await (mine ? within(mine.done, pollMs) : sleep(pollMs));
+    }
+  }
+
+  /**
+   * Starts this process's worker: one pg-boss worker per kind, the schedules, and the sweeper (run
+   * once now, so a restart finds what the last process left RUNNING).
+   */
+  startWorker(): Promise<void> {
+    return (this.working ??= (async () => {
+      await this.livenessClient();
+      await this.sweep();
+      const boss = await this.queue();
+      for (const kind of this.definitions.keys()) {
+        this.workers.set(kind, await boss.work<Carried>(QUEUE_PREFIX + kind, { pollingIntervalSeconds: 0.5, batchSize: 1 }, async ([job]) => this.carry(kind, job!.data)));
+      }
+      await this.applySchedules(boss);
+      this.sweeper = setInterval(() => void this.sweep().catch((error: unknown) => console.error('job sweeper:', error)), this.options.sweepMs ?? SWEEP_MS);
+      this.sweeper.unref();
+    })());
+  }
+
+  /**
+   * Marks dead jobs FAILED: RUNNING jobs of other workers whose heartbeat stopped (on PGlite, every
+   * RUNNING job of another worker: no other process can hold the database). Returns them.
+   */
+  async sweep(): Promise<JobSnapshot[]> {
+    const now = new Date();
+    const stale = new Date(now.getTime() - (this.options.staleMs ?? STALE_MS));
+    const rows = await this.prisma.job.findMany({ where: { status: 'RUNNING', OR: [{ worker: null }, { worker: { not: this.workerId } }] } });
+    const dead: JobSnapshot[] = [];
+    for (const row of rows) {
+      let reason: string | undefined;
+      if (this.options.singleProcess) reason = `its process (${row.worker ?? 'unknown'}) stopped before it finished`;
+      else if (row.worker && !(await this.isAlive(row.worker))) reason = `its worker (${row.worker}) stopped: its database session is gone`;
+      else if (!row.heartbeatAt || row.heartbeatAt < stale) reason = `its worker (${row.worker ?? 'unknown'}) stopped: no heartbeat since ${row.heartbeatAt?.toISOString() ?? 'it started'}`;
+      if (!reason) continue;
+      const { count } = await this.prisma.job.updateMany({ where: { id: row.id, status: 'RUNNING', heartbeatAt: row.heartbeatAt }, data: { status: 'FAILED', error: reason, finishedAt: now } });
+      if (count > 0) dead.push(await this.get(row.id));
+    }
+    if (dead.length > 0) await this.options.onDead?.(dead);
+    return dead;
+  }
+
+  /** PostgreSQL: whether the worker's liveness lock is held (by its process, which is then alive). */
+  private async isAlive(worker: string): Promise<boolean> {
+    const client = await this.livenessClient();
+    if (!client) return true;
+    const key = lockKeyOf(worker);
+    const { rows } = await client.query<{ free: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS free', [key]);
+    if (!rows[0]!.free) return true;
+    await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
+    return false;
+  }
+
+  /** Opens (once) the liveness connection and takes this process's own lock on it. */
+  private livenessClient(): Promise<pg.Client | undefined> {
+    if (this.connection.kind !== 'postgresql') return Promise.resolve(undefined);
+    const { connectionString } = this.connection;
+    return (this.liveness ??= (async () => {
+      const client = new pg.Client({ connectionString, application_name: `segment-api worker ${this.workerId}` });
+      client.on('error', (error) => console.error('job liveness connection:', error.message));
+      await client.connect();
+      await client.query('SELECT pg_advisory_lock($1::bigint)', [lockKeyOf(this.workerId)]);
+      return client;
+    })().catch((error: unknown) => {
+      this.liveness = undefined;
+      throw error;
+    }));
+  }
+
+  /** Whether a job holds the lock (queued or running). */
+  async isLive(lockKey: string): Promise<boolean> {
+    return (await this.prisma.job.count({ where: { lockKey, status: { in: ['QUEUED', 'RUNNING'] } } })) > 0;
+  }
+
+  /** Stops this process's jobs (they end CANCELLED) and its worker. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const job of this.local.values()) job.abort.abort();
+    await within(Promise.all([...this.local.values()].map((j) => j.done)), 10_000);
+    if (this.boss) {
+      const boss = await this.boss.catch(() => undefined);
+      await boss?.stop({ graceful: false, wait: true, close: true, timeout: 5_000 });
+    }
+    const liveness = await this.liveness?.catch(() => undefined);
+    await liveness?.end();
+  }
+
+  private definition(kind: string): JobDefinition<never> {
+    const definition = this.definitions.get(kind);
+    if (!definition) throw new InputError(`No job kind ${kind}.`);
+    return definition;
+  }
+
+  private async insert(id: string, kind: string, lockKey: string, parameters: object, status: 'QUEUED' | 'RUNNING'): Promise<void> {
+    const live = () => this.prisma.job.findFirst({ where: { lockKey, status: { in: ['QUEUED', 'RUNNING'] } } });
+    const busy = await live();
+    const conflict = (job: { kind: string; id: string; status: string }) =>
+      new ConflictError(`A ${job.kind} job (${job.id}) is already ${job.status.toLowerCase()} on ${lockKey}.`);
+    if (busy) throw conflict(busy);
+    const now = new Date();
+    try {
+      await this.prisma.job.create({
+        data: { id, kind, lockKey, parameters, status, ...(status === 'RUNNING' ? { worker: this.workerId, startedAt: now, heartbeatAt: now } : {}) },
+      });
+    } catch (error) {
+      // Another process took the lock between the check and the insert (the partial unique index).
+      const winner = await live();
+      if (winner) throw conflict(winner);
+      throw error;
+    }
+  }
+
+  private queue(): Promise<PgBoss> {
+    if (this.closed) return Promise.reject(new Error('the job queue is closed'));
+    return (this.boss ??= (async () => {
+      const options: PgBoss.ConstructorOptions = { schema: 'pgboss', ...(this.options.schedules && Object.keys(this.options.schedules).length > 0 ? {} : { schedule: false }) };
+      const boss = this.connection.kind === 'postgresql'
+        ? new PgBoss({ ...options, connectionString: this.connection.connectionString, max: 4 })
+        : new PgBoss({ ...options, db: { executeSql: this.connection.executeSql } });
+      boss.on('error', (error) => console.error('job queue:', error));
+      await boss.start();
+      for (const kind of this.definitions.keys()) await boss.createQueue(QUEUE_PREFIX + kind);
+      return boss;
+    })().catch((error: unknown) => {
+      this.boss = undefined;
+      throw error;
+    }));
+  }
+
+  private async applySchedules(boss: PgBoss): Promise<void> {
+    const wanted = this.options.schedules ?? {};
+    for (const kind of this.definitions.keys()) {
+      const cron = wanted[kind];
+      if (cron) await boss.schedule(QUEUE_PREFIX + kind, cron, { scheduled: cron } satisfies Carried, { retryLimit: 0, expireInSeconds: QUEUE_EXPIRE_SECONDS });
+      else await boss.unschedule(QUEUE_PREFIX + kind).catch(() => undefined);
+    }
+  }
+
+  /** A job pg-boss delivered: claim its row (or create one for a scheduled tick) and run it. */
+  private async carry(kind: string, carried: Carried): Promise<void> {
+    let id = carried.jobId;
+    if (!id) {
+      // A scheduled tick: its own job row, skipped (and said so) while another job holds the lock.
+      id = randomUUID();
+      const parameters = { scheduled: carried.scheduled ?? 'schedule' };
+      try {
+        await this.insert(id, kind, await this.definition(kind).lockKey(parameters as never), parameters, 'RUNNING');
+      } catch (error) {
+        if (error instanceof ConflictError) {
+          console.warn(`scheduled ${kind} skipped: ${error.message}`);
+          return;
+        }
+        throw error;
+      }
+    } else {
+      const now = new Date();
+      const { count } = await this.prisma.job.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'RUNNING', worker: this.workerId, startedAt: now, heartbeatAt: now } });
+      if (count === 0) return; // cancelled while queued, or already taken
+    }
+    await this.execute(id);
+  }
+
+  private async execute(id: string): Promise<void> {
+    const row = await this.prisma.job.findUniqueOrThrow({ where: { id } });
+    const abort = new AbortController();
+    let finished!: () => void;
+    const progress: Progress = { processed: 0, total: 0, message: null };
+    this.local.set(id, { abort, done: new Promise<void>((resolve) => (finished = resolve)), progress });
+    const control: JobControl = {
+      signal: abort.signal,
+      progress: (processed, total, message) => {
+        progress.processed = processed;
+        if (total !== undefined) progress.total = total;
+        if (message !== undefined) progress.message = message;
+      },
+    };
+    const beat = async () => {
+      // Only while RUNNING: a beat that lands after the finish must not write over it.
+      const { count } = await this.prisma.job.updateMany({ where: { id, status: 'RUNNING', worker: this.workerId }, data: { ...progress, heartbeatAt: new Date() } });
+      if (count === 0) return;
+      const state = await this.prisma.job.findUnique({ where: { id }, select: { cancelRequested: true } });
+      if (state?.cancelRequested) abort.abort();
+    };
+    const timer = setInterval(() => void beat().catch(() => undefined), this.options.heartbeatMs ?? HEARTBEAT_MS);
+    try {
+      const result = await this.definition(row.kind).run(row.parameters as never, control);
+      await this.finish(id, { status: 'SUCCEEDED', result: (result ?? null) as object, ...progress, processed: Math.max(progress.processed, progress.total) });
+    } catch (error) {
+      const cancelled = abort.signal.aborted;
+      if (!cancelled) console.error(`job ${id} (${row.kind}) failed:`, error);
+      await this.finish(id, { status: cancelled ? 'CANCELLED' : 'FAILED', error: messageOf(error), ...progress });
+    } finally {
+      clearInterval(timer);
+      this.local.delete(id);
+      finished();
+    }
+  }
+
+  /** The owner's word is final, even over a sweeper that thought it dead (a long pause, not a death). */
+  private async finish(id: string, data: { status: JobStatus; result?: object; error?: string; processed: number; total: number; message: string | null }): Promise<void> {
+    await this.prisma.job.updateMany({ where: { id, worker: this.workerId }, data: { ...data, finishedAt: new Date(), heartbeatAt: new Date() } });
+  }
+}
+
+function snapshot(row: {
+  id: string; kind: string; lockKey: string; status: JobStatus; parameters: unknown; processed: number; total: number; message: string | null;
+  createdAt: Date; startedAt: Date | null; finishedAt: Date | null; error: string | null; result: unknown; worker: string | null;
+}): JobSnapshot {
+  const startedAt = row.startedAt ?? row.createdAt;
+  const elapsed = row.startedAt ? ((row.finishedAt ?? new Date()).getTime() - row.startedAt.getTime()) / 1000 : 0;
+  const rate = elapsed > 0 && row.processed > 0 ? row.processed / elapsed : null;
+  const live = row.status === 'RUNNING' || row.status === 'QUEUED';
+  const eta = live ? (rate && row.total >= row.processed ? (row.total - row.processed) / rate : null) : 0;
+  return {
+    id: row.id, kind: row.kind, lockKey: row.lockKey, status: row.status, parameters: row.parameters, processed: row.processed, total: row.total,
+    message: row.message, queuedAt: row.createdAt, startedAt, finishedAt: row.finishedAt, error: row.error, result: row.result ?? null, worker: row.worker,
+    ratePerSecond: rate, etaSeconds: eta,
+  };
+}
+
+/** The advisory-lock key of a worker: 63 bits of the sha256 of its id. */
+function lockKeyOf(worker: string): string {
+  return BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(`segment-api worker ${worker}`).digest('hex').slice(0, 16)}`)).toString();
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The promise, or nothing after `ms` (the timer cleared either way, so it keeps no process alive). */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
