@@ -40,6 +40,10 @@ const EnvSchema = z.object({
   QDRANT_URL: optionalString,
   QDRANT_API_KEY: optionalString,
   /** Shares of the views in `combined`, e.g. `text=1,lexical=1,value=1,habits=0.5,mix=1` (any view left out keeps its default). */
+  /** Requests per API key (or per address without one) per minute, shared by every API process on PostgreSQL; 0: no limit. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(30_000),
+  /** Fields not yet resolved when a request has run this long fail with DEADLINE_EXCEEDED. */
+  REQUEST_DEADLINE_MS: z.coerce.number().int().min(1).default(30_000),
   /** `false`: this process runs no jobs; `npm run worker` processes (PostgreSQL only) do. */
   WORKER_IN_PROCESS: z.enum(['true', 'false']).default('true'),
   /** Cron expressions (e.g. `0 3 * * *`): re-embed changed customers / re-segment on a schedule. */
@@ -88,7 +92,7 @@ export interface Settings {
   dataDir: string;
   database: DatabaseSettings;
   migrationsDir: string;
-  http: { host: string; port: number; introspection: boolean; dashboardDir?: string };
+  http: { host: string; port: number; introspection: boolean; dashboardDir?: string; rateLimit: { points: number; windowSeconds: number }; deadlineMs: number };
   ingest: { maxBatchSize: number };
   onlineRetailPath: string;
   chineseReviewsPath: string;
@@ -130,7 +134,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dataDir,
     database: e.DATABASE_URL ? { kind: 'postgresql', url: e.DATABASE_URL } : { kind: 'pglite', dir: pgliteDir },
     migrationsDir: path.join(projectRoot, 'prisma', 'migrations'),
-    http: { host: e.HOST, port: e.PORT, introspection: e.GRAPHQL_INTROSPECTION === 'true', dashboardDir: e.DASHBOARD_DIR ? path.resolve(projectRoot, e.DASHBOARD_DIR) : undefined },
+    http: { host: e.HOST, port: e.PORT, introspection: e.GRAPHQL_INTROSPECTION === 'true', dashboardDir: e.DASHBOARD_DIR ? path.resolve(projectRoot, e.DASHBOARD_DIR) : undefined,
+      rateLimit: { points: e.RATE_LIMIT_PER_MINUTE, windowSeconds: 60 }, deadlineMs: e.REQUEST_DEADLINE_MS },
     ingest: { maxBatchSize: e.MAX_BATCH_SIZE },
     onlineRetailPath: path.resolve(projectRoot, e.ONLINE_RETAIL_PATH),
     chineseReviewsPath: path.resolve(projectRoot, e.CHINESE_REVIEWS_PATH),

@@ -11,7 +11,9 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { keyFromHeaders } from '../auth/api-keys.js';
 import { createErrorFormatter } from '../graphql/errors.js';
+import { deadlinePlugin } from '../graphql/deadline.js';
 import { MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_ROOT_FIELDS, queryLimitsPlugin } from '../graphql/limits.js';
+import { createRateLimit } from './rate-limit.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { streamAudienceCsv } from './audience-csv.js';
 import type { GraphQLContext, Services } from '../graphql/context.js';
@@ -64,17 +66,20 @@ export async function startServer(services: Services): Promise<RunningServer> {
     formatError: createErrorFormatter({ exposeInternals, log: (e) => console.error('[graphql]', e) }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      deadlinePlugin(services.settings.http.deadlineMs),
       queryLimitsPlugin(schema, { maxDepth: MAX_DEPTH, maxCost: MAX_COST, maxAliases: MAX_ALIASES, maxRootFields: MAX_ROOT_FIELDS, introspection: services.settings.http.introspection }),
       ...(services.settings.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
   await apollo.start();
+  const rateLimit = createRateLimit(services.settings.http.rateLimit, services.settings.database);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.use(
     '/graphql',
+    (req, res, next) => rateLimit.middleware(req, res, next),
     express.json({ limit: MAX_BODY }),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GraphQLContext> => ({
@@ -108,6 +113,9 @@ export async function startServer(services: Services): Promise<RunningServer> {
     url: `${origin}/graphql`,
     dashboardUrl: dashboard ? `${origin}/` : undefined,
     port: actualPort,
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await apollo.stop();
+      await rateLimit.close();
+    },
   };
 }

@@ -314,28 +314,38 @@ export class JobQueue {
     }
   }
 
-  /** A job pg-boss delivered: claim its row (or create one for a scheduled tick) and run it. */
+  /** A job pg-boss delivered: claim its row (or, for a scheduled tick, make one) and run it. */
   private async carry(kind: string, carried: Carried): Promise<void> {
-    let id = carried.jobId;
-    if (!id) {
-      // A scheduled tick: its own job row, skipped (and said so) while another job holds the lock.
-      id = randomUUID();
-      const parameters = { scheduled: carried.scheduled ?? 'schedule' };
-      try {
-        await this.insert(id, kind, await this.definition(kind).lockKey(parameters as never), parameters, 'RUNNING');
-      } catch (error) {
-        if (error instanceof ConflictError) {
-          console.warn(`scheduled ${kind} skipped: ${error.message}`);
-          return;
-        }
-        throw error;
+    if (!carried.jobId) {
+      await this.runScheduled(kind, carried.scheduled ?? 'schedule');
+      return;
+    }
+    const id = carried.jobId;
+    const now = new Date();
+    const { count } = await this.prisma.job.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'RUNNING', worker: this.workerId, startedAt: now, heartbeatAt: now } });
+    if (count === 0) return; // cancelled while queued, or already taken
+    await this.execute(id);
+  }
+
+  /**
+   * One tick of a schedule: a job of its own (parameters `{ scheduled: cron }`), run here; skipped —
+   * and said so — while another job holds the lock. Returns the finished job, or undefined if skipped.
+   */
+  async runScheduled(kind: string, cron: string): Promise<JobSnapshot | undefined> {
+    const id = randomUUID();
+    const parameters = { scheduled: cron };
+    try {
+      await this.livenessClient();
+      await this.insert(id, kind, await this.definition(kind).lockKey(parameters as never), parameters, 'RUNNING');
+    } catch (error) {
+      if (error instanceof ConflictError) {
+        console.warn(`scheduled ${kind} skipped: ${error.message}`);
+        return undefined;
       }
-    } else {
-      const now = new Date();
-      const { count } = await this.prisma.job.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'RUNNING', worker: this.workerId, startedAt: now, heartbeatAt: now } });
-      if (count === 0) return; // cancelled while queued, or already taken
+      throw error;
     }
     await this.execute(id);
+    return this.get(id);
   }
 
   private async execute(id: string): Promise<void> {

@@ -118,6 +118,16 @@ for (const target of databaseTargets()) {
       await other.close();
     });
 
+    test('a scheduled tick is a job of its own, skipped while another job holds the lock', async () => {
+      const done = await queue.runScheduled('count', '0 3 * * *');
+      assert.deepEqual([done?.status, done?.parameters, done?.worker], ['SUCCEEDED', { scheduled: '0 3 * * *' }, queue.workerId]);
+      const busy = await queue.enqueue('block', {});
+      assert.equal(await queue.runScheduled('block', '*/5 * * * *'), undefined);
+      await queue.cancel(busy.id);
+      assert.equal((await queue.wait(busy.id)).status, 'CANCELLED');
+      assert.throws(() => testSettings({ kind: 'pglite', dir: 'memory://' }, { SCHEDULE_SEGMENT: 'every day' }), /SCHEDULE_SEGMENT: "every day" is not a cron expression/);
+    });
+
     test('cancelling a queued job: it never runs', async () => {
       // A queue with no worker: the job waits.
       const idleQueue = queueOn(db);
