@@ -39,6 +39,10 @@ const EnvSchema = z.object({
   EMBEDDING_THREADS: z.coerce.number().int().min(1).optional(),
   QDRANT_URL: optionalString,
   QDRANT_API_KEY: optionalString,
+  /** New collections on a Qdrant cluster: shards, copies of each, and copies a write must reach (unset: the server's defaults). */
+  QDRANT_SHARDS: z.coerce.number().int().min(1).optional(),
+  QDRANT_REPLICATION_FACTOR: z.coerce.number().int().min(1).optional(),
+  QDRANT_WRITE_CONSISTENCY_FACTOR: z.coerce.number().int().min(1).optional(),
   /** Shares of the views in `combined`, e.g. `text=1,lexical=1,value=1,habits=0.5,mix=1` (any view left out keeps its default). */
   /** Requests per API key (or per address without one) per minute, shared by every API process on PostgreSQL; 0: no limit. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(30_000),
@@ -85,7 +89,9 @@ export interface EmbeddingSettings {
   threads?: number;
 }
 
-export type VectorStoreSettings = { kind: 'qdrant'; url: string; apiKey?: string } | { kind: 'embedded'; dir: string };
+export type VectorStoreSettings =
+  | { kind: 'qdrant'; url: string; apiKey?: string; shards?: number; replicationFactor?: number; writeConsistencyFactor?: number }
+  | { kind: 'embedded'; dir: string };
 
 export interface Settings {
   env: 'development' | 'production' | 'test';
@@ -146,7 +152,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       modelDir: e.EMBEDDING_MODEL_DIR ? path.resolve(projectRoot, e.EMBEDDING_MODEL_DIR) : undefined,
       threads: e.EMBEDDING_THREADS,
     },
-    vectors: e.QDRANT_URL ? { kind: 'qdrant', url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY } : { kind: 'embedded', dir: path.join(dataDir, 'vectors') },
+    vectors: e.QDRANT_URL
+      ? {
+          kind: 'qdrant', url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY,
+          shards: e.QDRANT_SHARDS, replicationFactor: e.QDRANT_REPLICATION_FACTOR, writeConsistencyFactor: e.QDRANT_WRITE_CONSISTENCY_FACTOR,
+        }
+      : { kind: 'embedded', dir: path.join(dataDir, 'vectors') },
     viewWeights: e.VIEW_WEIGHTS,
     embedBatchSize: e.EMBED_BATCH_SIZE,
     jobs: {

@@ -28,6 +28,18 @@ test('docker-compose.yml is accepted by the Compose client, with pinned images, 
   assert.ok(path.isAbsolute(projectRoot));
 });
 
+test('the qdrant-cluster profile: three nodes of the pinned version, peers bootstrapped from the first', () => {
+  const plugin = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
+  const [cmd, args] = !plugin.error && plugin.status === 0 ? ['docker', ['compose']] : ['docker-compose', []];
+  const r = spawnSync(cmd, [...args, '-f', 'docker-compose.yml', '--profile', 'qdrant-cluster', 'config'], { cwd: projectRoot, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const images = [...r.stdout.matchAll(/image: (qdrant\/qdrant:v[\d.]+)/g)].map((m) => m[1]);
+  assert.equal(images.length, 4, 'the single node and three cluster nodes');
+  assert.equal(new Set(images).size, 1, 'one version everywhere');
+  assert.equal([...r.stdout.matchAll(/QDRANT__CLUSTER__ENABLED: "true"/g)].length, 3);
+  assert.equal([...r.stdout.matchAll(/--bootstrap/g)].length, 2);
+});
+
 test('the Qdrant server pinned is the minor version the client library speaks (and the OpenAPI document we validate against)', () => {
   const config = composeConfig().stdout;
   const server = /image: qdrant\/qdrant:v(\d+)\.(\d+)\.\d+/.exec(config);

@@ -25,6 +25,10 @@ export interface QdrantOptions {
   /** Points per upsert request. */
   batchSize?: number;
   retries?: number;
+  /** For new collections on a cluster (docker-compose's `qdrant-cluster` profile): shards, copies, copies a write must reach. */
+  shards?: number;
+  replicationFactor?: number;
+  writeConsistencyFactor?: number;
 }
 
 type Raw = { id: string | number; payload?: Record<string, unknown> | null; vector?: unknown; score?: number };
@@ -60,6 +64,9 @@ export class QdrantVectorStore implements VectorStore {
       await this.call(() =>
         this.client.createCollection(name, {
           vectors: Object.fromEntries(VECTOR_NAMES.map((v) => [v, { size: spec.vectors[v].size, distance: spec.vectors[v].distance }])),
+          ...(this.options.shards ? { shard_number: this.options.shards } : {}),
+          ...(this.options.replicationFactor ? { replication_factor: this.options.replicationFactor } : {}),
+          ...(this.options.writeConsistencyFactor ? { write_consistency_factor: this.options.writeConsistencyFactor } : {}),
         }),
       );
     }
