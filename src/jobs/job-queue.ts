@@ -155,12 +155,10 @@ export class JobQueue {
 
   /** A queued job ends CANCELLED at once; a running one is asked to stop (its owner sees it within a heartbeat). */
   async cancel(id: string): Promise<JobSnapshot> {
-    const job = await this.get(id);
-    if (job.status === 'QUEUED') {
-      await this.prisma.job.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'CANCELLED', finishedAt: new Date() } });
-    } else if (job.status === 'RUNNING') {
-      await this.prisma.job.update({ where: { id }, data: { cancelRequested: true } });
-    }
+    await this.get(id); // NOT_FOUND first
+    // In this order, so a worker claiming it in between is caught by the second statement.
+    await this.prisma.job.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'CANCELLED', finishedAt: new Date() } });
+    await this.prisma.job.updateMany({ where: { id, status: 'RUNNING' }, data: { cancelRequested: true } });
     // Running here, it stops now, whatever the row says (a sweeper may have thought it dead).
     this.local.get(id)?.abort.abort();
     return this.get(id);
