@@ -93,10 +93,9 @@ async function lloyd(kernels: DistanceKernels, x: Matrix, initial: Float32Array,
   const counts = new Int32Array(k);
   let iterations = 0;
   for (; iterations < maxIterations; iterations++) {
-    const changed = await kernels.assign(x, centroids, labels, distances, norms);
+    const { changed, sums } = await kernels.assignAndSum(x, centroids, labels, distances, norms);
     counts.fill(0);
     for (let i = 0; i < rows; i++) counts[labels[i]!]!++;
-    const sums = await kernels.sumsByLabel(x, labels, k);
     const next = new Float32Array(k * dim);
     for (let c = 0; c < k; c++) {
       if (counts[c] === 0) {

@@ -26,6 +26,29 @@ function sumsGraph(): Uint8Array {
   return g.serialize({ producer: 'segment-api', opset: 13 });
 }
 
+/**
+ * One Lloyd step in one pass over a block of rows: the nearest centre of each row (as `nearest`) and
+ * the sums of the rows by that new label (OneHot along axis 0, k × n, times the rows). Reading each
+ * block once instead of twice (assign, then sums) is what this saves: at 20,000 × 527 a block is 42 MB.
+ */
+function stepGraph(): Uint8Array {
+  const g = new GraphBuilder('step');
+  const x = g.input('x', DataType.FLOAT, ['n', 'd']);
+  const pointsT = g.input('points_t', DataType.FLOAT, ['d', 'm']);
+  const pointNorms = g.input('point_norms', DataType.FLOAT, ['m']);
+  const depth = g.input('depth', DataType.INT64, [1]);
+  const dots = g.op('MatMul', [x, pointsT]);
+  const s = g.op('Add', [g.op('Mul', [dots, g.scalar('minus_two', -2)]), pointNorms]);
+  const label = g.op('ArgMin', [s], { axis: 1, keepdims: 0 }, 1, 'label');
+  g.op('ReduceMin', [s], { axes: [1], keepdims: 0 }, 1, 'best');
+  const oneHot = g.op('OneHot', [label, depth, g.floats('off_on', [2], Float32Array.from([0, 1]))], { axis: 0 });
+  g.op('MatMul', [oneHot, x], {}, 1, 'sums');
+  g.output('label', DataType.INT64, ['n']);
+  g.output('best', DataType.FLOAT, ['n']);
+  g.output('sums', DataType.FLOAT, ['m', 'd']);
+  return g.serialize({ producer: 'segment-api', opset: 13 });
+}
+
 function graph(withArgMin: boolean): Uint8Array {
   const g = new GraphBuilder(withArgMin ? 'nearest' : 'scores');
   const x = g.input('x', DataType.FLOAT, ['n', 'd']);
@@ -78,10 +101,11 @@ export async function createOnnxKernels(threads = os.availableParallelism()): Pr
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   };
-  const [nearest, scores, sums] = await Promise.all([
+  const [nearest, scores, sums, step] = await Promise.all([
     ort.InferenceSession.create(graph(true), options),
     ort.InferenceSession.create(graph(false), options),
     ort.InferenceSession.create(sumsGraph(), options),
+    ort.InferenceSession.create(stepGraph(), options),
   ]);
   const feeds = (x: Matrix, start: number, end: number, points: Float32Array) => {
     const { dim } = x;
@@ -117,6 +141,28 @@ export async function createOnnxKernels(threads = os.availableParallelism()): Pr
         }
       }
       return changed;
+    },
+
+    async assignAndSum(x, centroids, labels, distances, norms) {
+      const k = centroids.length / x.dim;
+      const size = blockRows(k);
+      const total = new Float64Array(k * x.dim);
+      let changed = 0;
+      for (let start = 0; start < x.rows; start += size) {
+        const end = Math.min(x.rows, start + size);
+        const out = await step.run({ ...feeds(x, start, end, centroids), depth: new ort.Tensor('int64', BigInt64Array.from([BigInt(k)]), [1]) });
+        const label = out.label!.data as BigInt64Array;
+        const best = out.best!.data as Float32Array;
+        const s = out.sums!.data as Float32Array;
+        for (let i = start; i < end; i++) {
+          const c = Number(label[i - start]);
+          if (labels[i] !== c) changed++;
+          labels[i] = c;
+          distances[i] = Math.max(0, norms[i]! + best[i - start]!);
+        }
+        for (let j = 0; j < total.length; j++) total[j] = total[j]! + s[j]!;
+      }
+      return { changed, sums: total };
     },
 
     async toPoints(x, points, norms) {

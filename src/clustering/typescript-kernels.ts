@@ -25,6 +25,11 @@ export const typescriptKernels: DistanceKernels = {
     return out;
   },
 
+  async assignAndSum(x, centroids, labels, distances, norms) {
+    const changed = assignRows(x, centroids, labels, distances, norms);
+    return { changed, sums: await this.sumsByLabel(x, labels, centroids.length / x.dim) };
+  },
+
   async sumsByLabel(x, labels, k) {
     const { rows, dim, data } = x;
     const sums = new Float64Array(k * dim);
