@@ -109,7 +109,7 @@ async function trial(op: string, base: string, duration: number, args: string[],
   for (let i = 0; i < POINTS; i++) {
     const dir = path.join(root, `${op}-${i}`);
     fs.cpSync(base, dir, { recursive: true });
-    // Kill points spread over the operation's length (process start included), from 5 % to 105 %.
+    // Kill points spread over the operation's length (process start included), from 5 % to 100 %.
     const at = Math.round(duration * (0.05 + i / POINTS));
     const finished = await killAfter(args.map((a) => (a === '$DIR' ? dir : a)), dir, at);
     outcome.points++;
@@ -203,7 +203,7 @@ if (OPS.includes('audience')) {
   });
 }
 
-console.log(`\nkill -9 during each operation at ${POINTS} points (5 %–105 % of its measured length), a fresh copy of a ${CUSTOMERS}-customer shop each time (PGlite + embedded store)\n`);
+console.log(`\nkill -9 during each operation at ${POINTS} points (5 % to 100 % of its measured length), a fresh copy of a ${CUSTOMERS}-customer shop each time (PGlite + embedded store)\n`);
 console.log(`measured lengths: import ${(importMs / 1000).toFixed(1)} s, embed ${(embedMs / 1000).toFixed(1)} s, segment ${(segmentMs / 1000).toFixed(1)} s, audience save ${(audienceMs / 1000).toFixed(1)} s\n`);
 console.log('| operation | kill points | finished before the kill | invariants checked | failures |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
