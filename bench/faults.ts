@@ -16,9 +16,10 @@ import path from 'node:path';
 import { createServices, type AppServices } from '../src/app/services.js';
 import { loadSettings, projectRoot } from '../src/config/settings.js';
 import { CUSTOMERS_ALIAS } from '../src/customer-vectors/customer-space.js';
+import { startServer } from '../src/http/app.js';
 
 const POINTS = Number(process.env.FAULT_POINTS ?? 20);
-const OPS = (process.env.FAULT_OPS ?? 'import,embed,segment,audience').split(',');
+const OPS = (process.env.FAULT_OPS ?? 'import,embed,segment,audience,pg-restart').split(',');
 const CUSTOMERS = 300;
 const cli = path.join(projectRoot, 'dist', 'src', 'cli.js');
 const self = path.join(projectRoot, 'dist', 'bench', 'faults.js');
@@ -203,11 +204,71 @@ if (OPS.includes('audience')) {
   });
 }
 
+// PostgreSQL restarted under load: the API (on PostgreSQL) keeps answering — UNAVAILABLE with a code
+// while the server is down, never a 500 — and recovers by itself when it is back.
+const restart: string[] = [];
+if (OPS.includes('pg-restart')) {
+  const pgUrl = spawnSync('bash', [path.join(projectRoot, 'scripts', 'postgres.sh')], { encoding: 'utf8' }).stdout.trim();
+  const cluster = spawnSync('pg_lsclusters', ['--no-header'], { encoding: 'utf8' }).stdout.trim().split(/\s+/);
+  if (!pgUrl || cluster.length < 2) restart.push('skipped: no local PostgreSQL cluster');
+  else {
+    const dbName = `faults_${Date.now()}`;
+    spawnSync('runuser', ['-u', 'postgres', '--', 'psql', '-qc', `CREATE DATABASE ${dbName} OWNER segment`]);
+    const url = pgUrl.replace(/\/[^/]*$/, `/${dbName}`);
+    const dir = path.join(root, 'pg');
+    const services = await createServices(loadSettings({ ...envFor(dir), DATABASE_URL: url }));
+    const server = await startServer(services);
+    await services.startWork();
+    await services.ingest.upsert('customers', Array.from({ length: 50 }, (_, i) => ({ id: `p${i}`, country: 'DE' })));
+    const { key } = await services.apiKeys.create('faults', 'VIEWER');
+    const seen: { at: number; status: number; codes: string[]; ok: boolean }[] = [];
+    let phase = 'before';
+    let stop = false;
+    const t0 = performance.now();
+    const client = async () => {
+      while (!stop) {
+        try {
+          const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: '{ shopStats { customers } }' }) });
+          const body = (await res.json()) as { data?: { shopStats?: { customers: number } } | null; errors?: { extensions?: { code?: string } }[] };
+          seen.push({ at: performance.now() - t0, status: res.status, codes: (body.errors ?? []).map((e) => e.extensions?.code ?? 'NONE'), ok: body.data?.shopStats?.customers === 50 });
+        } catch (error) {
+          seen.push({ at: performance.now() - t0, status: 0, codes: [`FETCH ${(error as Error).message}`], ok: false });
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const load = Promise.all(Array.from({ length: 4 }, client));
+    await new Promise((r) => setTimeout(r, 2000));
+    phase = 'down';
+    const down = performance.now() - t0;
+    spawnSync('pg_ctlcluster', [cluster[0]!, cluster[1]!, 'stop', '-m', 'fast']);
+    await new Promise((r) => setTimeout(r, 4000));
+    spawnSync('pg_ctlcluster', [cluster[0]!, cluster[1]!, 'start']);
+    const up = performance.now() - t0;
+    phase = 'after';
+    await new Promise((r) => setTimeout(r, 8000));
+    stop = true;
+    await load;
+    void phase;
+    const during = seen.filter((s) => s.at > down + 200 && s.at < up);
+    const tail = seen.filter((s) => s.at > up + 5000);
+    const server5xx = seen.filter((s) => s.status >= 500 || s.status === 0).length;
+    const uncoded = seen.filter((s) => !s.ok && s.codes.length === 0 || s.codes.includes('NONE')).length;
+    const duringCodes = [...new Set(during.flatMap((s) => s.codes))];
+    restart.push(`PostgreSQL stopped (fast) for 4 s under 4 clients: ${seen.length} requests; while down ${during.length} answered with ${duringCodes.join(', ') || 'no error'} (${during.filter((s) => s.ok).length} ok); 5xx or dropped ${server5xx}; errors without a code ${uncoded}; in the last 3 s after the restart ${tail.filter((s) => s.ok).length}/${tail.length} ok`);
+    if (server5xx > 0 || uncoded > 0 || tail.length === 0 || tail.some((s) => !s.ok) || during.some((s) => !s.ok && !s.codes.includes('UNAVAILABLE'))) restart.push('FAILED');
+    await server.stop();
+    await services.close();
+    spawnSync('runuser', ['-u', 'postgres', '--', 'psql', '-qc', `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`]);
+  }
+}
+
 console.log(`\nkill -9 during each operation at ${POINTS} points (5 % to 100 % of its measured length), a fresh copy of a ${CUSTOMERS}-customer shop each time (PGlite + embedded store)\n`);
 console.log(`measured lengths: import ${(importMs / 1000).toFixed(1)} s, embed ${(embedMs / 1000).toFixed(1)} s, segment ${(segmentMs / 1000).toFixed(1)} s, audience save ${(audienceMs / 1000).toFixed(1)} s\n`);
 console.log('| operation | kill points | finished before the kill | invariants checked | failures |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const o of outcomes) console.log(`| ${o.op} | ${o.points} | ${o.finishedFirst} | ${o.checks} | ${o.failures.length} |`);
 for (const o of outcomes) for (const f of o.failures) console.log(`  ${o.op}: ${f}`);
+for (const line of restart) console.log(`\n${line}`);
 fs.rmSync(root, { recursive: true, force: true });
-if (outcomes.some((o) => o.failures.length > 0)) process.exitCode = 1;
+if (outcomes.some((o) => o.failures.length > 0) || restart.includes('FAILED')) process.exitCode = 1;

@@ -58,7 +58,17 @@ describe('embedded store durability', () => {
     const size = fs.statSync(wal).size;
     fs.truncateSync(wal, size - 37); // the last frame loses its tail, as in a kill mid-append
     const reopened = new EmbeddedVectorStore({ dir });
-    assert.equal(await reopened.count('c'), 10);
+    const said: string[] = [];
+    const warn = console.warn;
+    console.warn = (message: string) => said.push(message);
+    try {
+      assert.equal(await reopened.count('c'), 10);
+    } finally {
+      console.warn = warn;
+    }
+    // …and says so: where the log now ends and what was dropped.
+    assert.equal(said.length, 1);
+    assert.match(said[0]!, /vector collection c: the write-ahead log ended in a torn record \(\d+ bytes, from an interrupted write\); opened at the last whole record \(byte \d+, 1 records\)/);
     await reopened.upsert('c', makePoints(5, 3, 100));
     const again = new EmbeddedVectorStore({ dir });
     assert.equal(await again.count('c'), 15);

@@ -269,7 +269,9 @@ export class EmbeddedVectorStore implements VectorStore {
     for (const v of VECTOR_NAMES) spec.vectors[v] ??= { size: 0, distance: 'Euclid' };
     const collection = new Collection(spec, this.tuning);
     for (const record of readRecords(path.join(dir, SNAPSHOT))) apply(collection, record);
-    const wal = readRecords(path.join(dir, WAL));
+    const wal = readRecords(path.join(dir, WAL), (endsAt, dropped, kept) =>
+      console.warn(`vector collection ${name}: the write-ahead log ended in a torn record (${dropped} bytes, from an interrupted write); opened at the last whole record (byte ${endsAt}, ${kept} records)`),
+    );
     for (const record of wal) apply(collection, record);
     const open = { collection, walBytes: fs.existsSync(path.join(dir, WAL)) ? fs.statSync(path.join(dir, WAL)).size : 0 };
     this.open.set(name, open);

@@ -34,8 +34,11 @@ export function appendRecords(file: string, records: LogRecord[]): void {
   }
 }
 
-/** Every intact record, in order; a torn tail is cut off the file. */
-export function readRecords(file: string): LogRecord[] {
+/**
+ * Every intact record, in order; a torn tail (a write a kill interrupted) is cut off the file, and
+ * `onTorn` is told where the log now ends and how many bytes were dropped.
+ */
+export function readRecords(file: string, onTorn?: (endsAt: number, dropped: number, kept: number) => void): LogRecord[] {
   if (!fs.existsSync(file)) return [];
   const data = fs.readFileSync(file);
   const records: LogRecord[] = [];
@@ -53,7 +56,10 @@ export function readRecords(file: string): LogRecord[] {
     records.push({ header: JSON.parse(header.toString('utf8')) as Record<string, unknown>, body: Buffer.from(body) });
     offset = end;
   }
-  if (offset < data.length) fs.truncateSync(file, offset);
+  if (offset < data.length) {
+    fs.truncateSync(file, offset);
+    onTorn?.(offset, data.length - offset, records.length);
+  }
   return records;
 }
 
