@@ -57,7 +57,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     schedules: settings.jobs.schedules,
     // A dead segmentation job leaves its run RUNNING; nothing else can be running one (one lock).
     onDead: async (dead) => {
-      if (dead.some((j) => j.lockKey === SEGMENTATION_LOCK) && !(await jobs.isLive(SEGMENTATION_LOCK))) await segments.failAbandonedRuns(ABANDONED_RUN);
+      if (dead.some((j) => j.lockKey === SEGMENTATION_LOCK)) await segments.failAbandonedRuns(ABANDONED_RUN);
     },
   });
   jobs.define<{ onlyChanged?: boolean; scheduled?: string }>('embedCustomers', {
@@ -89,10 +89,8 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     startWork: async ({ worker } = {}) => {
       if (worker ?? (settings.jobs.workerInProcess || db.kind === 'pglite')) await jobs.startWorker();
       else await jobs.sweep();
-      if (!(await jobs.isLive(SEGMENTATION_LOCK))) {
-        const runs = await segments.failAbandonedRuns(ABANDONED_RUN);
-        if (runs > 0) console.warn(`${runs} segmentation run(s) left RUNNING by a stopped process marked FAILED`);
-      }
+      const runs = await segments.failAbandonedRuns(ABANDONED_RUN);
+      if (runs > 0) console.warn(`${runs} segmentation run(s) left RUNNING by a stopped process marked FAILED`);
     },
     close: async () => {
       await jobs.close();

@@ -12,7 +12,7 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 const cronExpression = z.string().optional().superRefine((value, ctx) => {
-  if (value === undefined) return;
+  if (value === undefined || value === 'off') return;
   try {
     cronParser.parseExpression(value);
   } catch (error) {
@@ -50,7 +50,7 @@ const EnvSchema = z.object({
   REQUEST_DEADLINE_MS: z.coerce.number().int().min(1).default(30_000),
   /** `false`: this process runs no jobs; `npm run worker` processes (PostgreSQL only) do. */
   WORKER_IN_PROCESS: z.enum(['true', 'false']).default('true'),
-  /** Cron expressions (e.g. `0 3 * * *`): re-embed changed customers / re-segment on a schedule. */
+  /** Cron expressions (e.g. `0 3 * * *`): re-embed changed customers / re-segment on a schedule; `off` removes one. */
   SCHEDULE_EMBED: optionalString.pipe(cronExpression),
   SCHEDULE_SEGMENT: optionalString.pipe(cronExpression),
   VIEW_WEIGHTS: z

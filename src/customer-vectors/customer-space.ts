@@ -127,6 +127,9 @@ export class CustomerSpace {
   ): CustomerSpace {
     const bytes = index.lexical;
     if ((!model && !bytes) || !index.views) throw new InputError(`Vector index ${index.collection} was built before the lexical view: run the embed job again.`);
+    if (!VIEWS.every((v) => v in (index.views as object))) {
+      throw new InputError(`Vector index ${index.collection} was built with an older balance of views: run the embed job and a segmentation again.`);
+    }
     return new CustomerSpace(index.features as string[], index.scaler as RobustScalerState, model ?? LexicalModel.fromBytes(bytes!), index.views as ViewBalance);
   }
 

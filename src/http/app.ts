@@ -72,7 +72,7 @@ export async function startServer(services: Services): Promise<RunningServer> {
     ],
   });
   await apollo.start();
-  const rateLimit = createRateLimit(services.settings.http.rateLimit, services.settings.database);
+  const rateLimit = createRateLimit(services.settings.http.rateLimit, services.settings.database, async (key) => (await services.apiKeys.authenticate(key)) !== undefined);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -2,8 +2,9 @@
 // limit, the request is answered 429 with `RATE_LIMITED`, how many seconds to wait (`Retry-After`) and
 // nothing executed. On PostgreSQL the counts live in the database (schema `rate_limit`, created by a
 // migration), so every API process behind a load balancer shares one budget per key; on PGlite, which
-// one process owns, in memory. The key is the API key presented (its sha256, so no secret is stored),
-// else the client's address: unauthenticated requests cannot dodge the limit by sending no key.
+// one process owns, in memory. The bucket is the API key (its sha256, so no secret is stored) when
+// the key is a real one, else the client's address: a request cannot get a fresh budget by sending no
+// key or a made-up one (each new made-up key would also have been a new row in the shared table).
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import pg from 'pg';
@@ -22,7 +23,10 @@ export interface RateLimit {
   close(): Promise<void>;
 }
 
-export function createRateLimit(settings: RateLimitSettings, database: DatabaseSettings): RateLimit {
+/** Whether a presented key is a real one (ApiKeys.authenticate; cached there). */
+export type KeyCheck = (key: string) => Promise<boolean>;
+
+export function createRateLimit(settings: RateLimitSettings, database: DatabaseSettings, isKnown: KeyCheck): RateLimit {
   if (settings.points <= 0) return { middleware: (_req, _res, next) => next(), close: async () => {} };
   let pool: pg.Pool | undefined;
   let limiter: RateLimiterAbstract;
@@ -38,8 +42,9 @@ export function createRateLimit(settings: RateLimitSettings, database: DatabaseS
   return {
     middleware(req, res, next) {
       const presented = keyFromHeaders(req.headers);
-      const key = presented ? `key:${createHash('sha256').update(presented).digest('hex').slice(0, 32)}` : `ip:${req.ip ?? 'unknown'}`;
-      limiter.consume(key).then(
+      const bucket = async () =>
+        presented && (await isKnown(presented).catch(() => false)) ? `key:${createHash('sha256').update(presented).digest('hex').slice(0, 32)}` : `ip:${req.ip ?? 'unknown'}`;
+      bucket().then((key) => limiter.consume(key)).then(
         (state) => {
           res.setHeader('RateLimit-Remaining', String(state.remainingPoints));
           next();

@@ -211,19 +211,49 @@ export class JobQueue {
       const { count } = await this.prisma.job.updateMany({ where: { id: row.id, status: 'RUNNING', heartbeatAt: row.heartbeatAt }, data: { status: 'FAILED', error: reason, finishedAt: now } });
       if (count > 0) dead.push(await this.get(row.id));
     }
+    dead.push(...(await this.sweepQueued(stale)));
     if (dead.length > 0) await this.options.onDead?.(dead);
+    return dead;
+  }
+
+  /**
+   * QUEUED jobs nobody will run, older than `before`: never handed to the queue (a process stopped
+   * between recording and sending), or whose queue job has ended without claiming them. Left alone
+   * they would hold their lock for ever.
+   */
+  private async sweepQueued(before: Date): Promise<JobSnapshot[]> {
+    const rows = await this.prisma.job.findMany({ where: { status: 'QUEUED', createdAt: { lt: before } } });
+    const boss = this.boss ? await this.boss.catch(() => undefined) : undefined;
+    const dead: JobSnapshot[] = [];
+    for (const row of rows) {
+      let reason: string | undefined;
+      if (!row.queueId) reason = 'it never reached the queue (the process recording it stopped)';
+      else if (boss) {
+        const carried = await boss.getJobById(QUEUE_PREFIX + row.kind, row.queueId).catch(() => null);
+        if (!carried) reason = 'the queue no longer has it';
+        else if (carried.state === 'completed' || carried.state === 'failed' || carried.state === 'cancelled') reason = `the queue ended it (${carried.state}) before a worker took it`;
+      }
+      if (!reason) continue;
+      const { count } = await this.prisma.job.updateMany({ where: { id: row.id, status: 'QUEUED' }, data: { status: 'FAILED', error: reason, finishedAt: new Date() } });
+      if (count > 0) dead.push(await this.get(row.id));
+    }
     return dead;
   }
 
   /** PostgreSQL: whether the worker's liveness lock is held (by its process, which is then alive). */
   private async isAlive(worker: string): Promise<boolean> {
-    const client = await this.livenessClient();
+    // Unknown when the check itself fails (the database is restarting): the heartbeat decides then.
+    const client = await this.livenessClient().catch(() => undefined);
     if (!client) return true;
     const key = lockKeyOf(worker);
-    const { rows } = await client.query<{ free: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS free', [key]);
-    if (!rows[0]!.free) return true;
-    await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
-    return false;
+    try {
+      const { rows } = await client.query<{ free: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS free', [key]);
+      if (!rows[0]!.free) return true;
+      await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
+      return false;
+    } catch {
+      return true;
+    }
   }
 
   /** Opens (once) the liveness connection and takes this process's own lock on it. */
@@ -231,8 +261,15 @@ export class JobQueue {
     if (this.connection.kind !== 'postgresql') return Promise.resolve(undefined);
     const { connectionString } = this.connection;
     return (this.liveness ??= (async () => {
-      const client = new pg.Client({ connectionString, application_name: `segment-api worker ${this.workerId}` });
-      client.on('error', (error) => console.error('job liveness connection:', error.message));
+      const client = new pg.Client({ connectionString, keepAlive: true, application_name: `segment-api worker ${this.workerId}` });
+      // A lost connection (the server restarted) lost the lock with it: the next claim or sweep opens
+      // a new one and takes the lock again, so other processes do not take this one for dead.
+      const lost = (why: string) => {
+        console.error(`job liveness connection: ${why}`);
+        this.liveness = undefined;
+      };
+      client.on('error', (error) => lost(error.message));
+      client.on('end', () => lost('closed'));
       await client.connect();
       await client.query('SELECT pg_advisory_lock($1::bigint)', [lockKeyOf(this.workerId)]);
       return client;
@@ -307,8 +344,10 @@ export class JobQueue {
     const wanted = this.options.schedules ?? {};
     for (const kind of this.definitions.keys()) {
       const cron = wanted[kind];
-      if (cron) await boss.schedule(QUEUE_PREFIX + kind, cron, { scheduled: cron } satisfies Carried, { retryLimit: 0, expireInSeconds: QUEUE_EXPIRE_SECONDS });
-      else await boss.unschedule(QUEUE_PREFIX + kind).catch(() => undefined);
+      // Only "off" removes a schedule: a process started without the setting (another worker) must
+      // not delete the one the API process set.
+      if (cron === 'off') await boss.unschedule(QUEUE_PREFIX + kind).catch(() => undefined);
+      else if (cron) await boss.schedule(QUEUE_PREFIX + kind, cron, { scheduled: cron } satisfies Carried, { retryLimit: 0, expireInSeconds: QUEUE_EXPIRE_SECONDS });
     }
   }
 
@@ -319,6 +358,7 @@ export class JobQueue {
       return;
     }
     const id = carried.jobId;
+    await this.livenessClient(); // holding our lock before we hold a job
     const now = new Date();
     const { count } = await this.prisma.job.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'RUNNING', worker: this.workerId, startedAt: now, heartbeatAt: now } });
     if (count === 0) return; // cancelled while queued, or already taken

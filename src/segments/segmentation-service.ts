@@ -53,11 +53,11 @@ export class SegmentationService {
   }
 
   /**
-   * Marks FAILED the runs a dead process left RUNNING; call it only when no segmentation job is live
-   * (the one lock SEGMENTATION_LOCK guarantees a single run at a time). The previous run stays active.
+   * Marks FAILED the runs a dead process left RUNNING, unless a segmentation job is live (the one lock
+   * SEGMENTATION_LOCK allows a single run at a time), in one statement. The previous run stays active.
    */
   failAbandonedRuns(reason: string): Promise<number> {
-    return this.runs.failAbandoned(reason);
+    return this.runs.failAbandoned(reason, SEGMENTATION_LOCK);
   }
 
   async run(control: JobControl, options: SegmentationOptions = {}): Promise<SegmentationReport> {

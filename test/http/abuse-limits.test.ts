@@ -41,6 +41,9 @@ for (const target of databaseTargets()) {
       // No key at all is counted by address, so it cannot slip past either.
       const anonymous = await Promise.all(Array.from({ length: LIMIT + 1 }, () => rawGraphQL(app.server.url, '{ __typename }')));
       assert.ok(anonymous.some((r) => r.status === 429 && r.body.errors?.[0]?.extensions?.code === 'RATE_LIMITED'));
+      // Nor by making keys up: an unknown key is charged to the address, whose budget is spent.
+      const madeUp = await rawGraphQL(app.server.url, '{ __typename }', undefined, `sk_made_up_${Date.now()}`);
+      assert.equal(madeUp.status, 429);
     });
 
     test('fields not resolved by the deadline fail with DEADLINE_EXCEEDED; the server answers, never a 500', async () => {

@@ -152,8 +152,14 @@ for (const target of databaseTargets()) {
       const live = await queue.enqueue('block', {});
       await until('the live job to start', async () => (await queue.get(live.id)).status === 'RUNNING');
 
+      // A job recorded an hour ago that never reached the queue (its process stopped in between).
+      const lost = randomUUID();
+      await db.prisma.job.create({ data: { id: lost, kind: 'count', lockKey: 'lost', status: 'QUEUED', createdAt: old } });
       const sweeper = queueOn(db); // a process starting up
-      const dead = await sweeper.sweep();
+      const dead = (await sweeper.sweep()).filter((j) => j.id !== lost);
+      const lostJob = await sweeper.get(lost);
+      assert.equal(lostJob.status, 'FAILED');
+      assert.match(lostJob.error!, /never reached the queue/);
       const ghostJob = await sweeper.get(ghost);
       assert.equal(ghostJob.status, 'FAILED');
       if (target.name === 'postgresql') {

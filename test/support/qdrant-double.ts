@@ -102,7 +102,7 @@ class OpenApi {
         continue;
       }
       const holder = { v: value };
-      const check = this.queryAjv.compile({ type: 'object', properties: { v: p.schema } });
+      const check = this.queryAjv.compile(JSON.parse(JSON.stringify({ type: 'object', properties: { v: p.schema } }).replace(/"#\/components/g, '"qdrant#/components')) as Json);
       if (!check(holder)) errors.push(`${p.in} parameter ${p.name}=${value}: ${this.queryAjv.errorsText(check.errors)}`);
     }
     for (const name of query.keys()) if (!op.parameters.some((p) => p.in === 'query' && p.name === name)) errors.push(`unknown query parameter ${name}`);
@@ -138,7 +138,14 @@ export class QdrantDouble {
   url = '';
 
   async start(): Promise<string> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) =>
+      void this.handle(req, res).catch((error: unknown) => {
+        // A fault of the double itself: recorded as a failed check, answered, never left hanging.
+        this.requests.push({ method: req.method ?? '?', path: req.url ?? '?', operationId: undefined, requestErrors: [`the double failed: ${String(error)}`], responseErrors: [], status: 500 });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: { error: 'double failure' }, time: 0 }));
+      }),
+    );
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;

@@ -160,9 +160,12 @@ export class SegmentRuns {
   }
 
   /** Runs left RUNNING by a process that died (nothing is running them now): FAILED, with why. */
-  async failAbandoned(reason: string): Promise<number> {
-    const { count } = await this.prisma.segmentationRun.updateMany({ where: { status: 'RUNNING' }, data: { status: 'FAILED', error: reason, finishedAt: new Date() } });
-    return count;
+  async failAbandoned(reason: string, lockKey: string): Promise<number> {
+    // One statement: a segmentation job that starts meanwhile (and its run) is not touched.
+    return this.prisma.$executeRaw`
+      UPDATE segmentation_run SET status = 'FAILED', error = ${reason}, finished_at = CURRENT_TIMESTAMP
+      WHERE status = 'RUNNING'
+        AND NOT EXISTS (SELECT 1 FROM job WHERE lock_key = ${lockKey} AND status IN ('QUEUED', 'RUNNING'))`;
   }
 
   async fail(runId: number, cancelled: boolean, error: unknown, timings: Record<string, number>): Promise<void> {
