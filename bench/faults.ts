@@ -222,7 +222,6 @@ if (OPS.includes('pg-restart')) {
     await services.ingest.upsert('customers', Array.from({ length: 50 }, (_, i) => ({ id: `p${i}`, country: 'DE' })));
     const { key } = await services.apiKeys.create('faults', 'VIEWER');
     const seen: { at: number; status: number; codes: string[]; ok: boolean }[] = [];
-    let phase = 'before';
     let stop = false;
     const t0 = performance.now();
     const client = async () => {
@@ -239,17 +238,14 @@ if (OPS.includes('pg-restart')) {
     };
     const load = Promise.all(Array.from({ length: 4 }, client));
     await new Promise((r) => setTimeout(r, 2000));
-    phase = 'down';
     const down = performance.now() - t0;
     spawnSync('pg_ctlcluster', [cluster[0]!, cluster[1]!, 'stop', '-m', 'fast']);
     await new Promise((r) => setTimeout(r, 4000));
     spawnSync('pg_ctlcluster', [cluster[0]!, cluster[1]!, 'start']);
     const up = performance.now() - t0;
-    phase = 'after';
     await new Promise((r) => setTimeout(r, 8000));
     stop = true;
     await load;
-    void phase;
     const during = seen.filter((s) => s.at > down + 200 && s.at < up);
     const tail = seen.filter((s) => s.at > up + 5000);
     const server5xx = seen.filter((s) => s.status >= 500 || s.status === 0).length;

@@ -29,13 +29,15 @@ try {
   const prisma = app.services.db.prisma;
   const segment = await prisma.segment.findFirstOrThrow({ where: { run: { active: true } } });
   const customer = await prisma.customer.findFirstOrThrow();
-  const before = {
+  /** What no refused request may change. */
+  const state = async () => ({
     customers: await prisma.customer.count(),
     labels: JSON.stringify(await prisma.segment.findMany({ select: { id: true, label: true }, orderBy: { id: 'asc' } })),
     runs: await prisma.segmentationRun.count(),
     audit: await prisma.auditEntry.count(),
     keys: await prisma.apiKey.count(),
-  };
+  });
+  const before = await state();
   const json = (query: string, variables?: unknown) => JSON.stringify({ query, variables });
   const auth = (key: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${key}` });
   const viewer = auth(app.keys.viewer);
@@ -109,13 +111,7 @@ try {
   const started = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (performance.now() - started) / 1000;
-  const after = {
-    customers: await prisma.customer.count(),
-    labels: JSON.stringify(await prisma.segment.findMany({ select: { id: true, label: true }, orderBy: { id: 'asc' } })),
-    runs: await prisma.segmentationRun.count(),
-    audit: await prisma.auditEntry.count(),
-    keys: await prisma.apiKey.count(),
-  };
+  const after = await state();
   const forbidden = Object.keys(before).filter((k) => before[k as keyof typeof before] !== after[k as keyof typeof after]);
 
   console.log(`\n${attempts.length} hostile requests of ${kinds.length} kinds in ${seconds.toFixed(1)} s (${CONCURRENCY} at a time), PGlite, demo shop of 300\n`);

@@ -94,6 +94,23 @@ function block(data: Float32Array, from: number, to: number): Float32Array {
   return data.buffer instanceof SharedArrayBuffer ? data.slice(from, to) : data.subarray(from, to);
 }
 
+/**
+ * Writes a block's nearest centres (`label`, `best` outputs) into the caller's labels and distances
+ * (‖x‖² added back in float64); returns how many labels changed.
+ */
+function takeNearest(out: ort.InferenceSession.OnnxValueMapType, start: number, end: number, labels: Int32Array, distances: Float64Array, norms: Float64Array): number {
+  const label = out.label!.data as BigInt64Array;
+  const best = out.best!.data as Float32Array;
+  let changed = 0;
+  for (let i = start; i < end; i++) {
+    const c = Number(label[i - start]);
+    if (labels[i] !== c) changed++;
+    labels[i] = c;
+    distances[i] = Math.max(0, norms[i]! + best[i - start]!);
+  }
+  return changed;
+}
+
 export async function createOnnxKernels(threads = os.availableParallelism()): Promise<DistanceKernels> {
   const options: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: threads,
@@ -131,14 +148,7 @@ export async function createOnnxKernels(threads = os.availableParallelism()): Pr
       for (let start = 0; start < x.rows; start += step) {
         const end = Math.min(x.rows, start + step);
         const out = await nearest.run(feeds(x, start, end, centroids));
-        const label = out.label!.data as BigInt64Array;
-        const best = out.best!.data as Float32Array;
-        for (let i = start; i < end; i++) {
-          const c = Number(label[i - start]);
-          if (labels[i] !== c) changed++;
-          labels[i] = c;
-          distances[i] = Math.max(0, norms[i]! + best[i - start]!);
-        }
+        changed += takeNearest(out, start, end, labels, distances, norms);
       }
       return changed;
     },
@@ -147,19 +157,13 @@ export async function createOnnxKernels(threads = os.availableParallelism()): Pr
       const k = centroids.length / x.dim;
       const size = blockRows(k);
       const total = new Float64Array(k * x.dim);
+      const depth = new ort.Tensor('int64', BigInt64Array.from([BigInt(k)]), [1]);
       let changed = 0;
       for (let start = 0; start < x.rows; start += size) {
         const end = Math.min(x.rows, start + size);
-        const out = await step.run({ ...feeds(x, start, end, centroids), depth: new ort.Tensor('int64', BigInt64Array.from([BigInt(k)]), [1]) });
-        const label = out.label!.data as BigInt64Array;
-        const best = out.best!.data as Float32Array;
+        const out = await step.run({ ...feeds(x, start, end, centroids), depth });
+        changed += takeNearest(out, start, end, labels, distances, norms);
         const s = out.sums!.data as Float32Array;
-        for (let i = start; i < end; i++) {
-          const c = Number(label[i - start]);
-          if (labels[i] !== c) changed++;
-          labels[i] = c;
-          distances[i] = Math.max(0, norms[i]! + best[i - start]!);
-        }
         for (let j = 0; j < total.length; j++) total[j] = total[j]! + s[j]!;
       }
       return { changed, sums: total };

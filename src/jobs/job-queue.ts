@@ -279,11 +279,6 @@ export class JobQueue {
     }));
   }
 
-  /** Whether a job holds the lock (queued or running). */
-  async isLive(lockKey: string): Promise<boolean> {
-    return (await this.prisma.job.count({ where: { lockKey, status: { in: ['QUEUED', 'RUNNING'] } } })) > 0;
-  }
-
   /** Stops this process's jobs (they end CANCELLED) and its worker. */
   async close(): Promise<void> {
     this.closed = true;
@@ -304,21 +299,16 @@ export class JobQueue {
     return definition;
   }
 
+  /** The partial unique index is the lock: a second live job on it fails to insert, and is told whose it is. */
   private async insert(id: string, kind: string, lockKey: string, parameters: object, status: 'QUEUED' | 'RUNNING'): Promise<void> {
-    const live = () => this.prisma.job.findFirst({ where: { lockKey, status: { in: ['QUEUED', 'RUNNING'] } } });
-    const busy = await live();
-    const conflict = (job: { kind: string; id: string; status: string }) =>
-      new ConflictError(`A ${job.kind} job (${job.id}) is already ${job.status.toLowerCase()} on ${lockKey}.`);
-    if (busy) throw conflict(busy);
     const now = new Date();
     try {
       await this.prisma.job.create({
         data: { id, kind, lockKey, parameters, status, ...(status === 'RUNNING' ? { worker: this.workerId, startedAt: now, heartbeatAt: now } : {}) },
       });
     } catch (error) {
-      // Another process took the lock between the check and the insert (the partial unique index).
-      const winner = await live();
-      if (winner) throw conflict(winner);
+      const holder = await this.prisma.job.findFirst({ where: { lockKey, status: { in: ['QUEUED', 'RUNNING'] } } });
+      if (holder) throw new ConflictError(`A ${holder.kind} job (${holder.id}) is already ${holder.status.toLowerCase()} on ${lockKey}.`);
       throw error;
     }
   }
