@@ -7,7 +7,7 @@ import { openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migrations.js';
 import type { Services } from '../graphql/context.js';
 import { loadEmbedder } from '../embedding/load-embedder.js';
-import { CustomerIndexer } from '../indexing/customer-indexer.js';
+import { CustomerIndexer, EMBED_SHARD_JOB, type EmbedShard } from '../indexing/customer-indexer.js';
 import { BatchWriter } from '../ingest/batch-writer.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { CustomerProfiles } from '../profiles/customer-profiles.js';
@@ -19,6 +19,8 @@ import { Lookalikes } from '../segments/lookalikes.js';
 import { SegmentCatalog } from '../segments/segment-catalog.js';
 import { SegmentCharts } from '../segments/segment-charts.js';
 import { createVectorStore } from '../vectors/create-vector-store.js';
+import { CustomerValues } from '../value/customer-values.js';
+import { ProductRecommender } from '../recommendations/product-recommender.js';
 
 export interface AppServices extends Services {
   /**
@@ -49,6 +51,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
       new CustomerIndexer(db.prisma, await embedder(), vectors, {
         viewWeights: settings.viewWeights,
         batchSize: settings.embedBatchSize,
+        shardSize: settings.embedShardSize,
         onPointsWritten: (collection, ids) => segments.assignProvisional(collection, ids),
       }),
   );
@@ -64,6 +67,11 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     lockKey: async () => (await indexer()).collection,
     run: async (p, control) => (await indexer()).run(control, { onlyChanged: p.onlyChanged ?? true }),
   });
+  // Parts of an embed job: one live job per part (its parent's id and its number).
+  jobs.define<EmbedShard & { parent: string; part: number }>(EMBED_SHARD_JOB, {
+    lockKey: (p) => `${p.parent}#${p.part}`,
+    run: async (p, control) => (await indexer()).runShard(p, control),
+  });
   jobs.define<SegmentationOptions & { scheduled?: string }>('runSegmentation', {
     lockKey: () => SEGMENTATION_LOCK,
     run: ({ scheduled: _, ...options }, control) => segments.run(control, options),
@@ -77,6 +85,8 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     customers: new CustomerDirectory(db.prisma, vectors),
     profiles,
     apiKeys: new ApiKeys(db.prisma),
+    values: new CustomerValues(db.prisma),
+    recommendations: new ProductRecommender(db.prisma, vectors),
     audit: new AuditLog(db.prisma),
     ingest: new BatchWriter(db.prisma, settings.ingest.maxBatchSize),
     vectors,

@@ -64,9 +64,14 @@ export async function main(argv: string[]): Promise<number> {
         console.error('worker needs DATABASE_URL: the embedded PGlite belongs to one process, whose own worker runs its jobs.');
         return 2;
       }
+      if (settings.vectors.kind !== 'qdrant') {
+        // Parts of one embedding go to whichever worker is free: on other machines they must write to the
+        // same store. The embedded one is a directory of this machine, so it is shared by none.
+        console.warn(`worker: the vector store is the embedded one (${settings.vectors.dir}); workers on other machines need QDRANT_URL, a store they share.`);
+      }
       const services = await createServices(settings);
       await services.startWork({ worker: true });
-      console.log(`worker ${services.jobs.workerId} waiting for jobs (${settings.database.kind})`);
+      console.log(`worker ${services.jobs.workerId} waiting for jobs (${settings.database.kind}, ${settings.vectors.kind === 'qdrant' ? `Qdrant at ${settings.vectors.url}` : 'embedded vector store'})`);
       const stop = async (signal: string) => {
         console.log(`${signal}: stopping the worker (running jobs end CANCELLED and can be run again)`);
         await services.close();

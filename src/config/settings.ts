@@ -48,6 +48,10 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(30_000),
   /** Fields not yet resolved when a request has run this long fail with DEADLINE_EXCEEDED. */
   REQUEST_DEADLINE_MS: z.coerce.number().int().min(1).default(30_000),
+  // Behind a load balancer every request comes from its address: which proxies to believe about the
+  // client's (X-Forwarded-For), so requests without a key are limited per client, not all together.
+  // A hop count ("1") or addresses/subnets ("loopback", "10.0.0.0/8, 172.16.0.0/12"); empty: none.
+  TRUST_PROXY: optionalString,
   /** `false`: this process runs no jobs; `npm run worker` processes (PostgreSQL only) do. */
   WORKER_IN_PROCESS: z.enum(['true', 'false']).default('true'),
   /** Cron expressions (e.g. `0 3 * * *`): re-embed changed customers / re-segment on a schedule; `off` removes one. */
@@ -71,6 +75,7 @@ const EnvSchema = z.object({
       return weights as ViewWeights;
     }),
   EMBED_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
+  EMBED_SHARD_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   /** The built dashboard (`npm run build:web`), served at `/`; empty: no dashboard. */
   DASHBOARD_DIR: z.string().default('dist/web'),
 });
@@ -98,7 +103,7 @@ export interface Settings {
   dataDir: string;
   database: DatabaseSettings;
   migrationsDir: string;
-  http: { host: string; port: number; introspection: boolean; dashboardDir?: string; rateLimit: { points: number; windowSeconds: number }; deadlineMs: number };
+  http: { host: string; port: number; introspection: boolean; dashboardDir?: string; rateLimit: { points: number; windowSeconds: number }; deadlineMs: number; trustProxy?: number | string };
   ingest: { maxBatchSize: number };
   onlineRetailPath: string;
   chineseReviewsPath: string;
@@ -109,6 +114,8 @@ export interface Settings {
   viewWeights: ViewWeights;
   /** Customers per embed-job batch (one store write and one hash commit each). */
   embedBatchSize: number;
+  /** Customers per part of an embed job (what workers share). */
+  embedShardSize: number;
   jobs: { workerInProcess: boolean; schedules: { embedCustomers?: string; runSegmentation?: string } };
 }
 
@@ -141,7 +148,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     database: e.DATABASE_URL ? { kind: 'postgresql', url: e.DATABASE_URL } : { kind: 'pglite', dir: pgliteDir },
     migrationsDir: path.join(projectRoot, 'prisma', 'migrations'),
     http: { host: e.HOST, port: e.PORT, introspection: e.GRAPHQL_INTROSPECTION === 'true', dashboardDir: e.DASHBOARD_DIR ? path.resolve(projectRoot, e.DASHBOARD_DIR) : undefined,
-      rateLimit: { points: e.RATE_LIMIT_PER_MINUTE, windowSeconds: 60 }, deadlineMs: e.REQUEST_DEADLINE_MS },
+      rateLimit: { points: e.RATE_LIMIT_PER_MINUTE, windowSeconds: 60 }, deadlineMs: e.REQUEST_DEADLINE_MS,
+      trustProxy: e.TRUST_PROXY === undefined ? undefined : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY },
     ingest: { maxBatchSize: e.MAX_BATCH_SIZE },
     onlineRetailPath: path.resolve(projectRoot, e.ONLINE_RETAIL_PATH),
     chineseReviewsPath: path.resolve(projectRoot, e.CHINESE_REVIEWS_PATH),
@@ -160,6 +168,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       : { kind: 'embedded', dir: path.join(dataDir, 'vectors') },
     viewWeights: e.VIEW_WEIGHTS,
     embedBatchSize: e.EMBED_BATCH_SIZE,
+    embedShardSize: e.EMBED_SHARD_SIZE,
     jobs: {
       workerInProcess: e.WORKER_IN_PROCESS === 'true',
       schedules: { ...(e.SCHEDULE_EMBED ? { embedCustomers: e.SCHEDULE_EMBED } : {}), ...(e.SCHEDULE_SEGMENT ? { runSegmentation: e.SCHEDULE_SEGMENT } : {}) },

@@ -9,10 +9,11 @@ export class PrismaTextVectorCache implements TextVectorCache {
   /** A client or a transaction (forgetting a customer deletes their texts inside its transaction). */
   constructor(private readonly prisma: PrismaClient | Prisma.TransactionClient) {}
 
-  async get(modelId: string, keys: readonly string[]): Promise<Map<string, Float32Array>> {
+  async get(modelId: string, keys: readonly string[], options: { since?: Date } = {}): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
+    const since = options.since ? { createdAt: { gte: options.since } } : {};
     for (let i = 0; i < keys.length; i += CHUNK) {
-      const rows = await this.prisma.textEmbedding.findMany({ where: { modelId, hash: { in: keys.slice(i, i + CHUNK) as string[] } }, select: { hash: true, vector: true } });
+      const rows = await this.prisma.textEmbedding.findMany({ where: { modelId, hash: { in: keys.slice(i, i + CHUNK) as string[] }, ...since }, select: { hash: true, vector: true } });
       for (const r of rows) {
         // A copy: the row's bytes need not be 4-byte aligned.
         out.set(r.hash, new Float32Array(Uint8Array.from(r.vector).buffer));

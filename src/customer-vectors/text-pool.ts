@@ -53,7 +53,8 @@ export function textKey(text: string): string {
 
 /** Where text vectors are kept between runs (the `text_embedding` table). */
 export interface TextVectorCache {
-  get(modelId: string, keys: readonly string[]): Promise<Map<string, Float32Array>>;
+  /** `since`: only vectors cached at or after this instant (a rebuild's texts already embedded again). */
+  get(modelId: string, keys: readonly string[], options?: { since?: Date }): Promise<Map<string, Float32Array>>;
   /** `overwrite`: replace vectors already cached (a rebuild), else keep the first one written. */
   put(modelId: string, entries: ReadonlyMap<string, Float32Array>, options?: { overwrite?: boolean }): Promise<void>;
 }
@@ -76,10 +77,11 @@ export interface PoolOptions {
   /** Keep newly embedded texts in the cache (default true). */
   store?: boolean;
   /**
-   * A rebuild: texts are embedded again and overwrite the cache, except those whose keys are already
-   * in this set (embedded earlier in the same rebuild); the keys embedded now are added to it.
+   * A rebuild that began at this instant (the database's clock): texts are embedded again and
+   * overwrite the cache, except those cached since then — embedded earlier in the same rebuild, by
+   * this process or by another worker sharing it.
    */
-  refresh?: Set<string>;
+  refreshedSince?: Date;
 }
 
 export class TextVectors {
@@ -90,14 +92,13 @@ export class TextVectors {
 
   /**
    * Vectors of these texts, by text: from the cache, the rest embedded (in pieces when long) and
-   * cached unless `store` is false (a prospect's words are not kept); `refresh` embeds every text again
+   * cached unless `store` is false (a prospect's words are not kept); `refreshedSince` embeds every text again
    * (a full rebuild). `embedded` counts the texts that went through the model.
    */
   async vectors(texts: readonly string[], options: PoolOptions = {}): Promise<{ byText: Map<string, Float32Array>; embedded: number }> {
     const distinct = [...new Set(texts)];
     const keys = distinct.map(textKey);
-    const readable = options.refresh ? keys.filter((k) => options.refresh!.has(k)) : keys;
-    const cached = this.cache && readable.length > 0 ? await this.cache.get(this.embedder.modelId, readable) : new Map<string, Float32Array>();
+    const cached = this.cache && keys.length > 0 ? await this.cache.get(this.embedder.modelId, keys, { since: options.refreshedSince }) : new Map<string, Float32Array>();
     const byText = new Map<string, Float32Array>();
     const missing: { text: string; key: string }[] = [];
     distinct.forEach((text, i) => {
@@ -118,8 +119,7 @@ export class TextVectors {
       byText.set(m.text, v);
       fresh.set(m.key, v);
     });
-    if (this.cache && (options.store ?? true)) await this.cache.put(this.embedder.modelId, fresh, { overwrite: options.refresh !== undefined });
-    for (const key of fresh.keys()) options.refresh?.add(key);
+    if (this.cache && (options.store ?? true)) await this.cache.put(this.embedder.modelId, fresh, { overwrite: options.refreshedSince !== undefined });
     return { byText, embedded: missing.length };
   }
 

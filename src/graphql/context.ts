@@ -14,6 +14,8 @@ import type { BatchWriter } from '../ingest/batch-writer.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { SegmentationService } from '../segments/segmentation-service.js';
 import type { VectorStore } from '../vectors/vector-store.js';
+import type { CustomerValues } from '../value/customer-values.js';
+import type { ProductRecommender } from '../recommendations/product-recommender.js';
 
 /** The services resolvers may call. Built once per process; resolvers never construct their own. */
 export interface Services {
@@ -32,6 +34,9 @@ export interface Services {
   customers: CustomerDirectory;
   profiles(): Promise<CustomerProfiles>;
   apiKeys: ApiKeys;
+  /** Predicted value and churn risk (the run's fitted models). */
+  values: CustomerValues;
+  recommendations: ProductRecommender;
   audit: AuditLog;
   startedAt: Date;
   version: string;

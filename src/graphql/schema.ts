@@ -12,8 +12,10 @@ import { RunResolver } from './resolvers/run.resolver.js';
 import { SegmentResolver } from './resolvers/segment.resolver.js';
 import { ChartsResolver } from './resolvers/charts.resolver.js';
 import { ViewerResolver } from './resolvers/viewer.resolver.js';
+import { CustomerValueResolver, RunValueResolver, SegmentValueResolver } from './resolvers/value.resolver.js';
+import { CustomerRecommendationResolver, SegmentRecommendationResolver } from './resolvers/recommendation.resolver.js';
 
-export const RESOLVERS = [HealthResolver, IngestResolver, JobResolver, SegmentResolver, RunResolver, CustomerResolver, LookalikeResolver, AudienceResolver, AdminResolver, ChartsResolver, ViewerResolver] as const;
+export const RESOLVERS = [HealthResolver, IngestResolver, JobResolver, SegmentResolver, RunResolver, CustomerResolver, LookalikeResolver, AudienceResolver, AdminResolver, ChartsResolver, ViewerResolver, CustomerValueResolver, SegmentValueResolver, RunValueResolver, CustomerRecommendationResolver, SegmentRecommendationResolver] as const;
 
 export function buildSchema(): Promise<GraphQLSchema> {
   // Inputs are validated by the domain (zod schemas in src/ingest), not by class-validator, so the

@@ -51,6 +51,9 @@ const MAX_BODY = '64mb';
 
 export async function startServer(services: Services): Promise<RunningServer> {
   const app = express();
+  // Express then takes req.ip (the rate limit's bucket without a key) from X-Forwarded-For, as far as
+  // the trusted proxies go; unset, the header is ignored (a client could otherwise pick its own bucket).
+  if (services.settings.http.trustProxy !== undefined) app.set('trust proxy', services.settings.http.trustProxy);
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   // Longer than any client or proxy keeps an idle connection, so the server never closes one that
@@ -89,7 +92,8 @@ export async function startServer(services: Services): Promise<RunningServer> {
       }),
     }),
   );
-  app.get('/audiences/:id/members.csv', (req, res, next) => void streamAudienceCsv(services, req, res).catch(next));
+  // The export reads a whole audience: it is charged to the same budget as the API.
+  app.get('/audiences/:id/members.csv', (req, res, next) => rateLimit.middleware(req, res, next), (req, res, next) => void streamAudienceCsv(services, req, res).catch(next));
   const dashboard = serveDashboard(app, services.settings.http.dashboardDir);
   // Body-parser failures (bad JSON, too large) answer in GraphQL's error shape, never as an HTML 500.
   app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {

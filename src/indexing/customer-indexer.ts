@@ -6,7 +6,12 @@
 //
 // Work is skipped by content hash: a text already in the cache is never embedded again, a customer
 // whose texts and weights are unchanged is not re-pooled, an unchanged point never rewritten. Hashes
-// are recorded after each batch's vectors are stored, so a job killed part-way resumes where it stopped, and point ids are customer ids, so nothing is ever stored twice.
+// are recorded after each batch's vectors are stored, so a job killed part-way resumes where it
+// stopped, and point ids are customer ids, so nothing is ever stored twice.
+// Sharing the work: the job prepares the index (the fits below), then splits the customers into parts
+// of `shardSize` by id (EMBED_SHARD_JOB), which every worker on the queue takes one at a time — on
+// several machines when the vector store is shared (Qdrant). The job finishes (index READY, alias
+// moved) only when every part has; a part whose worker died is run again, harmlessly (the hashes).
 // Each model fills its own collection; the `customers` alias moves to it only when it is complete.
 // The scaler, the lexical model and the views' variances are fitted once, when the index is created,
 // and stored with it: customers embedded later are placed exactly like the rest.
@@ -59,9 +64,35 @@ export const LEXICAL_DRIFT = 0.1;
 /** Below this many customers with words, coverage is too noisy to call drift. */
 const DRIFT_MIN_DOCUMENTS = 200;
 
+/** The job kind of one part of an embed job. */
+export const EMBED_SHARD_JOB = 'embedShard';
+
+/** One part of an embed job: the customers with ids in (after, until], `until` null for "and beyond". */
+export interface EmbedShard {
+  collection: string;
+  asOf: string;
+  after: number;
+  until: number | null;
+  onlyChanged: boolean;
+  /** A rebuild (onlyChanged false): when it began, ISO. */
+  rebuildSince?: string;
+}
+
+/** What one part did (EmbedReport's counts). */
+export interface ShardReport {
+  customers: number;
+  embedded: number;
+  pooled: number;
+  written: number;
+  unchanged: number;
+}
+
 export interface IndexerOptions {
   viewWeights?: ViewWeights;
+  /** Customers read, embedded and written together. */
   batchSize?: number;
+  /** Customers per part of an embed job: the unit that workers share (one worker per part). */
+  shardSize?: number;
   /** Told about every batch of points written, e.g. to give new customers a provisional segment. */
   onPointsWritten?: (collection: string, customerIds: number[]) => Promise<unknown>;
 }
@@ -109,6 +140,7 @@ export class CustomerIndexer {
   private readonly profiles: CustomerProfiles;
   private readonly texts: TextVectors;
   private readonly batchSize: number;
+  private readonly shardSize: number;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -119,6 +151,7 @@ export class CustomerIndexer {
     this.profiles = new CustomerProfiles(prisma);
     this.texts = new TextVectors(embedder, new PrismaTextVectorCache(prisma));
     this.batchSize = options.batchSize ?? 256;
+    this.shardSize = options.shardSize ?? 2000;
   }
 
   /** The model's first collection: the key that lets one embed job at a time work for this model. */
@@ -129,6 +162,9 @@ export class CustomerIndexer {
   async run(control: JobControl, options: { onlyChanged?: boolean } = {}): Promise<EmbedReport> {
     const started = performance.now();
     const onlyChanged = options.onlyChanged ?? true;
+    // A rebuild re-embeds every text once, whichever worker meets it first: texts cached since this
+    // instant (the database's clock, which stamps the cache) count as done.
+    const rebuildSince = onlyChanged ? undefined : (await this.prisma.$queryRaw<{ now: Date }[]>`SELECT now() AS now`)[0]!.now.toISOString();
     control.progress(0, undefined, 'preparing');
     await refreshStatistics(this.prisma);
     const total = await this.prisma.customer.count();
@@ -136,20 +172,83 @@ export class CustomerIndexer {
     const asOf = await this.profiles.asOf();
     const { collection, lexicalCoverage, refitted } = await this.currentGeneration(asOf, control);
     const index = await this.indexFor(collection, asOf, control);
-    const { space } = index;
-    const spec = collectionSpec(this.embedder.dimensions, space.lexical.dimensions, index.features.length);
+    const spec = collectionSpec(this.embedder.dimensions, index.space.lexical.dimensions, index.features.length);
     await this.store.ensureCollection(collection, spec);
 
     const report: EmbedReport = {
       collection, modelId: this.embedder.modelId, customers: 0, embedded: index.embedded, pooled: 0, written: 0, unchanged: 0, aliasSwitched: false, lexicalCoverage, refitted, seconds: 0,
     };
+    const shards = (await this.shardBounds()).map(({ after, until }): EmbedShard => ({ collection, asOf: asOf.toISOString(), after, until, onlyChanged, rebuildSince }));
+    control.progress(0, total, `embedding in ${shards.length} part${shards.length === 1 ? '' : 's'}`);
+    let done: ShardReport[];
+    if (control.distribute) done = await control.distribute<EmbedShard, ShardReport>(EMBED_SHARD_JOB, shards);
+    else {
+      // A direct call (no queue): the parts in turn, progress carried across them.
+      done = [];
+      for (const shard of shards) {
+        const before = done.reduce((n, r) => n + r.customers, 0);
+        done.push(await this.runShard(shard, { signal: control.signal, progress: (n) => control.progress(before + n, total) }));
+      }
+    }
+    for (const r of done) {
+      report.customers += r.customers;
+      report.embedded += r.embedded;
+      report.pooled += r.pooled;
+      report.written += r.written;
+      report.unchanged += r.unchanged;
+    }
+
+    if (index.status !== 'READY') {
+      await this.prisma.vectorIndex.update({ where: { id: index.id }, data: { status: 'READY', readyAt: new Date() } });
+    }
+    // Readers follow the alias; it moves to this model's collection only now that it is complete.
+    if ((await this.store.resolveAlias(CUSTOMERS_ALIAS)) !== collection) {
+      await this.store.setAlias(CUSTOMERS_ALIAS, collection);
+      report.aliasSwitched = true;
+    }
+    report.seconds = (performance.now() - started) / 1000;
+    return report;
+  }
+
+  /**
+   * The customers split into parts of about `shardSize` by id: (after, until]. The last part is open
+   * ended, so customers added while the job runs are embedded by it too.
+   */
+  private async shardBounds(): Promise<{ after: number; until: number | null }[]> {
+    const rows = await this.prisma.$queryRaw<{ id: number }[]>`
+      SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM customer) AS c
+      WHERE n % ${this.shardSize} = 0 AND n < (SELECT count(*) FROM customer) ORDER BY id`;
+    const cuts = rows.map((r) => Number(r.id));
+    const bounds: { after: number; until: number | null }[] = [];
+    let after = 0;
+    for (const cut of cuts) {
+      bounds.push({ after, until: cut });
+      after = cut;
+    }
+    bounds.push({ after, until: null });
+    return bounds;
+  }
+
+  /**
+   * One part of an embed job (any worker may run it): its customers' profiles, their texts through
+   * the cache and the model, their points written. Doing a part again is harmless — hashes skip what
+   * is unchanged and point ids are customer ids — so a part whose worker died is simply run again.
+   */
+  async runShard(shard: EmbedShard, control: JobControl): Promise<ShardReport> {
+    const stored = await this.prisma.vectorIndex.findUnique({ where: { collection: shard.collection } });
+    if (!stored) throw new Error(`No vector index ${shard.collection}: its embed job has not prepared it.`);
+    const space = CustomerSpace.fromIndex(stored);
+    const index = { id: stored.id };
+    const asOf = new Date(shard.asOf);
+    const { collection, onlyChanged } = shard;
+    const refreshedSince = shard.rebuildSince ? new Date(shard.rebuildSince) : undefined;
+    const report: ShardReport = { customers: 0, embedded: 0, pooled: 0, written: 0, unchanged: 0 };
     // The balance's scales, in a fixed order (the stored JSON need not keep its key order: jsonb does not).
     const viewsKey = VIEWS.map((v) => `${v}=${space.views[v].scale}`).join(',');
-    const rebuilt = onlyChanged ? undefined : new Set<string>();
-    let after = 0;
+    let after = shard.after;
     for (;;) {
       throwIfCancelled(control.signal);
-      const ids = await this.profiles.customerIds(after, this.batchSize);
+      const ids = await this.profiles.customerIds(after, this.batchSize, shard.until ?? undefined);
       if (ids.length === 0) break;
       after = ids[ids.length - 1]!;
       const [profiles, known] = await Promise.all([
@@ -157,7 +256,6 @@ export class CustomerIndexer {
         this.prisma.customerVector.findMany({ where: { indexId: index.id, customerId: { in: ids } } }),
       ]);
       const knownBy = new Map(known.map((k) => [k.customerId, k]));
-
       const work = await mapYielding(profiles, (profile) => {
         const parts = textWeights(profile.texts, asOf);
         const textHash = textsHash(this.embedder.modelId, parts);
@@ -184,7 +282,7 @@ export class CustomerIndexer {
         }
         // onlyChanged: false is a full rebuild: each text is embedded again once in the run and
         // replaces its cached vector.
-        const pooled = await this.texts.pooled(fresh.map((w) => w.parts), { refresh: rebuilt });
+        const pooled = await this.texts.pooled(fresh.map((w) => w.parts), { refreshedSince });
         fresh.forEach((w, i) => textVectors.set(w.profile.id, pooled.vectors[i]!));
         report.embedded += pooled.embedded;
         report.pooled += fresh.length;
@@ -227,21 +325,12 @@ export class CustomerIndexer {
         await this.options.onPointsWritten?.(collection, [...kept]);
       }
       report.customers += profiles.length;
-      control.progress(report.customers, total, `${report.pooled} pooled (${report.embedded} texts embedded), ${report.unchanged} unchanged`);
+      control.progress(report.customers, undefined, `${report.pooled} pooled (${report.embedded} texts embedded), ${report.unchanged} unchanged`);
       // Let the server answer between batches: with the embedded database and texts from the cache,
       // a batch may never wait on I/O, and polls of this job's progress would queue until the end.
       await yieldToEventLoop();
     }
 
-    if (index.status !== 'READY') {
-      await this.prisma.vectorIndex.update({ where: { id: index.id }, data: { status: 'READY', readyAt: new Date() } });
-    }
-    // Readers follow the alias; it moves to this model's collection only now that it is complete.
-    if ((await this.store.resolveAlias(CUSTOMERS_ALIAS)) !== collection) {
-      await this.store.setAlias(CUSTOMERS_ALIAS, collection);
-      report.aliasSwitched = true;
-    }
-    report.seconds = (performance.now() - started) / 1000;
     return report;
   }
 

@@ -21,7 +21,7 @@ import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { PrismaClient, RawConnection } from '../db/database.js';
 import { ConflictError, InputError, NotFoundError } from '../errors/domain-errors.js';
-import type { JobControl } from './job-control.js';
+import { throwIfCancelled, type JobControl } from './job-control.js';
 
 export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
@@ -71,6 +71,10 @@ const QUEUE_EXPIRE_SECONDS = 23 * 3600;
 const TERMINAL: readonly JobStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const QUEUE_PREFIX = 'segment-api.';
+/** A part whose job failed (its worker died, or it threw) is queued again this many times. */
+const PART_RETRIES = 2;
+/** How often a job waiting on its parts looks at them. */
+const PART_POLL_MS = 250;
 
 interface Progress {
   processed: number;
@@ -88,7 +92,7 @@ export class JobQueue {
   readonly workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly definitions = new Map<string, JobDefinition<never>>();
   /** Jobs running in this process, with their progress as it is now (the row lags by a heartbeat). */
-  private readonly local = new Map<string, { abort: AbortController; done: Promise<void>; progress: Progress }>();
+  private readonly local = new Map<string, { kind: string; abort: AbortController; done: Promise<void>; progress: Progress }>();
   private boss?: Promise<PgBoss>;
   private readonly workers = new Map<string, string>();
   private sweeper?: NodeJS.Timeout;
@@ -347,12 +351,84 @@ export class JobQueue {
       await this.runScheduled(kind, carried.scheduled ?? 'schedule');
       return;
     }
-    const id = carried.jobId;
+    // Not when cancelled while queued, or already taken (by a job running its own parts).
+    if (await this.claim(carried.jobId)) await this.execute(carried.jobId);
+  }
+
+  /** Takes a QUEUED job for this worker; false when it is no longer queued. */
+  private async claim(id: string): Promise<boolean> {
     await this.livenessClient(); // holding our lock before we hold a job
     const now = new Date();
     const { count } = await this.prisma.job.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'RUNNING', worker: this.workerId, startedAt: now, heartbeatAt: now } });
-    if (count === 0) return; // cancelled while queued, or already taken
-    await this.execute(id);
+    return count > 0;
+  }
+
+  /**
+   * JobControl.distribute of the job `parentId`, running here: each part a QUEUED job (parameters
+   * `{ ...part, parent, part: index }`) that any worker's queue may hand out. The parts' rows are the
+   * truth: one that ended FAILED or CANCELLED without this job asking — its worker died and the
+   * sweeper said so, or it threw — is queued again (PART_RETRIES times). Meanwhile this process takes
+   * queued parts itself whenever it runs none of that kind, so the work goes on where no queue worker
+   * runs (the CLI) and a lone worker process is not idle while it waits.
+   */
+  private async runParts(parentId: string, kind: string, parts: readonly object[], progress: Progress, signal: AbortSignal): Promise<unknown[]> {
+    const slots = parts.map((p, index) => ({ parameters: { ...p, parent: parentId, part: index }, id: '', attempts: 1, result: undefined as unknown, done: false }));
+    let succeeded = false;
+    // The part this process runs itself, beside the loop (which keeps the parent's progress current).
+    let helping: { id: string; done: Promise<void> } | undefined;
+    // What the parts other than the helped one had done at the last look: the helped part's own
+    // progress is added as it happens, so the job's progress is current, not a poll behind.
+    let others = 0;
+    let swept = Date.now();
+    try {
+      for (const slot of slots) slot.id = (await this.enqueue(kind, slot.parameters)).id;
+      for (;;) {
+        throwIfCancelled(signal);
+        // A job waiting on its parts looks for dead workers at every heartbeat, not at the sweeper's
+        // pace: a part whose worker died is queued again within seconds.
+        if (Date.now() - swept >= (this.options.heartbeatMs ?? HEARTBEAT_MS)) {
+          swept = Date.now();
+          await this.sweep();
+        }
+        const rows = new Map((await this.prisma.job.findMany({ where: { id: { in: slots.map((s) => s.id) } } })).map((r) => [r.id, r]));
+        let processed = 0;
+        let running = 0;
+        others = 0;
+        let queued: string | undefined;
+        for (const slot of slots) {
+          const row = rows.get(slot.id)!;
+          const done = this.local.get(slot.id)?.progress.processed ?? row.processed;
+          processed += done;
+          if (slot.id !== helping?.id) others += done;
+          if (row.status === 'SUCCEEDED') {
+            slot.done = true;
+            slot.result = row.result;
+          } else if (row.status === 'FAILED' || row.status === 'CANCELLED') {
+            const why = row.error ?? row.status.toLowerCase();
+            if (slot.attempts > PART_RETRIES) throw new Error(`part ${slot.parameters.part + 1} of ${slots.length} (${kind}) failed ${slot.attempts} times, last: ${why}`);
+            console.warn(`job ${parentId}: part ${slot.parameters.part + 1} of ${slots.length} (${kind}) queued again after: ${why}`);
+            slot.attempts++;
+            slot.id = (await this.enqueue(kind, slot.parameters)).id;
+          } else if (row.status === 'QUEUED') queued ??= row.id;
+          else running++;
+        }
+        progress.processed = processed;
+        progress.message = `${slots.filter((s) => s.done).length} of ${slots.length} parts done, ${running} running`;
+        if (slots.every((s) => s.done)) {
+          succeeded = true;
+          return slots.map((s) => s.result);
+        }
+        const busy = helping !== undefined || [...this.local.values()].some((l) => l.kind === kind);
+        if (queued && !busy && (await this.claim(queued))) {
+          helping = { id: queued, done: this.execute(queued, (p) => (progress.processed = others + p)).finally(() => (helping = undefined)) };
+        }
+        await sleep(PART_POLL_MS);
+      }
+    } finally {
+      // Failed or cancelled: the parts still to do are not wanted any more.
+      if (!succeeded) for (const slot of slots) if (slot.id) await this.cancel(slot.id).catch(() => undefined);
+      await helping?.done;
+    }
   }
 
   /**
@@ -376,19 +452,22 @@ export class JobQueue {
     return this.get(id);
   }
 
-  private async execute(id: string): Promise<void> {
+  /** Runs a claimed job here; `relay` hears its progress as it is reported (a parent running its part). */
+  private async execute(id: string, relay?: (processed: number) => void): Promise<void> {
     const row = await this.prisma.job.findUniqueOrThrow({ where: { id } });
     const abort = new AbortController();
     let finished!: () => void;
     const progress: Progress = { processed: 0, total: 0, message: null };
-    this.local.set(id, { abort, done: new Promise<void>((resolve) => (finished = resolve)), progress });
+    this.local.set(id, { kind: row.kind, abort, done: new Promise<void>((resolve) => (finished = resolve)), progress });
     const control: JobControl = {
       signal: abort.signal,
       progress: (processed, total, message) => {
         progress.processed = processed;
+        relay?.(processed);
         if (total !== undefined) progress.total = total;
         if (message !== undefined) progress.message = message;
       },
+      distribute: async <P extends object, R>(kind: string, parts: readonly P[]) => (await this.runParts(id, kind, parts, progress, abort.signal)) as R[],
     };
     const beat = async () => {
       // Only while RUNNING: a beat that lands after the finish must not write over it.
@@ -399,6 +478,15 @@ export class JobQueue {
     };
     const timer = setInterval(() => void beat().catch(() => undefined), this.options.heartbeatMs ?? HEARTBEAT_MS);
     try {
+      // A part whose parent has ended (failed, cancelled, or its process died) is not wanted any more.
+      const parent = (row.parameters as { parent?: unknown } | null)?.parent;
+      if (typeof parent === 'string') {
+        const owner = await this.prisma.job.findUnique({ where: { id: parent }, select: { status: true } });
+        if (owner?.status !== 'RUNNING') {
+          abort.abort();
+          throw new Error(`its parent job ${parent} is ${owner?.status.toLowerCase() ?? 'gone'}`);
+        }
+      }
       const result = await this.definition(row.kind).run(row.parameters as never, control);
       await this.finish(id, { status: 'SUCCEEDED', result: (result ?? null) as object, ...progress, processed: Math.max(progress.processed, progress.total) });
     } catch (error) {

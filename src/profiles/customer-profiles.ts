@@ -101,8 +101,8 @@ export class CustomerProfiles {
   }
 
   /** Customer ids in id order, a page at a time (keyset pagination: stable while customers are added). */
-  async customerIds(afterId: number, limit: number): Promise<number[]> {
-    const rows = await this.prisma.customer.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, select: { id: true } });
+  async customerIds(afterId: number, limit: number, untilId?: number): Promise<number[]> {
+    const rows = await this.prisma.customer.findMany({ where: { id: { gt: afterId, ...(untilId === undefined ? {} : { lte: untilId }) } }, orderBy: { id: 'asc' }, take: limit, select: { id: true } });
     return rows.map((r) => r.id);
   }
 

@@ -7,7 +7,7 @@ import type { PrismaClient } from '../db/database.js';
 import { InputError, NotFoundError } from '../errors/domain-errors.js';
 import { activeCollection } from '../customer-vectors/customer-space.js';
 import { sampleIndices, seededRng } from '../clustering/random.js';
-import type { Filter, RecommendStrategy, VectorName, VectorStore } from '../vectors/vector-store.js';
+import type { Condition, Filter, RecommendStrategy, VectorName, VectorStore } from '../vectors/vector-store.js';
 
 export interface LookalikeRequest {
   seeds: string[];
@@ -18,6 +18,10 @@ export interface LookalikeRequest {
   countries?: string[];
   segmentIds?: number[];
   excludeSegmentIds?: number[];
+  /** Only customers whose predicted value / churn risk (the active run's) is in range. */
+  minClv?: number;
+  minChurnRisk?: number;
+  maxChurnRisk?: number;
 }
 
 export interface RankedCustomer {
@@ -73,7 +77,7 @@ export class Lookalikes {
     const seedIds = [...new Set(request.seeds)].map((s) => found.get(s)).filter((id): id is number => id !== undefined && withVectors.has(id));
     const seedsMissing = request.seeds.filter((s) => !withVectors.has(found.get(s) ?? -1));
     if (seedIds.length === 0) throw new InputError('None of the seed customers has a vector.', [{ index: -1, field: 'seeds', message: 'no seed customer is embedded' }]);
-    const filter = toFilter(request);
+    const filter = toFilter(request, await this.valueRange(request));
 
     const rank = async (seeds: number[], size: number, filtered = true): Promise<RankedCustomer[]> => {
       const hits = await this.store.recommend(collection, { using: request.vector, positive: seeds, strategy: request.strategy, limit: size, filter: filtered ? filter : undefined });
@@ -99,6 +103,23 @@ export class Lookalikes {
       quality = { holdoutShare: HOLDOUT_SHARE, heldOut: holdout.size, recovered, recall: recovered / holdout.size };
     }
     return { ranked, seedsUsed: seedIds.length, seedsMissing, quality };
+  }
+
+  /**
+   * The customers whose predictions (stored on the active run's memberships) pass the request's value
+   * and churn-risk bounds, as a has_id condition: the database knows the predictions, the store ranks.
+   */
+  private async valueRange(r: LookalikeRequest): Promise<number[] | undefined> {
+    if (r.minClv === undefined && r.minChurnRisk === undefined && r.maxChurnRisk === undefined) return undefined;
+    const rows = await this.prisma.membership.findMany({
+      where: {
+        run: { active: true },
+        ...(r.minClv !== undefined ? { clv: { gte: r.minClv } } : {}),
+        ...(r.minChurnRisk !== undefined || r.maxChurnRisk !== undefined ? { churnRisk: { ...(r.minChurnRisk !== undefined ? { gte: r.minChurnRisk } : {}), ...(r.maxChurnRisk !== undefined ? { lte: r.maxChurnRisk } : {}) } } : {}),
+      },
+      select: { customerId: true },
+    });
+    return rows.map((m) => m.customerId);
   }
 
   async save(name: string, request: LookalikeRequest, createdBy: string): Promise<number> {
@@ -155,8 +176,9 @@ function validate(r: LookalikeRequest) {
   }
 }
 
-function toFilter(r: LookalikeRequest): Filter | undefined {
-  const must = [
+function toFilter(r: LookalikeRequest, ids?: number[]): Filter | undefined {
+  const must: Condition[] = [
+    ...(ids ? [{ has_id: ids }] : []),
     ...(r.countries?.length ? [{ key: 'country', match: { any: r.countries } }] : []),
     ...(r.segmentIds?.length ? [{ key: 'segmentId', match: { any: r.segmentIds.map(String) } }] : []),
   ];

@@ -3,7 +3,7 @@
 import type { PrismaClient } from '../db/database.js';
 import { InputError, NotFoundError } from '../errors/domain-errors.js';
 
-export type MemberOrder = 'DISTANCE' | 'MONETARY' | 'RECENCY' | 'FREQUENCY';
+export type MemberOrder = 'DISTANCE' | 'MONETARY' | 'RECENCY' | 'FREQUENCY' | 'CLV' | 'CHURN_RISK';
 
 export interface MemberFilter {
   outlier?: boolean;
@@ -13,10 +13,13 @@ export interface MemberFilter {
   maxMonetary?: number;
   minFrequency?: number;
   maxRecencyDays?: number;
+  minChurnRisk?: number;
+  maxChurnRisk?: number;
+  minClv?: number;
 }
 
 export interface MemberPage {
-  rows: { customerId: number; distance: number; outlier: boolean; provisional: boolean; recencyDays: number | null; frequency: number; monetary: number; cursor: string }[];
+  rows: { customerId: number; distance: number; outlier: boolean; provisional: boolean; recencyDays: number | null; frequency: number; monetary: number; churnRisk: number | null; clv: number | null; cursor: string }[];
   hasNextPage: boolean;
   totalCount: () => Promise<number>;
 }
@@ -27,14 +30,19 @@ export interface Flow {
   customers: number;
 }
 
-/** Sort column, direction and the value used when a column is empty (recency of a customer who never bought). */
+/**
+ * Sort column and direction; a nullable column's empty values (recency of a customer who never
+ * bought, the value of one without history) come last, and stand as EMPTY in a cursor.
+ */
 const ORDER = {
-  DISTANCE: { column: 'distance', desc: false },
-  MONETARY: { column: 'monetary', desc: true },
-  RECENCY: { column: 'recencyDays', desc: false },
-  FREQUENCY: { column: 'frequency', desc: true },
+  DISTANCE: { column: 'distance', desc: false, nullable: false },
+  MONETARY: { column: 'monetary', desc: true, nullable: false },
+  RECENCY: { column: 'recencyDays', desc: false, nullable: true },
+  FREQUENCY: { column: 'frequency', desc: true, nullable: false },
+  CLV: { column: 'clv', desc: true, nullable: true },
+  CHURN_RISK: { column: 'churnRisk', desc: true, nullable: true },
 } as const;
-const NO_RECENCY = 1e12;
+const EMPTY = 1e12;
 
 export const MAX_PAGE_SIZE = 500;
 
@@ -82,34 +90,36 @@ export class SegmentCatalog {
       monetary: { ...(f.minMonetary !== undefined ? { gte: f.minMonetary } : {}), ...(f.maxMonetary !== undefined ? { lte: f.maxMonetary } : {}) },
       ...(f.minFrequency !== undefined ? { frequency: { gte: f.minFrequency } } : {}),
       ...(f.maxRecencyDays !== undefined ? { recencyDays: { lte: f.maxRecencyDays } } : {}),
+      ...(f.minChurnRisk !== undefined || f.maxChurnRisk !== undefined ? { churnRisk: { ...(f.minChurnRisk !== undefined ? { gte: f.minChurnRisk } : {}), ...(f.maxChurnRisk !== undefined ? { lte: f.maxChurnRisk } : {}) } } : {}),
+      ...(f.minClv !== undefined ? { clv: { gte: f.minClv } } : {}),
     };
     let keyset = {};
     if (options.after) {
       const [orderBy, value, customerId] = decodeCursor(options.after);
       if (orderBy !== options.orderBy) throw new InputError('cursor belongs to another ordering', [{ index: -1, field: 'after', message: 'belongs to another orderBy' }]);
-      const v = order.column === 'recencyDays' && value === NO_RECENCY ? null : value;
+      const v = order.nullable && value === EMPTY ? null : value;
       const beyond = order.desc ? { lt: v } : { gt: v };
       keyset =
         v === null
-          ? { recencyDays: null, customerId: { gt: customerId } }
+          ? { [order.column]: null, customerId: { gt: customerId } }
           : {
               OR: [
                 { [order.column]: beyond },
-                ...(order.column === 'recencyDays' && !order.desc ? [{ recencyDays: null }] : []),
+                ...(order.nullable ? [{ [order.column]: null }] : []),
                 { [order.column]: v, customerId: { gt: customerId } },
               ],
             };
     }
     const rows = await this.prisma.membership.findMany({
       where: { AND: [where, keyset] },
-      orderBy: [order.column === 'recencyDays' ? { recencyDays: { sort: 'asc', nulls: 'last' } } : { [order.column]: order.desc ? 'desc' : 'asc' }, { customerId: 'asc' }],
+      orderBy: [order.nullable ? { [order.column]: { sort: order.desc ? 'desc' : 'asc', nulls: 'last' } } : { [order.column]: order.desc ? 'desc' : 'asc' }, { customerId: 'asc' }],
       take: options.first + 1,
     });
     const page = rows.slice(0, options.first);
     return {
       rows: page.map((m) => {
         const raw = m[order.column] as number | null;
-        return { ...m, cursor: encodeCursor([options.orderBy, raw ?? NO_RECENCY, m.customerId]) };
+        return { ...m, cursor: encodeCursor([options.orderBy, raw ?? EMPTY, m.customerId]) };
       }),
       hasNextPage: rows.length > options.first,
       totalCount: () => this.prisma.membership.count({ where }),

@@ -3,7 +3,8 @@
 //   2. cluster   automatic or forced k, silhouettes and the 2-D map, in a worker thread (clustering/)
 //   3. describe  behaviour, keywords, names of every segment (run/describe-segments)
 //   4. match     each segment to the previous active run's, so human labels survive (run/match-previous)
-//   5. activate  ONE transaction: segments, memberships, flows, the active switch (run/segment-runs)
+//   4b. value    the value models (BG/NBD, Gamma–Gamma) refitted on the shop's history (value/)
+//   5. activate  ONE transaction: segments, memberships, values, flows, the active switch (run/segment-runs)
 //   6. payloads  segment ids onto the vectors, after the commit: a filter aid; the database stays the
 //                source of truth.
 // A run that fails or is cancelled before step 5 commits leaves the previous run active and nothing of
@@ -22,6 +23,7 @@ import { loadVectors } from './run/load-vectors.js';
 import { matchPrevious } from './run/match-previous.js';
 import { resolveRunParameters, type SegmentationOptions } from './run/run-options.js';
 import { SegmentRuns, toFloats } from './run/segment-runs.js';
+import { fitRunValue } from '../value/shop-value.js';
 
 export type { SegmentationOptions } from './run/run-options.js';
 
@@ -97,10 +99,12 @@ export class SegmentationService {
       );
       const previous = await this.runs.previousActive();
       const match = await step('match', () => matchPrevious(this.runs, previous, description.segments, ids, { collection, vector: parameters.vector, dim: x.dim }));
+      control.progress(0, 1, 'fitting value and churn models');
+      const value = await step('value', () => fitRunValue(this.prisma, ids));
       control.progress(0, 1, 'writing segments');
       const segmentIds = await step('activate', () =>
         this.runs.activate({
-          runId, ids, labels: clustering.result.labels, description, map, clustering, projection, previous, ...match, failBeforeCommit: options.failBeforeCommit,
+          runId, ids, labels: clustering.result.labels, description, map, clustering, projection, previous, ...match, value, failBeforeCommit: options.failBeforeCommit,
         }),
       );
       await step('payloads', () => this.store.setPayload(collection, payloadUpdates(runId, ids, description, segmentIds)));

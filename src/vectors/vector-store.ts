@@ -39,7 +39,9 @@ export type Condition =
   | { key: string; match: { value: string | number | boolean } }
   | { key: string; match: { any: (string | number)[] } }
   | { key: string; range: { gt?: number; gte?: number; lt?: number; lte?: number } }
-  | { is_empty: { key: string } };
+  | { is_empty: { key: string } }
+  /** Only these point ids (Qdrant's HasIdCondition). */
+  | { has_id: number[] };
 
 export interface Filter {
   must?: Condition[];

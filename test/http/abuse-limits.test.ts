@@ -44,6 +44,13 @@ for (const target of databaseTargets()) {
       // Nor by making keys up: an unknown key is charged to the address, whose budget is spent.
       const madeUp = await rawGraphQL(app.server.url, '{ __typename }', undefined, `sk_made_up_${Date.now()}`);
       assert.equal(madeUp.status, 429);
+      // Nor by claiming another address: no proxy is trusted, so X-Forwarded-For is not read.
+      const forwarded = await fetch(app.server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      assert.equal(forwarded.status, 429);
+      // The CSV export is charged to the same budget: the spent key gets 429 there too, before any audience is read.
+      const csv = await fetch(`${new URL(app.server.url).origin}/audiences/1/members.csv`, { headers: { authorization: `Bearer ${app.keys.viewer}` } });
+      assert.equal(csv.status, 429);
+      assert.equal(((await csv.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code, 'RATE_LIMITED');
     });
 
     test('fields not resolved by the deadline fail with DEADLINE_EXCEEDED; the server answers, never a 500', async () => {
@@ -55,6 +62,24 @@ for (const target of databaseTargets()) {
     });
   });
 }
+
+test('behind a trusted proxy, requests without a key are limited per client address (X-Forwarded-For)', async () => {
+  const settings = testSettings({ kind: 'pglite', dir: 'memory://' }, { RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: 'loopback' });
+  assert.equal(settings.http.trustProxy, 'loopback');
+  assert.equal(testSettings({ kind: 'pglite', dir: 'memory://' }, { TRUST_PROXY: '1' }).http.trustProxy, 1);
+  const services = await createServices(settings);
+  const server = await startServer(services);
+  try {
+    const from = (address: string) =>
+      fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': address }, body: JSON.stringify({ query: '{ __typename }' }) }).then((r) => r.status);
+    assert.deepEqual([await from('203.0.113.1'), await from('203.0.113.1'), await from('203.0.113.1')], [200, 200, 429]);
+    // Another client behind the same proxy has its own budget.
+    assert.equal(await from('203.0.113.2'), 200);
+  } finally {
+    await server.stop();
+    await services.close();
+  }
+});
 
 test('the limits are on by default and can be switched off', async () => {
   const settings = testSettings({ kind: 'pglite', dir: 'memory://' });

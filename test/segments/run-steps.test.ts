@@ -95,6 +95,11 @@ for (const target of databaseTargets()) {
         runId, ids, labels: Int32Array.from(labels), description, map: new Float32Array(ids.length * 2), projection: { mean: [], axes: [], explained: [] } as unknown as Activation['projection'],
         clustering: { chosenK: k, algorithm: 'kmeans', rule: 'forced', tried: [{ k, silhouette: 0.5 } as Activation['clustering']['tried'][number]] },
         previous, previousOf, similarity: previousOf.map((p) => (p >= 0 ? 0.9 : null)),
+        // Values for all but the last customer (one without order history).
+        value: {
+          state: { status: 'FITTED', reason: null } as Activation['value']['state'],
+          rows: ids.slice(0, -1).map((id, r) => ({ customer_id: id, frequency: r, recency: r, age: 10 + r, monetary: 5, p_alive: 1 - r / 10, expected_purchases: r, clv: 100 - r })),
+        },
       };
     };
     const parameters = resolveRunParameters({ k: 2 }, 6);
@@ -105,6 +110,10 @@ for (const target of databaseTargets()) {
       assert.equal(firstIds.length, 2);
       const members = await db.prisma.membership.findMany({ where: { runId: first }, orderBy: { customerId: 'asc' } });
       assert.deepEqual(members.map((m) => [m.segmentId, m.outlier, m.frequency]), [[firstIds[0], false, 1], [firstIds[0], false, 2], [firstIds[1], false, 3], [firstIds[1], false, 4], [firstIds[1], true, 5]]);
+      // The run's values, in the same transaction: on the memberships too (for ordering), null where none.
+      assert.deepEqual(members.map((m) => [m.churnRisk === null ? null : Number(m.churnRisk.toFixed(6)), m.clv]), [[0, 100], [0.1, 99], [0.2, 98], [0.3, 97], [null, null]]);
+      assert.equal(await db.prisma.customerValue.count({ where: { runId: first } }), 4);
+      assert.equal(((await db.prisma.segmentationRun.findUniqueOrThrow({ where: { id: first } })).valueModel as { status: string }).status, 'FITTED');
       await db.prisma.segment.update({ where: { id: firstIds[1] }, data: { label: 'kept' } });
 
       const previous = await runs.previousActive();
@@ -128,7 +137,7 @@ for (const target of databaseTargets()) {
 
     test('a failure before the commit writes nothing and keeps the active run', async () => {
       const active = await runs.previousActive();
-      const counts = async () => [await db.prisma.segment.count(), await db.prisma.membership.count()];
+      const counts = async () => [await db.prisma.segment.count(), await db.prisma.membership.count(), await db.prisma.customerValue.count()];
       const before = await counts();
       const third = await runs.start('c', 'm', parameters, null);
       await assert.rejects(runs.activate({ ...activation(third, customers, [0, 1, 0, 1, 0, 1], active, [0, 1]), failBeforeCommit: true }), /injected/);

@@ -137,6 +137,12 @@ export class QdrantDouble {
   private operationCounter = 0;
   url = '';
 
+  /**
+   * `validate: false` only carries the vectors (a benchmark sharing a store between processes): no
+   * request or response is checked, and none is kept.
+   */
+  constructor(private readonly options: { validate?: boolean } = {}) {}
+
   async start(): Promise<string> {
     this.server = http.createServer((req, res) =>
       void this.handle(req, res).catch((error: unknown) => {
@@ -163,10 +169,11 @@ export class QdrantDouble {
     const method = req.method ?? 'GET';
     const found = this.api.find(method, url.pathname);
     const record: RecordedRequest = { method, path: url.pathname + url.search, operationId: found?.op.operationId, requestErrors: [], responseErrors: [], status: 0 };
-    this.requests.push(record);
+    const validate = this.options.validate ?? true;
+    if (validate) this.requests.push(record);
     const send = (status: number, body: unknown) => {
       record.status = status;
-      if (status === 200 && found) record.responseErrors = this.api.checkResponse(found.op, body);
+      if (status === 200 && found && validate) record.responseErrors = this.api.checkResponse(found.op, body);
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
@@ -181,8 +188,10 @@ export class QdrantDouble {
     } catch {
       record.requestErrors.push('body is not JSON');
     }
-    record.requestErrors.push(...this.api.checkRequest(found.op, found.params, url.searchParams, body));
-    record.body = body as Json | undefined;
+    if (validate) {
+      record.requestErrors.push(...this.api.checkRequest(found.op, found.params, url.searchParams, body));
+      record.body = body as Json | undefined;
+    }
     try {
       const result = await this.answer(found.op.operationId ?? '', found.params, (body ?? {}) as Json);
       send(200, { result, status: 'ok', time: 0.0001 });

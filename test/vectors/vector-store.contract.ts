@@ -101,6 +101,11 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
       const expected = bruteForce(points, 'text', query, (p) => p.payload.country === 'DE' && (p.payload.spend as number) >= 500 && (p.payload.spend as number) < 2500).slice(0, 20);
       assert.deepEqual(hits.map((h) => h.id), expected.map((e) => e.id));
       assert.equal(await store.count(name, { must: [{ key: 'country', match: { value: 'GB' } }] }), 100);
+      // has_id: only these points (an audience limited to customers chosen in the database).
+      const allowed = [7, 8, 9, 40, 41, 250];
+      const only = await store.search(name, { using: 'text', vector: query, limit: 20, filter: { must: [{ has_id: allowed }], must_not: [{ key: 'country', match: { value: 'FR' } }] } });
+      assert.deepEqual(only.map((h) => h.id), bruteForce(points, 'text', query, (p) => allowed.includes(p.id) && p.payload.country !== 'FR').map((e) => e.id));
+      assert.equal(await store.count(name, { must: [{ has_id: allowed }] }), allowed.filter((id) => points.some((p) => p.id === id)).length);
     });
 
     test('recommend (average_vector) searches from 2·avg(positive) − avg(negative) and leaves the examples out', async () => {

@@ -20,6 +20,9 @@ function toRequest(seeds: string[], size: number, excludeSeeds: boolean, filter:
     countries: filter?.countries ?? undefined,
     segmentIds: filter?.segments?.map((s) => numericId(s, 'filter.segments')),
     excludeSegmentIds: filter?.excludeSegments?.map((s) => numericId(s, 'filter.excludeSegments')),
+    minClv: filter?.minClv ?? undefined,
+    minChurnRisk: filter?.minChurnRisk ?? undefined,
+    maxChurnRisk: filter?.maxChurnRisk ?? undefined,
   };
 }
 

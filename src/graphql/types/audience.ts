@@ -18,6 +18,9 @@ export class AudienceFilter {
   @Field(() => [String], { nullable: true }) countries?: string[];
   @Field(() => [ID], { nullable: true, description: 'Only customers of these segments.' }) segments?: string[];
   @Field(() => [ID], { nullable: true, description: 'No customers of these segments.' }) excludeSegments?: string[];
+  @Field(() => Float, { nullable: true, description: 'Only customers whose predicted lifetime value (default horizon, active run) is at least this.' }) minClv?: number;
+  @Field(() => Float, { nullable: true, description: 'Only customers whose churn risk (active run) is at least this, e.g. 0.5: slipping away.' }) minChurnRisk?: number;
+  @Field(() => Float, { nullable: true, description: 'Only customers whose churn risk is at most this.' }) maxChurnRisk?: number;
 }
 
 @ObjectType({ description: 'Held-out seeds recovered: a fifth of the seeds is left out and an audience of the same size rebuilt from the rest (without the filter, which may exclude the seeds themselves).' })

@@ -33,10 +33,13 @@ export enum MemberOrder {
   MONETARY = 'MONETARY',
   RECENCY = 'RECENCY',
   FREQUENCY = 'FREQUENCY',
+  CLV = 'CLV',
+  CHURN_RISK = 'CHURN_RISK',
 }
 registerEnumType(MemberOrder, {
   name: 'MemberOrder',
-  description: 'DISTANCE: nearest the centroid first. MONETARY, FREQUENCY: highest first. RECENCY: most recent buyers first.',
+  description:
+    'DISTANCE: nearest the centroid first. MONETARY, FREQUENCY: highest first. RECENCY: most recent buyers first. CLV: highest predicted lifetime value (default horizon) first. CHURN_RISK: likeliest to have left first. Members without a prediction come last.',
 });
 
 @InputType()
@@ -48,6 +51,9 @@ export class MemberFilter {
   @Field(() => Float, { nullable: true }) maxMonetary?: number;
   @Field(() => Int, { nullable: true }) minFrequency?: number;
   @Field(() => Float, { nullable: true }) maxRecencyDays?: number;
+  @Field(() => Float, { nullable: true, description: 'Churn risk (1 − pAlive, as of the run) at least this.' }) minChurnRisk?: number;
+  @Field(() => Float, { nullable: true }) maxChurnRisk?: number;
+  @Field(() => Float, { nullable: true, description: 'Predicted lifetime value (default horizon, as of the run) at least this.' }) minClv?: number;
 }
 
 @ObjectType()
@@ -59,6 +65,8 @@ export class SegmentMember {
   @Field(() => Float, { nullable: true, description: 'As of the run.' }) recencyDays!: number | null;
   @Field(() => Int, { description: 'As of the run.' }) frequency!: number;
   @Field(() => Float, { description: 'As of the run.' }) monetary!: number;
+  @Field(() => Float, { nullable: true, description: 'Churn risk (1 − pAlive) as of the run; null without order history or when provisional.' }) churnRisk!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Predicted lifetime value (default horizon) as of the run; null when not predicted.' }) clv!: number | null;
 }
 
 @ObjectType()

@@ -9,6 +9,7 @@ import type { Prisma, PrismaClient } from '../../db/database.js';
 import type { Projection } from '../../projection/pca-projection.js';
 import type { DescribedSegment, Description } from './describe-segments.js';
 import type { RunParameters } from './run-options.js';
+import type { RunValue } from '../../value/shop-value.js';
 
 /** Rows per membership INSERT (one JSON document each). */
 const MEMBERSHIP_CHUNK = 20_000;
@@ -42,6 +43,8 @@ export interface Activation {
   /** For each described segment, the index of the previous segment it continues, or -1. */
   previousOf: number[];
   similarity: (number | null)[];
+  /** The value models fitted for this run, and its members' values. */
+  value: RunValue;
   /** Tests only: throw after everything was written, before the commit. */
   failBeforeCommit?: boolean;
 }
@@ -116,6 +119,16 @@ export class SegmentRuns {
             JSON.stringify(rows),
           );
         }
+        for (let start = 0; start < a.value.rows.length; start += MEMBERSHIP_CHUNK) {
+          await tx.$executeRaw`
+            INSERT INTO customer_value (run_id, customer_id, frequency, recency, age, monetary, p_alive, expected_purchases, clv)
+            SELECT ${a.runId}, v.customer_id, v.frequency, v.recency, v.age, v.monetary, v.p_alive, v.expected_purchases, v.clv
+            FROM jsonb_to_recordset(${JSON.stringify(a.value.rows.slice(start, start + MEMBERSHIP_CHUNK))}::jsonb)
+              AS v(customer_id int, frequency int, recency float8, age float8, monetary float8, p_alive float8, expected_purchases float8, clv float8)`;
+        }
+        await tx.$executeRaw`
+          UPDATE membership m SET churn_risk = 1 - v.p_alive, clv = v.clv
+          FROM customer_value v WHERE m.run_id = ${a.runId} AND v.run_id = ${a.runId} AND v.customer_id = m.customer_id`;
         if (a.failBeforeCommit) throw new Error('injected failure before commit');
         // Who moved where: every member of this run, from their (non-provisional) segment in the previous one.
         const flows = a.previous
@@ -143,6 +156,7 @@ export class SegmentRuns {
             metrics: { ...chosen, population } as unknown as Prisma.InputJsonValue,
             triedK: a.clustering.tried as unknown as Prisma.InputJsonValue,
             customerCount: a.ids.length,
+            valueModel: a.value.state as unknown as Prisma.InputJsonValue,
             projection: a.projection as unknown as Prisma.InputJsonValue,
             previousRunId: a.previous?.id ?? null,
             migration: flows?.map((f) => ({ from: f.from, to: f.to, customers: Number(f.customers) })),

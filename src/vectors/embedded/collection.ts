@@ -118,7 +118,7 @@ export class Collection {
   count(filter?: Filter): number {
     if (!filter) return this.live;
     let n = 0;
-    for (let row = 0; row < this.ids.length; row++) if (this.ids[row]! >= 0 && matchesFilter(this.payloads[row]!, filter)) n++;
+    for (let row = 0; row < this.ids.length; row++) if (this.ids[row]! >= 0 && matchesFilter(this.payloads[row]!, filter, this.ids[row]!)) n++;
     return n;
   }
 
@@ -157,7 +157,7 @@ export class Collection {
   }
 
   acceptor(filter: Filter | undefined, exclude: ReadonlySet<number>): (row: number) => boolean {
-    return (row) => this.ids[row]! >= 0 && !exclude.has(this.ids[row]!) && (!filter || matchesFilter(this.payloads[row]!, filter));
+    return (row) => this.ids[row]! >= 0 && !exclude.has(this.ids[row]!) && (!filter || matchesFilter(this.payloads[row]!, filter, this.ids[row]!));
   }
 
   /** Every live row, with its vectors: for snapshots. */

@@ -154,7 +154,7 @@ export class EmbeddedVectorStore implements VectorStore {
     let batch: StoredPoint[] = [];
     for (const id of [...c.idsInOrder()]) {
       const point = c.get(id, options.withVectors ?? false);
-      if (!point || (options.filter && !matchesFilter(point.payload, options.filter))) continue;
+      if (!point || (options.filter && !matchesFilter(point.payload, options.filter, id))) continue;
       batch.push(point);
       if (batch.length >= batchSize) {
         yield batch;

@@ -44,6 +44,8 @@ export const CustomerQuery = graphql(`
       behaviour { recencyDays frequency monetary averageOrderValue returnRate tenureDays meanRating categoryShares { category share } }
       profile { orders reviews searches recentSearches }
       similarCustomers(limit: 8) { score customer { id country segment { id name } } }
+      value { pAlive churnRisk expectedPurchases expectedSpend clv horizonDays reason }
+      recommendedProducts(limit: 8) { product { id title category } reason }
     }
   }
 `);
@@ -54,6 +56,8 @@ export const SegmentDetailQuery = graphql(`
       id name automaticName label description automaticDescription tags size share quality keywords archetype runId
       medians { recencyDays frequency monetary averageOrderValue returnRate }
       topCategories { category share }
+      value { withHistory meanPAlive shareAtRisk expectedPurchases sumClv meanClv horizonDays reason }
+      recommendedProducts(limit: 8) { product { id title category } lift reason }
       representatives { id country behaviour { recencyDays frequency monetary } }
       histograms(bins: 20) {
         recencyDays { metric scale edges members population }

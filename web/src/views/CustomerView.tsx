@@ -28,6 +28,22 @@ export function CustomerView({ id }: { id: string }) {
       </dl>
       <p className="small"><span className="muted">Categories:</span> {b.categoryShares.map((s) => `${s.category} ${fmt.percent(s.share)}`).join(' · ') || '–'}</p>
       <p className="small"><span className="muted">Recent searches:</span> {c.profile.recentSearches.join(' · ') || '–'}</p>
+      <h2>Value and churn risk</h2>
+      {c.value.reason && <p className="small muted" role="note">{c.value.reason}</p>}
+      <dl className="rfm wide" aria-label="Predicted value">
+        <div><dt>Still a customer</dt><dd>{fmt.percent(c.value.pAlive)}</dd></div>
+        <div><dt>Churn risk</dt><dd>{fmt.percent(c.value.churnRisk)}</dd></div>
+        <div><dt>Purchases, next {c.value.horizonDays} days</dt><dd>{fmt.fixed(c.value.expectedPurchases, 1)}</dd></div>
+        <div><dt>Lifetime value ({c.value.horizonDays} days)</dt><dd>{fmt.money(c.value.clv)}</dd></div>
+      </dl>
+      <h2>Recommended products</h2>
+      {c.recommendedProducts.length === 0 ? <p className="muted small">None: the customer has no vector yet.</p> : (
+        <ol aria-label="Recommended products">
+          {c.recommendedProducts.map((r) => (
+            <li key={r.product.id}>{r.product.title} <span className="muted small">{r.product.category ?? ''} · {r.reason}</span></li>
+          ))}
+        </ol>
+      )}
       <h2>Similar customers</h2>
       <ol>
         {c.similarCustomers.map((s) => (

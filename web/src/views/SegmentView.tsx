@@ -66,6 +66,24 @@ export function SegmentView({ id }: { id: string }) {
         <Histogram data={s.histograms.monetary} colour={colour} />
       </div>
 
+      <h2>Value and churn risk</h2>
+      {s.value.reason && <p className="small muted" role="note">{s.value.reason}</p>}
+      <dl className="rfm wide" aria-label="Predicted value">
+        <div><dt>Mean chance still a customer</dt><dd>{fmt.percent(s.value.meanPAlive)}</dd></div>
+        <div><dt>At risk</dt><dd>{fmt.percent(s.value.shareAtRisk)}</dd></div>
+        <div><dt>Purchases, next {s.value.horizonDays} days</dt><dd>{fmt.fixed(s.value.expectedPurchases, 0)}</dd></div>
+        <div><dt>Lifetime value ({s.value.horizonDays} days)</dt><dd>{fmt.money(s.value.sumClv)}</dd></div>
+        <div><dt>Per customer</dt><dd>{fmt.money(s.value.meanClv)}</dd></div>
+      </dl>
+      <h2>Products to offer</h2>
+      {s.recommendedProducts.length === 0 ? <p className="muted small">No product stands out in this segment.</p> : (
+        <ol aria-label="Products to offer">
+          {s.recommendedProducts.map((r) => (
+            <li key={r.product.id}>{r.product.title} <span className="muted small">{r.reason}</span></li>
+          ))}
+        </ol>
+      )}
+
       <h2>Representative customers</h2>
       <ul className="inline-list">
         {s.representatives.map((c) => (

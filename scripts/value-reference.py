@@ -1,0 +1,70 @@
+"""Reference fit of the value models (tests and benches only, never the product): the BG/NBD and
+Gamma-Gamma likelihoods of `lifetimes` (BetaGeoFitter, GammaGammaFitter), maximised by scipy over
+log-parameters, and the conditional expectations with scipy's special functions.
+
+Input (JSON file): {"bgnbd": {"x": [...], "tx": [...], "T": [...]}, "gg": {"x": [...], "m": [...]},
+"predict": {"t": days, "x": [...], "tx": [...], "T": [...]}}. Output: the fitted parameters and the
+predictions for the "predict" customers."""
+import json
+import sys
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import gammaln, hyp2f1
+
+
+def bgnbd_nll(log_params, x, tx, T):
+    r, alpha, a, b = np.exp(log_params)
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+    a3 = -(r + x) * np.log(alpha + T)
+    a4 = np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(tx + alpha)
+    m = np.maximum(a3, a4)
+    ll = a1 + a2 + np.log(np.exp(a3 - m) + np.exp(a4 - m) * (x > 0)) + m
+    return -ll.sum() / len(x)
+
+
+def gg_nll(log_params, x, m):
+    p, q, v = np.exp(log_params)
+    ll = (gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v)
+          + (p * x - 1) * np.log(m) + (p * x) * np.log(x) - (p * x + q) * np.log(x * m + v))
+    return -ll.sum() / len(x)
+
+
+def fit(nll, start, args):
+    # Nelder-Mead to get close (what lifetimes does), then BFGS to a tight gradient.
+    first = minimize(nll, np.log(start), args=args, method="Nelder-Mead", options={"maxiter": 20000, "xatol": 1e-10, "fatol": 1e-14})
+    final = minimize(nll, first.x, args=args, method="BFGS", options={"gtol": 1e-10, "maxiter": 10000})
+    best = final if final.fun <= first.fun else first
+    return np.exp(best.x), -best.fun * len(args[0])
+
+
+def main():
+    data = json.load(open(sys.argv[1]))
+    out = {}
+    if "bgnbd" in data:
+        d = data["bgnbd"]
+        x, tx, T = (np.asarray(d[k], dtype=float) for k in ("x", "tx", "T"))
+        params, ll = fit(bgnbd_nll, [1.0, max(1.0, T.mean()), 1.0, 1.0], (x, tx, T))
+        out["bgnbd"] = {"r": params[0], "alpha": params[1], "a": params[2], "b": params[3], "logLikelihood": ll}
+        if "predict" in data:
+            p = data["predict"]
+            r, alpha, a, b = params
+            px, ptx, pT, t = np.asarray(p["x"], float), np.asarray(p["tx"], float), np.asarray(p["T"], float), float(p["t"])
+            log_div = (r + px) * np.log((alpha + pT) / (alpha + ptx)) + np.log(a / (b + np.maximum(px, 1) - 1))
+            p_alive = np.where(px == 0, 1.0, 1.0 / (1 + np.exp(log_div)))
+            hyp = hyp2f1(r + px, b + px, a + b + px - 1, t / (alpha + pT + t))
+            first = (a + b + px - 1) / (a - 1)
+            second = 1 - hyp * ((alpha + pT) / (alpha + t + pT)) ** (r + px)
+            denom = 1 + (px > 0) * (a / (b + px - 1)) * ((alpha + pT) / (alpha + ptx)) ** (r + px)
+            out["predict"] = {"pAlive": p_alive.tolist(), "expected": (first * second / denom).tolist()}
+    if "gg" in data:
+        d = data["gg"]
+        x, m = np.asarray(d["x"], float), np.asarray(d["m"], float)
+        params, ll = fit(gg_nll, [1.0, 2.0, max(1.0, m.mean())], (x, m))
+        out["gg"] = {"p": params[0], "q": params[1], "v": params[2], "logLikelihood": ll}
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

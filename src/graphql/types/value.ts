@@ -1,0 +1,71 @@
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum ValueModelStatus {
+  FITTED = 'FITTED',
+  INSUFFICIENT_DATA = 'INSUFFICIENT_DATA',
+  NOT_CONVERGED = 'NOT_CONVERGED',
+}
+registerEnumType(ValueModelStatus, {
+  name: 'ValueModelStatus',
+  description: 'Whether the value models could be fitted on the shop’s history; when not, `reason` says why.',
+});
+
+@ObjectType({ description: 'BG/NBD parameters: purchase rate ~ Gamma(r, alpha) per day, dropout after a purchase ~ Beta(a, b).' })
+export class BgNbdParameters {
+  @Field(() => Float) r!: number;
+  @Field(() => Float) alpha!: number;
+  @Field(() => Float) a!: number;
+  @Field(() => Float) b!: number;
+  @Field(() => Float) logLikelihood!: number;
+}
+
+@ObjectType({ description: 'Gamma–Gamma parameters of the value of a purchase.' })
+export class GammaGammaParameters {
+  @Field(() => Float) p!: number;
+  @Field(() => Float) q!: number;
+  @Field(() => Float) v!: number;
+  @Field(() => Int, { description: 'Repeat customers with a positive order value it was fitted on.' }) customers!: number;
+}
+
+@ObjectType({ description: 'The value and churn models fitted with a segmentation run (BG/NBD and Gamma–Gamma, maximum likelihood on the shop’s order history).' })
+export class ValueModelInfo {
+  @Field(() => ValueModelStatus) status!: ValueModelStatus;
+  @Field(() => String, { nullable: true, description: 'Why there are no predictions, or a note on the data (e.g. orders dated in the future left out).' }) reason!: string | null;
+  @Field(() => String, { nullable: true, description: 'Why there is no spend or lifetime value though purchases are predicted.' }) spendReason!: string | null;
+  @Field(() => Date, { description: 'End of the observed history (the last order’s day).' }) asOf!: Date;
+  @Field(() => Int) customers!: number;
+  @Field(() => Int, { description: 'Customers who bought again on another day.' }) repeatCustomers!: number;
+  @Field(() => Int) historyDays!: number;
+  @Field(() => Int, { description: 'Orders dated in the future, left out.' }) futureOrders!: number;
+  @Field(() => BgNbdParameters, { nullable: true }) bgNbd!: BgNbdParameters | null;
+  @Field(() => GammaGammaParameters, { nullable: true }) gammaGamma!: GammaGammaParameters | null;
+}
+
+@ObjectType({ description: 'A customer’s predicted value and churn risk over a horizon. Null numbers come with `reason`.' })
+export class CustomerValue {
+  @Field(() => Int) horizonDays!: number;
+  @Field(() => Float, { nullable: true, description: 'Probability the customer is still a customer (BG/NBD).' }) pAlive!: number | null;
+  @Field(() => Float, { nullable: true, description: '1 − pAlive.' }) churnRisk!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Purchases expected over the horizon.' }) expectedPurchases!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Expected value of one purchase (Gamma–Gamma).' }) expectedSpendPerPurchase!: number | null;
+  @Field(() => Float, { nullable: true, description: 'expectedPurchases × expectedSpendPerPurchase.' }) expectedSpend!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Customer lifetime value over the horizon, discounted monthly.' }) clv!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Repeat purchases (days with an order after the first).' }) repeatPurchases!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Days from the first purchase to the last.' }) recencyDays!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Days from the first purchase to the end of the history.' }) ageDays!: number | null;
+  @Field(() => String, { nullable: true }) reason!: string | null;
+}
+
+@ObjectType({ description: 'A segment’s predicted value and churn risk over a horizon.' })
+export class SegmentValue {
+  @Field(() => Int) horizonDays!: number;
+  @Field(() => Int) members!: number;
+  @Field(() => Int, { description: 'Members with a completed order (the others have nothing to predict from).' }) withHistory!: number;
+  @Field(() => Float, { nullable: true }) meanPAlive!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Share of members with history whose pAlive is below 0.5.' }) shareAtRisk!: number | null;
+  @Field(() => Float, { nullable: true }) expectedPurchases!: number | null;
+  @Field(() => Float, { nullable: true }) expectedSpend!: number | null;
+  @Field(() => Float, { nullable: true }) sumClv!: number | null;
+  @Field(() => Float, { nullable: true }) meanClv!: number | null;
+  @Field(() => String, { nullable: true }) reason!: string | null;
+}

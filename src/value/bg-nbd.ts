@@ -1,0 +1,93 @@
+// BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way"): while alive a customer
+// buys at a Poisson rate λ ~ Gamma(r, α); after each purchase they leave for good with probability
+// p ~ Beta(a, b). From each customer's repeat purchases x, the age of their last purchase t_x and their
+// own age T (days since their first purchase), it gives the probability that they are still alive
+// and how many purchases to expect over the next t days. Formulas as in `lifetimes`
+// (BetaGeoFitter), whose likelihood scipy fits in the reference test.
+import { maximiseLikelihood, type Fit } from './maximum-likelihood.js';
+import { gammaln, hyp2f1 } from './special.js';
+
+export interface BgNbdParams {
+  r: number;
+  alpha: number;
+  a: number;
+  b: number;
+}
+
+/** What the models read of a customer (time in days). */
+export interface RepeatHistory {
+  /** Repeat purchases: days with an order, after the first. */
+  frequency: number;
+  /** Days from the first purchase to the last. */
+  recency: number;
+  /** Days from the first purchase to the end of the observation. */
+  age: number;
+}
+
+export class BgNbd {
+  constructor(readonly params: BgNbdParams) {}
+
+  /** Maximum likelihood over the customers' histories (customers with one purchase included, x = 0). */
+  static fit(customers: readonly RepeatHistory[]): { model: BgNbd; fit: Fit } {
+    const x = Float64Array.from(customers, (c) => c.frequency);
+    const tx = Float64Array.from(customers, (c) => c.recency);
+    const T = Float64Array.from(customers, (c) => c.age);
+    // Start where the data are: α near the mean age per purchase, r = a = b = 1.
+    let age = 0;
+    for (const t of T) age += t;
+    const fit = maximiseLikelihood(([r, alpha, a, b]) => -logLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, x, tx, T), [1, Math.max(1, age / customers.length), 1, 1], customers.length);
+    const [r, alpha, a, b] = fit.params as [number, number, number, number];
+    return { model: new BgNbd({ r, alpha, a, b }), fit };
+  }
+
+  /** P(alive | x, t_x, T): 1 for a customer who never came back (the model cannot tell them gone). */
+  pAlive(c: RepeatHistory): number {
+    const { r, alpha, a, b } = this.params;
+    if (c.frequency === 0) return 1;
+    const logDiv = (r + c.frequency) * Math.log((alpha + c.age) / (alpha + c.recency)) + Math.log(a / (b + c.frequency - 1));
+    return 1 / (1 + Math.exp(logDiv));
+  }
+
+  /** E[purchases in the next t days | x, t_x, T]. */
+  expectedPurchases(t: number, c: RepeatHistory): number {
+    if (t <= 0) return 0;
+    const { r, alpha, a, b } = this.params;
+    const x = c.frequency;
+    const A = r + x;
+    const B = b + x;
+    const C = a + b + x - 1;
+    const z = t / (alpha + c.age + t);
+    let lnHyp = Math.log(hyp2f1(A, B, C, z));
+    // Euler's transformation when the series overflows (large x): the same value, finite.
+    if (!Number.isFinite(lnHyp)) lnHyp = Math.log(hyp2f1(C - A, C - B, C, z)) + (C - A - B) * Math.log(1 - z);
+    const first = (a + b + x - 1) / (a - 1);
+    const second = 1 - Math.exp(lnHyp + (r + x) * Math.log((alpha + c.age) / (alpha + t + c.age)));
+    const denominator = 1 + (x > 0 ? (a / (b + x - 1)) * ((alpha + c.age) / (alpha + c.recency)) ** (r + x) : 0);
+    return (first * second) / denominator;
+  }
+
+  /** E[purchases in t days] of a new customer (the population's expectation). */
+  expectedPurchasesNew(t: number): number {
+    const { r, alpha, a, b } = this.params;
+    const z = t / (alpha + t);
+    return ((a + b - 1) / (a - 1)) * (1 - ((alpha / (alpha + t)) ** r) * hyp2f1(r, b, a + b - 1, z));
+  }
+}
+
+/** The BG/NBD log-likelihood summed over customers (lifetimes' BetaGeoFitter._negative_log_likelihood, negated). */
+export function logLikelihood(p: BgNbdParams, x: Float64Array, tx: Float64Array, T: Float64Array): number {
+  const { r, alpha, a, b } = p;
+  const common = -gammaln(r) + r * Math.log(alpha) + gammaln(a + b) - gammaln(b);
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i]!;
+    const a1 = gammaln(r + xi) + common + gammaln(b + xi) - gammaln(a + b + xi);
+    const a3 = -(r + xi) * Math.log(alpha + T[i]!);
+    if (xi > 0) {
+      const a4 = Math.log(a) - Math.log(b + xi - 1) - (r + xi) * Math.log(alpha + tx[i]!);
+      const m = Math.max(a3, a4);
+      sum += a1 + m + Math.log(Math.exp(a3 - m) + Math.exp(a4 - m));
+    } else sum += a1 + a3;
+  }
+  return sum;
+}

@@ -1,0 +1,137 @@
+// The read side of the value models: a customer's predictions and a segment's totals, at the default
+// horizon from the stored columns, at any other horizon from the stored histories and the run's fitted
+// parameters (closed forms: no refit).
+import type { PrismaClient } from '../db/database.js';
+import { InputError } from '../errors/domain-errors.js';
+import type { CustomerHistory } from './purchase-history.js';
+import { AT_RISK_BELOW, DEFAULT_HORIZON_DAYS, DEFAULT_MONTHLY_DISCOUNT, ValueModel, type CustomerValue, type ValueModelState } from './value-model.js';
+
+export interface ValueQuery {
+  horizonDays: number;
+  monthlyDiscountRate: number;
+}
+
+export interface CustomerValueAnswer extends Partial<CustomerValue> {
+  horizonDays: number;
+  /** Why the predictions are missing (or partly missing); null when all are there. */
+  reason: string | null;
+  history: CustomerHistory | null;
+}
+
+export interface SegmentValueAnswer {
+  horizonDays: number;
+  members: number;
+  /** Members with a completed order (the others have no history to predict from). */
+  withHistory: number;
+  meanPAlive: number | null;
+  shareAtRisk: number | null;
+  expectedPurchases: number | null;
+  expectedSpend: number | null;
+  sumClv: number | null;
+  meanClv: number | null;
+  reason: string | null;
+}
+
+export const MAX_HORIZON_DAYS = 3650;
+
+export function checkValueQuery(q: ValueQuery): ValueQuery {
+  if (!Number.isInteger(q.horizonDays) || q.horizonDays < 1 || q.horizonDays > MAX_HORIZON_DAYS) {
+    throw new InputError(`horizonDays must be a whole number of days from 1 to ${MAX_HORIZON_DAYS}.`, [{ index: -1, field: 'horizonDays', message: 'out of range' }]);
+  }
+  if (!Number.isFinite(q.monthlyDiscountRate) || q.monthlyDiscountRate < 0 || q.monthlyDiscountRate > 1) {
+    throw new InputError('monthlyDiscountRate must be from 0 to 1 (0.01 is 1 % a month).', [{ index: -1, field: 'monthlyDiscountRate', message: 'out of range' }]);
+  }
+  return q;
+}
+
+export class CustomerValues {
+  private readonly models = new Map<number, ValueModel | null>();
+
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** BAD_USER_INPUT for a horizon or discount out of range, even where there is nothing to predict. */
+  check(query: ValueQuery): ValueQuery {
+    return checkValueQuery(query);
+  }
+
+  /** The run's fitted models (null for a run made before value models existed). */
+  async model(runId: number): Promise<ValueModel | null> {
+    if (!this.models.has(runId)) {
+      const run = await this.prisma.segmentationRun.findUnique({ where: { id: runId }, select: { valueModel: true } });
+      this.models.set(runId, run?.valueModel ? ValueModel.fromState(run.valueModel as unknown as ValueModelState) : null);
+      if (this.models.size > 16) this.models.delete(this.models.keys().next().value!);
+    }
+    return this.models.get(runId)!;
+  }
+
+  async forCustomer(runId: number, customerId: number, query: ValueQuery): Promise<CustomerValueAnswer> {
+    const { horizonDays, monthlyDiscountRate } = checkValueQuery(query);
+    const model = await this.model(runId);
+    if (!model) return { horizonDays, reason: 'The active segmentation was made before value models: run a segmentation.', history: null };
+    const row = await this.prisma.customerValue.findUnique({ where: { runId_customerId: { runId, customerId } } });
+    if (!row) return { horizonDays, reason: 'No completed order: nothing to predict from.', history: null };
+    const history: CustomerHistory = { customerId, frequency: row.frequency, recency: row.recency, age: row.age, monetary: row.monetary };
+    const v = model.predict(history, horizonDays, monthlyDiscountRate);
+    return { horizonDays, history, ...(v ?? {}), reason: model.state.status !== 'FITTED' ? model.state.reason : v?.clv === null ? model.state.spendReason : null };
+  }
+
+  /**
+   * High-value customers slipping away: members of the active run (of one segment, if given) whose
+   * churn risk is at least `minChurnRisk`, highest predicted lifetime value first — seeds for a
+   * win-back lookalike. Internal customer ids.
+   */
+  async valuableAtRisk(options: { minChurnRisk: number; first: number; segmentId?: number }): Promise<number[]> {
+    if (!(options.minChurnRisk >= 0 && options.minChurnRisk <= 1)) throw new InputError('minChurnRisk must be from 0 to 1.', [{ index: -1, field: 'minChurnRisk', message: 'out of range' }]);
+    if (!Number.isInteger(options.first) || options.first < 1 || options.first > 10_000) throw new InputError('first must be from 1 to 10,000.', [{ index: -1, field: 'first', message: 'out of range' }]);
+    const rows = await this.prisma.membership.findMany({
+      where: { run: { active: true }, churnRisk: { gte: options.minChurnRisk }, clv: { not: null }, ...(options.segmentId !== undefined ? { segmentId: options.segmentId } : {}) },
+      orderBy: [{ clv: 'desc' }, { customerId: 'asc' }],
+      take: options.first,
+      select: { customerId: true },
+    });
+    return rows.map((r) => r.customerId);
+  }
+
+  async forSegment(runId: number, segmentId: number, query: ValueQuery): Promise<SegmentValueAnswer> {
+    const { horizonDays, monthlyDiscountRate } = checkValueQuery(query);
+    const model = await this.model(runId);
+    const members = await this.prisma.membership.count({ where: { segmentId } });
+    const empty = { horizonDays, members, meanPAlive: null, shareAtRisk: null, expectedPurchases: null, expectedSpend: null, sumClv: null, meanClv: null };
+    const rows = await this.prisma.$queryRaw<{ customer_id: number; frequency: number; recency: number; age: number; monetary: number }[]>`
+      SELECT v.customer_id, v.frequency, v.recency, v.age, v.monetary
+      FROM customer_value v JOIN membership m ON m.run_id = v.run_id AND m.customer_id = v.customer_id
+      WHERE v.run_id = ${runId} AND m.segment_id = ${segmentId}`;
+    if (!model) return { ...empty, withHistory: rows.length, reason: 'The active segmentation was made before value models: run a segmentation.' };
+    if (!model.fitted) return { ...empty, withHistory: rows.length, reason: model.state.reason };
+    let alive = 0;
+    let atRisk = 0;
+    let purchases = 0;
+    let spend = 0;
+    let clv = 0;
+    let priced = true;
+    for (const r of rows) {
+      const v = model.predict({ customerId: r.customer_id, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizonDays, monthlyDiscountRate)!;
+      alive += v.pAlive;
+      if (v.pAlive < AT_RISK_BELOW) atRisk++;
+      purchases += v.expectedPurchases;
+      if (v.clv === null || v.expectedSpend === null) priced = false;
+      else {
+        spend += v.expectedSpend;
+        clv += v.clv;
+      }
+    }
+    const n = rows.length;
+    return {
+      horizonDays, members, withHistory: n,
+      meanPAlive: n > 0 ? alive / n : null,
+      shareAtRisk: n > 0 ? atRisk / n : null,
+      expectedPurchases: purchases,
+      expectedSpend: priced ? spend : null,
+      sumClv: priced ? clv : null,
+      meanClv: priced && n > 0 ? clv / n : null,
+      reason: priced ? null : model.state.spendReason,
+    };
+  }
+}
+
+export { DEFAULT_HORIZON_DAYS, DEFAULT_MONTHLY_DISCOUNT };

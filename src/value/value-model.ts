@@ -1,0 +1,147 @@
+// Predicted value and churn risk of a shop's customers: BG/NBD (will they buy again, how often) and
+// Gamma–Gamma (how much per purchase), fitted on the shop's own history, and their product, the
+// customer lifetime value over a horizon. Like the commercial tools, it says when the data are not
+// enough instead of answering from a fit that means nothing: each gate below has its reason, and the
+// API returns the reason in place of numbers.
+import { BgNbd, type BgNbdParams } from './bg-nbd.js';
+import { GammaGamma, type GammaGammaParams } from './gamma-gamma.js';
+import type { Fit } from './maximum-likelihood.js';
+import type { CustomerHistory, PurchaseHistory } from './purchase-history.js';
+
+/** Gates (Klaviyo asks for 500 customers with orders and 180 days of history; a smaller shop can still learn from 100 and 90). */
+export const MIN_CUSTOMERS = 100;
+/** Customers who came back: what the dropout and rate parameters are learnt from. */
+export const MIN_REPEAT_CUSTOMERS = 20;
+export const MIN_HISTORY_DAYS = 90;
+
+/** Defaults of the API's arguments: a year ahead, 1 % a month discount (lifetimes' defaults). */
+export const DEFAULT_HORIZON_DAYS = 365;
+export const DEFAULT_MONTHLY_DISCOUNT = 0.01;
+/** A customer with P(alive) below this counts as at risk in a segment's share. */
+export const AT_RISK_BELOW = 0.5;
+const MONTH_DAYS = 30;
+
+export type ValueStatus = 'FITTED' | 'INSUFFICIENT_DATA' | 'NOT_CONVERGED';
+
+/** What is stored with a segmentation run. */
+export interface ValueModelState {
+  status: ValueStatus;
+  /** Why there are no predictions (or no spend predictions); null when all is well. */
+  reason: string | null;
+  asOf: string;
+  customers: number;
+  repeatCustomers: number;
+  historyDays: number;
+  futureOrders: number;
+  bgNbd: (BgNbdParams & { logLikelihood: number; iterations: number }) | null;
+  /** Absent (with `spendReason`) when spend cannot be modelled though purchases can. */
+  gammaGamma: (GammaGammaParams & { logLikelihood: number; iterations: number; customers: number }) | null;
+  spendReason: string | null;
+}
+
+export interface CustomerValue {
+  pAlive: number;
+  churnRisk: number;
+  expectedPurchases: number;
+  /** Null when spend cannot be modelled (spendReason). */
+  expectedSpendPerPurchase: number | null;
+  expectedSpend: number | null;
+  clv: number | null;
+}
+
+export class ValueModel {
+  private constructor(
+    readonly state: ValueModelState,
+    private readonly purchases: BgNbd | null,
+    private readonly spend: GammaGamma | null,
+  ) {}
+
+  static fromState(state: ValueModelState): ValueModel {
+    return new ValueModel(state, state.bgNbd ? new BgNbd(state.bgNbd) : null, state.gammaGamma ? new GammaGamma(state.gammaGamma) : null);
+  }
+
+  /** Fits both models on the shop's history, behind the gates. */
+  static fit(history: PurchaseHistory): ValueModel {
+    const customers = history.customers;
+    const repeat = customers.filter((c) => c.frequency > 0);
+    const historyDays = history.firstDay ? Math.round((history.asOf.getTime() - history.firstDay.getTime()) / 86_400_000) : 0;
+    const base = {
+      asOf: history.asOf.toISOString(), customers: customers.length, repeatCustomers: repeat.length, historyDays, futureOrders: history.futureOrders,
+      bgNbd: null, gammaGamma: null, spendReason: null,
+    };
+    const future = history.futureOrders > 0 ? ` (${history.futureOrders} order(s) dated in the future were left out)` : '';
+    const short: string[] = [];
+    if (customers.length < MIN_CUSTOMERS) short.push(`${customers.length} customers with completed orders (at least ${MIN_CUSTOMERS} needed)`);
+    if (repeat.length < MIN_REPEAT_CUSTOMERS) short.push(`${repeat.length} customers who bought again on another day (at least ${MIN_REPEAT_CUSTOMERS} needed)`);
+    if (historyDays < MIN_HISTORY_DAYS) short.push(`${historyDays} days of order history (at least ${MIN_HISTORY_DAYS} needed)`);
+    if (short.length > 0) {
+      return new ValueModel({ ...base, status: 'INSUFFICIENT_DATA', reason: `Not enough data to predict value and churn: ${short.join('; ')}${future}.` }, null, null);
+    }
+    const fitted = BgNbd.fit(customers);
+    // a + b ≤ 1 leaves the hypergeometric term of a customer without repeats undefined (c ≤ 0).
+    if (!fitted.fit.converged || fitted.model.params.a + fitted.model.params.b <= 1) {
+      return new ValueModel({ ...base, status: 'NOT_CONVERGED', reason: `The purchase model did not converge on this shop's history (${describe(fitted.fit)}); no predictions until more history is in${future}.` }, null, null);
+    }
+    const bgNbd = { ...fitted.model.params, logLikelihood: fitted.fit.logLikelihood, iterations: fitted.fit.iterations };
+    const spenders = repeat.filter((c) => c.monetary > 0);
+    let gammaGamma: ValueModelState['gammaGamma'] = null;
+    let spendReason: string | null = null;
+    let spend: GammaGamma | null = null;
+    if (spenders.length < MIN_REPEAT_CUSTOMERS) {
+      spendReason = `${spenders.length} repeat customers with a positive order value (at least ${MIN_REPEAT_CUSTOMERS} needed to model spend)`;
+    } else {
+      const gg = GammaGamma.fit(spenders);
+      if (!gg.fit.converged || gg.model.params.q <= 1) spendReason = `the spend model did not converge (${describe(gg.fit)})`;
+      else {
+        spend = gg.model;
+        gammaGamma = { ...gg.model.params, logLikelihood: gg.fit.logLikelihood, iterations: gg.fit.iterations, customers: spenders.length };
+      }
+    }
+    const state: ValueModelState = {
+      ...base, status: 'FITTED', bgNbd, gammaGamma,
+      spendReason: spendReason ? `No spend or lifetime value: ${spendReason}.` : null,
+      reason: future ? `Fitted${future}.` : null,
+    };
+    return new ValueModel(state, fitted.model, spend);
+  }
+
+  get fitted(): boolean {
+    return this.purchases !== null;
+  }
+
+  /**
+   * A customer's predictions over `horizonDays`, CLV discounted at `monthlyDiscount` per 30 days
+   * (lifetimes' customer_lifetime_value: the purchases expected in each month times the expected
+   * value of a purchase, discounted). Null when the model is not fitted.
+   */
+  predict(c: CustomerHistory, horizonDays = DEFAULT_HORIZON_DAYS, monthlyDiscount = DEFAULT_MONTHLY_DISCOUNT): CustomerValue | null {
+    const bg = this.purchases;
+    if (!bg) return null;
+    const pAlive = bg.pAlive(c);
+    const expectedPurchases = bg.expectedPurchases(horizonDays, c);
+    const perPurchase = this.spend ? this.spend.expectedSpend(c.frequency, c.monetary) : null;
+    let clv: number | null = null;
+    if (perPurchase !== null) {
+      clv = 0;
+      let before = 0;
+      for (let day = Math.min(MONTH_DAYS, horizonDays); ; day = Math.min(day + MONTH_DAYS, horizonDays)) {
+        const upTo = bg.expectedPurchases(day, c);
+        clv += ((upTo - before) * perPurchase) / (1 + monthlyDiscount) ** (day / MONTH_DAYS);
+        before = upTo;
+        if (day >= horizonDays) break;
+      }
+    }
+    return {
+      pAlive,
+      churnRisk: 1 - pAlive,
+      expectedPurchases,
+      expectedSpendPerPurchase: perPurchase,
+      expectedSpend: perPurchase === null ? null : perPurchase * expectedPurchases,
+      clv,
+    };
+  }
+}
+
+function describe(fit: Fit): string {
+  return `gradient ${fit.gradient.toExponential(1)} after ${fit.iterations} steps`;
+}

@@ -1,0 +1,205 @@
+// Value, churn risk and recommendations over HTTP against the running server, on both databases: a
+// shop drawn from the models (test/support/value-shop: customers who leave, tastes) gets fitted models
+// and finite numbers; shops whose data are not enough (no repeat
+// purchases, one customer, zero-value orders, orders dated in the future) get reasons, never NaN; bad
+// arguments get BAD_USER_INPUT with the field's path; a viewer may read, like the rest of the data.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { rawGraphQL, startTestApp, type TestApp } from '../support/app.js';
+import { databaseTargets } from '../support/databases.js';
+import { loadValueShop } from '../support/value-shop.js';
+
+const idle = { signal: new AbortController().signal, progress: () => {} };
+const finiteOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+
+async function segmentShop(app: TestApp, k = 3): Promise<void> {
+  await (await app.services.indexer()).run(idle);
+  await app.services.segments.run(idle, { k, seed: 1 });
+}
+
+for (const target of databaseTargets()) {
+  describe(`value, churn and recommendations on ${target.name}`, () => {
+    let app: TestApp;
+    before(async () => {
+      app = await startTestApp(target);
+      await loadValueShop(app.services.ingest, { customers: 400, seed: 3 });
+      await segmentShop(app);
+    });
+    after(() => app.close());
+
+    test('the run carries fitted models; customers and segments get finite predictions and explained recommendations', async () => {
+      const run = await rawGraphQL(app.server.url, '{ segmentationRuns { active valueModel { status reason customers repeatCustomers historyDays bgNbd { r alpha a b } gammaGamma { p q v customers } } } }', undefined, app.keys.viewer);
+      assert.equal(run.body.errors, undefined, JSON.stringify(run.body.errors));
+      const active = (run.body.data!.segmentationRuns as { active: boolean; valueModel: { status: string; reason: string | null; repeatCustomers: number; bgNbd: Record<string, number>; gammaGamma: Record<string, number> | null } }[]).find((r) => r.active)!;
+      assert.equal(active.valueModel.status, 'FITTED', active.valueModel.reason ?? '');
+      assert.ok(active.valueModel.repeatCustomers >= 20);
+      for (const v of Object.values(active.valueModel.bgNbd)) assert.ok(v > 0 && Number.isFinite(v));
+
+      const seg = await rawGraphQL(app.server.url, '{ segments { id size value { members withHistory meanPAlive shareAtRisk expectedPurchases sumClv meanClv reason } recommendedProducts(limit: 5) { product { id title } buyers lift reason } } }', undefined, app.keys.viewer);
+      assert.equal(seg.body.errors, undefined, JSON.stringify(seg.body.errors));
+      const segments = seg.body.data!.segments as { size: number; value: Record<string, number | null>; recommendedProducts: { buyers: number; lift: number; reason: string }[] }[];
+      let members = 0;
+      for (const s of segments) {
+        members += s.value.members!;
+        assert.equal(s.value.members, s.size);
+        for (const v of Object.values(s.value)) assert.ok(typeof v === 'string' || finiteOrNull(v), JSON.stringify(s.value));
+        assert.ok(s.value.meanPAlive! > 0 && s.value.meanPAlive! <= 1 && s.value.shareAtRisk! >= 0 && s.value.shareAtRisk! <= 1);
+        for (const r of s.recommendedProducts) {
+          assert.ok(r.buyers >= 5 && r.lift > 0, JSON.stringify(r));
+          assert.match(r.reason, /^bought by [\d.]+% of this segment vs [\d.]+% of all customers \(lift [\d.]+\)$/);
+        }
+      }
+      assert.ok(segments.some((s) => s.recommendedProducts.length > 0), 'some segment has products over the population');
+      assert.equal(members, (await app.services.catalog.activeRun())!.customerCount);
+
+      // A customer: value at two horizons (longer → more purchases), and products they have not bought.
+      const customer = await app.services.db.prisma.customer.findFirstOrThrow({ where: { orders: { some: {} } }, orderBy: { id: 'asc' } });
+      const one = await rawGraphQL(
+        app.server.url,
+        'query ($id: ID!) { customer(id: $id) { short: value(horizonDays: 30) { horizonDays pAlive churnRisk expectedPurchases clv reason } long: value { horizonDays pAlive expectedPurchases expectedSpend clv repeatPurchases ageDays } recommendedProducts(limit: 5) { product { id } score buyers reason } } }',
+        { id: customer.externalId },
+        app.keys.viewer,
+      );
+      assert.equal(one.body.errors, undefined, JSON.stringify(one.body.errors));
+      const c = one.body.data!.customer as { short: Record<string, number>; long: Record<string, number>; recommendedProducts: { product: { id: string }; buyers: number; reason: string }[] };
+      assert.equal(c.long.horizonDays, 365);
+      assert.ok(c.long.expectedPurchases! > c.short.expectedPurchases!, JSON.stringify(c));
+      assert.ok(Math.abs(c.short.pAlive! + c.short.churnRisk! - 1) < 1e-9);
+      assert.ok(c.recommendedProducts.length > 0);
+      const own = new Set((await app.services.db.prisma.orderItem.findMany({ where: { order: { customerId: customer.id } }, select: { product: { select: { externalId: true } } } })).map((i) => i.product.externalId));
+      for (const r of c.recommendedProducts) {
+        assert.ok(!own.has(r.product.id), `recommended ${r.product.id}, which they bought`);
+        assert.match(r.reason, /^bought by \d+ of your \d+ nearest customers$/);
+      }
+    });
+
+    test('members ordered and filtered by value and churn risk; a win-back lookalike seeded from valuable customers at risk', async () => {
+      const prisma = app.services.db.prisma;
+      const largest = (await app.services.catalog.segments())[0]!;
+      const page = async (after: string | null) => {
+        const r = await rawGraphQL(
+          app.server.url,
+          'query ($id: ID!, $after: String) { segment(id: $id) { members(first: 15, orderBy: CLV, after: $after) { edges { node { clv churnRisk customer { id } } } pageInfo { endCursor hasNextPage } } } }',
+          { id: String(largest.id), after },
+          app.keys.viewer,
+        );
+        assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+        return (r.body.data!.segment as { members: { edges: { node: { clv: number | null; customer: { id: string } } }[]; pageInfo: { endCursor: string } } }).members;
+      };
+      const first = await page(null);
+      const second = await page(first.pageInfo.endCursor);
+      const clvs = [...first.edges, ...second.edges].map((e) => e.node.clv);
+      assert.ok(clvs.every((v, i) => i === 0 || v === null || (clvs[i - 1] !== null && clvs[i - 1]! >= v)), `CLV descending, nulls last: ${clvs.join(', ')}`);
+      assert.equal(new Set([...first.edges, ...second.edges].map((e) => e.node.customer.id)).size, clvs.length, 'pages do not overlap');
+      const risky = await rawGraphQL(app.server.url, 'query ($id: ID!) { segment(id: $id) { members(first: 50, orderBy: CHURN_RISK, filter: { minChurnRisk: 0.3 }) { edges { node { churnRisk } } } } }', { id: String(largest.id) }, app.keys.viewer);
+      const risks = (risky.body.data!.segment as { members: { edges: { node: { churnRisk: number } }[] } }).members.edges.map((e) => e.node.churnRisk);
+      assert.ok(risks.every((r, i) => r >= 0.3 && (i === 0 || risks[i - 1]! >= r)), risks.join(', '));
+
+      const atRisk = await rawGraphQL(app.server.url, '{ valuableAtRisk(minChurnRisk: 0.2, first: 20) { id } }', undefined, app.keys.marketer);
+      assert.equal(atRisk.body.errors, undefined, JSON.stringify(atRisk.body.errors));
+      const seeds = (atRisk.body.data!.valuableAtRisk as { id: string }[]).map((c) => c.id);
+      assert.ok(seeds.length >= 5, `${seeds.length} valuable customers at risk`);
+      const seedRows = await prisma.membership.findMany({ where: { run: { active: true }, customer: { externalId: { in: seeds } } }, include: { customer: true } });
+      const byId = new Map(seedRows.map((m) => [m.customer.externalId, m]));
+      seeds.forEach((id, i) => {
+        assert.ok(byId.get(id)!.churnRisk! >= 0.2);
+        if (i > 0) assert.ok(byId.get(seeds[i - 1]!)!.clv! >= byId.get(id)!.clv!, 'highest value first');
+      });
+      // Their lookalikes among customers not (yet) at risk: whom to keep warm.
+      const look = await rawGraphQL(
+        app.server.url,
+        'query ($seeds: [ID!]!) { lookalikeAudience(seeds: $seeds, size: 40, filter: { maxChurnRisk: 0.2 }) { members(first: 40) { edges { node { customer { id } } } } } }',
+        { seeds },
+        app.keys.marketer,
+      );
+      assert.equal(look.body.errors, undefined, JSON.stringify(look.body.errors));
+      const audience = (look.body.data!.lookalikeAudience as { members: { edges: { node: { customer: { id: string } } }[] } }).members.edges.map((e) => e.node.customer.id);
+      assert.ok(audience.length > 0);
+      const members = await prisma.membership.findMany({ where: { run: { active: true }, customer: { externalId: { in: audience } } } });
+      assert.equal(members.length, audience.length);
+      for (const m of members) assert.ok(m.churnRisk !== null && m.churnRisk <= 0.2, `audience member with churn risk ${m.churnRisk}`);
+    });
+
+    test('bad arguments: BAD_USER_INPUT with the field path, nothing else fails', async () => {
+      const customer = await app.services.db.prisma.customer.findFirstOrThrow();
+      for (const [args, field] of [['horizonDays: 0', 'value'], ['horizonDays: 5000', 'value'], ['monthlyDiscountRate: -0.5', 'value']] as const) {
+        const r = await rawGraphQL(app.server.url, `query ($id: ID!) { customer(id: $id) { id ${field}(${args}) { pAlive } } }`, { id: customer.externalId }, app.keys.viewer);
+        assert.equal(r.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(r.body));
+        assert.deepEqual(r.body.errors?.[0]?.path, ['customer', 'value']);
+      }
+      const r = await rawGraphQL(app.server.url, '{ segments { recommendedProducts(limit: 1000) { reason } } }', undefined, app.keys.viewer);
+      assert.equal(r.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+      assert.deepEqual(r.body.errors?.[0]?.path?.slice(-1), ['recommendedProducts']);
+    });
+  });
+}
+
+describe('shops whose data are not enough', () => {
+  const target = databaseTargets()[0]!;
+  const shop = async (orders: (i: number) => { placedAt: string; unitPrice: number }[], customers = 150): Promise<TestApp> => {
+    const app = await startTestApp(target);
+    try {
+      await app.services.ingest.upsert('products', [{ id: 'p1', title: 'Blue mug', category: 'kitchen', price: 5 }, { id: 'p2', title: 'Red kettle', category: 'kitchen', price: 30 }]);
+      await app.services.ingest.upsert('customers', Array.from({ length: customers }, (_, i) => ({ id: `c${i}`, country: 'DE' })));
+      await app.services.ingest.upsert('orders', Array.from({ length: customers }, (_, i) => orders(i).map((o, j) => ({ id: `o${i}-${j}`, customerId: `c${i}`, placedAt: o.placedAt, items: [{ productId: j % 2 ? 'p2' : 'p1', quantity: 1, unitPrice: o.unitPrice }] }))).flat());
+      await segmentShop(app, 2);
+      return app;
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+  };
+  const read = async (app: TestApp) => {
+    const r = await rawGraphQL(app.server.url, '{ segmentationRuns { active valueModel { status reason spendReason futureOrders } } segments { value { meanPAlive sumClv reason } } }', undefined, app.keys.viewer);
+    const run = (r.body.data!.segmentationRuns as { active: boolean; valueModel: { status: string; reason: string | null; spendReason: string | null; futureOrders: number } }[]).find((x) => x.active)!;
+    const customer = await app.services.db.prisma.customer.findFirstOrThrow({ orderBy: { id: 'asc' } });
+    const c = await rawGraphQL(app.server.url, 'query ($id: ID!) { customer(id: $id) { value { pAlive churnRisk expectedPurchases clv reason } } }', { id: customer.externalId }, app.keys.viewer);
+    assert.equal(c.body.errors, undefined, JSON.stringify(c.body.errors));
+    const value = (c.body.data!.customer as { value: Record<string, number | string | null> }).value;
+    for (const v of Object.values(value)) assert.ok(typeof v === 'string' || finiteOrNull(v), JSON.stringify(value));
+    return { model: run.valueModel, segments: r.body.data!.segments as { value: { meanPAlive: number | null; sumClv: number | null; reason: string | null } }[], value };
+  };
+
+  test('no repeat purchases: INSUFFICIENT_DATA with the reason, null numbers', async () => {
+    const app = await shop((i) => [{ placedAt: new Date(Date.UTC(2024, 0, 1) + i * 86_400_000).toISOString(), unitPrice: 10 }]);
+    try {
+      const { model, segments, value } = await read(app);
+      assert.equal(model.status, 'INSUFFICIENT_DATA');
+      assert.match(model.reason!, /0 customers who bought again/);
+      assert.equal(value.pAlive, null);
+      assert.equal(value.reason, model.reason);
+      for (const s of segments) assert.equal(s.value.meanPAlive, null);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('zero-value orders and an order dated in the future: purchases predicted, spend refused with its reason, the future order left out and said', async () => {
+    const app = await startTestApp(target);
+    try {
+      await loadValueShop(app.services.ingest, { customers: 300, seed: 5, price: 0 });
+      await app.services.ingest.upsert('orders', [{ id: 'future', customerId: 's0', placedAt: new Date(Date.now() + 400 * 86_400_000).toISOString(), items: [{ productId: 'p0-0', quantity: 1, unitPrice: 0 }] }]);
+      await segmentShop(app);
+      const { model, value } = await read(app);
+      assert.equal(model.status, 'FITTED', model.reason ?? '');
+      assert.equal(model.futureOrders, 1);
+      assert.match(model.reason!, /1 order\(s\) dated in the future were left out/);
+      assert.match(model.spendReason!, /0 repeat customers with a positive order value/);
+      assert.ok(typeof value.pAlive === 'number' && value.clv === null);
+      assert.equal(value.reason, model.spendReason);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('a shop of three customers: a reason, never NaN (one customer: test/value/value-models)', async () => {
+    const app = await shop(() => [{ placedAt: '2024-01-01T10:00:00Z', unitPrice: 10 }, { placedAt: '2024-03-01T10:00:00Z', unitPrice: 12 }], 3);
+    try {
+      const { model } = await read(app);
+      assert.equal(model.status, 'INSUFFICIENT_DATA');
+      assert.match(model.reason!, /3 customers with completed orders/);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,72 @@
+// BG/NBD and Gamma–Gamma against scipy: the same likelihoods (lifetimes'), maximised by scipy
+// (Nelder–Mead then BFGS, scripts/value-reference.py), give the same parameters to 1e-3 relative, and
+// the conditional expectations (P(alive), expected purchases, with scipy's hyp2f1) agree. The data
+// are drawn from the models themselves with known parameters, so the fit must also land near them.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BgNbd, type RepeatHistory } from '../../src/value/bg-nbd.js';
+import { GammaGamma } from '../../src/value/gamma-gamma.js';
+import { ValueModel } from '../../src/value/value-model.js';
+import { pythonReference } from '../support/python.js';
+import { simulateCustomers } from '../support/value-shop.js';
+
+const customers = simulateCustomers(3000, 7);
+const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+test('BG/NBD: the parameters equal scipy\'s fit of the same likelihood to 1e-3, and the predictions agree', () => {
+  const { model, fit } = BgNbd.fit(customers);
+  assert.ok(fit.converged, `converged (gradient ${fit.gradient})`);
+  const probe = customers.slice(0, 200);
+  const ref = pythonReference<{ bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number }; predict: { pAlive: number[]; expected: number[] } }>('value-reference.py', {
+    bgnbd: { x: customers.map((c) => c.frequency), tx: customers.map((c) => c.recency), T: customers.map((c) => c.age) },
+    predict: { t: 90, x: probe.map((c) => c.frequency), tx: probe.map((c) => c.recency), T: probe.map((c) => c.age) },
+  });
+  for (const k of ['r', 'alpha', 'a', 'b'] as const) {
+    assert.ok(relative(model.params[k], ref.bgnbd[k]) < 1e-3, `${k}: ours ${model.params[k]}, scipy ${ref.bgnbd[k]}`);
+  }
+  assert.ok(Math.abs(fit.logLikelihood - ref.bgnbd.logLikelihood) < 1e-3 * Math.abs(ref.bgnbd.logLikelihood));
+  // Near the parameters the data were drawn from (3,000 customers: loose).
+  assert.ok(model.params.r > 0.15 && model.params.r < 0.4 && model.params.a > 0.4 && model.params.a < 1.6, JSON.stringify(model.params));
+  probe.forEach((c: RepeatHistory, i) => {
+    // The scipy side uses scipy's parameters: the comparison is of the formulas, to the fits' agreement.
+    assert.ok(Math.abs(model.pAlive(c) - ref.predict.pAlive[i]!) < 1e-3, `P(alive) of ${JSON.stringify(c)}`);
+    assert.ok(relative(model.expectedPurchases(90, c), ref.predict.expected[i]!) < 2e-3, `E[X(90)] of ${JSON.stringify(c)}: ${model.expectedPurchases(90, c)} vs ${ref.predict.expected[i]}`);
+  });
+});
+
+test('Gamma–Gamma: the parameters equal scipy\'s fit to 1e-3; the expected spend shrinks towards the population\'s mean', () => {
+  const repeat = customers.filter((c) => c.frequency > 0 && c.monetary > 0);
+  const { model, fit } = GammaGamma.fit(repeat);
+  assert.ok(fit.converged, `converged (gradient ${fit.gradient})`);
+  const ref = pythonReference<{ gg: { p: number; q: number; v: number } }>('value-reference.py', { gg: { x: repeat.map((c) => c.frequency), m: repeat.map((c) => c.monetary) } });
+  for (const k of ['p', 'q', 'v'] as const) assert.ok(relative(model.params[k], ref.gg[k]) < 1e-3, `${k}: ours ${model.params[k]}, scipy ${ref.gg[k]}`);
+  const population = model.expectedSpend(0, 0);
+  const big = model.expectedSpend(1, population * 5);
+  const many = model.expectedSpend(20, population * 5);
+  assert.ok(big > population && big < many && many < population * 5, `${population} ${big} ${many}`);
+});
+
+test('the value model: gates with reasons, never NaN', () => {
+  const fitted = ValueModel.fit({ customers, asOf: new Date('2024-01-01'), firstDay: new Date('2022-12-01'), futureOrders: 0 });
+  assert.equal(fitted.state.status, 'FITTED', fitted.state.reason ?? '');
+  for (const c of customers.slice(0, 300)) {
+    const v = fitted.predict(c)!;
+    for (const [k, x] of Object.entries(v)) assert.ok(x !== null && Number.isFinite(x) && x >= 0, `${k} = ${x}`);
+    assert.ok(v.pAlive <= 1 && Math.abs(v.churnRisk + v.pAlive - 1) < 1e-12);
+    assert.ok(v.clv! <= v.expectedSpend! + 1e-9, 'discounting lowers value');
+  }
+  // No repeat purchases at all; a single customer; zero-value repeat purchases.
+  const once = customers.map((c) => ({ ...c, frequency: 0, recency: 0, monetary: 0 }));
+  const none = ValueModel.fit({ customers: once, asOf: new Date('2024-01-01'), firstDay: new Date('2022-12-01'), futureOrders: 0 });
+  assert.equal(none.state.status, 'INSUFFICIENT_DATA');
+  assert.match(none.state.reason!, /0 customers who bought again/);
+  assert.equal(none.predict(customers[0]!), null);
+  const single = ValueModel.fit({ customers: customers.slice(0, 1), asOf: new Date('2024-01-01'), firstDay: new Date('2023-12-01'), futureOrders: 2 });
+  assert.match(single.state.reason!, /1 customers with completed orders.*31 days of order history.*2 order\(s\) dated in the future/);
+  const free = ValueModel.fit({ customers: customers.map((c) => ({ ...c, monetary: 0 })), asOf: new Date('2024-01-01'), firstDay: new Date('2022-12-01'), futureOrders: 0 });
+  assert.equal(free.state.status, 'FITTED');
+  assert.match(free.state.spendReason!, /0 repeat customers with a positive order value/);
+  const v = free.predict(customers[1]!)!;
+  assert.equal(v.clv, null);
+  assert.ok(Number.isFinite(v.pAlive) && Number.isFinite(v.expectedPurchases));
+});
