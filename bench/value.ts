@@ -19,6 +19,7 @@ import { loadSettings } from '../src/config/settings.js';
 import { openRowSource } from '../src/ingest/file-source.js';
 import { importOnlineRetail, londonTimeToDate } from '../src/ingest/online-retail.js';
 import { DEFAULT_NEIGHBOURS } from '../src/recommendations/product-recommender.js';
+import { readPurchaseHistory } from '../src/value/purchase-history.js';
 import { ValueModel, type ValueModelState } from '../src/value/value-model.js';
 import type { VectorName } from '../src/vectors/vector-store.js';
 import { pythonReference } from '../test/support/python.js';
@@ -65,17 +66,26 @@ try {
   const state = stored.valueModel as unknown as ValueModelState;
   console.log(`\nvalue model: ${state.status}${state.reason ? ` (${state.reason})` : ''}; ${state.customers} customers, ${state.repeatCustomers} repeat, ${state.historyDays} days; asOf ${state.asOf}; holdout ${horizon} days`);
   const model = ValueModel.fromState(state);
+  if (!model.fitted) throw new Error(`the value model was not fitted: ${state.reason}`);
   const rows = await prisma.customerValue.findMany({ where: { runId: run.runId }, include: { customer: { select: { externalId: true } } } });
   const buckets = new Map<string, { n: number; actual: number; model: number; naive: number }>();
-  let maeModel = 0;
-  let maeNaive = 0;
+  const calibrationDays = state.historyDays;
+  // "Each customer's historic rate × the holdout's length", read three ways (none is the obvious one).
+  const predictors: { name: string; predict: (r: (typeof rows)[number]) => number; abs: number; sq: number }[] = [
+    { name: 'BG/NBD (ours)', predict: (r) => model.predict({ customerId: r.customerId, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizon)!.expectedPurchases, abs: 0, sq: 0 },
+    { name: `naive: repeat purchases ÷ days since the first × ${horizon}`, predict: (r) => (r.age > 0 ? (r.frequency / r.age) * horizon : 0), abs: 0, sq: 0 },
+    { name: `naive: purchases ÷ days since the first (at least 1) × ${horizon}`, predict: (r) => ((r.frequency + 1) / Math.max(1, r.age)) * horizon, abs: 0, sq: 0 },
+    { name: `naive: purchases ÷ the ${calibrationDays}-day calibration × ${horizon}`, predict: (r) => ((r.frequency + 1) / calibrationDays) * horizon, abs: 0, sq: 0 },
+  ];
   for (const r of rows) {
-    const history = { customerId: r.customerId, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary };
     const actual = holdoutDays.get(r.customer.externalId)?.size ?? 0;
-    const predicted = model.predict(history, horizon)!.expectedPurchases;
-    const naive = r.age > 0 ? (r.frequency / r.age) * horizon : 0;
-    maeModel += Math.abs(predicted - actual);
-    maeNaive += Math.abs(naive - actual);
+    for (const p of predictors) {
+      const e = p.predict(r) - actual;
+      p.abs += Math.abs(e);
+      p.sq += e * e;
+    }
+    const predicted = predictors[0]!.predict(r);
+    const naive = predictors[1]!.predict(r);
     const key = r.frequency >= 7 ? '7+' : String(r.frequency);
     const b = buckets.get(key) ?? { n: 0, actual: 0, model: 0, naive: 0 };
     b.n++;
@@ -90,10 +100,47 @@ try {
     const b = buckets.get(key);
     if (b) console.log(`| ${key} | ${b.n} | ${(b.actual / b.n).toFixed(3)} | ${(b.model / b.n).toFixed(3)} | ${(b.naive / b.n).toFixed(3)} |`);
   }
-  console.log(`\n| predictor | per-customer MAE, holdout purchases | ratio to naive |`);
-  console.log('| --- | ---: | ---: |');
-  console.log(`| BG/NBD (ours) | ${(maeModel / rows.length).toFixed(3)} | ${(maeModel / maeNaive).toFixed(2)} |`);
-  console.log(`| naive: repeat rate × ${horizon} days | ${(maeNaive / rows.length).toFixed(3)} | 1.00 |`);
+  console.log(`\n| predictor (${rows.length} customers) | MAE, holdout purchases | ours ÷ this (MAE) | RMSE | ours ÷ this (RMSE) |`);
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  const ours = predictors[0]!;
+  for (const p of predictors) {
+    console.log(`| ${p.name} | ${(p.abs / rows.length).toFixed(3)} | ${(ours.abs / p.abs).toFixed(2)} | ${Math.sqrt(p.sq / rows.length).toFixed(3)} | ${Math.sqrt(ours.sq / p.sq).toFixed(2)} |`);
+  }
+  let actualTotal = 0;
+  for (const d of holdoutDays.values()) actualTotal += d.size;
+  console.log(`(holdout purchases of calibration customers: ${rows.reduce((n, r) => n + (holdoutDays.get(r.customer.externalId)?.size ?? 0), 0)}; BG/NBD expected ${rows.reduce((n, r) => n + ours.predict(r), 0).toFixed(0)}; all customers' holdout purchases ${actualTotal})`);
+
+  // The same comparison on a window without the Christmas season: calibration to 2011-06-10, holdout
+  // to 2011-09-10 (both inside the imported calibration data).
+  {
+    const cut = new Date('2011-06-10T00:00:00Z');
+    const history = await readPurchaseHistory(prisma, { until: cut });
+    const early = ValueModel.fit(history);
+    const days = await prisma.$queryRaw<{ customer_id: number; n: bigint }[]>`
+      SELECT o.customer_id, count(DISTINCT date_trunc('day', o.placed_at, 'UTC')) AS n FROM "order" o
+      WHERE o.status = 'COMPLETED' AND o.placed_at >= ${cut} AND o.placed_at < ${new Date('2011-09-10T00:00:00Z')} GROUP BY 1`;
+    const actualOf = new Map(days.map((d) => [d.customer_id, Number(d.n)]));
+    const h = 92;
+    const rows2 = history.customers;
+    const preds: [string, (c: (typeof rows2)[number]) => number][] = [
+      ['BG/NBD (ours)', (c) => early.predict(c, h)?.expectedPurchases ?? Number.NaN],
+      [`naive: repeat purchases ÷ days since the first × ${h}`, (c) => (c.age > 0 ? (c.frequency / c.age) * h : 0)],
+      [`naive: purchases ÷ the ${early.state.historyDays}-day calibration × ${h}`, (c) => ((c.frequency + 1) / early.state.historyDays) * h],
+    ];
+    console.log(`\nWithout the season: calibration to 2011-06-10 (${rows2.length} customers, ${early.state.status}), holdout ${h} days to 2011-09-10\n`);
+    console.log('| predictor | MAE | RMSE |');
+    console.log('| --- | ---: | ---: |');
+    for (const [name, f] of preds) {
+      let abs = 0;
+      let sq = 0;
+      for (const c of rows2) {
+        const e = f(c) - (actualOf.get(c.customerId) ?? 0);
+        abs += Math.abs(e);
+        sq += e * e;
+      }
+      console.log(`| ${name} | ${(abs / rows2.length).toFixed(3)} | ${Math.sqrt(sq / rows2.length).toFixed(3)} |`);
+    }
+  }
 
   const ref = pythonReference<{ bgnbd: Record<string, number>; gg?: Record<string, number> }>('value-reference.py', {
     bgnbd: { x: rows.map((r) => r.frequency), tx: rows.map((r) => r.recency), T: rows.map((r) => r.age) },
@@ -101,11 +148,14 @@ try {
   });
   console.log('\n| parameter | ours | scipy | relative difference |');
   console.log('| --- | ---: | ---: | ---: |');
-  const ours: Record<string, number> = { ...(state.bgNbd ?? {}), ...(state.gammaGamma ?? {}) };
+  const fitted: Record<string, number> = { ...(state.bgNbd ?? {}), ...(state.gammaGamma ?? {}) };
   for (const [k, v] of [...Object.entries(ref.bgnbd), ...Object.entries(ref.gg ?? {})]) {
     if (k === 'logLikelihood') continue;
-    console.log(`| ${k} | ${ours[k]!.toPrecision(6)} | ${v.toPrecision(6)} | ${(Math.abs(ours[k]! - v) / Math.abs(v)).toExponential(1)} |`);
+    console.log(`| ${k} | ${fitted[k]!.toPrecision(6)} | ${v.toPrecision(6)} | ${(Math.abs(fitted[k]! - v) / Math.abs(v)).toExponential(1)} |`);
   }
+  const dropout = (p: Record<string, number>) => p.a! / (p.a! + p.b!);
+  console.log(`| BG/NBD log-likelihood | ${state.bgNbd!.logLikelihood.toFixed(4)} | ${ref.bgnbd.logLikelihood!.toFixed(4)} | ${(Math.abs(state.bgNbd!.logLikelihood - ref.bgnbd.logLikelihood!) / Math.abs(ref.bgnbd.logLikelihood!)).toExponential(1)} |`);
+  console.log(`| mean dropout a/(a+b) | ${dropout(fitted).toExponential(2)} | ${dropout(ref.bgnbd).toExponential(2)} | |`);
 
   // 2. Recommendations.
   const lines = await prisma.$queryRaw<{ customer_id: number; external_id: string; product: string }[]>`
@@ -142,20 +192,32 @@ try {
     return { hitRate: hits / n, recall: recall / n };
   };
   const popularity = score((id) => popular.filter((p) => !bought.get(id)!.has(p)).slice(0, K));
+  // Item co-occurrence: C[i][j] = customers who bought both, scored as cosine over buyer sets,
+  // summed over what the customer bought (item-based collaborative filtering). One dense matrix.
+  const products = [...buyers.keys()];
+  const index = new Map(products.map((p, i) => [p, i]));
+  const P = products.length;
+  const co = new Uint32Array(P * P);
+  for (const set of bought.values()) {
+    const idx = [...set].map((p) => index.get(p)!);
+    for (const i of idx) for (const j of idx) if (i !== j) co[i * P + j]!++;
+  }
+  const size = Float64Array.from(products, (p) => buyers.get(p)!.size);
   const cooccurrence = score((id) => {
     const mine = bought.get(id)!;
-    const scores = new Map<string, number>();
+    const scores = new Float64Array(P);
     for (const p of mine) {
-      const pb = buyers.get(p)!;
-      // Co-buyers of p (other customers), then their products: cosine over buyer sets.
-      const counts = new Map<string, number>();
-      for (const other of pb) {
-        if (other === id) continue;
-        for (const q of bought.get(other)!) if (!mine.has(q)) counts.set(q, (counts.get(q) ?? 0) + 1);
+      const i = index.get(p)!;
+      const row = i * P;
+      for (let j = 0; j < P; j++) {
+        const c = co[row + j]!;
+        if (c > 0) scores[j]! += c / Math.sqrt(size[i]! * size[j]!);
       }
-      for (const [q, c] of counts) scores.set(q, (scores.get(q) ?? 0) + c / Math.sqrt(pb.size * buyers.get(q)!.size));
     }
-    return [...scores].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, K).map(([q]) => q);
+    const top: number[] = [];
+    for (let j = 0; j < P; j++) if (scores[j]! > 0 && !mine.has(products[j]!)) top.push(j);
+    top.sort((a, b) => scores[b]! - scores[a]! || a - b);
+    return top.slice(0, K).map((j) => products[j]!);
   });
   const results: { name: string; hitRate: number; recall: number; seconds: number }[] = [];
   for (const [name, run] of [['popularity', popularity], ['item co-occurrence (cosine)', cooccurrence]] as const) {

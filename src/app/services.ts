@@ -52,6 +52,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
         viewWeights: settings.viewWeights,
         batchSize: settings.embedBatchSize,
         shardSize: settings.embedShardSize,
+        shareParts: settings.vectors.kind === 'qdrant' || db.kind === 'pglite',
         onPointsWritten: (collection, ids) => segments.assignProvisional(collection, ids),
       }),
   );

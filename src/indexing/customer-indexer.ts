@@ -93,6 +93,12 @@ export interface IndexerOptions {
   batchSize?: number;
   /** Customers per part of an embed job: the unit that workers share (one worker per part). */
   shardSize?: number;
+  /**
+   * Whether other processes may run the parts: only when they write to the same vector store
+   * (Qdrant), or when one process owns everything anyway (PGlite). Otherwise a part run by another
+   * process would land in that process's own embedded store, and its customers' hashes would say done.
+   */
+  shareParts?: boolean;
   /** Told about every batch of points written, e.g. to give new customers a provisional segment. */
   onPointsWritten?: (collection: string, customerIds: number[]) => Promise<unknown>;
 }
@@ -181,7 +187,7 @@ export class CustomerIndexer {
     const shards = (await this.shardBounds()).map(({ after, until }): EmbedShard => ({ collection, asOf: asOf.toISOString(), after, until, onlyChanged, rebuildSince }));
     control.progress(0, total, `embedding in ${shards.length} part${shards.length === 1 ? '' : 's'}`);
     let done: ShardReport[];
-    if (control.distribute) done = await control.distribute<EmbedShard, ShardReport>(EMBED_SHARD_JOB, shards);
+    if (control.distribute && (this.options.shareParts ?? true)) done = await control.distribute<EmbedShard, ShardReport>(EMBED_SHARD_JOB, shards);
     else {
       // A direct call (no queue): the parts in turn, progress carried across them.
       done = [];
@@ -237,6 +243,8 @@ export class CustomerIndexer {
   async runShard(shard: EmbedShard, control: JobControl): Promise<ShardReport> {
     const stored = await this.prisma.vectorIndex.findUnique({ where: { collection: shard.collection } });
     if (!stored) throw new Error(`No vector index ${shard.collection}: its embed job has not prepared it.`);
+    // A worker configured with another model must not write into this model's collection.
+    if (stored.modelId !== this.embedder.modelId) throw new Error(`This worker embeds with ${this.embedder.modelId}; collection ${shard.collection} is ${stored.modelId}'s.`);
     const space = CustomerSpace.fromIndex(stored);
     const index = { id: stored.id };
     const asOf = new Date(shard.asOf);

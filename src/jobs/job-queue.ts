@@ -407,10 +407,17 @@ export class JobQueue {
             const why = row.error ?? row.status.toLowerCase();
             if (slot.attempts > PART_RETRIES) throw new Error(`part ${slot.parameters.part + 1} of ${slots.length} (${kind}) failed ${slot.attempts} times, last: ${why}`);
             console.warn(`job ${parentId}: part ${slot.parameters.part + 1} of ${slots.length} (${kind}) queued again after: ${why}`);
+            // A part swept as dead may still be running (a long pause, not a death): told to stop, so
+            // its copy and the new one do not both go on.
+            await this.prisma.job.updateMany({ where: { id: slot.id }, data: { cancelRequested: true } });
             slot.attempts++;
             slot.id = (await this.enqueue(kind, slot.parameters)).id;
           } else if (row.status === 'QUEUED') queued ??= row.id;
-          else running++;
+          else if (row.worker === this.workerId && !this.local.has(row.id) && helping?.id !== row.id) {
+            // Ours, yet not running here: its run ended without recording an outcome (the database
+            // failed under it). No sweeper looks at its own jobs, so it is failed here, and queued again.
+            await this.prisma.job.updateMany({ where: { id: row.id, status: 'RUNNING', worker: this.workerId }, data: { status: 'FAILED', error: 'its run ended without recording an outcome', finishedAt: new Date() } });
+          } else running++;
         }
         progress.processed = processed;
         progress.message = `${slots.filter((s) => s.done).length} of ${slots.length} parts done, ${running} running`;
@@ -420,7 +427,12 @@ export class JobQueue {
         }
         const busy = helping !== undefined || [...this.local.values()].some((l) => l.kind === kind);
         if (queued && !busy && (await this.claim(queued))) {
-          helping = { id: queued, done: this.execute(queued, (p) => (progress.processed = others + p)).finally(() => (helping = undefined)) };
+          // execute records its own failures; what escapes it (the database gone) is logged, never
+          // left unhandled — the part's row then shows RUNNING under us and is failed above.
+          const done = this.execute(queued, (p) => (progress.processed = others + p))
+            .catch((error: unknown) => console.error(`job ${queued} (${kind}):`, error))
+            .finally(() => (helping = undefined));
+          helping = { id: queued, done };
         }
         await sleep(PART_POLL_MS);
       }
@@ -472,7 +484,12 @@ export class JobQueue {
     const beat = async () => {
       // Only while RUNNING: a beat that lands after the finish must not write over it.
       const { count } = await this.prisma.job.updateMany({ where: { id, status: 'RUNNING', worker: this.workerId }, data: { ...progress, heartbeatAt: new Date() } });
-      if (count === 0) return;
+      if (count === 0) {
+        // No longer ours to run: a sweeper took it for dead (a long pause), and it may be running
+        // again elsewhere. Stop; the owner's word (finish) no longer counts either.
+        abort.abort();
+        return;
+      }
       const state = await this.prisma.job.findUnique({ where: { id }, select: { cancelRequested: true } });
       if (state?.cancelRequested) abort.abort();
     };

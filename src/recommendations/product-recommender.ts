@@ -52,8 +52,15 @@ export class ProductRecommender {
   async forCustomer(customerId: number, options: CustomerRecommendOptions): Promise<ProductRecommendation[]> {
     const limit = checkLimit(options.limit);
     const k = options.neighbours ?? DEFAULT_NEIGHBOURS;
-    const using = options.vector ?? 'combined';
-    const collection = await activeCollection(this.store);
+    // The lexical view by default: on Online Retail (bench:value) its neighbours' purchases hit what
+    // customers bought next more often (hit rate@10 0.454) than the combined view's (0.403).
+    const using = options.vector ?? 'lexical';
+    // No vectors yet (nothing embedded): nothing to recommend from, as the field says.
+    const collection = await activeCollection(this.store).catch((error: unknown) => {
+      if (error instanceof InputError) return undefined;
+      throw error;
+    });
+    if (!collection) return [];
     const [self] = await this.store.retrieve(collection, [customerId]);
     if (!self) return [];
     const hits = await this.store.recommend(collection, { using, positive: [customerId], strategy: 'average_vector', limit: k });

@@ -45,7 +45,7 @@ export function checkValueQuery(q: ValueQuery): ValueQuery {
 }
 
 export class CustomerValues {
-  private readonly models = new Map<number, ValueModel | null>();
+  private readonly models = new Map<number, ValueModel>();
 
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -56,12 +56,15 @@ export class CustomerValues {
 
   /** The run's fitted models (null for a run made before value models existed). */
   async model(runId: number): Promise<ValueModel | null> {
-    if (!this.models.has(runId)) {
-      const run = await this.prisma.segmentationRun.findUnique({ where: { id: runId }, select: { valueModel: true } });
-      this.models.set(runId, run?.valueModel ? ValueModel.fromState(run.valueModel as unknown as ValueModelState) : null);
-      if (this.models.size > 16) this.models.delete(this.models.keys().next().value!);
-    }
-    return this.models.get(runId)!;
+    const cached = this.models.get(runId);
+    if (cached) return cached;
+    const run = await this.prisma.segmentationRun.findUnique({ where: { id: runId }, select: { valueModel: true } });
+    // Only a stored model is kept: a run still running has none yet, and will.
+    if (!run?.valueModel) return null;
+    const model = ValueModel.fromState(run.valueModel as unknown as ValueModelState);
+    this.models.set(runId, model);
+    if (this.models.size > 16) this.models.delete(this.models.keys().next().value!);
+    return model;
   }
 
   async forCustomer(runId: number, customerId: number, query: ValueQuery): Promise<CustomerValueAnswer> {
@@ -69,10 +72,13 @@ export class CustomerValues {
     const model = await this.model(runId);
     if (!model) return { horizonDays, reason: 'The active segmentation was made before value models: run a segmentation.', history: null };
     const row = await this.prisma.customerValue.findUnique({ where: { runId_customerId: { runId, customerId } } });
-    if (!row) return { horizonDays, reason: 'No completed order: nothing to predict from.', history: null };
+    if (!row) {
+      const ordered = await this.prisma.order.count({ where: { customerId, status: 'COMPLETED' } });
+      return { horizonDays, history: null, reason: ordered > 0 ? 'Joined after the active segmentation run: predicted from the next run on.' : 'No completed order: nothing to predict from.' };
+    }
     const history: CustomerHistory = { customerId, frequency: row.frequency, recency: row.recency, age: row.age, monetary: row.monetary };
     const v = model.predict(history, horizonDays, monthlyDiscountRate);
-    return { horizonDays, history, ...(v ?? {}), reason: model.state.status !== 'FITTED' ? model.state.reason : v?.clv === null ? model.state.spendReason : null };
+    return { horizonDays, history, ...(v ?? {}), reason: model.state.status !== 'FITTED' ? model.state.reason : !v ? 'The fitted models give no finite prediction for this history.' : v.clv === null ? model.state.spendReason : null };
   }
 
   /**
@@ -92,10 +98,32 @@ export class CustomerValues {
     return rows.map((r) => r.customerId);
   }
 
+  /** At the default horizon and discount: the stored predictions, summed in SQL. */
+  private async storedSegment(runId: number, segmentId: number, members: number, model: ValueModel): Promise<SegmentValueAnswer> {
+    const [row] = await this.prisma.$queryRaw<{ n: bigint; alive: number | null; at_risk: bigint; purchases: number | null; spend: number | null; clv: number | null; priced: bigint }[]>`
+      SELECT count(*) AS n, avg(v.p_alive) AS alive, count(*) FILTER (WHERE v.p_alive < ${AT_RISK_BELOW}) AS at_risk,
+             sum(v.expected_purchases) AS purchases, sum(v.expected_spend) AS spend, sum(v.clv) AS clv, count(v.clv) AS priced
+      FROM customer_value v JOIN membership m ON m.run_id = v.run_id AND m.customer_id = v.customer_id
+      WHERE v.run_id = ${runId} AND m.segment_id = ${segmentId}`;
+    const n = Number(row!.n);
+    const priced = Number(row!.priced) === n;
+    return {
+      horizonDays: DEFAULT_HORIZON_DAYS, members, withHistory: n,
+      meanPAlive: n > 0 ? row!.alive : null,
+      shareAtRisk: n > 0 ? Number(row!.at_risk) / n : null,
+      expectedPurchases: row!.purchases ?? 0,
+      expectedSpend: priced ? (row!.spend ?? 0) : null,
+      sumClv: priced ? (row!.clv ?? 0) : null,
+      meanClv: priced && n > 0 ? (row!.clv ?? 0) / n : null,
+      reason: priced ? null : (model.state.spendReason ?? 'Some members have no finite prediction.'),
+    };
+  }
+
   async forSegment(runId: number, segmentId: number, query: ValueQuery): Promise<SegmentValueAnswer> {
     const { horizonDays, monthlyDiscountRate } = checkValueQuery(query);
     const model = await this.model(runId);
     const members = await this.prisma.membership.count({ where: { segmentId } });
+    if (model?.fitted && horizonDays === DEFAULT_HORIZON_DAYS && monthlyDiscountRate === DEFAULT_MONTHLY_DISCOUNT) return this.storedSegment(runId, segmentId, members, model);
     const empty = { horizonDays, members, meanPAlive: null, shareAtRisk: null, expectedPurchases: null, expectedSpend: null, sumClv: null, meanClv: null };
     const rows = await this.prisma.$queryRaw<{ customer_id: number; frequency: number; recency: number; age: number; monetary: number }[]>`
       SELECT v.customer_id, v.frequency, v.recency, v.age, v.monetary
@@ -109,8 +137,14 @@ export class CustomerValues {
     let spend = 0;
     let clv = 0;
     let priced = true;
-    for (const r of rows) {
-      const v = model.predict({ customerId: r.customer_id, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizonDays, monthlyDiscountRate)!;
+    for (const [i, r] of rows.entries()) {
+      // Closed forms, but ~12 hypergeometric terms per member and month: let the server answer between chunks.
+      if (i % 2000 === 1999) await new Promise((resolve) => setImmediate(resolve));
+      const v = model.predict({ customerId: r.customer_id, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizonDays, monthlyDiscountRate);
+      if (!v) {
+        priced = false;
+        continue;
+      }
       alive += v.pAlive;
       if (v.pAlive < AT_RISK_BELOW) atRisk++;
       purchases += v.expectedPurchases;

@@ -26,7 +26,9 @@ const DAY = 86_400_000;
 
 export async function readPurchaseHistory(prisma: PrismaClient, options: { until?: Date; now?: Date } = {}): Promise<PurchaseHistory> {
   const now = options.now ?? new Date();
-  const until = options.until && options.until < now ? options.until : now;
+  // A whole day: a customer's last purchase day counts in full for recency, so it must for age too.
+  const cut = options.until && options.until < now ? options.until : now;
+  const until = options.until ? new Date(Math.floor(cut.getTime() / DAY) * DAY) : cut;
   const [future] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "order" WHERE placed_at > ${now}`;
   const rows = await prisma.$queryRaw<{ customer_id: number; days: bigint; first_day: Date; last_day: Date; repeat_value: number | null }[]>`
     WITH purchase AS (

@@ -3,7 +3,8 @@
 // one transaction (segments/run/segment-runs).
 import type { PrismaClient } from '../db/database.js';
 import { readPurchaseHistory } from './purchase-history.js';
-import { ValueModel, type ValueModelState } from './value-model.js';
+import { fitInWorker } from './fit-worker.js';
+import type { ValueModelState } from './value-model.js';
 
 export interface CustomerValueRow {
   customer_id: number;
@@ -13,6 +14,7 @@ export interface CustomerValueRow {
   monetary: number;
   p_alive: number | null;
   expected_purchases: number | null;
+  expected_spend: number | null;
   clv: number | null;
 }
 
@@ -24,7 +26,7 @@ export interface RunValue {
 /** Fits on every customer's history; rows for the members (`ids`) who have one. */
 export async function fitRunValue(prisma: PrismaClient, ids: readonly number[]): Promise<RunValue> {
   const history = await readPurchaseHistory(prisma);
-  const model = ValueModel.fit(history);
+  const model = await fitInWorker(history);
   const members = new Set(ids);
   const rows: CustomerValueRow[] = [];
   for (const c of history.customers) {
@@ -32,7 +34,7 @@ export async function fitRunValue(prisma: PrismaClient, ids: readonly number[]):
     const v = model.predict(c);
     rows.push({
       customer_id: c.customerId, frequency: c.frequency, recency: c.recency, age: c.age, monetary: c.monetary,
-      p_alive: v?.pAlive ?? null, expected_purchases: v?.expectedPurchases ?? null, clv: v?.clv ?? null,
+      p_alive: v?.pAlive ?? null, expected_purchases: v?.expectedPurchases ?? null, expected_spend: v?.expectedSpend ?? null, clv: v?.clv ?? null,
     });
   }
   return { state: model.state, rows };

@@ -119,7 +119,10 @@ export class ValueModel {
     if (!bg) return null;
     const pAlive = bg.pAlive(c);
     const expectedPurchases = bg.expectedPurchases(horizonDays, c);
-    const perPurchase = this.spend ? this.spend.expectedSpend(c.frequency, c.monetary) : null;
+    // A fit can sit where a customer's terms overflow; such a customer gets no numbers, never NaN.
+    if (!Number.isFinite(pAlive) || !Number.isFinite(expectedPurchases) || expectedPurchases < 0) return null;
+    const spendOf = this.spend ? this.spend.expectedSpend(c.frequency, c.monetary) : null;
+    const perPurchase = spendOf !== null && Number.isFinite(spendOf) ? spendOf : null;
     let clv: number | null = null;
     if (perPurchase !== null) {
       clv = 0;
@@ -130,6 +133,7 @@ export class ValueModel {
         before = upTo;
         if (day >= horizonDays) break;
       }
+      if (!Number.isFinite(clv)) clv = null;
     }
     return {
       pAlive,

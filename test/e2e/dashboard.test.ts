@@ -108,6 +108,17 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.getByRole('link', { name: target.name }).first().click();
     await page.getByRole('heading', { level: 1, name: target.name }).waitFor();
     assert.equal(await page.locator('figure.histogram').count(), 3);
+    // Value and churn risk, and products to offer, as the API gives them (or the API's reason).
+    const { segment: valued } = await app.client.request<{ segment: { value: { shareAtRisk: number | null; reason: string | null }; recommendedProducts: { product: { title: string } }[] } }>(
+      gql`query ($id: ID!) { segment(id: $id) { value { shareAtRisk reason } recommendedProducts(limit: 8) { product { title } } } }`,
+      { id: target.id },
+    );
+    await page.getByRole('heading', { name: 'Value and churn risk' }).waitFor();
+    const atRisk = page.getByLabel('Predicted value').locator('div', { hasText: 'At risk' }).locator('dd');
+    assert.equal(await atRisk.textContent(), valued.value.shareAtRisk === null ? '–' : new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1 }).format(valued.value.shareAtRisk));
+    if (valued.value.reason) await page.getByRole('note').filter({ hasText: valued.value.reason }).waitFor();
+    const offered = await page.getByRole('list', { name: 'Products to offer' }).locator('li').allTextContents().catch(() => []);
+    assert.deepEqual(offered.map((t) => t.split(' bought by')[0]!.trim()), valued.recommendedProducts.map((r) => r.product.title));
     const rows = page.getByTestId('member-row');
     await rows.first().waitFor();
     assert.equal(await rows.count(), 25);
@@ -160,6 +171,8 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.getByRole('heading', { level: 1, name: `Customer ${id}` }).waitFor();
     assert.equal(new URL(page.url()).hash, `#/customer/${id}`);
     await shot(page, '04-customer');
+    await page.getByRole('heading', { name: 'Value and churn risk' }).waitFor();
+    await page.getByRole('heading', { name: 'Recommended products' }).waitFor();
     // Keyboard zoom redraws: fewer points fit once zoomed in.
     await page.goBack();
     await canvas.waitFor();

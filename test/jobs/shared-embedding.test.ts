@@ -128,7 +128,7 @@ describe('one embedding shared by two worker processes', { skip: postgres ? fals
     const space = CustomerSpace.fromIndex(stored);
     await alone.ensureCollection(collection, collectionSpec(embedder.dimensions, space.lexical.dimensions, space.features.length));
     await own.runShard(
-      { collection, asOf: (await services.profiles().then((p) => p.asOf())).toISOString(), after: 0, until: null, onlyChanged: false, rebuildSince: new Date().toISOString() },
+      { collection, asOf: (await services.profiles().then((p) => p.asOf())).toISOString(), after: 0, until: null, onlyChanged: false, rebuildSince: (await prisma.$queryRaw<{ now: Date }[]>`SELECT now() AS now`)[0]!.now.toISOString() },
       { signal: new AbortController().signal, progress: () => {} },
     );
     assert.ok(stored.status === 'READY');

@@ -98,7 +98,7 @@ for (const target of databaseTargets()) {
         // Values for all but the last customer (one without order history).
         value: {
           state: { status: 'FITTED', reason: null } as Activation['value']['state'],
-          rows: ids.slice(0, -1).map((id, r) => ({ customer_id: id, frequency: r, recency: r, age: 10 + r, monetary: 5, p_alive: 1 - r / 10, expected_purchases: r, clv: 100 - r })),
+          rows: ids.slice(0, -1).map((id, r) => ({ customer_id: id, frequency: r, recency: r, age: 10 + r, monetary: 5, p_alive: 1 - r / 10, expected_purchases: r, expected_spend: 2 * r, clv: 100 - r })),
         },
       };
     };

@@ -89,10 +89,13 @@ for (const target of databaseTargets()) {
       const first = await page(null);
       const second = await page(first.pageInfo.endCursor);
       const clvs = [...first.edges, ...second.edges].map((e) => e.node.clv);
+      assert.ok(clvs.filter((v) => v !== null).length >= 10, `predicted members first: ${clvs.join(', ')}`);
       assert.ok(clvs.every((v, i) => i === 0 || v === null || (clvs[i - 1] !== null && clvs[i - 1]! >= v)), `CLV descending, nulls last: ${clvs.join(', ')}`);
       assert.equal(new Set([...first.edges, ...second.edges].map((e) => e.node.customer.id)).size, clvs.length, 'pages do not overlap');
       const risky = await rawGraphQL(app.server.url, 'query ($id: ID!) { segment(id: $id) { members(first: 50, orderBy: CHURN_RISK, filter: { minChurnRisk: 0.3 }) { edges { node { churnRisk } } } } }', { id: String(largest.id) }, app.keys.viewer);
+      assert.equal(risky.body.errors, undefined, JSON.stringify(risky.body.errors));
       const risks = (risky.body.data!.segment as { members: { edges: { node: { churnRisk: number } }[] } }).members.edges.map((e) => e.node.churnRisk);
+      assert.ok(risks.length > 0, 'someone in the largest segment is slipping away');
       assert.ok(risks.every((r, i) => r >= 0.3 && (i === 0 || risks[i - 1]! >= r)), risks.join(', '));
 
       const atRisk = await rawGraphQL(app.server.url, '{ valuableAtRisk(minChurnRisk: 0.2, first: 20) { id } }', undefined, app.keys.marketer);

@@ -13,6 +13,7 @@ CREATE TABLE "customer_value" (
     "monetary" DOUBLE PRECISION NOT NULL,
     "p_alive" DOUBLE PRECISION,
     "expected_purchases" DOUBLE PRECISION,
+    "expected_spend" DOUBLE PRECISION,
     "clv" DOUBLE PRECISION,
     CONSTRAINT "customer_value_pkey" PRIMARY KEY ("run_id", "customer_id"),
     CONSTRAINT "customer_value_run_id_fkey" FOREIGN KEY ("run_id") REFERENCES "segmentation_run"("id") ON DELETE CASCADE ON UPDATE CASCADE,

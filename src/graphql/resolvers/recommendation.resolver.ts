@@ -25,7 +25,11 @@ export class CustomerRecommendationResolver {
   async recommendedProducts(
     @Root() customer: Customer,
     @Arg('limit', () => Int, LIMIT) limit: number,
-    @Arg('vector', () => VectorKind, { defaultValue: VectorKind.COMBINED, description: 'Which view of customers finds the neighbours.' }) vector: VectorKind,
+    @Arg('vector', () => VectorKind, {
+      defaultValue: VectorKind.LEXICAL,
+      description: 'Which view of customers finds the neighbours. LEXICAL (default): on Online Retail it found the most of what customers bought next (bench:value); COMBINED adds behaviour.',
+    })
+    vector: VectorKind,
     @Ctx() { services }: GraphQLContext,
   ): Promise<ProductRecommendation[]> {
     return withProducts(services, await services.recommendations.forCustomer(customer.internalId, { limit, vector: vector.toLowerCase() as VectorName }));

@@ -1,0 +1,38 @@
+// The value models are fitted in a worker thread: BFGS over a likelihood summed over every customer
+// is seconds of synchronous work on a large shop (tens of seconds at 100k customers), during which the
+// main thread must keep answering and writing the job's heartbeat (a job silent for a minute is taken
+// for dead). The histories go over as plain arrays; the fitted state comes back.
+import { parentPort, Worker } from 'node:worker_threads';
+import type { PurchaseHistory } from './purchase-history.js';
+import { ValueModel, type ValueModelState } from './value-model.js';
+
+interface Request {
+  history: Omit<PurchaseHistory, 'asOf' | 'firstDay'> & { asOf: string; firstDay: string | null };
+}
+type Reply = { type: 'result'; state: ValueModelState } | { type: 'error'; message: string };
+
+if (parentPort) {
+  const port = parentPort;
+  port.once('message', ({ history }: Request) => {
+    try {
+      const state = ValueModel.fit({ ...history, asOf: new Date(history.asOf), firstDay: history.firstDay ? new Date(history.firstDay) : null }).state;
+      port.postMessage({ type: 'result', state } satisfies Reply);
+    } catch (error) {
+      port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies Reply);
+    }
+  });
+}
+
+/** ValueModel.fit(history), in a worker thread. */
+export function fitInWorker(history: PurchaseHistory): Promise<ValueModel> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url));
+    worker.once('message', (m: Reply) => {
+      void worker.terminate();
+      if (m.type === 'result') resolve(ValueModel.fromState(m.state));
+      else reject(new Error(m.message));
+    });
+    worker.once('error', reject);
+    worker.postMessage({ history: { ...history, asOf: history.asOf.toISOString(), firstDay: history.firstDay?.toISOString() ?? null } } satisfies Request);
+  });
+}
