@@ -17,6 +17,8 @@ import { loadDemoShop } from '../src/demo/demo-shop.js';
 const CUSTOMERS = Number(process.env.BENCH_SOAK_CUSTOMERS ?? 2000);
 const CONNECTIONS = Number(process.env.BENCH_SOAK_CONNECTIONS ?? 20);
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 180);
+/** `all` (default); `reads`: no lookalikes, no recommendations; `classic`: no field newer than the value models. */
+const MIX = process.env.BENCH_SOAK_MIX ?? 'all';
 const idle = { signal: new AbortController().signal, progress: () => {} };
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-soak-'));
@@ -46,7 +48,7 @@ const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${serve
 
 let i = 0;
 const pick = <T>(xs: readonly T[]) => xs[i++ % xs.length]!;
-const bodies: (() => object)[] = [
+const allBodies: (() => object)[] = [
   () => ({ query: '{ segments { id name size share archetype keywords medians { recencyDays frequency monetary } } }' }),
   () => ({ query: 'query ($id: ID!) { segment(id: $id) { id name topCategories { category share } value { meanPAlive shareAtRisk sumClv } histograms(bins: 20) { monetary { edges members } } } }', variables: { id: String(pick(segments).id) } }),
   () => ({ query: 'query ($id: ID!, $o: MemberOrder!) { segment(id: $id) { members(first: 25, orderBy: $o) { totalCount edges { node { distance clv churnRisk customer { id country } } } } } }', variables: { id: String(pick(segments).id), o: pick(['DISTANCE', 'MONETARY', 'CLV', 'CHURN_RISK']) } }),
@@ -55,6 +57,15 @@ const bodies: (() => object)[] = [
   () => ({ query: 'query ($seeds: [ID!]!) { lookalikeAudience(seeds: $seeds, size: 200) { members(first: 20) { totalCount edges { node { rank customer { id } } } } } }', variables: { seeds: customers.slice((i * 7) % 400, ((i * 7) % 400) + 10) } }),
   () => ({ query: '{ jobs { id status } health { status } }' }),
 ];
+// `classic`: only fields that existed before the value models, to compare a build with an older one.
+const classicBodies: (() => object)[] = [
+  () => ({ query: '{ segments { id name size share archetype keywords medians { recencyDays frequency monetary } } }' }),
+  () => ({ query: 'query ($id: ID!) { segment(id: $id) { id name topCategories { category share } histograms(bins: 20) { monetary { edges members } } } }', variables: { id: String(pick(segments).id) } }),
+  () => ({ query: 'query ($id: ID!, $o: MemberOrder!) { segment(id: $id) { members(first: 25, orderBy: $o) { totalCount edges { node { distance customer { id country } } } } } }', variables: { id: String(pick(segments).id), o: pick(['DISTANCE', 'MONETARY']) } }),
+  () => ({ query: 'query ($id: ID!) { customer(id: $id) { id segment { name } behaviour { monetary frequency } similarCustomers(limit: 5) { score customer { id } } } }', variables: { id: pick(customers) } }),
+  () => ({ query: '{ jobs { id status } health { status } }' }),
+];
+const bodies = MIX === 'classic' ? classicBodies : MIX === 'reads' ? allBodies.filter((_, k) => k !== 4 && k !== 5) : allBodies;
 
 const samples: number[] = [rss()];
 const sampler = setInterval(() => samples.push(rss()), 5000);
@@ -77,13 +88,14 @@ try {
   });
   clearInterval(sampler);
   samples.push(rss());
-  console.log(`\nbench:soak — ${CONNECTIONS} clients × ${SECONDS} s, mixed reads, demo shop of ${CUSTOMERS} (PGlite + embedded store), ${os.cpus().length} cores\n`);
+  console.log(`\nbench:soak — ${CONNECTIONS} clients × ${SECONDS} s, mix '${MIX}' (${bodies.length} kinds of request), demo shop of ${CUSTOMERS} (PGlite + embedded store), ${os.cpus().length} cores\n`);
   console.log('| requests | non-2xx | transport errors | GraphQL errors | p50 | p99 | max | server RSS start → min / max → end |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   console.log(
     `| ${result.requests.total} | ${result.non2xx} | ${result.errors} | ${graphqlErrors} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${result.latency.max} ms | ` +
       `${samples[0]!.toFixed(0)} MB → ${Math.min(...samples).toFixed(0)} / ${Math.max(...samples).toFixed(0)} MB → ${samples.at(-1)!.toFixed(0)} MB |`,
   );
+  console.log(`\nserver RSS every 30 s (MB): ${samples.filter((_, k) => k % 6 === 0).map((v) => v.toFixed(0)).join(' ')}`);
 } finally {
   clearInterval(sampler);
   server.kill('SIGTERM');
