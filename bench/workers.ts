@@ -7,7 +7,7 @@
 //   3. two workers, one killed with SIGKILL while it holds a part (after it has finished another).
 // For each: time, parts done and by whom, parts done twice, and the largest difference from run 1's
 // points over every customer and every named vector.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import { VECTOR_NAMES } from '../src/vectors/vector-store.js';
 import { testSettings } from '../test/support/app.js';
 import { databaseTargets } from '../test/support/databases.js';
 import { QdrantDouble } from '../test/support/qdrant-double.js';
+import { startWorkerProcess } from '../test/support/worker-process.js';
 
 const CUSTOMERS = Number(process.env.BENCH_WORKERS_CUSTOMERS ?? 20_000);
 const SHARD = Number(process.env.BENCH_WORKERS_SHARD ?? 1000);
@@ -45,19 +46,10 @@ const shared = { QDRANT_URL: url, WORKER_IN_PROCESS: 'false', EMBED_SHARD_SIZE: 
 const env = { ...process.env, DATABASE_URL: (created.settings as { url: string }).url, DATA_DIR: dataDir, NODE_ENV: 'production', ...shared };
 const services = await createServices(testSettings(created.settings, { DATA_DIR: dataDir, ...shared }));
 const workers: ChildProcess[] = [];
-const cli = path.join(projectRoot, 'dist', 'src', 'cli.js');
 
 const startWorker = async (): Promise<ChildProcess> => {
-  const child = spawn(process.execPath, [cli, 'worker'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = await startWorkerProcess(env, 'inherit');
   workers.push(child);
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('waiting for jobs')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${out}`)));
-  });
   return child;
 };
 const stopWorkers = async () => {

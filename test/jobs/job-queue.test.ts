@@ -4,7 +4,7 @@
 // on PostgreSQL a killed worker process, by its released session lock) and their segmentation runs
 // failed with a reason while the previous run stays active.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,7 @@ import { throwIfCancelled } from '../../src/jobs/job-control.js';
 import { JobQueue, type JobSnapshot } from '../../src/jobs/job-queue.js';
 import { testSettings } from '../support/app.js';
 import { databaseTargets } from '../support/databases.js';
+import { startWorkerProcess, until } from '../support/worker-process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -48,13 +49,6 @@ function queueOn(db: Database, options: { staleMs?: number } = {}): JobQueue {
   return queue;
 }
 
-async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 for (const target of databaseTargets()) {
   describe(`durable jobs on ${target.name}`, () => {
@@ -221,19 +215,10 @@ describe('worker processes on PostgreSQL', { skip: postgres ? false : 'no Postgr
   let drop: () => Promise<void>;
   let env: NodeJS.ProcessEnv;
   const workers: ChildProcess[] = [];
-  const cli = path.join(projectRoot, 'dist', 'src', 'cli.js');
 
   const startWorker = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, [cli, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = await startWorkerProcess(env);
     workers.push(child);
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('waiting for jobs')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${out}`)));
-    });
     return child;
   };
 

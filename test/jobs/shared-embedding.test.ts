@@ -4,13 +4,12 @@
 // it holds a part, and that part is run again by the other. The result equals one process's, point
 // for point, and no part was done twice except the one whose worker died.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createServices, type AppServices } from '../../src/app/services.js';
-import { projectRoot } from '../../src/config/settings.js';
 import { loadDemoShop } from '../../src/demo/demo-shop.js';
 import { collectionSpec } from '../../src/customer-vectors/customer-space.js';
 import { CustomerIndexer, EMBED_SHARD_JOB, type ShardReport } from '../../src/indexing/customer-indexer.js';
@@ -20,19 +19,15 @@ import { VECTOR_NAMES } from '../../src/vectors/vector-store.js';
 import { testSettings } from '../support/app.js';
 import { databaseTargets } from '../support/databases.js';
 import { QdrantDouble } from '../support/qdrant-double.js';
+import { startWorkerProcess, until as untilWithin } from '../support/worker-process.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Parts take a while on 2 cores: two minutes, polled every 100 ms. */
+const until = (what: string, check: () => Promise<boolean>, ms = 120_000) => untilWithin(what, check, ms, 100);
+
 const postgres = databaseTargets().find((t) => t.name === 'postgresql');
 const CUSTOMERS = 900;
 const SHARD = 100;
 
-async function until(what: string, check: () => Promise<boolean>, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('one embedding shared by two worker processes', { skip: postgres ? false : 'no PostgreSQL' }, () => {
   let services: AppServices;
@@ -40,19 +35,10 @@ describe('one embedding shared by two worker processes', { skip: postgres ? fals
   let env: NodeJS.ProcessEnv;
   const qdrant = new QdrantDouble();
   const workers: ChildProcess[] = [];
-  const cli = path.join(projectRoot, 'dist', 'src', 'cli.js');
 
   const startWorker = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, [cli, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = await startWorkerProcess(env);
     workers.push(child);
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('waiting for jobs')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${out}`)));
-    });
     return child;
   };
 
