@@ -45,13 +45,27 @@ for (const target of databaseTargets().filter((t) => CALL_TARGETS.includes(t.nam
     const calls: { name: string; body: () => string }[] = [
       { name: 'health (baseline)', body: () => body('{ health { status } }') },
       { name: 'segments list', body: () => body(SEGMENTS_QUERY) },
-      { name: 'members page (100)', body: () => body('query ($id: ID!) { segment(id: $id) { members(first: 100) { totalCount edges { cursor node { distance monetary customer { id country } } } } } }', { id: String(segment.id) }) },
-      { name: 'similarCustomers (10)', body: () => body('query ($id: ID!) { customer(id: $id) { similarCustomers(limit: 10) { score customer { id } } } }', { id: ids[Math.floor(rng() * ids.length)] }) },
+      {
+        name: 'members page (100)',
+        body: () =>
+          body(
+            'query ($id: ID!) { segment(id: $id) { members(first: 100) { totalCount edges { cursor node { distance monetary customer { id country } } } } } }',
+            { id: String(segment.id) },
+          ),
+      },
+      {
+        name: 'similarCustomers (10)',
+        body: () =>
+          body('query ($id: ID!) { customer(id: $id) { similarCustomers(limit: 10) { score customer { id } } } }', { id: ids[Math.floor(rng() * ids.length)] }),
+      },
       {
         name: 'lookalike 1,000 from 100 seeds',
         body: () => {
           const seeds = Array.from({ length: 100 }, () => ids[Math.floor(rng() * ids.length)]);
-          return body('query ($seeds: [ID!]!) { lookalikeAudience(seeds: $seeds, size: 1000) { size quality { recall } members(first: 100) { edges { node { rank customer { id } } } } } }', { seeds });
+          return body(
+            'query ($seeds: [ID!]!) { lookalikeAudience(seeds: $seeds, size: 1000) { size quality { recall } members(first: 100) { edges { node { rank customer { id } } } } } }',
+            { seeds },
+          );
         },
       },
     ];
@@ -106,13 +120,22 @@ for (const target of databaseTargets().filter((t) => BUSY_TARGETS.includes(t.nam
             headers: { 'content-type': 'application/json', authorization: `Bearer ${app.keys.admin}` },
             body: JSON.stringify({ query: SEGMENTS_QUERY }),
           },
-          (error, result) => (error ? reject(error) : resolve(result)),
+          (error, result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result)),
         );
       });
       return { stop: () => instance.stop(), done };
     };
     const report = (what: string, r: autocannon.Result, seconds: number) =>
-      busyRows.push([`${target.name} + embedded`, what, seconds.toFixed(0), String(r.requests.total), `${r.latency.p50} ms`, `${r.latency.p99} ms`, `${r.latency.max} ms`, String(r.non2xx + r.errors)]);
+      busyRows.push([
+        `${target.name} + embedded`,
+        what,
+        seconds.toFixed(0),
+        String(r.requests.total),
+        `${r.latency.p50} ms`,
+        `${r.latency.p99} ms`,
+        `${r.latency.max} ms`,
+        String(r.non2xx + r.errors),
+      ]);
     report('idle server', await load(10).done, 10);
     for (const job of [
       { what: 'while re-embedding every customer', mutation: 'mutation { embedCustomers(onlyChanged: false) { id } }' },
@@ -124,7 +147,10 @@ for (const target of databaseTargets().filter((t) => BUSY_TARGETS.includes(t.nam
       const running = load(3600);
       for (;;) {
         await new Promise((r) => setTimeout(r, 500));
-        const { job: status } = await app.client.request<{ job: { status: string; error: string | null } }>('query ($id: ID!) { job(id: $id) { status error } }', { id });
+        const { job: status } = await app.client.request<{ job: { status: string; error: string | null } }>(
+          'query ($id: ID!) { job(id: $id) { status error } }',
+          { id },
+        );
         if (status.status === 'QUEUED' || status.status === 'RUNNING') continue;
         if (status.status !== 'SUCCEEDED') throw new Error(`${job.what}: ${status.error}`);
         break;

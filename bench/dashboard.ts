@@ -26,7 +26,10 @@ const app = await startTestApp(databaseTargets()[0]!);
 try {
   console.log(`Preparing ${POINTS.toLocaleString('en')} customers and two runs (${BASELINE.toLocaleString('en')} and ${POINTS.toLocaleString('en')} members)…`);
   for (let i = 0; i < POINTS; i += 10_000) {
-    const records = Array.from({ length: Math.min(10_000, POINTS - i) }, (_, j) => ({ id: `b${String(i + j).padStart(7, '0')}`, country: ['United Kingdom', 'France', 'Germany', 'Japan'][(i + j) % 4] }));
+    const records = Array.from({ length: Math.min(10_000, POINTS - i) }, (_, j) => ({
+      id: `b${String(i + j).padStart(7, '0')}`,
+      country: ['United Kingdom', 'France', 'Germany', 'Japan'][(i + j) % 4],
+    }));
     await app.services.ingest.upsert('customers', records);
   }
   const small = await writeRun(app, BASELINE, 1);
@@ -35,8 +38,11 @@ try {
   const browser = await launchChromium();
   const results: Record<string, Record<string, number>> = {};
   try {
-    for (const [label, runId, count] of [['baseline', small, BASELINE], ['large', large, POINTS]] as const) {
-      await app.services.db.prisma.$executeRawUnsafe('UPDATE segmentation_run SET active = (id = $1)', runId);
+    for (const [label, runId, count] of [
+      ['baseline', small, BASELINE],
+      ['large', large, POINTS],
+    ] as const) {
+      await app.services.db.prisma.$executeRaw`UPDATE segmentation_run SET active = (id = ${runId})`;
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
       const r: Record<string, number> = {};
@@ -44,11 +50,14 @@ try {
       await page.goto(base);
       await page.getByLabel('API key').waitFor();
       r.loginFormMs = performance.now() - t;
-      r.domContentLoadedMs = await page.evaluate(() => performance.getEntriesByType('navigation')[0]!.toJSON().domContentLoadedEventEnd as number);
+      r.domContentLoadedMs = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domContentLoadedEventEnd);
       await page.getByLabel('API key').fill(app.keys.viewer);
       t = performance.now();
       await page.getByRole('button', { name: 'Log in' }).click();
-      await page.getByTestId('segment-card').nth(SEGMENTS - 1).waitFor();
+      await page
+        .getByTestId('segment-card')
+        .nth(SEGMENTS - 1)
+        .waitFor();
       r.loginToOverviewMs = performance.now() - t;
       t = performance.now();
       await page.getByRole('link', { name: 'Map' }).click();
@@ -87,7 +96,9 @@ try {
               times.push(t);
               if (times.length > 90) return resolve(times.slice(1).map((v, i) => v - times[i]!));
               const deltaY = times.length <= 45 ? -30 : 30;
-              canvas.dispatchEvent(new WheelEvent('wheel', { deltaY, clientX: rect.left + rect.width / 2, clientY: rect.top + rect.height / 2, bubbles: true, cancelable: true }));
+              canvas.dispatchEvent(
+                new WheelEvent('wheel', { deltaY, clientX: rect.left + rect.width / 2, clientY: rect.top + rect.height / 2, bubbles: true, cancelable: true }),
+              );
               requestAnimationFrame(step);
             };
             requestAnimationFrame(step);
@@ -121,7 +132,9 @@ try {
     ['frame interval, animated zoom, p95 (ms)', fmt(b.intervalP95Ms, 1), fmt(l.intervalP95Ms, 1), ratio(l.intervalP95Ms, b.intervalP95Ms)],
     ['redraws during the 90 animated frames', fmt(b.animatedRedraws), fmt(l.animatedRedraws), ratio(l.animatedRedraws, b.animatedRedraws)],
   ];
-  console.log(`\nDashboard in headless Chromium, 1280×800 — baseline ${BASELINE.toLocaleString('en')} map points vs ${POINTS.toLocaleString('en')} (frames measured: ${b.frames} and ${l.frames})\n`);
+  console.log(
+    `\nDashboard in headless Chromium, 1280×800 — baseline ${BASELINE.toLocaleString('en')} map points vs ${POINTS.toLocaleString('en')} (frames measured: ${b.frames} and ${l.frames})\n`,
+  );
   const header: [string, string, string, string] = ['', `${BASELINE.toLocaleString('en')} points`, `${POINTS.toLocaleString('en')} points`, 'ratio'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   for (const row of [header, ...rows]) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
@@ -146,16 +159,42 @@ async function writeRun(app: TestApp, count: number, seed: number): Promise<numb
   const random = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const run = await prisma.segmentationRun.create({
-    data: { collection: 'bench', modelId: 'bench', vectorName: 'combined', parameters: { bench: true }, status: 'SUCCEEDED', k: SEGMENTS, kRule: 'forced', customerCount: count, finishedAt: new Date(), projection: { method: 'pca', explainedVariance: [0.3, 0.2] } },
+    data: {
+      collection: 'bench',
+      modelId: 'bench',
+      vectorName: 'combined',
+      parameters: { bench: true },
+      status: 'SUCCEEDED',
+      k: SEGMENTS,
+      kRule: 'forced',
+      customerCount: count,
+      finishedAt: new Date(),
+      projection: { method: 'pca', explainedVariance: [0.3, 0.2] },
+    },
   });
-  const stats = { medians: { recencyDays: 20, frequency: 4, monetary: 800, averageOrderValue: 200, tenureDays: 300, returnRate: 0.05, meanRating: 4 }, means: { recencyDays: 25, frequency: 5, monetary: 900, averageOrderValue: 210, tenureDays: 320, returnRate: 0.06, meanRating: 4 }, archetype: 'regulars' };
+  const stats = {
+    medians: { recencyDays: 20, frequency: 4, monetary: 800, averageOrderValue: 200, tenureDays: 300, returnRate: 0.05, meanRating: 4 },
+    means: { recencyDays: 25, frequency: 5, monetary: 900, averageOrderValue: 210, tenureDays: 320, returnRate: 0.06, meanRating: 4 },
+    archetype: 'regulars',
+  };
   const segments: { id: number }[] = [];
   for (let s = 0; s < SEGMENTS; s++) {
     segments.push(
       await prisma.segment.create({
         data: {
-          runId: run.id, lineageId: randomUUID(), index: s, autoName: `Blob ${s + 1}`, autoDescription: 'bench', size: Math.floor(count / SEGMENTS) + (s < count % SEGMENTS ? 1 : 0), share: 1 / SEGMENTS,
-          centroid: new Uint8Array(4), stats, topCategories: [{ category: 'bench', share: 1 }], keywords: ['bench'], representatives: [], outlierDistance: 1,
+          runId: run.id,
+          lineageId: randomUUID(),
+          index: s,
+          autoName: `Blob ${s + 1}`,
+          autoDescription: 'bench',
+          size: Math.floor(count / SEGMENTS) + (s < count % SEGMENTS ? 1 : 0),
+          share: 1 / SEGMENTS,
+          centroid: new Uint8Array(4),
+          stats,
+          topCategories: [{ category: 'bench', share: 1 }],
+          keywords: ['bench'],
+          representatives: [],
+          outlierDistance: 1,
         },
       }),
     );
@@ -165,14 +204,18 @@ async function writeRun(app: TestApp, count: number, seed: number): Promise<numb
   for (let i = 0; i < customers.length; i += 20_000) {
     const rows = customers.slice(i, i + 20_000).map((c, j) => {
       const s = (i + j) % SEGMENTS;
-      return { run_id: run.id, customer_id: c.id, segment_id: segments[s]!.id, distance: random(), map_x: centres[s]![0]! + gauss(), map_y: centres[s]![1]! + gauss() };
+      return {
+        run_id: run.id,
+        customer_id: c.id,
+        segment_id: segments[s]!.id,
+        distance: random(),
+        map_x: centres[s]![0]! + gauss(),
+        map_y: centres[s]![1]! + gauss(),
+      };
     });
-    await prisma.$executeRawUnsafe(
-      `INSERT INTO membership (run_id, customer_id, segment_id, distance, map_x, map_y)
+    await prisma.$executeRaw`INSERT INTO membership (run_id, customer_id, segment_id, distance, map_x, map_y)
        SELECT x.run_id, x.customer_id, x.segment_id, x.distance, x.map_x, x.map_y
-       FROM jsonb_to_recordset($1::jsonb) AS x(run_id int, customer_id int, segment_id int, distance float8, map_x float4, map_y float4)`,
-      JSON.stringify(rows),
-    );
+       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(run_id int, customer_id int, segment_id int, distance float8, map_x float4, map_y float4)`;
   }
   return run.id;
 }
@@ -184,4 +227,3 @@ function fmt(v: number | undefined, digits = 0): string {
 function ratio(a: number | undefined, b: number | undefined): string {
   return a === undefined || b === undefined || !b ? '–' : `${(a / b).toFixed(2)}×`;
 }
-

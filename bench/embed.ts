@@ -48,7 +48,9 @@ const seconds = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
   await loadDemoShop(services.ingest, { customers: CUSTOMERS, seed: 1 }, path.join(dataDir, 'demo'));
   const indexer = await services.indexer();
   const [result, s] = await seconds(() => indexer.run({ signal: new AbortController().signal, progress: () => {} }));
-  report(`end to end: ${result.customers} demo customers (${result.embedded} distinct texts embedded) in ${s.toFixed(1)} s = ${(result.customers / s).toFixed(0)} customers/s (PGlite + embedded store)`);
+  report(
+    `end to end: ${result.customers} demo customers (${result.embedded} distinct texts embedded) in ${s.toFixed(1)} s = ${(result.customers / s).toFixed(0)} customers/s (PGlite + embedded store)`,
+  );
 
   // 2. Embedder vs bare session, on the distinct texts of those customers.
   const embedder = (await services.embedder()) as UseLiteEmbedder;
@@ -94,7 +96,9 @@ const seconds = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
       for (let i = 0; i < texts.length; i += 32) await reference.embed([...texts.slice(i, i + 32), 'end']);
     });
     const [, onnxSeconds] = await seconds(() => embedder.embed(texts));
-    report(`ONNX vs TF.js, ${texts.length} ${label}: ${(texts.length / onnxSeconds).toFixed(0)}/s vs ${(texts.length / tfSeconds).toFixed(0)}/s → ${(tfSeconds / onnxSeconds).toFixed(1)}× (target ≥ 5×)`);
+    report(
+      `ONNX vs TF.js, ${texts.length} ${label}: ${(texts.length / onnxSeconds).toFixed(0)}/s vs ${(texts.length / tfSeconds).toFixed(0)}/s → ${(tfSeconds / onnxSeconds).toFixed(1)}× (target ≥ 5×)`,
+    );
   }
   // int8 ÷ fp32, alternating runs (the better of two each), same texts, same threads.
   const int8 = await loadEmbedder({ ...loadSettings().embedding, model: 'use-lite-int8' });
@@ -126,12 +130,24 @@ for (const size of SEARCH_SIZES) {
     const c = centres[Math.floor(rng() * centres.length)]!;
     return Float32Array.from(c, (x) => x + normal(rng, 0, 0.35));
   };
-  const spec = { vectors: { text: { size: SEARCH_DIM, distance: 'Cosine' as const }, lexical: { size: 1, distance: 'Euclid' as const }, behaviour: { size: 1, distance: 'Euclid' as const }, combined: { size: 1, distance: 'Euclid' as const } }, indexedFields: {} };
+  const spec = {
+    vectors: {
+      text: { size: SEARCH_DIM, distance: 'Cosine' as const },
+      lexical: { size: 1, distance: 'Euclid' as const },
+      behaviour: { size: 1, distance: 'Euclid' as const },
+      combined: { size: 1, distance: 'Euclid' as const },
+    },
+    indexedFields: {},
+  };
   const exact = new Collection(spec, { ...DEFAULT_TUNING, exactSearchLimit: Number.MAX_SAFE_INTEGER });
   const indexed = new Collection(spec, DEFAULT_TUNING);
   const one = new Float32Array(1);
   for (let i = 0; i < size; i += 10_000) {
-    const points = Array.from({ length: Math.min(10_000, size - i) }, (_, j) => ({ id: i + j + 1, vectors: { text: sample(), lexical: one, behaviour: one, combined: one }, payload: {} }));
+    const points = Array.from({ length: Math.min(10_000, size - i) }, (_, j) => ({
+      id: i + j + 1,
+      vectors: { text: sample(), lexical: one, behaviour: one, combined: one },
+      payload: {},
+    }));
     exact.upsert(points);
     indexed.upsert(points);
   }

@@ -45,7 +45,7 @@ if (process.argv[2] === 'child') {
   } else if (op === 'audience') {
     const services = await open(dir!);
     const seeds = (await services.db.prisma.customer.findMany({ take: 40, orderBy: { id: 'asc' }, select: { externalId: true } })).map((c) => c.externalId);
-    await services.lookalikes.save(`fault ${Date.now()}`, { seeds, size: 250, excludeSeeds: true, vector: 'lexical', strategy: 'average_vector' }, 'faults');
+    await services.audiences.save(`fault ${Date.now()}`, { seeds, size: 250, excludeSeeds: true, vector: 'lexical', strategy: 'average_vector' }, 'faults');
     await services.close();
   }
   process.exit(0);
@@ -96,15 +96,34 @@ const audienceMs = await timed(() => run([self, 'child', 'audience', segmented],
 const expected = await (async () => {
   const s = await open(imported);
   const p = s.db.prisma;
-  const counts = { customers: await p.customer.count(), products: await p.product.count(), orders: await p.order.count(), items: await p.orderItem.count(), searches: await p.searchQuery.count(), reviews: await p.review.count() };
+  const counts = {
+    customers: await p.customer.count(),
+    products: await p.product.count(),
+    orders: await p.order.count(),
+    items: await p.orderItem.count(),
+    searches: await p.searchQuery.count(),
+    reviews: await p.review.count(),
+  };
   await s.close();
   return counts;
 })();
 
-interface Outcome { op: string; points: number; finishedFirst: number; checks: number; failures: string[] }
+interface Outcome {
+  op: string;
+  points: number;
+  finishedFirst: number;
+  checks: number;
+  failures: string[];
+}
 const outcomes: Outcome[] = [];
 
-async function trial(op: string, base: string, duration: number, args: string[], check: (dir: string, finished: boolean, s: AppServices) => Promise<number>): Promise<void> {
+async function trial(
+  op: string,
+  base: string,
+  duration: number,
+  args: string[],
+  check: (dir: string, finished: boolean, s: AppServices) => Promise<number>,
+): Promise<void> {
   const outcome: Outcome = { op, points: 0, finishedFirst: 0, checks: 0, failures: [] };
   outcomes.push(outcome);
   for (let i = 0; i < POINTS; i++) {
@@ -112,7 +131,11 @@ async function trial(op: string, base: string, duration: number, args: string[],
     fs.cpSync(base, dir, { recursive: true });
     // Kill points spread over the operation's length (process start included), from 5 % to 100 %.
     const at = Math.round(duration * (0.05 + i / POINTS));
-    const finished = await killAfter(args.map((a) => (a === '$DIR' ? dir : a)), dir, at);
+    const finished = await killAfter(
+      args.map((a) => (a === '$DIR' ? dir : a)),
+      dir,
+      at,
+    );
     outcome.points++;
     if (finished) outcome.finishedFirst++;
     let services: AppServices | undefined;
@@ -142,7 +165,14 @@ if (OPS.includes('import')) {
     const s = await open(dir);
     try {
       const p = s.db.prisma;
-      const got = { customers: await p.customer.count(), products: await p.product.count(), orders: await p.order.count(), items: await p.orderItem.count(), searches: await p.searchQuery.count(), reviews: await p.review.count() };
+      const got = {
+        customers: await p.customer.count(),
+        products: await p.product.count(),
+        orders: await p.order.count(),
+        items: await p.orderItem.count(),
+        searches: await p.searchQuery.count(),
+        reviews: await p.review.count(),
+      };
       return must(JSON.stringify(got) === JSON.stringify(expected), `after re-import ${JSON.stringify(got)} ≠ ${JSON.stringify(expected)}`);
     } finally {
       await s.close();
@@ -155,7 +185,10 @@ if (OPS.includes('embed')) {
     let checks = must((await s.db.prisma.job.count({ where: { status: 'RUNNING' } })) === 0, 'a job left RUNNING after restart');
     // The killed job is FAILED with why (or SUCCEEDED, if it finished before the kill landed).
     const jobs = await s.db.prisma.job.findMany();
-    checks += must(jobs.every((j) => j.status === 'SUCCEEDED' || (j.status === 'FAILED' && (j.error ?? '').includes('stopped'))), `a killed job not FAILED with a reason: ${jobs.map((j) => `${j.status} ${j.error}`).join('; ')}`);
+    checks += must(
+      jobs.every((j) => j.status === 'SUCCEEDED' || (j.status === 'FAILED' && (j.error ?? '').includes('stopped'))),
+      `a killed job not FAILED with a reason: ${jobs.map((j) => `${j.status} ${j.error}`).join('; ')}`,
+    );
     if (finished) checks += must(jobs.length === 1 && jobs[0]!.status === 'SUCCEEDED', 'the finished job is not SUCCEEDED');
     await s.close();
     run([cli, 'embed'], dir);
@@ -165,8 +198,14 @@ if (OPS.includes('embed')) {
       const collection = (await after.vectors.resolveAlias(CUSTOMERS_ALIAS))!;
       const ids: number[] = [];
       for await (const batch of after.vectors.scroll(collection, { batchSize: 500 })) ids.push(...batch.map((p) => p.id));
-      checks += must(ids.length === customers.size && new Set(ids).size === ids.length, `${ids.length} points (${new Set(ids).size} distinct) for ${customers.size} customers`);
-      checks += must(ids.every((id) => customers.has(id)), 'a vector without its customer');
+      checks += must(
+        ids.length === customers.size && new Set(ids).size === ids.length,
+        `${ids.length} points (${new Set(ids).size} distinct) for ${customers.size} customers`,
+      );
+      checks += must(
+        ids.every((id) => customers.has(id)),
+        'a vector without its customer',
+      );
       checks += must((await after.db.prisma.customerVector.count()) === customers.size, 'customer_vector rows ≠ customers');
       return checks;
     } finally {
@@ -183,7 +222,11 @@ if (OPS.includes('segment')) {
     checks += must((await p.segmentationRun.count({ where: { status: 'RUNNING' } })) === 0, 'a run left RUNNING after restart');
     const run0 = active[0]!;
     checks += must(finished || run0.k === 6 || run0.k === 5, `active run k = ${run0.k}`);
-    if (run0.k === 6) checks += must((await p.segmentationRun.findMany({ where: { status: 'FAILED' } })).every((r) => (r.error ?? '').length > 0), 'a failed run without a reason');
+    if (run0.k === 6)
+      checks += must(
+        (await p.segmentationRun.findMany({ where: { status: 'FAILED' } })).every((r) => (r.error ?? '').length > 0),
+        'a failed run without a reason',
+      );
     checks += must((await p.membership.count({ where: { runId: run0.id } })) === CUSTOMERS, 'the active run lost members');
     await s.close();
     run([cli, 'segment', '--k', '4'], dir);
@@ -200,7 +243,12 @@ if (OPS.includes('segment')) {
 if (OPS.includes('audience')) {
   await trial('audience save', segmented, audienceMs, [self, 'child', 'audience', '$DIR'], async (_dir, _finished, s) => {
     const audiences = await s.db.prisma.audience.findMany({ include: { _count: { select: { members: true } } } });
-    return must(audiences.every((a) => a._count.members === a.size), `half-written audience: ${audiences.map((a) => `${a._count.members}/${a.size}`).join(', ')}`) + audiences.length;
+    return (
+      must(
+        audiences.every((a) => a._count.members === a.size),
+        `half-written audience: ${audiences.map((a) => `${a._count.members}/${a.size}`).join(', ')}`,
+      ) + audiences.length
+    );
   });
 }
 
@@ -219,7 +267,10 @@ if (OPS.includes('pg-restart')) {
     const services = await createServices(loadSettings({ ...envFor(dir), DATABASE_URL: url }));
     const server = await startServer(services);
     await services.startWork();
-    await services.ingest.upsert('customers', Array.from({ length: 50 }, (_, i) => ({ id: `p${i}`, country: 'DE' })));
+    await services.ingest.upsert(
+      'customers',
+      Array.from({ length: 50 }, (_, i) => ({ id: `p${i}`, country: 'DE' })),
+    );
     const { key } = await services.apiKeys.create('faults', 'VIEWER');
     const seen: { at: number; status: number; codes: string[]; ok: boolean }[] = [];
     let stop = false;
@@ -227,9 +278,18 @@ if (OPS.includes('pg-restart')) {
     const client = async () => {
       while (!stop) {
         try {
-          const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: '{ shopStats { customers } }' }) });
+          const res = await fetch(server.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+            body: JSON.stringify({ query: '{ shopStats { customers } }' }),
+          });
           const body = (await res.json()) as { data?: { shopStats?: { customers: number } } | null; errors?: { extensions?: { code?: string } }[] };
-          seen.push({ at: performance.now() - t0, status: res.status, codes: (body.errors ?? []).map((e) => e.extensions?.code ?? 'NONE'), ok: body.data?.shopStats?.customers === 50 });
+          seen.push({
+            at: performance.now() - t0,
+            status: res.status,
+            codes: (body.errors ?? []).map((e) => e.extensions?.code ?? 'NONE'),
+            ok: body.data?.shopStats?.customers === 50,
+          });
         } catch (error) {
           seen.push({ at: performance.now() - t0, status: 0, codes: [`FETCH ${(error as Error).message}`], ok: false });
         }
@@ -249,18 +309,25 @@ if (OPS.includes('pg-restart')) {
     const during = seen.filter((s) => s.at > down + 200 && s.at < up);
     const tail = seen.filter((s) => s.at > up + 5000);
     const server5xx = seen.filter((s) => s.status >= 500 || s.status === 0).length;
-    const uncoded = seen.filter((s) => !s.ok && s.codes.length === 0 || s.codes.includes('NONE')).length;
+    const uncoded = seen.filter((s) => (!s.ok && s.codes.length === 0) || s.codes.includes('NONE')).length;
     const duringCodes = [...new Set(during.flatMap((s) => s.codes))];
-    restart.push(`PostgreSQL stopped (fast) for 4 s under 4 clients: ${seen.length} requests; while down ${during.length} answered with ${duringCodes.join(', ') || 'no error'} (${during.filter((s) => s.ok).length} ok); 5xx or dropped ${server5xx}; errors without a code ${uncoded}; in the last 3 s after the restart ${tail.filter((s) => s.ok).length}/${tail.length} ok`);
-    if (server5xx > 0 || uncoded > 0 || tail.length === 0 || tail.some((s) => !s.ok) || during.some((s) => !s.ok && !s.codes.includes('UNAVAILABLE'))) restart.push('FAILED');
+    restart.push(
+      `PostgreSQL stopped (fast) for 4 s under 4 clients: ${seen.length} requests; while down ${during.length} answered with ${duringCodes.join(', ') || 'no error'} (${during.filter((s) => s.ok).length} ok); 5xx or dropped ${server5xx}; errors without a code ${uncoded}; in the last 3 s after the restart ${tail.filter((s) => s.ok).length}/${tail.length} ok`,
+    );
+    if (server5xx > 0 || uncoded > 0 || tail.length === 0 || tail.some((s) => !s.ok) || during.some((s) => !s.ok && !s.codes.includes('UNAVAILABLE')))
+      restart.push('FAILED');
     await server.stop();
     await services.close();
     spawnSync('runuser', ['-u', 'postgres', '--', 'psql', '-qc', `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`]);
   }
 }
 
-console.log(`\nkill -9 during each operation at ${POINTS} points (5 % to 100 % of its measured length), a fresh copy of a ${CUSTOMERS}-customer shop each time (PGlite + embedded store)\n`);
-console.log(`measured lengths: import ${(importMs / 1000).toFixed(1)} s, embed ${(embedMs / 1000).toFixed(1)} s, segment ${(segmentMs / 1000).toFixed(1)} s, audience save ${(audienceMs / 1000).toFixed(1)} s\n`);
+console.log(
+  `\nkill -9 during each operation at ${POINTS} points (5 % to 100 % of its measured length), a fresh copy of a ${CUSTOMERS}-customer shop each time (PGlite + embedded store)\n`,
+);
+console.log(
+  `measured lengths: import ${(importMs / 1000).toFixed(1)} s, embed ${(embedMs / 1000).toFixed(1)} s, segment ${(segmentMs / 1000).toFixed(1)} s, audience save ${(audienceMs / 1000).toFixed(1)} s\n`,
+);
 console.log('| operation | kill points | finished before the kill | invariants checked | failures |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const o of outcomes) console.log(`| ${o.op} | ${o.points} | ${o.finishedFirst} | ${o.checks} | ${o.failures.length} |`);

@@ -52,17 +52,51 @@ try {
     () => ({ kind: 'no key', headers: { 'content-type': 'application/json' }, body: json('{ segments { id } }') }),
     () => ({ kind: 'unknown key', headers: auth(`sk_${randomBytes(16).toString('hex')}`), body: json('{ segments { id } }') }),
     () => ({ kind: 'malformed Authorization', headers: { 'content-type': 'application/json', authorization: 'Basic ???' }, body: json('{ segments { id } }') }),
-    () => ({ kind: 'viewer: deleteCustomer', headers: viewer, body: json('mutation ($id: ID!) { deleteCustomer(id: $id) { id removed } }', { id: customer.externalId }) }),
-    () => ({ kind: 'viewer: relabelSegment', headers: viewer, body: json('mutation ($id: ID!) { relabelSegment(id: $id, name: "pwned") { id } }', { id: String(segment.id) }) }),
+    () => ({
+      kind: 'viewer: deleteCustomer',
+      headers: viewer,
+      body: json('mutation ($id: ID!) { deleteCustomer(id: $id) { id removed } }', { id: customer.externalId }),
+    }),
+    () => ({
+      kind: 'viewer: relabelSegment',
+      headers: viewer,
+      body: json('mutation ($id: ID!) { relabelSegment(id: $id, name: "pwned") { id } }', { id: String(segment.id) }),
+    }),
     () => ({ kind: 'marketer: runSegmentation', headers: marketer, body: json('mutation { runSegmentation(k: 3) { id } }') }),
     () => ({ kind: 'deep query', headers: viewer, body: json(deep) }),
-    () => ({ kind: 'fragment cycle', headers: viewer, body: json('query { segments { ...A } } fragment A on Segment { ...B } fragment B on Segment { ...A }') }),
+    () => ({
+      kind: 'fragment cycle',
+      headers: viewer,
+      body: json('query { segments { ...A } } fragment A on Segment { ...B } fragment B on Segment { ...A }'),
+    }),
     () => ({ kind: 'bad variables', headers: viewer, body: json('query ($id: ID!) { segment(id: $id) { id } }', { id: { nested: true } }) }),
-    () => ({ kind: 'bad cursor', headers: viewer, body: json('query ($id: ID!) { segment(id: $id) { members(first: 5, after: "!!not-a-cursor") { totalCount } } }', { id: String(segment.id) }) }),
-    (i) => ({ kind: 'injection-shaped ids', headers: viewer, body: json('query ($id: ID!) { segment(id: $id) { id } }', { id: ["1; DROP TABLE customer;--", "' OR '1'='1", '1 UNION SELECT * FROM api_key', '$(rm -rf /)'][i % 4] }) }),
-    () => ({ kind: 'oversized page', headers: viewer, body: json('query ($id: ID!) { segment(id: $id) { members(first: 1000000) { totalCount } } }', { id: String(segment.id) }) }),
-    () => ({ kind: 'oversized seeds', headers: marketer, body: json('query ($s: [ID!]!) { lookalikeAudience(seeds: $s, size: 10) { size } }', { s: Array.from({ length: 50_000 }, (_, j) => `x${j}`) }) }),
-    () => ({ kind: 'oversized audience', headers: marketer, body: json('query ($s: [ID!]!) { lookalikeAudience(seeds: $s, size: 1000000000) { size } }', { s: [customer.externalId] }) }),
+    () => ({
+      kind: 'bad cursor',
+      headers: viewer,
+      body: json('query ($id: ID!) { segment(id: $id) { members(first: 5, after: "!!not-a-cursor") { totalCount } } }', { id: String(segment.id) }),
+    }),
+    (i) => ({
+      kind: 'injection-shaped ids',
+      headers: viewer,
+      body: json('query ($id: ID!) { segment(id: $id) { id } }', {
+        id: ['1; DROP TABLE customer;--', "' OR '1'='1", '1 UNION SELECT * FROM api_key', '$(rm -rf /)'][i % 4],
+      }),
+    }),
+    () => ({
+      kind: 'oversized page',
+      headers: viewer,
+      body: json('query ($id: ID!) { segment(id: $id) { members(first: 1000000) { totalCount } } }', { id: String(segment.id) }),
+    }),
+    () => ({
+      kind: 'oversized seeds',
+      headers: marketer,
+      body: json('query ($s: [ID!]!) { lookalikeAudience(seeds: $s, size: 10) { size } }', { s: Array.from({ length: 50_000 }, (_, j) => `x${j}`) }),
+    }),
+    () => ({
+      kind: 'oversized audience',
+      headers: marketer,
+      body: json('query ($s: [ID!]!) { lookalikeAudience(seeds: $s, size: 1000000000) { size } }', { s: [customer.externalId] }),
+    }),
     () => ({ kind: 'oversized body', headers: viewer, body: json(`{ segments { id } } # ${'x'.repeat(70 * 1024 * 1024)}`) }),
     () => ({ kind: '200-alias attack', headers: viewer, body: json(aliases) }),
     () => ({ kind: 'unknown field', headers: viewer, body: json('{ segments { id passwordHash } }') }),
@@ -78,7 +112,15 @@ try {
   });
   // Interleaved, as hostile traffic would be.
   attempts.sort((a, b) => a.i - b.i);
-  interface KindStats { n: number; statuses: Map<number, number>; codes: Map<string, number>; server: number; stacks: number; uncoded: number; ms: number[] }
+  interface KindStats {
+    n: number;
+    statuses: Map<number, number>;
+    codes: Map<string, number>;
+    server: number;
+    stacks: number;
+    uncoded: number;
+    ms: number[];
+  }
   const stats = new Map<string, KindStats>();
   let next = 0;
   const worker = async () => {
@@ -88,7 +130,11 @@ try {
       const s: KindStats = stats.get(a.kind) ?? { n: 0, statuses: new Map(), codes: new Map(), server: 0, stacks: 0, uncoded: 0, ms: [] };
       stats.set(a.kind, s);
       const t = performance.now();
-      const res = await fetch(app.server.url + (a.query ?? ''), { method: a.method ?? 'POST', headers: a.headers, body: a.method === 'GET' ? undefined : a.body });
+      const res = await fetch(app.server.url + (a.query ?? ''), {
+        method: a.method ?? 'POST',
+        headers: a.headers,
+        body: a.method === 'GET' ? undefined : a.body,
+      });
       const text = await res.text();
       s.ms.push(performance.now() - t);
       s.n++;
@@ -114,21 +160,29 @@ try {
   const after = await state();
   const forbidden = Object.keys(before).filter((k) => before[k as keyof typeof before] !== after[k as keyof typeof after]);
 
-  console.log(`\n${attempts.length} hostile requests of ${kinds.length} kinds in ${seconds.toFixed(1)} s (${CONCURRENCY} at a time), PGlite, demo shop of 300\n`);
+  console.log(
+    `\n${attempts.length} hostile requests of ${kinds.length} kinds in ${seconds.toFixed(1)} s (${CONCURRENCY} at a time), PGlite, demo shop of 300\n`,
+  );
   console.log('| kind | requests | HTTP status | codes | 5xx | stack traces | errors without code | p99 ms |');
   console.log('| --- | ---: | --- | --- | ---: | ---: | ---: | ---: |');
   const total = { n: 0, server: 0, stacks: 0, uncoded: 0 };
   for (const [kind, s] of stats) {
     const p99 = [...s.ms].sort((a, b) => a - b)[Math.min(s.ms.length - 1, Math.floor(s.ms.length * 0.99))]!;
-    console.log(`| ${kind} | ${s.n} | ${[...s.statuses].map(([st, c]) => `${st}×${c}`).join(' ')} | ${[...s.codes.keys()].join(', ')} | ${s.server} | ${s.stacks} | ${s.uncoded} | ${p99.toFixed(0)} |`);
+    console.log(
+      `| ${kind} | ${s.n} | ${[...s.statuses].map(([st, c]) => `${st}×${c}`).join(' ')} | ${[...s.codes.keys()].join(', ')} | ${s.server} | ${s.stacks} | ${s.uncoded} | ${p99.toFixed(0)} |`,
+    );
     total.n += s.n;
     total.server += s.server;
     total.stacks += s.stacks;
     total.uncoded += s.uncoded;
   }
-  console.log(`\nIn all: ${total.n} requests, ${total.server} server errors, ${total.stacks} stack traces, ${total.uncoded} errors without a code; forbidden mutations that took effect: ${forbidden.length === 0 ? 'none' : forbidden.join(', ')}.`);
+  console.log(
+    `\nIn all: ${total.n} requests, ${total.server} server errors, ${total.stacks} stack traces, ${total.uncoded} errors without a code; forbidden mutations that took effect: ${forbidden.length === 0 ? 'none' : forbidden.join(', ')}.`,
+  );
   const alias = stats.get('200-alias attack')!;
-  console.log(`The 200-alias attack: refused with ${[...alias.codes.keys()].join(', ')}, p99 ${[...alias.ms].sort((a, b) => a - b)[Math.floor(alias.ms.length * 0.99)]!.toFixed(0)} ms, max ${Math.max(...alias.ms).toFixed(0)} ms (target < 100 ms).`);
+  console.log(
+    `The 200-alias attack: refused with ${[...alias.codes.keys()].join(', ')}, p99 ${[...alias.ms].sort((a, b) => a - b)[Math.floor(alias.ms.length * 0.99)]!.toFixed(0)} ms, max ${Math.max(...alias.ms).toFixed(0)} ms (target < 100 ms).`,
+  );
   // The alias attack alone, one at a time (above it queued behind seven other hostile requests).
   const alone: number[] = [];
   for (let i = 0; i < 100; i++) {

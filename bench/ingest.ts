@@ -79,7 +79,13 @@ for (const target of databaseTargets()) {
     const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en-US')}/s`;
     rows.push(
       [target.name, 'customers', String(shop.customers.length), rate(shop.customers.length, customerSeconds), ''],
-      [target.name, 'orders (new)', `${shop.orders.length} (${lines} lines)`, `${rate(shop.orders.length, orderSeconds)} (${rate(lines, orderSeconds)} lines)`, ''],
+      [
+        target.name,
+        'orders (new)',
+        `${shop.orders.length} (${lines} lines)`,
+        `${rate(shop.orders.length, orderSeconds)} (${rate(lines, orderSeconds)} lines)`,
+        '',
+      ],
       [target.name, 'orders (unchanged re-send)', String(shop.orders.length), rate(shop.orders.length, resendSeconds), ''],
       [target.name, 'searches', String(shop.searches.length), rate(shop.searches.length, searchSeconds), ''],
       [target.name, 'reviews', String(shop.reviews.length), rate(shop.reviews.length, reviewSeconds), ''],

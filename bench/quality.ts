@@ -43,16 +43,16 @@ if (parts.includes('retail')) await onlineRetail();
 if (parts.includes('hard')) await hard();
 
 async function chinese(): Promise<void> {
-const reviews = readChineseReviews(settings.chineseReviewsPath, rows);
+  const reviews = readChineseReviews(settings.chineseReviewsPath, rows);
   const texts = reviews.map((r) => r.text);
   const categories = reviews.map((r) => r.category);
   console.log(`Chinese reviews: ${texts.length} texts, ${new Set(categories).size} categories, k = ${K}\n`);
-  
+
   type Line = { method: string; nmi: number; ari: number; seconds: number };
   const lines: Line[] = [];
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-  
-  let started = performance.now();
+
+  const started = performance.now();
   const model = LexicalModel.fit(texts, { seed: 1 });
   const data = new Float32Array(texts.length * model.dimensions);
   texts.forEach((t, i) => data.set(model.transform(t), i * model.dimensions));
@@ -70,23 +70,44 @@ const reviews = readChineseReviews(settings.chineseReviewsPath, rows);
     seconds: fitSeconds + mean(runs.map((r) => r.seconds)),
   });
   const ours = runs[0]!.labels;
-  
-  for (const [analyzer, ngram, name] of [['char', [1, 2], 'character (1,2)-grams'], ['word', [1, 1], 'jieba words']] as const) {
-    started = performance.now();
-    const b = pythonReference<{ tfidf: number[]; lsa: number[]; tfidf_seconds: number; lsa_seconds: number }>('text-baselines.py', { texts, k: K, seed: 0, analyzer, ngram });
-    lines.push({ method: `scikit-learn TF-IDF (${name}) + KMeans`, nmi: normalizedMutualInfo(b.tfidf, categories), ari: adjustedRandIndex(b.tfidf, categories), seconds: b.tfidf_seconds });
-    lines.push({ method: `scikit-learn TF-IDF (${name}) → LSA(100) + KMeans`, nmi: normalizedMutualInfo(b.lsa, categories), ari: adjustedRandIndex(b.lsa, categories), seconds: b.lsa_seconds });
+
+  for (const [analyzer, ngram, name] of [
+    ['char', [1, 2], 'character (1,2)-grams'],
+    ['word', [1, 1], 'jieba words'],
+  ] as const) {
+    const b = pythonReference<{ tfidf: number[]; lsa: number[]; tfidf_seconds: number; lsa_seconds: number }>('text-baselines.py', {
+      texts,
+      k: K,
+      seed: 0,
+      analyzer,
+      ngram,
+    });
+    lines.push({
+      method: `scikit-learn TF-IDF (${name}) + KMeans`,
+      nmi: normalizedMutualInfo(b.tfidf, categories),
+      ari: adjustedRandIndex(b.tfidf, categories),
+      seconds: b.tfidf_seconds,
+    });
+    lines.push({
+      method: `scikit-learn TF-IDF (${name}) → LSA(100) + KMeans`,
+      nmi: normalizedMutualInfo(b.lsa, categories),
+      ari: adjustedRandIndex(b.lsa, categories),
+      seconds: b.lsa_seconds,
+    });
   }
-  
+
   const best = Math.max(...lines.slice(1).map((l) => l.nmi));
   console.log('| method | NMI | ARI | NMI ÷ best baseline | seconds |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const l of lines) console.log(`| ${l.method} | ${l.nmi.toFixed(3)} | ${l.ari.toFixed(3)} | ${(l.nmi / best).toFixed(2)} | ${l.seconds.toFixed(1)} |`);
-  
+
   console.log('\nKeywords of our clusters (seed 1), c-TF-IDF over jieba words:');
   const members: number[][] = Array.from({ length: K }, () => []);
   ours.forEach((c, i) => members[c]!.push(i));
-  const keywords = classKeywords(members.map((m) => m.map((i) => texts[i]!)), 8);
+  const keywords = classKeywords(
+    members.map((m) => m.map((i) => texts[i]!)),
+    8,
+  );
   members.forEach((m, c) => {
     const counts = new Map<string, number>();
     for (const i of m) counts.set(categories[i]!, (counts.get(categories[i]!) ?? 0) + 1);
@@ -110,7 +131,9 @@ async function onlineRetail(): Promise<void> {
     t = performance.now();
     const run = await services.segments.run(idle, {});
     const segmentSeconds = (performance.now() - t) / 1000;
-    console.log(`\nOnline Retail before 2011-09-09: ${imported.customers} customers, ${imported.orders} orders; import ${importSeconds.toFixed(0)} s, embed ${embedSeconds.toFixed(0)} s, segment ${segmentSeconds.toFixed(0)} s (automatic k = ${run.k})`);
+    console.log(
+      `\nOnline Retail before 2011-09-09: ${imported.customers} customers, ${imported.orders} orders; import ${importSeconds.toFixed(0)} s, embed ${embedSeconds.toFixed(0)} s, segment ${segmentSeconds.toFixed(0)} s (automatic k = ${run.k})`,
+    );
 
     // Spend in the holdout: every line from the cutoff on, by customer (cancellations subtract).
     const holdout = new Map<string, number>();
@@ -128,13 +151,19 @@ async function onlineRetail(): Promise<void> {
     });
     const y = members.map((m) => Math.log1p(Math.max(0, holdout.get(m.customer.externalId) ?? 0)));
     const ours = members.map((m) => m.segmentId);
-    const rfm = pythonReference<{ labels: number[] }>('rfm-kmeans.py', { rows: members.map((m) => [m.recencyDays ?? 9999, m.frequency, m.monetary]), k: run.k, seed: 0 }).labels;
+    const rfm = pythonReference<{ labels: number[] }>('rfm-kmeans.py', {
+      rows: members.map((m) => [m.recencyDays ?? 9999, m.frequency, m.monetary]),
+      k: run.k,
+      seed: 0,
+    }).labels;
     const segments = await services.db.prisma.segment.findMany({ where: { runId: run.runId }, orderBy: { size: 'desc' } });
 
     console.log('\n| segmentation | k | η² of holdout log(1 + spend) | ratio to RFM k-means |');
     console.log('| --- | ---: | ---: | ---: |');
     const base = etaSquared(rfm, y);
-    console.log(`| ours (defaults: combined vector, automatic k) | ${run.k} | ${etaSquared(ours, y).toFixed(3)} | ${(etaSquared(ours, y) / base).toFixed(2)} |`);
+    console.log(
+      `| ours (defaults: combined vector, automatic k) | ${run.k} | ${etaSquared(ours, y).toFixed(3)} | ${(etaSquared(ours, y) / base).toFixed(2)} |`,
+    );
     console.log(`| scikit-learn k-means on standardised log-RFM, same k | ${run.k} | ${base.toFixed(3)} | 1.00 |`);
     console.log('\nSegments:');
     for (const s of segments) console.log(`  ${String(s.size).padStart(5)}  ${s.autoName} — ${(s.keywords as string[]).slice(0, 6).join(', ')}`);
@@ -170,29 +199,32 @@ function etaSquared(groups: readonly (number | string)[], y: readonly number[]):
  */
 async function retailLookalikes(services: Awaited<ReturnType<typeof createServices>>): Promise<void> {
   const p = services.db.prisma;
-  const products = await p.$queryRawUnsafe<{ product_id: number; title: string; buyers: number }[]>(
-    `SELECT i.product_id, min(pr.title) AS title, count(DISTINCT o.customer_id)::int AS buyers
+  const products = await p.$queryRaw<
+    { product_id: number; title: string; buyers: number }[]
+  >`SELECT i.product_id, min(pr.title) AS title, count(DISTINCT o.customer_id)::int AS buyers
      FROM order_item i JOIN "order" o ON o.id = i.order_id JOIN product pr ON pr.id = i.product_id
      WHERE o.status = 'COMPLETED' AND pr.category IS DISTINCT FROM 'non-product'
-     GROUP BY i.product_id ORDER BY buyers DESC, i.product_id LIMIT 20`,
-  );
+     GROUP BY i.product_id ORDER BY buyers DESC, i.product_id LIMIT 20`;
   const customers = await p.customer.findMany({ select: { id: true, externalId: true }, orderBy: { id: 'asc' } });
   const row = new Map(customers.map((c, i) => [c.id, i]));
   const profiles = await services.profiles();
   const asOf = await profiles.asOf();
   const documents: string[] = [];
   for (let i = 0; i < customers.length; i += 1000) {
-    for (const pr of await profiles.build(customers.slice(i, i + 1000).map((c) => c.id), asOf)) documents[row.get(pr.id)!] = documentText(pr.document);
+    for (const pr of await profiles.build(
+      customers.slice(i, i + 1000).map((c) => c.id),
+      asOf,
+    ))
+      documents[row.get(pr.id)!] = documentText(pr.document);
   }
   const vectors = ['combined', 'text', 'lexical', 'behaviour'] as const;
   const recalls: Record<string, number[]> = Object.fromEntries([...vectors, 'random', 'tfidf'].map((v) => [v, []]));
   const tasks: { seeds: number[]; rest: Set<number>; size: number }[] = [];
   for (const product of products) {
     const buyers = (
-      await p.$queryRawUnsafe<{ customer_id: number }[]>(
-        `SELECT DISTINCT o.customer_id FROM order_item i JOIN "order" o ON o.id = i.order_id WHERE i.product_id = $1 AND o.status = 'COMPLETED' ORDER BY 1`,
-        product.product_id,
-      )
+      await p.$queryRaw<
+        { customer_id: number }[]
+      >`SELECT DISTINCT o.customer_id FROM order_item i JOIN "order" o ON o.id = i.order_id WHERE i.product_id = ${product.product_id} AND o.status = 'COMPLETED' ORDER BY 1`
     ).map((b) => b.customer_id);
     const rng = seededRng(product.product_id);
     const seedRows = new Set(sampleIndices(buyers.length, Math.floor(buyers.length / 2), rng));
@@ -207,15 +239,29 @@ async function retailLookalikes(services: Awaited<ReturnType<typeof createServic
     }
     recalls.random!.push(Math.min(1, size / (customers.length - seeds.length)));
   }
-  const baseline = pythonReference<{ ranked: number[][] }>('tfidf-lookalike.py', { documents, tasks: tasks.map((t) => ({ seeds: t.seeds.map((id) => row.get(id)!), size: t.size })) });
+  const baseline = pythonReference<{ ranked: number[][] }>('tfidf-lookalike.py', {
+    documents,
+    tasks: tasks.map((t) => ({ seeds: t.seeds.map((id) => row.get(id)!), size: t.size })),
+  });
   baseline.ranked.forEach((ranked, i) => recalls.tfidf!.push(ranked.filter((r) => tasks[i]!.rest.has(customers[r]!.id)).length / tasks[i]!.rest.size));
 
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-  console.log(`\nLookalikes: the 20 most-bought products (${Math.min(...products.map((x) => x.buyers))}–${Math.max(...products.map((x) => x.buyers))} buyers), half the buyers as seeds, audience 2× the other half`);
+  console.log(
+    `\nLookalikes: the 20 most-bought products (${Math.min(...products.map((x) => x.buyers))}–${Math.max(...products.map((x) => x.buyers))} buyers), half the buyers as seeds, audience 2× the other half`,
+  );
   console.log('| ranking | mean recall of the hidden buyers | lift over random | ÷ TF-IDF |');
   console.log('| --- | ---: | ---: | ---: |');
-  for (const [name, label] of [['combined', 'ours, combined vector'], ['lexical', 'ours, lexical vector (the default)'], ['text', 'ours, text vector (sentence model)'], ['behaviour', 'ours, behaviour vector'], ['tfidf', 'scikit-learn TF-IDF, cosine to the seeds\' mean'], ['random', 'random picks (expected)']] as const) {
-    console.log(`| ${label} | ${mean(recalls[name]!).toFixed(3)} | ${(mean(recalls[name]!) / mean(recalls.random!)).toFixed(2)}× | ${(mean(recalls[name]!) / mean(recalls.tfidf!)).toFixed(2)} |`);
+  for (const [name, label] of [
+    ['combined', 'ours, combined vector'],
+    ['lexical', 'ours, lexical vector (the default)'],
+    ['text', 'ours, text vector (sentence model)'],
+    ['behaviour', 'ours, behaviour vector'],
+    ['tfidf', "scikit-learn TF-IDF, cosine to the seeds' mean"],
+    ['random', 'random picks (expected)'],
+  ] as const) {
+    console.log(
+      `| ${label} | ${mean(recalls[name]!).toFixed(3)} | ${(mean(recalls[name]!) / mean(recalls.random!)).toFixed(2)}× | ${(mean(recalls[name]!) / mean(recalls.tfidf!)).toFixed(2)} |`,
+    );
   }
 }
 
@@ -238,20 +284,44 @@ async function hard(): Promise<void> {
       });
       order = members.map((m) => m.customer.externalId);
       const t = order.map((id) => truth.get(id)!);
-      lines.push({ method: k ? 'ours, combined vector, k given' : 'ours, combined vector, automatic k', k: run.k, ari: adjustedRandIndex(members.map((m) => m.segmentId), t), nmi: normalizedMutualInfo(members.map((m) => m.segmentId), t) });
+      lines.push({
+        method: k ? 'ours, combined vector, k given' : 'ours, combined vector, automatic k',
+        k: run.k,
+        ari: adjustedRandIndex(
+          members.map((m) => m.segmentId),
+          t,
+        ),
+        nmi: normalizedMutualInfo(
+          members.map((m) => m.segmentId),
+          t,
+        ),
+      });
       if (k) {
-        const rfm = pythonReference<{ labels: number[] }>('rfm-kmeans.py', { rows: members.map((m) => [m.recencyDays ?? 9999, m.frequency, m.monetary]), k, seed: 0 }).labels;
+        const rfm = pythonReference<{ labels: number[] }>('rfm-kmeans.py', {
+          rows: members.map((m) => [m.recencyDays ?? 9999, m.frequency, m.monetary]),
+          k,
+          seed: 0,
+        }).labels;
         lines.push({ method: 'scikit-learn k-means on standardised log-RFM', k, ari: adjustedRandIndex(rfm, t), nmi: normalizedMutualInfo(rfm, t) });
         const profiles = await services.profiles();
         const asOf = await profiles.asOf();
         const docs = new Map<number, string>();
         for (let i = 0; i < members.length; i += 1000) {
-          for (const p of await profiles.build(members.slice(i, i + 1000).map((m) => m.customer.id), asOf)) docs.set(p.id, documentText(p.document));
+          for (const p of await profiles.build(
+            members.slice(i, i + 1000).map((m) => m.customer.id),
+            asOf,
+          ))
+            docs.set(p.id, documentText(p.document));
         }
         const texts = members.map((m) => docs.get(m.customer.id) ?? '');
         const b = pythonReference<{ tfidf: number[]; lsa: number[] }>('text-baselines.py', { texts, k, seed: 0, analyzer: 'word', ngram: [1, 1] });
         lines.push({ method: 'scikit-learn TF-IDF (jieba words) + KMeans', k, ari: adjustedRandIndex(b.tfidf, t), nmi: normalizedMutualInfo(b.tfidf, t) });
-        lines.push({ method: 'scikit-learn TF-IDF (jieba words) → LSA(100) + KMeans', k, ari: adjustedRandIndex(b.lsa, t), nmi: normalizedMutualInfo(b.lsa, t) });
+        lines.push({
+          method: 'scikit-learn TF-IDF (jieba words) → LSA(100) + KMeans',
+          k,
+          ari: adjustedRandIndex(b.lsa, t),
+          nmi: normalizedMutualInfo(b.lsa, t),
+        });
       }
     }
     console.log(`\nHard shop: ${customers} customers, 10 planted personas`);

@@ -18,7 +18,7 @@ import { NEIGHBOURS } from '../src/clustering/spectral.js';
 import { kmeans } from '../src/clustering/kmeans.js';
 import type { Matrix } from '../src/clustering/matrix.js';
 import { miniBatchKMeans } from '../src/clustering/minibatch-kmeans.js';
-import { PYTHON } from '../src/clustering/sklearn-bridge.js';
+import { PYTHON } from '../test/support/sklearn-bridge.js';
 import { projectRoot } from '../src/config/settings.js';
 import { mulberry32, normal } from '../src/demo/random.js';
 
@@ -71,8 +71,17 @@ if (process.argv[2] === 'worker') {
     const { kRange, nInit, minSegmentShare } = CLUSTERING_DEFAULTS;
     const spectral = what === 'write-spectral-protocol';
     const header = JSON.stringify({
-      rows, dim: DIM, k_min: kRange[0], k_max: kRange[1], n_init: nInit, fit_sample: 20_000, silhouette_sample: 3000, min_share: minSegmentShare,
-      tie: spectral ? SPECTRAL_SILHOUETTE_TIE : SILHOUETTE_TIE, seed: 1, ...(spectral ? { algorithm: 'spectral', neighbours: NEIGHBOURS } : {}),
+      rows,
+      dim: DIM,
+      k_min: kRange[0],
+      k_max: kRange[1],
+      n_init: nInit,
+      fit_sample: 20_000,
+      silhouette_sample: 3000,
+      min_share: minSegmentShare,
+      tie: spectral ? SPECTRAL_SILHOUETTE_TIE : SILHOUETTE_TIE,
+      seed: 1,
+      ...(spectral ? { algorithm: 'spectral', neighbours: NEIGHBOURS } : {}),
     });
     fs.writeFileSync(process.argv[5]!, Buffer.concat([Buffer.from(`${header}\n`), Buffer.from(x.data.buffer)]));
     process.exit(0);
@@ -86,7 +95,13 @@ if (process.argv[2] === 'worker') {
   process.exit(0);
 }
 
-interface Measure { seconds: number; peakMb: number; baselineMb: number; inertia: number; k: number }
+interface Measure {
+  seconds: number;
+  peakMb: number;
+  baselineMb: number;
+  inertia: number;
+  k: number;
+}
 const self = fileURLToPath(import.meta.url);
 const measure = (what: string, rows: number, kernels: 'onnx' | 'typescript' = 'onnx'): Measure => {
   const r = spawnSync(process.execPath, ['--max-old-space-size=16000', self, 'worker', what, String(rows)], {
@@ -106,9 +121,13 @@ const say = (line: string) => {
 for (const rows of SIZES) {
   const label = `${rows.toLocaleString('en-US')} × ${DIM}-d`;
   const service = measure('service', rows);
-  say(`${label}: segmentation clustering, k-means protocol, ONNX kernels (automatic k over ${CLUSTERING_DEFAULTS.kRange.join('–')} → k = ${service.k}) ${service.seconds.toFixed(1)} s, peak RSS ${service.peakMb.toFixed(0)} MB (data and runtime before clustering: ${service.baselineMb.toFixed(0)} MB)`);
+  say(
+    `${label}: segmentation clustering, k-means protocol, ONNX kernels (automatic k over ${CLUSTERING_DEFAULTS.kRange.join('–')} → k = ${service.k}) ${service.seconds.toFixed(1)} s, peak RSS ${service.peakMb.toFixed(0)} MB (data and runtime before clustering: ${service.baselineMb.toFixed(0)} MB)`,
+  );
   const spectral = measure('service-spectral', rows);
-  say(`  the default, spectral (neighbour graph of a 20,000-row sample, automatic k, every row to its nearest centre): ${spectral.seconds.toFixed(1)} s (k = ${spectral.k}), peak RSS ${spectral.peakMb.toFixed(0)} MB, inertia ratio to the k-means protocol ${(spectral.inertia / service.inertia).toFixed(4)}`);
+  say(
+    `  the default, spectral (neighbour graph of a 20,000-row sample, automatic k, every row to its nearest centre): ${spectral.seconds.toFixed(1)} s (k = ${spectral.k}), peak RSS ${spectral.peakMb.toFixed(0)} MB, inertia ratio to the k-means protocol ${(spectral.inertia / service.inertia).toFixed(4)}`,
+  );
   {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-segment-')), 'data.bin');
     spawnSync(process.execPath, [self, 'worker', 'write-spectral-protocol', String(rows), file]);
@@ -116,7 +135,9 @@ for (const rows of SIZES) {
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
     if (sk.status === 0) {
       const p = JSON.parse(sk.stdout) as { k: number; inertia: number; seconds: number; seconds_choosing: number; seconds_final: number; maxrss_mb: number };
-      say(`  scikit-learn running the same spectral protocol (kneighbors_graph, ARPACK, KMeans per k, nearest centre): ${p.seconds.toFixed(1)} s (${p.seconds_choosing.toFixed(1)} s choosing k, ${p.seconds_final.toFixed(1)} s assigning), k = ${p.k}, peak ${p.maxrss_mb.toFixed(0)} MB → time ratio ours/scikit-learn ${(spectral.seconds / p.seconds).toFixed(2)}, inertia ratio ${(spectral.inertia / p.inertia).toFixed(4)}`);
+      say(
+        `  scikit-learn running the same spectral protocol (kneighbors_graph, ARPACK, KMeans per k, nearest centre): ${p.seconds.toFixed(1)} s (${p.seconds_choosing.toFixed(1)} s choosing k, ${p.seconds_final.toFixed(1)} s assigning), k = ${p.k}, peak ${p.maxrss_mb.toFixed(0)} MB → time ratio ours/scikit-learn ${(spectral.seconds / p.seconds).toFixed(2)}, inertia ratio ${(spectral.inertia / p.inertia).toFixed(4)}`,
+      );
     } else say(`  scikit-learn spectral protocol not run: ${sk.stderr || sk.error?.message}`);
   }
   const protocolFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-segment-')), 'data.bin');
@@ -125,11 +146,15 @@ for (const rows of SIZES) {
   fs.rmSync(path.dirname(protocolFile), { recursive: true, force: true });
   if (sk.status === 0) {
     const p = JSON.parse(sk.stdout) as { k: number; inertia: number; seconds: number; seconds_choosing: number; seconds_final: number; maxrss_mb: number };
-    say(`  scikit-learn, the same protocol in float32: ${p.seconds.toFixed(1)} s (${p.seconds_choosing.toFixed(1)} s choosing k, ${p.seconds_final.toFixed(1)} s final fit), k = ${p.k}, peak ${p.maxrss_mb.toFixed(0)} MB → time ratio ours/scikit-learn ${(service.seconds / p.seconds).toFixed(2)}, inertia ratio ${(service.inertia / p.inertia).toFixed(4)}`);
+    say(
+      `  scikit-learn, the same protocol in float32: ${p.seconds.toFixed(1)} s (${p.seconds_choosing.toFixed(1)} s choosing k, ${p.seconds_final.toFixed(1)} s final fit), k = ${p.k}, peak ${p.maxrss_mb.toFixed(0)} MB → time ratio ours/scikit-learn ${(service.seconds / p.seconds).toFixed(2)}, inertia ratio ${(service.inertia / p.inertia).toFixed(4)}`,
+    );
   } else say(`  scikit-learn protocol not run: ${sk.stderr || sk.error?.message}`);
   if (rows <= TS_KERNELS_MAX_ROWS) {
     const reference = measure('service', rows, 'typescript');
-    say(`  the same with the TypeScript kernels: ${reference.seconds.toFixed(1)} s (k = ${reference.k}) → ONNX ${(reference.seconds / service.seconds).toFixed(1)}× faster; inertia ratio ${(service.inertia / reference.inertia).toFixed(4)}`);
+    say(
+      `  the same with the TypeScript kernels: ${reference.seconds.toFixed(1)} s (k = ${reference.k}) → ONNX ${(reference.seconds / service.seconds).toFixed(1)}× faster; inertia ratio ${(service.inertia / reference.inertia).toFixed(4)}`,
+    );
   } else say(`  TypeScript kernels not run above ${TS_KERNELS_MAX_ROWS.toLocaleString('en-US')} rows (BENCH_TS_MAX_ROWS)`);
   const ours = measure('ours', rows);
   const sklearn = (mode: 'write' | 'write-minibatch') => {
@@ -140,18 +165,29 @@ for (const rows of SIZES) {
     if (sk.status !== 0) say(`  scikit-learn not run: ${sk.stderr || sk.error?.message}`);
     return sk.status === 0 ? (JSON.parse(sk.stdout) as { seconds: number; inertia: number; maxrss_mb: number }) : undefined;
   };
-  say(`${label}, k = ${K}, full k-means, one initialisation: ours ${ours.seconds.toFixed(2)} s, peak ${ours.peakMb.toFixed(0)} MB, inertia ${ours.inertia.toExponential(4)}`);
+  say(
+    `${label}, k = ${K}, full k-means, one initialisation: ours ${ours.seconds.toFixed(2)} s, peak ${ours.peakMb.toFixed(0)} MB, inertia ${ours.inertia.toExponential(4)}`,
+  );
   const full = sklearn('write');
-  if (full) say(`  scikit-learn KMeans: ${full.seconds.toFixed(2)} s, peak ${full.maxrss_mb.toFixed(0)} MB, inertia ${full.inertia.toExponential(4)} → time ratio ours/scikit-learn ${(ours.seconds / full.seconds).toFixed(2)}`);
+  if (full)
+    say(
+      `  scikit-learn KMeans: ${full.seconds.toFixed(2)} s, peak ${full.maxrss_mb.toFixed(0)} MB, inertia ${full.inertia.toExponential(4)} → time ratio ours/scikit-learn ${(ours.seconds / full.seconds).toFixed(2)}`,
+    );
   if (rows >= MINI_BATCH_FROM) {
     const mini = measure('ours-minibatch', rows);
     const skMini = sklearn('write-minibatch');
-    say(`  mini-batch, 3 initialisations: ours ${mini.seconds.toFixed(2)} s, peak ${mini.peakMb.toFixed(0)} MB, inertia ${mini.inertia.toExponential(4)}` +
-      (skMini ? `; scikit-learn MiniBatchKMeans ${skMini.seconds.toFixed(2)} s, inertia ${skMini.inertia.toExponential(4)} → time ratio ${(mini.seconds / skMini.seconds).toFixed(2)}` : ''));
+    say(
+      `  mini-batch, 3 initialisations: ours ${mini.seconds.toFixed(2)} s, peak ${mini.peakMb.toFixed(0)} MB, inertia ${mini.inertia.toExponential(4)}` +
+        (skMini
+          ? `; scikit-learn MiniBatchKMeans ${skMini.seconds.toFixed(2)} s, inertia ${skMini.inertia.toExponential(4)} → time ratio ${(mini.seconds / skMini.seconds).toFixed(2)}`
+          : ''),
+    );
   }
   if (rows <= ML_KMEANS_MAX_ROWS) {
     const ml = measure('ml-kmeans', rows);
-    say(`  ml-kmeans (full k-means): ${ml.seconds.toFixed(2)} s, peak ${ml.peakMb.toFixed(0)} MB, inertia ${ml.inertia.toExponential(4)} → time ratio ours/ml-kmeans ${(ours.seconds / ml.seconds).toFixed(2)}`);
+    say(
+      `  ml-kmeans (full k-means): ${ml.seconds.toFixed(2)} s, peak ${ml.peakMb.toFixed(0)} MB, inertia ${ml.inertia.toExponential(4)} → time ratio ours/ml-kmeans ${(ours.seconds / ml.seconds).toFixed(2)}`,
+    );
   } else say(`  ml-kmeans not run above ${ML_KMEANS_MAX_ROWS.toLocaleString('en-US')} rows (BENCH_ML_KMEANS_MAX_ROWS)`);
 }
 console.log('\nSummary\n' + lines.map((l) => `- ${l}`).join('\n'));

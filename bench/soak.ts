@@ -37,7 +37,7 @@ await prepared.close();
 const server = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'cli.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise<string>((resolve, reject) => {
   let out = '';
-  server.stdout!.on('data', (chunk: Buffer) => {
+  server.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();
     const m = /ready at (\S+)/.exec(out);
     if (m) resolve(m[1]!);
@@ -50,19 +50,49 @@ let i = 0;
 const pick = <T>(xs: readonly T[]) => xs[i++ % xs.length]!;
 const allBodies: (() => object)[] = [
   () => ({ query: '{ segments { id name size share archetype keywords medians { recencyDays frequency monetary } } }' }),
-  () => ({ query: 'query ($id: ID!) { segment(id: $id) { id name topCategories { category share } value { meanPAlive shareAtRisk sumClv } histograms(bins: 20) { monetary { edges members } } } }', variables: { id: String(pick(segments).id) } }),
-  () => ({ query: 'query ($id: ID!, $o: MemberOrder!) { segment(id: $id) { members(first: 25, orderBy: $o) { totalCount edges { node { distance clv churnRisk customer { id country } } } } } }', variables: { id: String(pick(segments).id), o: pick(['DISTANCE', 'MONETARY', 'CLV', 'CHURN_RISK']) } }),
-  () => ({ query: 'query ($id: ID!) { customer(id: $id) { id segment { name } behaviour { monetary frequency } value { pAlive clv } similarCustomers(limit: 5) { score customer { id } } } }', variables: { id: pick(customers) } }),
-  () => ({ query: 'query ($id: ID!) { segment(id: $id) { recommendedProducts(limit: 5) { product { title } reason } } }', variables: { id: String(pick(segments).id) } }),
-  () => ({ query: 'query ($seeds: [ID!]!) { lookalikeAudience(seeds: $seeds, size: 200) { members(first: 20) { totalCount edges { node { rank customer { id } } } } } }', variables: { seeds: customers.slice((i * 7) % 400, ((i * 7) % 400) + 10) } }),
+  () => ({
+    query:
+      'query ($id: ID!) { segment(id: $id) { id name topCategories { category share } value { meanPAlive shareAtRisk sumClv } histograms(bins: 20) { monetary { edges members } } } }',
+    variables: { id: String(pick(segments).id) },
+  }),
+  () => ({
+    query:
+      'query ($id: ID!, $o: MemberOrder!) { segment(id: $id) { members(first: 25, orderBy: $o) { totalCount edges { node { distance clv churnRisk customer { id country } } } } } }',
+    variables: { id: String(pick(segments).id), o: pick(['DISTANCE', 'MONETARY', 'CLV', 'CHURN_RISK']) },
+  }),
+  () => ({
+    query:
+      'query ($id: ID!) { customer(id: $id) { id segment { name } behaviour { monetary frequency } value { pAlive clv } similarCustomers(limit: 5) { score customer { id } } } }',
+    variables: { id: pick(customers) },
+  }),
+  () => ({
+    query: 'query ($id: ID!) { segment(id: $id) { recommendedProducts(limit: 5) { product { title } reason } } }',
+    variables: { id: String(pick(segments).id) },
+  }),
+  () => ({
+    query:
+      'query ($seeds: [ID!]!) { lookalikeAudience(seeds: $seeds, size: 200) { members(first: 20) { totalCount edges { node { rank customer { id } } } } } }',
+    variables: { seeds: customers.slice((i * 7) % 400, ((i * 7) % 400) + 10) },
+  }),
   () => ({ query: '{ jobs { id status } health { status } }' }),
 ];
 // `classic`: only fields that existed before the value models, to compare a build with an older one.
 const classicBodies: (() => object)[] = [
   () => ({ query: '{ segments { id name size share archetype keywords medians { recencyDays frequency monetary } } }' }),
-  () => ({ query: 'query ($id: ID!) { segment(id: $id) { id name topCategories { category share } histograms(bins: 20) { monetary { edges members } } } }', variables: { id: String(pick(segments).id) } }),
-  () => ({ query: 'query ($id: ID!, $o: MemberOrder!) { segment(id: $id) { members(first: 25, orderBy: $o) { totalCount edges { node { distance customer { id country } } } } } }', variables: { id: String(pick(segments).id), o: pick(['DISTANCE', 'MONETARY']) } }),
-  () => ({ query: 'query ($id: ID!) { customer(id: $id) { id segment { name } behaviour { monetary frequency } similarCustomers(limit: 5) { score customer { id } } } }', variables: { id: pick(customers) } }),
+  () => ({
+    query: 'query ($id: ID!) { segment(id: $id) { id name topCategories { category share } histograms(bins: 20) { monetary { edges members } } } }',
+    variables: { id: String(pick(segments).id) },
+  }),
+  () => ({
+    query:
+      'query ($id: ID!, $o: MemberOrder!) { segment(id: $id) { members(first: 25, orderBy: $o) { totalCount edges { node { distance customer { id country } } } } } }',
+    variables: { id: String(pick(segments).id), o: pick(['DISTANCE', 'MONETARY']) },
+  }),
+  () => ({
+    query:
+      'query ($id: ID!) { customer(id: $id) { id segment { name } behaviour { monetary frequency } similarCustomers(limit: 5) { score customer { id } } } }',
+    variables: { id: pick(customers) },
+  }),
   () => ({ query: '{ jobs { id status } health { status } }' }),
 ];
 const bodies = MIX === 'classic' ? classicBodies : MIX === 'reads' ? allBodies.filter((_, k) => k !== 4 && k !== 5) : allBodies;
@@ -88,14 +118,21 @@ try {
   });
   clearInterval(sampler);
   samples.push(rss());
-  console.log(`\nbench:soak — ${CONNECTIONS} clients × ${SECONDS} s, mix '${MIX}' (${bodies.length} kinds of request), demo shop of ${CUSTOMERS} (PGlite + embedded store), ${os.cpus().length} cores\n`);
+  console.log(
+    `\nbench:soak — ${CONNECTIONS} clients × ${SECONDS} s, mix '${MIX}' (${bodies.length} kinds of request), demo shop of ${CUSTOMERS} (PGlite + embedded store), ${os.cpus().length} cores\n`,
+  );
   console.log('| requests | non-2xx | transport errors | GraphQL errors | p50 | p99 | max | server RSS start → min / max → end |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   console.log(
     `| ${result.requests.total} | ${result.non2xx} | ${result.errors} | ${graphqlErrors} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${result.latency.max} ms | ` +
       `${samples[0]!.toFixed(0)} MB → ${Math.min(...samples).toFixed(0)} / ${Math.max(...samples).toFixed(0)} MB → ${samples.at(-1)!.toFixed(0)} MB |`,
   );
-  console.log(`\nserver RSS every 30 s (MB): ${samples.filter((_, k) => k % 6 === 0).map((v) => v.toFixed(0)).join(' ')}`);
+  console.log(
+    `\nserver RSS every 30 s (MB): ${samples
+      .filter((_, k) => k % 6 === 0)
+      .map((v) => v.toFixed(0))
+      .join(' ')}`,
+  );
 } finally {
   clearInterval(sampler);
   server.kill('SIGTERM');

@@ -20,7 +20,8 @@ import { openRowSource } from '../src/ingest/file-source.js';
 import { importOnlineRetail, londonTimeToDate } from '../src/ingest/online-retail.js';
 import { DEFAULT_NEIGHBOURS } from '../src/recommendations/product-recommender.js';
 import { readPurchaseHistory } from '../src/value/purchase-history.js';
-import { ValueModel, type ValueModelState } from '../src/value/value-model.js';
+import { ValueModel } from '../src/value/value-model.js';
+import { readValueModel } from '../src/db/json-columns.js';
 import type { VectorName } from '../src/vectors/vector-store.js';
 import { pythonReference } from '../test/support/python.js';
 
@@ -36,7 +37,9 @@ const services = await createServices(loadSettings({ ...process.env, DATA_DIR: d
 try {
   let t = performance.now();
   const imported = await importOnlineRetail(services.ingest, { file: settings.onlineRetailPath, before: CUTOFF });
-  console.log(`calibration (before 2011-09-10): ${imported.customers} customers, ${imported.orders} orders, import ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  console.log(
+    `calibration (before 2011-09-10): ${imported.customers} customers, ${imported.orders} orders, import ${((performance.now() - t) / 1000).toFixed(0)} s`,
+  );
   t = performance.now();
   await (await services.indexer()).run(idle);
   const run = await services.segments.run(idle, {});
@@ -63,8 +66,11 @@ try {
 
   // 1. Purchases.
   const stored = await prisma.segmentationRun.findUniqueOrThrow({ where: { id: run.runId }, select: { valueModel: true } });
-  const state = stored.valueModel as unknown as ValueModelState;
-  console.log(`\nvalue model: ${state.status}${state.reason ? ` (${state.reason})` : ''}; ${state.customers} customers, ${state.repeatCustomers} repeat, ${state.historyDays} days; asOf ${state.asOf}; holdout ${horizon} days`);
+  const state = readValueModel(stored.valueModel, `segmentation_run ${run.runId}`);
+  if (!state) throw new Error('the run stored no value model');
+  console.log(
+    `\nvalue model: ${state.status}${state.reason ? ` (${state.reason})` : ''}; ${state.customers} customers, ${state.repeatCustomers} repeat, ${state.historyDays} days; asOf ${state.asOf}; holdout ${horizon} days`,
+  );
   const model = ValueModel.fromState(state);
   if (!model.fitted) throw new Error(`the value model was not fitted: ${state.reason}`);
   const rows = await prisma.customerValue.findMany({ where: { runId: run.runId }, include: { customer: { select: { externalId: true } } } });
@@ -72,10 +78,26 @@ try {
   const calibrationDays = state.historyDays;
   // "Each customer's historic rate × the holdout's length", read three ways (none is the obvious one).
   const predictors: { name: string; predict: (r: (typeof rows)[number]) => number; abs: number; sq: number }[] = [
-    { name: 'BG/NBD (ours)', predict: (r) => model.predict({ customerId: r.customerId, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizon)!.expectedPurchases, abs: 0, sq: 0 },
+    {
+      name: 'BG/NBD (ours)',
+      predict: (r) =>
+        model.predict({ customerId: r.customerId, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizon)!.expectedPurchases,
+      abs: 0,
+      sq: 0,
+    },
     { name: `naive: repeat purchases ÷ days since the first × ${horizon}`, predict: (r) => (r.age > 0 ? (r.frequency / r.age) * horizon : 0), abs: 0, sq: 0 },
-    { name: `naive: purchases ÷ days since the first (at least 1) × ${horizon}`, predict: (r) => ((r.frequency + 1) / Math.max(1, r.age)) * horizon, abs: 0, sq: 0 },
-    { name: `naive: purchases ÷ the ${calibrationDays}-day calibration × ${horizon}`, predict: (r) => ((r.frequency + 1) / calibrationDays) * horizon, abs: 0, sq: 0 },
+    {
+      name: `naive: purchases ÷ days since the first (at least 1) × ${horizon}`,
+      predict: (r) => ((r.frequency + 1) / Math.max(1, r.age)) * horizon,
+      abs: 0,
+      sq: 0,
+    },
+    {
+      name: `naive: purchases ÷ the ${calibrationDays}-day calibration × ${horizon}`,
+      predict: (r) => ((r.frequency + 1) / calibrationDays) * horizon,
+      abs: 0,
+      sq: 0,
+    },
   ];
   for (const r of rows) {
     const actual = holdoutDays.get(r.customer.externalId)?.size ?? 0;
@@ -104,11 +126,15 @@ try {
   console.log('| --- | ---: | ---: | ---: | ---: |');
   const ours = predictors[0]!;
   for (const p of predictors) {
-    console.log(`| ${p.name} | ${(p.abs / rows.length).toFixed(3)} | ${(ours.abs / p.abs).toFixed(2)} | ${Math.sqrt(p.sq / rows.length).toFixed(3)} | ${Math.sqrt(ours.sq / p.sq).toFixed(2)} |`);
+    console.log(
+      `| ${p.name} | ${(p.abs / rows.length).toFixed(3)} | ${(ours.abs / p.abs).toFixed(2)} | ${Math.sqrt(p.sq / rows.length).toFixed(3)} | ${Math.sqrt(ours.sq / p.sq).toFixed(2)} |`,
+    );
   }
   let actualTotal = 0;
   for (const d of holdoutDays.values()) actualTotal += d.size;
-  console.log(`(holdout purchases of calibration customers: ${rows.reduce((n, r) => n + (holdoutDays.get(r.customer.externalId)?.size ?? 0), 0)}; BG/NBD expected ${rows.reduce((n, r) => n + ours.predict(r), 0).toFixed(0)}; all customers' holdout purchases ${actualTotal})`);
+  console.log(
+    `(holdout purchases of calibration customers: ${rows.reduce((n, r) => n + (holdoutDays.get(r.customer.externalId)?.size ?? 0), 0)}; BG/NBD expected ${rows.reduce((n, r) => n + ours.predict(r), 0).toFixed(0)}; all customers' holdout purchases ${actualTotal})`,
+  );
 
   // The same comparison on a window without the Christmas season: calibration to 2011-06-10, holdout
   // to 2011-09-10 (both inside the imported calibration data).
@@ -144,7 +170,14 @@ try {
 
   const ref = pythonReference<{ bgnbd: Record<string, number>; gg?: Record<string, number> }>('value-reference.py', {
     bgnbd: { x: rows.map((r) => r.frequency), tx: rows.map((r) => r.recency), T: rows.map((r) => r.age) },
-    ...(state.gammaGamma ? { gg: { x: rows.filter((r) => r.frequency > 0 && r.monetary > 0).map((r) => r.frequency), m: rows.filter((r) => r.frequency > 0 && r.monetary > 0).map((r) => r.monetary) } } : {}),
+    ...(state.gammaGamma
+      ? {
+          gg: {
+            x: rows.filter((r) => r.frequency > 0 && r.monetary > 0).map((r) => r.frequency),
+            m: rows.filter((r) => r.frequency > 0 && r.monetary > 0).map((r) => r.monetary),
+          },
+        }
+      : {}),
   });
   console.log('\n| parameter | ours | scipy | relative difference |');
   console.log('| --- | ---: | ---: | ---: |');
@@ -154,7 +187,9 @@ try {
     console.log(`| ${k} | ${fitted[k]!.toPrecision(6)} | ${v.toPrecision(6)} | ${(Math.abs(fitted[k]! - v) / Math.abs(v)).toExponential(1)} |`);
   }
   const dropout = (p: Record<string, number>) => p.a! / (p.a! + p.b!);
-  console.log(`| BG/NBD log-likelihood | ${state.bgNbd!.logLikelihood.toFixed(4)} | ${ref.bgnbd.logLikelihood!.toFixed(4)} | ${(Math.abs(state.bgNbd!.logLikelihood - ref.bgnbd.logLikelihood!) / Math.abs(ref.bgnbd.logLikelihood!)).toExponential(1)} |`);
+  console.log(
+    `| BG/NBD log-likelihood | ${state.bgNbd!.logLikelihood.toFixed(4)} | ${ref.bgnbd.logLikelihood!.toFixed(4)} | ${(Math.abs(state.bgNbd!.logLikelihood - ref.bgnbd.logLikelihood!) / Math.abs(ref.bgnbd.logLikelihood!)).toExponential(1)} |`,
+  );
   console.log(`| mean dropout a/(a+b) | ${dropout(fitted).toExponential(2)} | ${dropout(ref.bgnbd).toExponential(2)} | |`);
 
   // 2. Recommendations.
@@ -220,7 +255,10 @@ try {
     return top.slice(0, K).map((j) => products[j]!);
   });
   const results: { name: string; hitRate: number; recall: number; seconds: number }[] = [];
-  for (const [name, run] of [['popularity', popularity], ['item co-occurrence (cosine)', cooccurrence]] as const) {
+  for (const [name, run] of [
+    ['popularity', popularity],
+    ['item co-occurrence (cosine)', cooccurrence],
+  ] as const) {
     t = performance.now();
     results.push({ name, ...(await run()), seconds: (performance.now() - t) / 1000 });
   }
@@ -233,7 +271,8 @@ try {
   console.log(`\nRecommendations: ${evaluated.length} customers who bought something new to them in the holdout; top ${K}, what they had bought excluded.\n`);
   console.log('| recommender | hit rate@10 | recall@10 | hit rate ÷ best baseline | seconds |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const r of results) console.log(`| ${r.name} | ${r.hitRate.toFixed(3)} | ${r.recall.toFixed(3)} | ${(r.hitRate / base).toFixed(2)} | ${r.seconds.toFixed(0)} |`);
+  for (const r of results)
+    console.log(`| ${r.name} | ${r.hitRate.toFixed(3)} | ${r.recall.toFixed(3)} | ${(r.hitRate / base).toFixed(2)} | ${r.seconds.toFixed(0)} |`);
 } finally {
   await services.close();
 }

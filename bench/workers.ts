@@ -83,13 +83,13 @@ try {
     // places customers with the same fits).
     await prisma.textEmbedding.deleteMany({});
     await prisma.customerVector.deleteMany({});
-    for (const c of await prisma.vectorIndex.findMany()) if (await services.vectors.collectionExists(c.collection)) await services.vectors.deleteCollection(c.collection);
+    for (const c of await prisma.vectorIndex.findMany())
+      if (await services.vectors.collectionExists(c.collection)) await services.vectors.deleteCollection(c.collection);
     const procs: ChildProcess[] = [];
     for (let i = 0; i < count; i++) procs.push(await startWorker());
     started = performance.now();
     const job = await services.jobs.enqueue('embedCustomers', { onlyChanged: true });
     const parts = () => prisma.job.findMany({ where: { kind: EMBED_SHARD_JOB, parameters: { path: ['parent'], equals: job.id } } });
-    let redone = 0;
     if (kill) {
       let parent = await services.jobs.get(job.id);
       while (!parent.worker) {
@@ -111,7 +111,7 @@ try {
     if (done.status !== 'SUCCEEDED') throw new Error(`${name}: ${done.status} ${done.error ?? ''}`);
     const rows = await parts();
     const ok = rows.filter((p) => p.status === 'SUCCEEDED');
-    redone = rows.length - ok.length;
+    const redone = rows.length - ok.length;
     const shardsDone = new Set(ok.map((p) => (p.parameters as { part: number }).part)).size;
     if (shardsDone !== ok.length) throw new Error(`${name}: a part succeeded twice`);
     const byWorker = procs.map((p) => ok.filter((r) => r.worker?.includes(`:${p.pid}:`)).length);
@@ -151,7 +151,9 @@ try {
   console.log('| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |');
   for (const o of [one, two, killed]) {
     const d = diff(one, o);
-    console.log(`| ${o.name} | ${o.seconds.toFixed(1)} | ${(o.seconds / one.seconds).toFixed(2)} | ${o.parts} | ${o.partsRun} | ${o.byWorker.join(' + ')} | ${o.points.size} | ${d.missing} | ${d.worst.toExponential(1)} |`);
+    console.log(
+      `| ${o.name} | ${o.seconds.toFixed(1)} | ${(o.seconds / one.seconds).toFixed(2)} | ${o.parts} | ${o.partsRun} | ${o.byWorker.join(' + ')} | ${o.points.size} | ${d.missing} | ${d.worst.toExponential(1)} |`,
+    );
   }
   console.log('\n"part jobs run" above "parts": parts run again after their worker died (the killed run\'s one is expected).');
 } finally {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: applies pending migrations, then serves GraphQL until SIGINT/SIGTERM.
 import { createServices } from './app/services.js';
-import { loadSettings } from './config/settings.js';
+import { ConfigError, loadSettings } from './config/settings.js';
 import { startServer } from './http/app.js';
 
 export async function serve(): Promise<void> {
@@ -22,7 +22,8 @@ export async function serve(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   serve().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    // A bad setting's message says what to fix; anything else is a bug: its stack.
+    console.error(error instanceof ConfigError ? error.message : error);
     process.exit(1);
   });
 }

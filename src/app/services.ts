@@ -5,7 +5,6 @@ import path from 'node:path';
 import { projectRoot, type Settings } from '../config/settings.js';
 import { openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migrations.js';
-import type { Services } from '../graphql/context.js';
 import { loadEmbedder } from '../embedding/load-embedder.js';
 import { CustomerIndexer, EMBED_SHARD_JOB, type EmbedShard } from '../indexing/customer-indexer.js';
 import { BatchWriter } from '../ingest/batch-writer.js';
@@ -15,12 +14,48 @@ import { SEGMENTATION_LOCK, SegmentationService, type SegmentationOptions } from
 import { ApiKeys } from '../auth/api-keys.js';
 import { AuditLog } from '../auth/audit-log.js';
 import { CustomerDirectory } from '../customers/customer-directory.js';
-import { Lookalikes } from '../segments/lookalikes.js';
+import { Lookalikes } from '../audiences/lookalikes.js';
+import { SavedAudiences } from '../audiences/saved-audiences.js';
+import type { Database } from '../db/database.js';
+import type { TextEmbedder } from '../embedding/text-embedder.js';
+import { appliedMigrations } from '../db/migrations.js';
 import { SegmentCatalog } from '../segments/segment-catalog.js';
 import { SegmentCharts } from '../segments/segment-charts.js';
 import { createVectorStore } from '../vectors/create-vector-store.js';
 import { CustomerValues } from '../value/customer-values.js';
 import { ProductRecommender } from '../recommendations/product-recommender.js';
+import type { VectorStore } from '../vectors/vector-store.js';
+
+/**
+ * The services the API, the HTTP routes and the CLI call. Built once per process by createServices;
+ * nothing above this layer touches the database or the vector store directly.
+ */
+export interface Services {
+  settings: Settings;
+  db: Database;
+  ingest: BatchWriter;
+  vectors: VectorStore;
+  jobs: JobQueue;
+  /** Loaded on first use (the model takes a moment to load). */
+  embedder(): Promise<TextEmbedder>;
+  indexer(): Promise<CustomerIndexer>;
+  segments: SegmentationService;
+  catalog: SegmentCatalog;
+  charts: SegmentCharts;
+  lookalikes: Lookalikes;
+  audiences: SavedAudiences;
+  customers: CustomerDirectory;
+  profiles(): Promise<CustomerProfiles>;
+  apiKeys: ApiKeys;
+  /** Predicted value and churn risk (the run's fitted models). */
+  values: CustomerValues;
+  recommendations: ProductRecommender;
+  audit: AuditLog;
+  /** Applied migrations: readiness (the database answers and is migrated). */
+  migrations(): Promise<string[]>;
+  startedAt: Date;
+  version: string;
+}
 
 export interface AppServices extends Services {
   /**
@@ -77,12 +112,15 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     lockKey: () => SEGMENTATION_LOCK,
     run: ({ scheduled: _, ...options }, control) => segments.run(control, options),
   });
+  const lookalikes = new Lookalikes(db.prisma, vectors);
   return {
     settings,
     db,
     catalog: new SegmentCatalog(db.prisma),
     charts: new SegmentCharts(db.prisma),
-    lookalikes: new Lookalikes(db.prisma, vectors),
+    lookalikes,
+    audiences: new SavedAudiences(db.prisma, lookalikes),
+    migrations: () => appliedMigrations(db.prisma),
     customers: new CustomerDirectory(db.prisma, vectors),
     profiles,
     apiKeys: new ApiKeys(db.prisma),
@@ -115,10 +153,11 @@ export async function createServices(settings: Settings, options: { migrate?: bo
 /** A lazily created value, created once even when asked for concurrently. */
 function memo<T>(create: () => Promise<T>): (() => Promise<T>) & { loaded(): boolean } {
   let value: Promise<T> | undefined;
-  const get = () => (value ??= create().catch((error: unknown) => {
-    value = undefined;
-    throw error;
-  }));
+  const get = () =>
+    (value ??= create().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    }));
   return Object.assign(get, { loaded: () => value !== undefined });
 }
 

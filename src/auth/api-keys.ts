@@ -1,5 +1,6 @@
 // API keys: random secrets shown once, stored as sha256 hashes, each with a role. Roles nest:
 // viewer (read segments) < marketer (+ audiences) < admin (+ every mutation).
+import { LRUCache } from 'lru-cache';
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../db/database.js';
 
@@ -22,10 +23,19 @@ export function roleAllows(have: Role, need: Role): boolean {
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export class ApiKeys {
-  /** Recently seen keys, so a busy client does not cost a query per request. */
-  private readonly cache = new Map<string, { principal: Principal | undefined; until: number }>();
+  /**
+   * Recently seen keys (good and made-up alike), so a busy client does not cost a query per request.
+   * Bounded, least recently used out first, so a flood of made-up keys cannot grow it without limit
+   * nor push out the keys in use. `{ none: true }`: a key that is no key.
+   */
+  private readonly cache: LRUCache<string, Principal | { none: true }>;
 
-  constructor(private readonly prisma: PrismaClient, private readonly cacheMs = 30_000) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    cacheMs = 30_000,
+  ) {
+    this.cache = new LRUCache({ max: 1000, ttl: cacheMs });
+  }
 
   async create(name: string, role: Role): Promise<{ key: string; id: number; prefix: string }> {
     const key = `sk_${role.toLowerCase()}_${randomBytes(24).toString('base64url')}`;
@@ -38,13 +48,11 @@ export class ApiKeys {
     if (!key) return undefined;
     const hash = hashKey(key);
     const cached = this.cache.get(hash);
-    if (cached && cached.until > Date.now()) return cached.principal;
+    if (cached) return 'none' in cached ? undefined : cached;
     const row = await this.prisma.apiKey.findUnique({ where: { hash } });
     const principal = row && !row.revokedAt ? { keyId: row.id, name: row.name, role: row.role, actor: `${row.name} (${row.prefix}…)` } : undefined;
     if (row && principal) await this.prisma.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
-    // Bounded, so a flood of made-up keys cannot grow it without limit.
-    if (this.cache.size >= 1000) this.cache.clear();
-    this.cache.set(hash, { principal, until: Date.now() + this.cacheMs });
+    this.cache.set(hash, principal ?? { none: true });
     return principal;
   }
 

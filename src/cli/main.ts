@@ -71,7 +71,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       const services = await createServices(settings);
       await services.startWork({ worker: true });
-      console.log(`worker ${services.jobs.workerId} waiting for jobs (${settings.database.kind}, ${settings.vectors.kind === 'qdrant' ? `Qdrant at ${settings.vectors.url}` : 'embedded vector store'})`);
+      console.log(
+        `worker ${services.jobs.workerId} waiting for jobs (${settings.database.kind}, ${settings.vectors.kind === 'qdrant' ? `Qdrant at ${settings.vectors.url}` : 'embedded vector store'})`,
+      );
       const stop = async (signal: string) => {
         console.log(`${signal}: stopping the worker (running jobs end CANCELLED and can be run again)`);
         await services.close();
@@ -194,7 +196,11 @@ export async function main(argv: string[]): Promise<number> {
       const entry = modelEntry({ ...settings.embedding, model: name });
       const dir = path.join(settings.embedding.modelsDir, 'hub', name);
       const files = await downloadModel(entry, dir);
-      console.log(`downloaded ${entry.id} to ${dir}:\n${Object.entries(files).map(([f, sha]) => `  ${f} ${sha}`).join('\n')}`);
+      console.log(
+        `downloaded ${entry.id} to ${dir}:\n${Object.entries(files)
+          .map(([f, sha]) => `  ${f} ${sha}`)
+          .join('\n')}`,
+      );
       return 0;
     }
     case 'embed': {
@@ -210,7 +216,14 @@ export async function main(argv: string[]): Promise<number> {
     case 'segment': {
       const { values } = parseArgs({
         args: rest,
-        options: { k: { type: 'string' }, 'k-range': { type: 'string' }, 'min-share': { type: 'string' }, seed: { type: 'string' }, vector: { type: 'string' }, algorithm: { type: 'string' } },
+        options: {
+          k: { type: 'string' },
+          'k-range': { type: 'string' },
+          'min-share': { type: 'string' },
+          seed: { type: 'string' },
+          vector: { type: 'string' },
+          algorithm: { type: 'string' },
+        },
       });
       if (values.algorithm !== undefined && values.algorithm !== 'spectral' && values.algorithm !== 'kmeans') {
         console.error('--algorithm takes spectral or kmeans');
@@ -229,7 +242,7 @@ export async function main(argv: string[]): Promise<number> {
           minSegmentShare: values['min-share'] ? Number(values['min-share']) : undefined,
           seed: values.seed ? Number(values.seed) : undefined,
           vector: values.vector as VectorName | undefined,
-          algorithm: values.algorithm as 'spectral' | 'kmeans' | undefined,
+          algorithm: values.algorithm,
         });
       } finally {
         await services.close();
@@ -284,6 +297,8 @@ async function runJob<T>(services: AppServices, kind: string, parameters: object
   const done = await services.jobs.runHere(kind, parameters, (j) => bar.update(j.processed, j.total || 1, j.message ?? ''));
   bar.stop();
   if (done.status !== 'SUCCEEDED') throw new Error(`${label} ${done.status.toLowerCase()}: ${done.error}`);
+  // The result as the kind's definition returned it (EmbedReport for embedCustomers, …), stored as JSON
+  // on the job row by this same code a moment ago: each call names the kind and its report type together.
   return done.result as T;
 }
 

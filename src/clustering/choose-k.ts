@@ -101,7 +101,16 @@ export async function cluster(x: Matrix, options: ClusteringOptions): Promise<Cl
 
   const algorithm = options.algorithm ?? CLUSTERING_DEFAULTS.algorithm;
   if (algorithm === 'spectral' && fitData.rows >= SPECTRAL_MIN_ROWS) {
-    return spectral(x, fitData, silRows, distances, { kMin, maxK, minShare, nInit, kernels, seed: options.seed, forced: Boolean(options.k), onProgress: options.onProgress });
+    return spectral(x, fitData, silRows, distances, {
+      kMin,
+      maxK,
+      minShare,
+      nInit,
+      kernels,
+      seed: options.seed,
+      forced: Boolean(options.k),
+      onProgress: options.onProgress,
+    });
   }
   const tried: ClusterMetrics[] = [];
   const fits = new Map<number, KMeansResult>();
@@ -125,11 +134,12 @@ export async function cluster(x: Matrix, options: ClusteringOptions): Promise<Cl
   // Large inputs: the final fit starts from the sample fit's centres (Lloyd converges in a few passes).
   // Mini-batch only from `miniBatchFrom` rows: bench:segment found full passes faster and better at 1M.
   const miniBatch = x.rows >= (options.miniBatchFrom ?? 5_000_000);
-  const result = fitRows === undefined
-    ? fits.get(chosenK)!
-    : miniBatch
-      ? await miniBatchKMeans(x, { k: chosenK, seed: options.seed + chosenK, kernels })
-      : await kmeans(x, { k: chosenK, seed: options.seed + chosenK, init: fits.get(chosenK)!.centroids, kernels });
+  const result =
+    fitRows === undefined
+      ? fits.get(chosenK)!
+      : miniBatch
+        ? await miniBatchKMeans(x, { k: chosenK, seed: options.seed + chosenK, kernels })
+        : await kmeans(x, { k: chosenK, seed: options.seed + chosenK, init: fits.get(chosenK)!.centroids, kernels });
   return { result, chosenK, tried, rule: options.k ? 'forced' : kRule(minShare), algorithm: miniBatch && fitRows ? 'minibatch-kmeans' : 'kmeans' };
 }
 
@@ -144,7 +154,16 @@ async function spectral(
   fitData: Matrix,
   silRows: number[],
   distances: DistanceMatrix,
-  o: { kMin: number; maxK: number; minShare: number; nInit: number; kernels: DistanceKernels; seed: number; forced: boolean; onProgress?: ClusteringOptions['onProgress'] },
+  o: {
+    kMin: number;
+    maxK: number;
+    minShare: number;
+    nInit: number;
+    kernels: DistanceKernels;
+    seed: number;
+    forced: boolean;
+    onProgress?: ClusteringOptions['onProgress'];
+  },
 ): Promise<ClusteringResult> {
   const total = o.maxK - o.kMin + 4;
   o.onProgress?.(0, total, `linking each customer to ${NEIGHBOURS} neighbours`);

@@ -13,9 +13,9 @@ export function defaultKernels(): Promise<DistanceKernels> {
         import('./onnx-kernels.js')
           .then(({ createOnnxKernels }) => createOnnxKernels())
           .catch((error: unknown) => {
-          // Slower, never wrong: the loops give the same clusterings (test/clustering holds them to it).
-          console.warn(`onnxruntime kernels unavailable (${error instanceof Error ? error.message : String(error)}); clustering uses the TypeScript kernels`);
-          return typescriptKernels;
-        });
+            // Slower, never wrong: the loops give the same clusterings (test/clustering holds them to it).
+            console.warn(`onnxruntime kernels unavailable (${error instanceof Error ? error.message : String(error)}); clustering uses the TypeScript kernels`);
+            return typescriptKernels;
+          });
   return chosen;
 }

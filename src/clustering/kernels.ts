@@ -18,7 +18,13 @@ export interface DistanceKernels {
   /** Sum of the rows of each label (k × dim; Lloyd's centre update). */
   sumsByLabel(x: Matrix, labels: Int32Array, k: number): Promise<Float64Array>;
   /** assign, then sumsByLabel of the new labels, in one pass over the rows where a kernel can. */
-  assignAndSum(x: Matrix, centroids: Float32Array, labels: Int32Array, distances: Float64Array, norms: Float64Array): Promise<{ changed: number; sums: Float64Array }>;
+  assignAndSum(
+    x: Matrix,
+    centroids: Float32Array,
+    labels: Int32Array,
+    distances: Float64Array,
+    norms: Float64Array,
+  ): Promise<{ changed: number; sums: Float64Array }>;
 }
 
 /** Squared norm of every row. */

@@ -8,7 +8,6 @@ import { rowNorms, type DistanceKernels } from './kernels.js';
 import { type Matrix } from './matrix.js';
 import { seededRng, type Rng } from './random.js';
 
-
 export interface KMeansOptions {
   k: number;
   seed: number;
@@ -84,7 +83,14 @@ export async function kmeansPlusPlus(kernels: DistanceKernels, x: Matrix, k: num
   return centroids;
 }
 
-async function lloyd(kernels: DistanceKernels, x: Matrix, initial: Float32Array, maxIterations: number, tolerance: number, norms: Float64Array): Promise<KMeansResult> {
+async function lloyd(
+  kernels: DistanceKernels,
+  x: Matrix,
+  initial: Float32Array,
+  maxIterations: number,
+  tolerance: number,
+  norms: Float64Array,
+): Promise<KMeansResult> {
   const { rows, dim, data } = x;
   const k = initial.length / dim;
   let centroids = Float32Array.from(initial);

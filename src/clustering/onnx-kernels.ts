@@ -98,7 +98,14 @@ function block(data: Float32Array, from: number, to: number): Float32Array {
  * Writes a block's nearest centres (`label`, `best` outputs) into the caller's labels and distances
  * (‖x‖² added back in float64); returns how many labels changed.
  */
-function takeNearest(out: ort.InferenceSession.OnnxValueMapType, start: number, end: number, labels: Int32Array, distances: Float64Array, norms: Float64Array): number {
+function takeNearest(
+  out: ort.InferenceSession.OnnxValueMapType,
+  start: number,
+  end: number,
+  labels: Int32Array,
+  distances: Float64Array,
+  norms: Float64Array,
+): number {
   const label = out.label!.data as BigInt64Array;
   const best = out.best!.data as Float32Array;
   let changed = 0;

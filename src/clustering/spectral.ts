@@ -96,7 +96,7 @@ export async function knnGraph(x: Matrix, neighbours: number, kernels: DistanceK
   const outColumns: number[] = [];
   const outValues: number[] = [];
   for (let i = 0; i < n; i++) {
-    const row = Array.from(cols.subarray(offsets[i]!, offsets[i + 1]!)).sort((a, b) => a - b);
+    const row = Array.from(cols.subarray(offsets[i], offsets[i + 1])).sort((a, b) => a - b);
     for (let t = 0; t < row.length; t++) {
       if (t > 0 && row[t] === row[t - 1]) outValues[outValues.length - 1]! += 0.5;
       else {
@@ -234,7 +234,9 @@ export function lanczosLargest(
     if (j + 1 < taken) t[j * taken + j + 1] = t[(j + 1) * taken + j] = beta[j]!;
   }
   const { values, vectors: y } = symmetricEigen(t, taken);
-  const order = Array.from(values.keys()).sort((a, b) => values[b]! - values[a]! || a - b).slice(0, Math.min(want, taken));
+  const order = Array.from(values.keys())
+    .sort((a, b) => values[b]! - values[a]! || a - b)
+    .slice(0, Math.min(want, taken));
   const out = new Float64Array(n * order.length);
   order.forEach((e, c) => {
     for (let j = 0; j < taken; j++) {

@@ -11,14 +11,20 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-const cronExpression = z.string().optional().superRefine((value, ctx) => {
-  if (value === undefined || value === 'off') return;
-  try {
-    cronParser.parseExpression(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a cron expression: ${error instanceof Error ? error.message : String(error)}` });
-  }
-});
+const cronExpression = z
+  .string()
+  .optional()
+  .superRefine((value, ctx) => {
+    if (value === undefined || value === 'off') return;
+    try {
+      cronParser.parseExpression(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a cron expression: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  });
+
+/** A variable set but empty (`PORT=` in a compose file) is unset, as for the string variables: its default holds. */
+const emptyIsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema);
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -26,28 +32,27 @@ const EnvSchema = z.object({
   DATABASE_URL: optionalString,
   PGLITE_DIR: optionalString,
   HOST: z.string().default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  PORT: emptyIsUnset(z.coerce.number().int().min(0).max(65535).default(4000)),
+  MAX_BATCH_SIZE: emptyIsUnset(z.coerce.number().int().min(1).max(100_000).default(10_000)),
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).default('true'),
   ONLINE_RETAIL_PATH: z.string().default('../shared/datasets/online-retail/online_retail.csv.gz'),
   CHINESE_REVIEWS_PATH: z.string().default('../shared/datasets/chinese-reviews-dev/reviews.csv.gz'),
-  DEMO_CUSTOMERS: z.coerce.number().int().min(8).max(1_000_000).default(2_000),
-  DEMO_SEED: z.coerce.number().int().default(42),
+  DEMO_CUSTOMERS: emptyIsUnset(z.coerce.number().int().min(8).max(1_000_000).default(2_000)),
+  DEMO_SEED: emptyIsUnset(z.coerce.number().int().default(42)),
   MODELS_DIR: z.string().default('models'),
   EMBEDDING_MODEL: z.string().default('use-lite'),
   EMBEDDING_MODEL_DIR: optionalString,
-  EMBEDDING_THREADS: z.coerce.number().int().min(1).optional(),
+  EMBEDDING_THREADS: emptyIsUnset(z.coerce.number().int().min(1).optional()),
   QDRANT_URL: optionalString,
   QDRANT_API_KEY: optionalString,
   /** New collections on a Qdrant cluster: shards, copies of each, and copies a write must reach (unset: the server's defaults). */
-  QDRANT_SHARDS: z.coerce.number().int().min(1).optional(),
-  QDRANT_REPLICATION_FACTOR: z.coerce.number().int().min(1).optional(),
-  QDRANT_WRITE_CONSISTENCY_FACTOR: z.coerce.number().int().min(1).optional(),
-  /** Shares of the views in `combined`, e.g. `text=1,lexical=1,value=1,habits=0.5,mix=1` (any view left out keeps its default). */
+  QDRANT_SHARDS: emptyIsUnset(z.coerce.number().int().min(1).optional()),
+  QDRANT_REPLICATION_FACTOR: emptyIsUnset(z.coerce.number().int().min(1).optional()),
+  QDRANT_WRITE_CONSISTENCY_FACTOR: emptyIsUnset(z.coerce.number().int().min(1).optional()),
   /** Requests per API key (or per address without one) per minute, shared by every API process on PostgreSQL; 0: no limit. */
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(30_000),
+  RATE_LIMIT_PER_MINUTE: emptyIsUnset(z.coerce.number().int().min(0).default(30_000)),
   /** Fields not yet resolved when a request has run this long fail with DEADLINE_EXCEEDED. */
-  REQUEST_DEADLINE_MS: z.coerce.number().int().min(1).default(30_000),
+  REQUEST_DEADLINE_MS: emptyIsUnset(z.coerce.number().int().min(1).default(30_000)),
   // Behind a load balancer every request comes from its address: which proxies to believe about the
   // client's (X-Forwarded-For), so requests without a key are limited per client, not all together.
   // A hop count ("1") or addresses/subnets ("loopback", "10.0.0.0/8, 172.16.0.0/12"); empty: none.
@@ -57,16 +62,20 @@ const EnvSchema = z.object({
   /** Cron expressions (e.g. `0 3 * * *`): re-embed changed customers / re-segment on a schedule; `off` removes one. */
   SCHEDULE_EMBED: optionalString.pipe(cronExpression),
   SCHEDULE_SEGMENT: optionalString.pipe(cronExpression),
+  /** Shares of the views in `combined`, e.g. `text=1,lexical=1,value=1,habits=0.5,mix=1` (any view left out keeps its default). */
   VIEW_WEIGHTS: z
     .string()
     .default('')
     .transform((value, ctx) => {
       // customer-vectors' DEFAULT_VIEW_WEIGHTS (config imports no domain module; a test keeps them equal).
       const weights: Record<string, number> = { text: 1, lexical: 1, value: 1, habits: 0.5, mix: 1 };
-      for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
-        const [name, raw] = part.split('=');
-        const w = Number(raw);
-        if (!name || !(name in weights) || !Number.isFinite(w) || w < 0) {
+      for (const part of value
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const [name, raw, extra] = part.split('=').map((p) => p.trim());
+        const w = raw ? Number(raw) : Number.NaN;
+        if (!name || !Object.hasOwn(weights, name) || extra !== undefined || !Number.isFinite(w) || w < 0) {
           ctx.addIssue({ code: 'custom', message: `"${part}": expected text|lexical|value|habits|mix=<number ≥ 0>` });
           return z.NEVER;
         }
@@ -74,8 +83,8 @@ const EnvSchema = z.object({
       }
       return weights as ViewWeights;
     }),
-  EMBED_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
-  EMBED_SHARD_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(2000),
+  EMBED_BATCH_SIZE: emptyIsUnset(z.coerce.number().int().min(1).max(10_000).default(256)),
+  EMBED_SHARD_SIZE: emptyIsUnset(z.coerce.number().int().min(1).max(1_000_000).default(2000)),
   /** The built dashboard (`npm run build:web`), served at `/`; empty: no dashboard. */
   DASHBOARD_DIR: z.string().default('dist/web'),
 });
@@ -103,7 +112,15 @@ export interface Settings {
   dataDir: string;
   database: DatabaseSettings;
   migrationsDir: string;
-  http: { host: string; port: number; introspection: boolean; dashboardDir?: string; rateLimit: { points: number; windowSeconds: number }; deadlineMs: number; trustProxy?: number | string };
+  http: {
+    host: string;
+    port: number;
+    introspection: boolean;
+    dashboardDir?: string;
+    rateLimit: { points: number; windowSeconds: number };
+    deadlineMs: number;
+    trustProxy?: number | string;
+  };
   ingest: { maxBatchSize: number };
   onlineRetailPath: string;
   chineseReviewsPath: string;
@@ -125,9 +142,7 @@ export const projectRoot = findProjectRoot();
 function findProjectRoot(): string {
   const here = path.dirname(new URL(import.meta.url).pathname);
   // src/config → root is ../..; dist/src/config → ../../..
-  return here.includes(`${path.sep}dist${path.sep}`)
-    ? path.resolve(here, '..', '..', '..')
-    : path.resolve(here, '..', '..');
+  return here.includes(`${path.sep}dist${path.sep}`) ? path.resolve(here, '..', '..', '..') : path.resolve(here, '..', '..');
 }
 
 export class ConfigError extends Error {}
@@ -140,16 +155,21 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   const e = parsed.data;
   const dataDir = path.resolve(projectRoot, e.DATA_DIR);
-  const pgliteDir =
-    e.PGLITE_DIR === 'memory://' ? 'memory://' : path.resolve(projectRoot, e.PGLITE_DIR ?? path.join(dataDir, 'pglite'));
+  const pgliteDir = e.PGLITE_DIR === 'memory://' ? 'memory://' : path.resolve(projectRoot, e.PGLITE_DIR ?? path.join(dataDir, 'pglite'));
   return {
     env: e.NODE_ENV,
     dataDir,
     database: e.DATABASE_URL ? { kind: 'postgresql', url: e.DATABASE_URL } : { kind: 'pglite', dir: pgliteDir },
     migrationsDir: path.join(projectRoot, 'prisma', 'migrations'),
-    http: { host: e.HOST, port: e.PORT, introspection: e.GRAPHQL_INTROSPECTION === 'true', dashboardDir: e.DASHBOARD_DIR ? path.resolve(projectRoot, e.DASHBOARD_DIR) : undefined,
-      rateLimit: { points: e.RATE_LIMIT_PER_MINUTE, windowSeconds: 60 }, deadlineMs: e.REQUEST_DEADLINE_MS,
-      trustProxy: e.TRUST_PROXY === undefined ? undefined : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      introspection: e.GRAPHQL_INTROSPECTION === 'true',
+      dashboardDir: e.DASHBOARD_DIR ? path.resolve(projectRoot, e.DASHBOARD_DIR) : undefined,
+      rateLimit: { points: e.RATE_LIMIT_PER_MINUTE, windowSeconds: 60 },
+      deadlineMs: e.REQUEST_DEADLINE_MS,
+      trustProxy: e.TRUST_PROXY === undefined ? undefined : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    },
     ingest: { maxBatchSize: e.MAX_BATCH_SIZE },
     onlineRetailPath: path.resolve(projectRoot, e.ONLINE_RETAIL_PATH),
     chineseReviewsPath: path.resolve(projectRoot, e.CHINESE_REVIEWS_PATH),
@@ -162,8 +182,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     vectors: e.QDRANT_URL
       ? {
-          kind: 'qdrant', url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY,
-          shards: e.QDRANT_SHARDS, replicationFactor: e.QDRANT_REPLICATION_FACTOR, writeConsistencyFactor: e.QDRANT_WRITE_CONSISTENCY_FACTOR,
+          kind: 'qdrant',
+          url: e.QDRANT_URL,
+          apiKey: e.QDRANT_API_KEY,
+          shards: e.QDRANT_SHARDS,
+          replicationFactor: e.QDRANT_REPLICATION_FACTOR,
+          writeConsistencyFactor: e.QDRANT_WRITE_CONSISTENCY_FACTOR,
         }
       : { kind: 'embedded', dir: path.join(dataDir, 'vectors') },
     viewWeights: e.VIEW_WEIGHTS,

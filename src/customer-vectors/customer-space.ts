@@ -8,6 +8,7 @@
 // when the index is built), then multiplied by √weight, so a view's share of the squared distances in
 // `combined` is its weight's share. A view without variance (a shop with no text at all) gets weight 0
 // and the run says so; the others still segment.
+import { vectorIndexSpace } from '../db/json-columns.js';
 import { InputError } from '../errors/domain-errors.js';
 import { LexicalModel } from '../lexical/lexical-model.js';
 import { featureRow, HABIT_FEATURES, VALUE_FEATURES, type CustomerProfile } from '../profiles/customer-profiles.js';
@@ -67,7 +68,9 @@ export function balanceViews(variances: Record<View, number>, weights: ViewWeigh
       variance,
       weight: usable ? weights[v] : 0,
       scale: usable ? Math.sqrt(weights[v] / variance) : 0,
-      ...(variance > NO_VARIANCE ? {} : { note: `every customer has the same ${v} view (no ${v === 'text' || v === 'lexical' ? 'text' : 'behaviour'} to tell them apart)` }),
+      ...(variance > NO_VARIANCE
+        ? {}
+        : { note: `every customer has the same ${v} view (no ${v === 'text' || v === 'lexical' ? 'text' : 'behaviour'} to tell them apart)` }),
     };
   }
   return out;
@@ -126,11 +129,13 @@ export class CustomerSpace {
     model?: LexicalModel,
   ): CustomerSpace {
     const bytes = index.lexical;
-    if ((!model && !bytes) || !index.views) throw new InputError(`Vector index ${index.collection} was built before the lexical view: run the embed job again.`);
-    if (!VIEWS.every((v) => v in (index.views as object))) {
+    const { features, scaler, views, viewsOutdated } = vectorIndexSpace(index);
+    if ((!model && !bytes) || (!views && !viewsOutdated))
+      throw new InputError(`Vector index ${index.collection} was built before the lexical view: run the embed job again.`);
+    if (!views) {
       throw new InputError(`Vector index ${index.collection} was built with an older balance of views: run the embed job and a segmentation again.`);
     }
-    return new CustomerSpace(index.features as string[], index.scaler as RobustScalerState, model ?? LexicalModel.fromBytes(bytes!), index.views as ViewBalance);
+    return new CustomerSpace(features, scaler, model ?? LexicalModel.fromBytes(bytes!), views);
   }
 
   /** Robust-scaled features / √F: a norm comparable whatever the number of features. */
@@ -225,7 +230,10 @@ export async function lexicalModelOf(indexId: number, read: () => Promise<Uint8A
 export function nearestCentroid(vector: Float32Array, centroids: readonly Float32Array[]): { index: number; distance: number } {
   const mismatch = centroids.find((c) => c.length !== vector.length);
   // Centroids of another vector layout (a run made before the index was rebuilt) cannot be compared.
-  if (mismatch) throw new InputError(`The active segments have ${mismatch.length}-dimensional centroids and the customer vectors ${vector.length}: run segmentation again.`);
+  if (mismatch)
+    throw new InputError(
+      `The active segments have ${mismatch.length}-dimensional centroids and the customer vectors ${vector.length}: run segmentation again.`,
+    );
   let best = 0;
   let bestDistance = Infinity;
   centroids.forEach((c, index) => {

@@ -13,7 +13,10 @@ export class PrismaTextVectorCache implements TextVectorCache {
     const out = new Map<string, Float32Array>();
     const since = options.since ? { createdAt: { gte: options.since } } : {};
     for (let i = 0; i < keys.length; i += CHUNK) {
-      const rows = await this.prisma.textEmbedding.findMany({ where: { modelId, hash: { in: keys.slice(i, i + CHUNK) as string[] }, ...since }, select: { hash: true, vector: true } });
+      const rows = await this.prisma.textEmbedding.findMany({
+        where: { modelId, hash: { in: keys.slice(i, i + CHUNK) }, ...since },
+        select: { hash: true, vector: true },
+      });
       for (const r of rows) {
         // A copy: the row's bytes need not be 4-byte aligned.
         out.set(r.hash, new Float32Array(Uint8Array.from(r.vector).buffer));
@@ -27,13 +30,9 @@ export class PrismaTextVectorCache implements TextVectorCache {
     if (options.overwrite) {
       const rows = [...entries].map(([hash, v]) => ({ hash, vector: Buffer.from(bytes(v)).toString('base64') }));
       for (let i = 0; i < rows.length; i += CHUNK) {
-        await this.prisma.$executeRawUnsafe(
-          `INSERT INTO text_embedding (model_id, hash, vector)
-           SELECT $1, r.hash, decode(r.vector, 'base64') FROM jsonb_to_recordset($2::jsonb) AS r(hash text, vector text)
-           ON CONFLICT (model_id, hash) DO UPDATE SET vector = EXCLUDED.vector, created_at = CURRENT_TIMESTAMP`,
-          modelId,
-          JSON.stringify(rows.slice(i, i + CHUNK)),
-        );
+        await this.prisma.$executeRaw`INSERT INTO text_embedding (model_id, hash, vector)
+           SELECT ${modelId}, r.hash, decode(r.vector, 'base64') FROM jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + CHUNK))}::jsonb) AS r(hash text, vector text)
+           ON CONFLICT (model_id, hash) DO UPDATE SET vector = EXCLUDED.vector, created_at = CURRENT_TIMESTAMP`;
       }
       return;
     }
@@ -45,7 +44,8 @@ export class PrismaTextVectorCache implements TextVectorCache {
   /** Forgets texts under every model (a customer's own words when they are forgotten). */
   async delete(keys: readonly string[]): Promise<number> {
     let removed = 0;
-    for (let i = 0; i < keys.length; i += CHUNK) removed += (await this.prisma.textEmbedding.deleteMany({ where: { hash: { in: keys.slice(i, i + CHUNK) as string[] } } })).count;
+    for (let i = 0; i < keys.length; i += CHUNK)
+      removed += (await this.prisma.textEmbedding.deleteMany({ where: { hash: { in: keys.slice(i, i + CHUNK) } } })).count;
     return removed;
   }
 }

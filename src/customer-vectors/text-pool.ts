@@ -98,7 +98,8 @@ export class TextVectors {
   async vectors(texts: readonly string[], options: PoolOptions = {}): Promise<{ byText: Map<string, Float32Array>; embedded: number }> {
     const distinct = [...new Set(texts)];
     const keys = distinct.map(textKey);
-    const cached = this.cache && keys.length > 0 ? await this.cache.get(this.embedder.modelId, keys, { since: options.refreshedSince }) : new Map<string, Float32Array>();
+    const cached =
+      this.cache && keys.length > 0 ? await this.cache.get(this.embedder.modelId, keys, { since: options.refreshedSince }) : new Map<string, Float32Array>();
     const byText = new Map<string, Float32Array>();
     const missing: { text: string; key: string }[] = [];
     distinct.forEach((text, i) => {
@@ -137,7 +138,10 @@ export class TextVectors {
       const readable = c.map((p) => ({ text: p.text, weight: p.weight * (this.embedder.readableShare?.(p.text) ?? 1) })).filter((p) => p.weight > 0);
       return readable.length > 0 ? readable : [{ text: '', weight: 1 }];
     });
-    const { byText, embedded } = await this.vectors(parts.flatMap((c) => c.map((p) => p.text)), options);
+    const { byText, embedded } = await this.vectors(
+      parts.flatMap((c) => c.map((p) => p.text)),
+      options,
+    );
     return { vectors: parts.map((c) => poolVectors(c.map((p) => ({ vector: byText.get(p.text)!, weight: p.weight })))), embedded };
   }
 }

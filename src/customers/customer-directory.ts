@@ -2,6 +2,7 @@
 // store, and the right to be forgotten: a customer deleted here is gone from every table and from
 // every vector collection.
 import type { PrismaClient } from '../db/database.js';
+import { customerRecord, type CustomerRecord } from '../db/json-columns.js';
 import { InputError, NotFoundError } from '../errors/domain-errors.js';
 import { CUSTOMERS_ALIAS } from '../customer-vectors/customer-space.js';
 import type { VectorName, VectorStore } from '../vectors/vector-store.js';
@@ -18,20 +19,15 @@ export class CustomerDirectory {
    * (scrubbed, cleaned). A text another customer also wrote, or a product's title, stays cached.
    */
   private async ownTextKeys(customerId: number): Promise<string[]> {
-    const own = await this.prisma.$queryRawUnsafe<{ text: string }[]>(
-      `SELECT text FROM review WHERE customer_id = $1 UNION SELECT text FROM search_query WHERE customer_id = $1`,
-      customerId,
-    );
+    const own = await this.prisma.$queryRaw<
+      { text: string }[]
+    >`SELECT text FROM review WHERE customer_id = ${customerId} UNION SELECT text FROM search_query WHERE customer_id = ${customerId}`;
     if (own.length === 0) return [];
     const raw = JSON.stringify(own.map((r) => r.text));
-    const shared = await this.prisma.$queryRawUnsafe<{ text: string }[]>(
-      `WITH t AS (SELECT value AS text FROM jsonb_array_elements_text($2::jsonb))
-       SELECT r.text FROM review r JOIN t ON t.text = r.text WHERE r.customer_id <> $1
-       UNION SELECT s.text FROM search_query s JOIN t ON t.text = s.text WHERE s.customer_id <> $1
-       UNION SELECT p.title FROM product p JOIN t ON t.text = p.title`,
-      customerId,
-      raw,
-    );
+    const shared = await this.prisma.$queryRaw<{ text: string }[]>`WITH t AS (SELECT value AS text FROM jsonb_array_elements_text(${raw}::jsonb))
+       SELECT r.text FROM review r JOIN t ON t.text = r.text WHERE r.customer_id <> ${customerId}
+       UNION SELECT s.text FROM search_query s JOIN t ON t.text = s.text WHERE s.customer_id <> ${customerId}
+       UNION SELECT p.title FROM product p JOIN t ON t.text = p.title`;
     const keep = new Set(shared.map((r) => r.text));
     // A text that cleans to nothing ("!!!") is keyed as the empty text, whose vector every customer
     // without words shares: never forgotten.
@@ -39,12 +35,49 @@ export class CustomerDirectory {
     return [...new Set(cleaned.filter(Boolean).map(textKey))];
   }
 
-  constructor(private readonly prisma: PrismaClient, private readonly store: VectorStore) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly store: VectorStore,
+  ) {}
 
   async byExternalId(externalId: string) {
     const customer = await this.prisma.customer.findUnique({ where: { externalId } });
     if (!customer) throw new NotFoundError(`No customer ${externalId}.`);
-    return customer;
+    return customerRecord(customer);
+  }
+
+  async byIds(ids: readonly number[]): Promise<CustomerRecord[]> {
+    return (await this.prisma.customer.findMany({ where: { id: { in: [...ids] } } })).map(customerRecord);
+  }
+
+  async byExternalIds(externalIds: readonly string[]): Promise<CustomerRecord[]> {
+    return (await this.prisma.customer.findMany({ where: { externalId: { in: [...externalIds] } } })).map(customerRecord);
+  }
+
+  /** What the customer did, in counts, and their latest searches. */
+  async activity(customerId: number, recentSearches = 5) {
+    const p = this.prisma;
+    const [orders, searches, reviews, recent] = await Promise.all([
+      p.order.count({ where: { customerId } }),
+      p.searchQuery.count({ where: { customerId } }),
+      p.review.count({ where: { customerId } }),
+      p.searchQuery.findMany({ where: { customerId }, orderBy: { searchedAt: 'desc' }, take: recentSearches, select: { text: true } }),
+    ]);
+    return { orders, searches, reviews, recentSearches: recent.map((r) => r.text) };
+  }
+
+  /** Rows in the shop's main tables. */
+  async shopStats() {
+    const p = this.prisma;
+    const [customers, products, orders, orderItems, searches, reviews] = await Promise.all([
+      p.customer.count(),
+      p.product.count(),
+      p.order.count(),
+      p.orderItem.count(),
+      p.searchQuery.count(),
+      p.review.count(),
+    ]);
+    return { customers, products, orders, orderItems, searches, reviews };
   }
 
   /** Nearest customers by the chosen vector (the customer itself excluded), optionally within its segment. */

@@ -35,7 +35,12 @@ export function openDatabase(settings: DatabaseSettings): Database {
     const adapter = new PrismaPg({ connectionString: settings.url, max: 10 });
     const prisma = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
     return {
-      kind: 'postgresql', prisma, adapter, onQuery: queryListener(prisma), raw: { kind: 'postgresql', connectionString: settings.url }, close: () => prisma.$disconnect(),
+      kind: 'postgresql',
+      prisma,
+      adapter,
+      onQuery: queryListener(prisma),
+      raw: { kind: 'postgresql', connectionString: settings.url },
+      close: () => prisma.$disconnect(),
     };
   }
   if (settings.dir !== 'memory://') fs.mkdirSync(settings.dir, { recursive: true });

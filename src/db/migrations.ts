@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SqlDriverAdapterFactory, SqlQueryable, Transaction } from '@prisma/driver-adapter-utils';
 import { splitSqlStatements } from './sql-statements.js';
+import type { PrismaClient } from './database.js';
 
 /** The key Prisma Migrate takes with pg_advisory_lock, so the two never run at once. */
 const PRISMA_ADVISORY_LOCK_KEY = 72707369;
@@ -47,11 +48,7 @@ export function readMigrations(dir: string): MigrationFile[] {
     });
 }
 
-export async function applyMigrations(
-  factory: SqlDriverAdapterFactory,
-  dir: string,
-  onApplied: (name: string) => void = () => {},
-): Promise<MigrationReport> {
+export async function applyMigrations(factory: SqlDriverAdapterFactory, dir: string, onApplied: (name: string) => void = () => {}): Promise<MigrationReport> {
   const migrations = readMigrations(dir);
   const adapter = await factory.connect();
   const report: MigrationReport = { applied: [], alreadyApplied: [] };
@@ -79,9 +76,7 @@ export async function applyMigrations(
           continue;
         }
         if (rows.length > 0) {
-          throw new MigrationError(
-            `Migration ${migration.name} is recorded as started but not finished; resolve it before migrating.`,
-          );
+          throw new MigrationError(`Migration ${migration.name} is recorded as started but not finished; resolve it before migrating.`);
         }
         const statements = splitSqlStatements(migration.script);
         for (const statement of statements) await exec(tx, statement);
@@ -131,4 +126,11 @@ async function query(q: SqlQueryable, sql: string, args: unknown[]): Promise<unk
 function describe(error: unknown): string {
   if (error && typeof error === 'object' && 'cause' in error && error.cause) return String((error as Error).message);
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Names of the migrations applied to the database, in order (health checks: it also proves the database answers). */
+export async function appliedMigrations(prisma: PrismaClient): Promise<string[]> {
+  const rows = await prisma.$queryRaw<{ migration_name: string }[]>`
+    SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`;
+  return rows.map((r) => r.migration_name);
 }

@@ -36,7 +36,8 @@ function skipQuoted(s: string, i: number, quote: string): number {
   let j = i + 1;
   while (j < s.length) {
     if (s[j] === quote) {
-      if (s[j + 1] === quote) j += 2; // doubled quote is an escaped quote
+      if (s[j + 1] === quote)
+        j += 2; // doubled quote is an escaped quote
       else return j + 1;
     } else j++;
   }

@@ -6,5 +6,5 @@
 import type { PrismaClient } from './database.js';
 
 export async function refreshStatistics(prisma: PrismaClient): Promise<void> {
-  await prisma.$executeRawUnsafe('ANALYZE');
+  await prisma.$executeRaw`ANALYZE`;
 }

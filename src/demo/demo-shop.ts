@@ -49,12 +49,7 @@ interface Sink {
   write(entity: Entity, records: object[]): Promise<void>;
 }
 
-async function produce(
-  options: DemoShopOptions,
-  truthDir: string,
-  onProgress: (done: number, total: number) => void,
-  sink: Sink,
-): Promise<DemoShopReport> {
+async function produce(options: DemoShopOptions, truthDir: string, onProgress: (done: number, total: number) => void, sink: Sink): Promise<DemoShopReport> {
   fs.mkdirSync(truthDir, { recursive: true });
   const truthFile = path.join(truthDir, TRUTH_FILE);
   fs.writeFileSync(truthFile, 'customerId,persona\n');

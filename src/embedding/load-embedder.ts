@@ -10,7 +10,6 @@ import { TransformersEmbedder } from './transformers/transformers-embedder.js';
 import { ensureUseLiteModel } from './use-lite/build.js';
 import { UseLiteEmbedder } from './use-lite/use-lite-embedder.js';
 
-
 export function modelEntry(settings: EmbeddingSettings): ModelEntry {
   const manifest = readManifest(settings.modelsDir);
   const entry = manifest.models[settings.model];

@@ -35,11 +35,3 @@ export function lengthBuckets(lengths: readonly number[], maxBatch: number, maxT
   if (current.length > 0) batches.push(current);
   return batches;
 }
-
-export function l2Normalize(v: Float32Array): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
-  const inv = 1 / Math.sqrt(Math.max(sum, 1e-12));
-  for (let i = 0; i < v.length; i++) v[i] = v[i]! * inv;
-  return v;
-}

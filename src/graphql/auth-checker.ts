@@ -7,6 +7,7 @@ import type { GraphQLContext } from './context.js';
 export const authChecker: AuthChecker<GraphQLContext, Role> = ({ context }, roles) => {
   if (!context.principal) throw new UnauthenticatedError('An API key is required (Authorization: Bearer <key>).');
   const needed = roles[0] ?? 'VIEWER';
-  if (!roleAllows(context.principal.role, needed)) throw new ForbiddenError(`This needs the ${needed.toLowerCase()} role; the key has ${context.principal.role.toLowerCase()}.`);
+  if (!roleAllows(context.principal.role, needed))
+    throw new ForbiddenError(`This needs the ${needed.toLowerCase()} role; the key has ${context.principal.role.toLowerCase()}.`);
   return true;
 };

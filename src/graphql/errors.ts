@@ -3,6 +3,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
+import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError, UnauthenticatedError, UnavailableError } from '../errors/domain-errors.js';
 
 export const ErrorCode = {
@@ -38,7 +39,7 @@ export function createErrorFormatter(options: { exposeInternals: boolean; log: (
     if (original instanceof ForbiddenError) return { ...base, message: original.message, extensions: { code: ErrorCode.FORBIDDEN } };
     if (original instanceof NotFoundError) return { ...base, message: original.message, extensions: { code: ErrorCode.NOT_FOUND } };
     if (original instanceof ConflictError) return { ...base, message: original.message, extensions: { code: ErrorCode.CONFLICT } };
-    if (original instanceof UnavailableError || isUnreachable(original)) {
+    if (original instanceof UnavailableError || isDatabaseUnavailable(original)) {
       options.log(original);
       return {
         ...base,
@@ -58,13 +59,4 @@ export function createErrorFormatter(options: { exposeInternals: boolean; log: (
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...stack },
     };
   };
-}
-
-/** Connection failures from either driver: the database is down, not the request wrong. */
-function isUnreachable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const text = `${error.name} ${error.message} ${String((error as { code?: unknown }).code ?? '')}`;
-  return /PrismaClientInitializationError|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|DatabaseNotReachable|Can't reach database|PGlite is closed/i.test(
-    text,
-  );
 }

@@ -94,10 +94,7 @@ export function operationDepth(document: DocumentNode, operationName?: string | 
  * Aliased fields and root fields of the operation, fragments followed (an alias inside a fragment
  * counts once per spread, as it executes once per spread).
  */
-export function operationShape(
-  document: DocumentNode,
-  operationName?: string | null,
-): { aliases: number; rootFields: number; introspectionOnly: boolean } {
+export function operationShape(document: DocumentNode, operationName?: string | null): { aliases: number; rootFields: number; introspectionOnly: boolean } {
   const fragments = fragmentsOf(document);
   const aliasesIn = fragmentMemo<number>(
     fragments,
@@ -180,7 +177,12 @@ export const MAX_QUERY_NODES = 10_000;
  * The operation's cost; undefined when its variables do not coerce. Throws past MAX_QUERY_NODES
  * visited nodes (fragments are walked per spread here, so a doubling chain of fragments hits it).
  */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName?: string | null): number | undefined {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  operationName?: string | null,
+): number | undefined {
   const operation = operationsOf(document, operationName)[0];
   const coerced = getVariableValues(schema, operation?.variableDefinitions ?? [], variables);
   if (coerced.errors) return undefined;
@@ -206,30 +208,42 @@ export interface QueryLimits {
 
 export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin {
   const max = limits.maxCost;
-  const reject = (message: string, code: string, extra: Record<string, number>) => new GraphQLError(message, { extensions: { code, ...extra, http: { status: 400 } } });
+  const reject = (message: string, code: string, extra: Record<string, number>) =>
+    new GraphQLError(message, { extensions: { code, ...extra, http: { status: 400 } } });
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
           const shape = operationShape(document, request.operationName);
           if (shape.aliases > limits.maxAliases) {
-            throw reject(`The query uses ${shape.aliases} aliases; at most ${limits.maxAliases} are allowed.`, 'QUERY_TOO_COMPLEX', { aliases: shape.aliases, max: limits.maxAliases });
+            throw reject(`The query uses ${shape.aliases} aliases; at most ${limits.maxAliases} are allowed.`, 'QUERY_TOO_COMPLEX', {
+              aliases: shape.aliases,
+              max: limits.maxAliases,
+            });
           }
           if (shape.rootFields > limits.maxRootFields) {
-            throw reject(`The query asks for ${shape.rootFields} top-level fields; at most ${limits.maxRootFields} are allowed.`, 'QUERY_TOO_COMPLEX', { rootFields: shape.rootFields, max: limits.maxRootFields });
+            throw reject(`The query asks for ${shape.rootFields} top-level fields; at most ${limits.maxRootFields} are allowed.`, 'QUERY_TOO_COMPLEX', {
+              rootFields: shape.rootFields,
+              max: limits.maxRootFields,
+            });
           }
           // The schema is public when introspection is on; the limits protect data, and standard
           // clients' introspection query (graphql-js getIntrospectionQuery) is 15 levels deep.
           if (limits.introspection && shape.introspectionOnly) {
             const depth = operationDepth(document, request.operationName);
             if (depth > MAX_INTROSPECTION_DEPTH) {
-              throw reject(`Introspection depth ${depth} exceeds the limit of ${MAX_INTROSPECTION_DEPTH}.`, 'QUERY_TOO_DEEP', { depth, max: MAX_INTROSPECTION_DEPTH });
+              throw reject(`Introspection depth ${depth} exceeds the limit of ${MAX_INTROSPECTION_DEPTH}.`, 'QUERY_TOO_DEEP', {
+                depth,
+                max: MAX_INTROSPECTION_DEPTH,
+              });
             }
             return;
           }
           const depth = operationDepth(document, request.operationName);
           if (depth > limits.maxDepth) {
-            throw new GraphQLError(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}.`, { extensions: { code: 'QUERY_TOO_DEEP', depth, max: limits.maxDepth, http: { status: 400 } } });
+            throw new GraphQLError(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}.`, {
+              extensions: { code: 'QUERY_TOO_DEEP', depth, max: limits.maxDepth, http: { status: 400 } },
+            });
           }
           // Variables that do not coerce: execution reports them as BAD_USER_INPUT (HTTP 400), with
           // the variable's path; the cost cannot be known without them.
@@ -241,7 +255,10 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): A
             throw reject(`The query is too large to measure: ${(error as Error).message}`, 'QUERY_TOO_COMPLEX', { maxNodes: MAX_QUERY_NODES });
           }
           if (cost === undefined) return;
-          if (cost > max) throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${max}; ask for smaller pages.`, { extensions: { code: 'QUERY_TOO_COSTLY', cost, max, http: { status: 400 } } });
+          if (cost > max)
+            throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${max}; ask for smaller pages.`, {
+              extensions: { code: 'QUERY_TOO_COSTLY', cost, max, http: { status: 400 } },
+            });
         },
       };
     },

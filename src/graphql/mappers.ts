@@ -1,17 +1,31 @@
-// Database rows → GraphQL objects. Internal row ids stay inside: customers are known by the shop's id.
+// Domain records (JSON columns already read: db/json-columns.ts) → GraphQL objects. Internal row ids stay inside: customers are known by the shop's id.
 import { InputError } from '../errors/domain-errors.js';
 import type { BehaviourStats as Stats } from '../segments/naming/segment-namer.js';
-import { Customer } from './types/customer.js';
-import { ClusterMetrics, RunStatus, Segment, SegmentationRun } from './types/segment.js';
+import { type Customer } from './types/customer.js';
+import { type ClusterMetrics, type RunStatus, type Segment, type SegmentationRun } from './types/segment.js';
 
 type SegmentRow = {
-  id: number; runId: number; lineageId: string; autoName: string; autoDescription: string; label: string | null; description: string | null;
-  tags: string[]; size: number; share: number; stats: unknown; topCategories: unknown; keywords: unknown; representatives: unknown;
-  silhouette: number | null; outlierDistance: number; matchedSegmentId: number | null;
+  id: number;
+  runId: number;
+  lineageId: string;
+  autoName: string;
+  autoDescription: string;
+  label: string | null;
+  description: string | null;
+  tags: string[];
+  size: number;
+  share: number;
+  stats: { medians: Stats; means: Stats; archetype: string };
+  topCategories: { category: string; share: number }[];
+  keywords: string[];
+  representatives: string[];
+  silhouette: number | null;
+  outlierDistance: number;
+  matchedSegmentId: number | null;
 };
 
 export function toSegment(row: SegmentRow): Segment {
-  const stats = row.stats as { medians: Stats; means: Stats; archetype: string };
+  const { stats } = row;
   return {
     id: String(row.id),
     runId: String(row.runId),
@@ -28,31 +42,53 @@ export function toSegment(row: SegmentRow): Segment {
     archetype: stats.archetype,
     medians: stats.medians,
     means: stats.means,
-    topCategories: row.topCategories as { category: string; share: number }[],
-    keywords: row.keywords as string[],
+    topCategories: row.topCategories,
+    keywords: row.keywords,
     quality: row.silhouette,
     outlierDistance: row.outlierDistance,
-    representativeIds: row.representatives as string[],
+    representativeIds: row.representatives,
     matchedSegmentId: row.matchedSegmentId,
   };
 }
 
-export function toCustomer(row: { id: number; externalId: string; country: string | null; signupAt: Date | null; attributes: unknown }): Customer {
-  return { id: row.externalId, internalId: row.id, country: row.country, signupAt: row.signupAt, attributes: (row.attributes ?? {}) as Record<string, unknown> };
+export function toCustomer(row: {
+  id: number;
+  externalId: string;
+  country: string | null;
+  signupAt: Date | null;
+  attributes: Record<string, unknown>;
+}): Customer {
+  return {
+    id: row.externalId,
+    internalId: row.id,
+    country: row.country,
+    signupAt: row.signupAt,
+    attributes: row.attributes,
+  };
 }
 
 type RunRow = {
-  id: number; status: string; active: boolean; k: number | null; algorithm: string | null; kRule: string | null; vectorName: string; modelId: string;
-  parameters: unknown; metrics: unknown; triedK: unknown; timings: unknown; customerCount: number | null; previousRunId: number | null;
-  startedAt: Date; finishedAt: Date | null; error: string | null;
+  id: number;
+  status: string;
+  active: boolean;
+  k: number | null;
+  algorithm: string | null;
+  kRule: string | null;
+  vectorName: string;
+  modelId: string;
+  parameters: Record<string, unknown>;
+  metrics: ClusterMetrics | null;
+  triedK: ClusterMetrics[];
+  timings: Record<string, number> | null;
+  customerCount: number | null;
+  previousRunId: number | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+  error: string | null;
 };
 
 export function toRun(row: RunRow): SegmentationRun {
-  const metric = (m: unknown): ClusterMetrics | null => {
-    if (!m || typeof m !== 'object') return null;
-    const x = m as ClusterMetrics;
-    return { k: x.k, silhouette: x.silhouette, daviesBouldin: x.daviesBouldin, calinskiHarabasz: x.calinskiHarabasz, inertia: x.inertia, embeddingSilhouette: x.embeddingSilhouette ?? null, smallestShare: x.smallestShare ?? null };
-  };
+  const metric = (x: ClusterMetrics): ClusterMetrics => ({ ...x, embeddingSilhouette: x.embeddingSilhouette ?? null, smallestShare: x.smallestShare ?? null });
   return {
     id: String(row.id),
     status: row.status as RunStatus,
@@ -63,8 +99,8 @@ export function toRun(row: RunRow): SegmentationRun {
     vector: row.vectorName,
     modelId: row.modelId,
     parameters: row.parameters,
-    metrics: metric(row.metrics),
-    triedK: ((row.triedK as unknown[]) ?? []).map(metric).filter((m): m is ClusterMetrics => m !== null),
+    metrics: row.metrics && metric(row.metrics),
+    triedK: row.triedK.map(metric),
     timings: row.timings,
     customerCount: row.customerCount,
     previousRunId: row.previousRunId === null ? null : String(row.previousRunId),

@@ -15,7 +15,24 @@ import { ViewerResolver } from './resolvers/viewer.resolver.js';
 import { CustomerValueResolver, RunValueResolver, SegmentValueResolver } from './resolvers/value.resolver.js';
 import { CustomerRecommendationResolver, SegmentRecommendationResolver } from './resolvers/recommendation.resolver.js';
 
-export const RESOLVERS = [HealthResolver, IngestResolver, JobResolver, SegmentResolver, RunResolver, CustomerResolver, LookalikeResolver, AudienceResolver, AdminResolver, ChartsResolver, ViewerResolver, CustomerValueResolver, SegmentValueResolver, RunValueResolver, CustomerRecommendationResolver, SegmentRecommendationResolver] as const;
+export const RESOLVERS = [
+  HealthResolver,
+  IngestResolver,
+  JobResolver,
+  SegmentResolver,
+  RunResolver,
+  CustomerResolver,
+  LookalikeResolver,
+  AudienceResolver,
+  AdminResolver,
+  ChartsResolver,
+  ViewerResolver,
+  CustomerValueResolver,
+  SegmentValueResolver,
+  RunValueResolver,
+  CustomerRecommendationResolver,
+  SegmentRecommendationResolver,
+] as const;
 
 export function buildSchema(): Promise<GraphQLSchema> {
   // Inputs are validated by the domain (zod schemas in src/ingest), not by class-validator, so the

@@ -16,7 +16,8 @@ import { MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_ROOT_FIELDS, queryLimitsPlugin } 
 import { createRateLimit } from './rate-limit.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { streamAudienceCsv } from './audience-csv.js';
-import type { GraphQLContext, Services } from '../graphql/context.js';
+import type { Services } from '../app/services.js';
+import type { GraphQLContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
 
 /**
@@ -70,12 +71,22 @@ export async function startServer(services: Services): Promise<RunningServer> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       deadlinePlugin(services.settings.http.deadlineMs),
-      queryLimitsPlugin(schema, { maxDepth: MAX_DEPTH, maxCost: MAX_COST, maxAliases: MAX_ALIASES, maxRootFields: MAX_ROOT_FIELDS, introspection: services.settings.http.introspection }),
+      queryLimitsPlugin(schema, {
+        maxDepth: MAX_DEPTH,
+        maxCost: MAX_COST,
+        maxAliases: MAX_ALIASES,
+        maxRootFields: MAX_ROOT_FIELDS,
+        introspection: services.settings.http.introspection,
+      }),
       ...(services.settings.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
   await apollo.start();
-  const rateLimit = createRateLimit(services.settings.http.rateLimit, services.settings.database, async (key) => (await services.apiKeys.authenticate(key)) !== undefined);
+  const rateLimit = createRateLimit(
+    services.settings.http.rateLimit,
+    services.settings.database,
+    async (key) => (await services.apiKeys.authenticate(key)) !== undefined,
+  );
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -93,7 +104,11 @@ export async function startServer(services: Services): Promise<RunningServer> {
     }),
   );
   // The export reads a whole audience: it is charged to the same budget as the API.
-  app.get('/audiences/:id/members.csv', (req, res, next) => rateLimit.middleware(req, res, next), (req, res, next) => void streamAudienceCsv(services, req, res).catch(next));
+  app.get(
+    '/audiences/:id/members.csv',
+    (req, res, next) => rateLimit.middleware(req, res, next),
+    (req, res, next) => void streamAudienceCsv(services, req, res).catch(next),
+  );
   const dashboard = serveDashboard(app, services.settings.http.dashboardDir);
   // Body-parser failures (bad JSON, too large) answer in GraphQL's error shape, never as an HTML 500.
   app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {

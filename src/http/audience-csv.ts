@@ -2,7 +2,8 @@
 // backpressure respected), for marketers' tools. Same API keys and roles as GraphQL.
 import type { Request, Response } from 'express';
 import { keyFromHeaders, roleAllows } from '../auth/api-keys.js';
-import type { Services } from '../graphql/context.js';
+import { NotFoundError } from '../errors/domain-errors.js';
+import type { Services } from '../app/services.js';
 
 export async function streamAudienceCsv(services: Services, req: Request, res: Response): Promise<void> {
   const fail = (status: number, code: string, message: string) => res.status(status).json({ errors: [{ message, extensions: { code } }] });
@@ -11,13 +12,21 @@ export async function streamAudienceCsv(services: Services, req: Request, res: R
   if (!roleAllows(principal.role, 'MARKETER')) return void fail(403, 'FORBIDDEN', 'Audiences need the marketer role.');
   const id = Number(req.params.id);
   if (!Number.isSafeInteger(id)) return void fail(400, 'BAD_USER_INPUT', 'Audience id must be a number.');
-  const audience = await services.db.prisma.audience.findUnique({ where: { id } });
-  if (!audience) return void fail(404, 'NOT_FOUND', `No audience ${id}.`);
+  const pages = services.audiences.export(id);
+  // The first page first: an unknown audience is a 404, not a CSV cut short.
+  let first: IteratorResult<{ rank: number; externalId: string; score: number | null }[]>;
+  try {
+    first = await pages.next();
+  } catch (error) {
+    if (error instanceof NotFoundError) return void fail(404, 'NOT_FOUND', error.message);
+    throw error;
+  }
   res.status(200);
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="audience-${id}.csv"`);
   res.write('rank,customer_id,score\n');
-  for await (const page of services.lookalikes.members(id)) {
+  for (let next = first; !next.done; next = await pages.next()) {
+    const page = next.value;
     const chunk = page.map((m) => `${m.rank + 1},${csvField(m.externalId)},${m.score === null ? '' : m.score.toFixed(6)}`).join('\n') + '\n';
     if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
   }

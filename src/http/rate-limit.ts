@@ -33,9 +33,16 @@ export function createRateLimit(settings: RateLimitSettings, database: DatabaseS
   const options = { points: settings.points, duration: settings.windowSeconds, keyPrefix: 'api' };
   if (database.kind === 'postgresql') {
     pool = new pg.Pool({ connectionString: database.url, max: 4, application_name: 'segment-api rate limit' });
-    pool.on('error', (error) => console.error('rate limit pool:', error.message));
+    pool.on('error', (error) => console.error('rate limit pool:', error));
     // tableCreated: the migration made it; the library would otherwise CREATE TABLE in `public`.
-    limiter = new RateLimiterPostgres({ ...options, storeClient: pool, storeType: 'pool', schemaName: 'rate_limit', tableName: 'requests', tableCreated: true });
+    limiter = new RateLimiterPostgres({
+      ...options,
+      storeClient: pool,
+      storeType: 'pool',
+      schemaName: 'rate_limit',
+      tableName: 'requests',
+      tableCreated: true,
+    });
   } else {
     limiter = new RateLimiterMemory(options);
   }
@@ -43,29 +50,35 @@ export function createRateLimit(settings: RateLimitSettings, database: DatabaseS
     middleware(req, res, next) {
       const presented = keyFromHeaders(req.headers);
       const bucket = async () =>
-        presented && (await isKnown(presented).catch(() => false)) ? `key:${createHash('sha256').update(presented).digest('hex').slice(0, 32)}` : `ip:${req.ip ?? 'unknown'}`;
-      bucket().then((key) => limiter.consume(key)).then(
-        (state) => {
-          res.setHeader('RateLimit-Remaining', String(state.remainingPoints));
-          next();
-        },
-        (rejection: unknown) => {
-          if (!(rejection instanceof RateLimiterRes)) {
-            // The store failed (database down): do not turn that into a refusal of every request.
-            console.error('rate limit store:', rejection instanceof Error ? rejection.message : rejection);
+        presented && (await isKnown(presented).catch(() => false))
+          ? `key:${createHash('sha256').update(presented).digest('hex').slice(0, 32)}`
+          : `ip:${req.ip ?? 'unknown'}`;
+      bucket()
+        .then((key) => limiter.consume(key))
+        .then(
+          (state) => {
+            res.setHeader('RateLimit-Remaining', String(state.remainingPoints));
             next();
-            return;
-          }
-          const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-          res.setHeader('Retry-After', String(retryAfter));
-          res.status(429).json({
-            errors: [{
-              message: `Too many requests for this key: at most ${settings.points} per ${settings.windowSeconds} s. Retry in ${retryAfter} s.`,
-              extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter },
-            }],
-          });
-        },
-      );
+          },
+          (rejection: unknown) => {
+            if (!(rejection instanceof RateLimiterRes)) {
+              // The store failed (database down): do not turn that into a refusal of every request.
+              console.error('rate limit store:', rejection);
+              next();
+              return;
+            }
+            const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+            res.setHeader('Retry-After', String(retryAfter));
+            res.status(429).json({
+              errors: [
+                {
+                  message: `Too many requests for this key: at most ${settings.points} per ${settings.windowSeconds} s. Retry in ${retryAfter} s.`,
+                  extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter },
+                },
+              ],
+            });
+          },
+        );
     },
     close: async () => {
       await pool?.end();

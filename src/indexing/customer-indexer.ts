@@ -24,6 +24,7 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../db/database.js';
 import { refreshStatistics } from '../db/statistics.js';
+import { toJson, vectorIndexSpace } from '../db/json-columns.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
 import { throwIfCancelled, type JobControl } from '../jobs/job-control.js';
 import { mapYielding, yieldToEventLoop } from '../shared/yielding.js';
@@ -182,9 +183,26 @@ export class CustomerIndexer {
     await this.store.ensureCollection(collection, spec);
 
     const report: EmbedReport = {
-      collection, modelId: this.embedder.modelId, customers: 0, embedded: index.embedded, pooled: 0, written: 0, unchanged: 0, aliasSwitched: false, lexicalCoverage, refitted, seconds: 0,
+      collection,
+      modelId: this.embedder.modelId,
+      customers: 0,
+      embedded: index.embedded,
+      pooled: 0,
+      written: 0,
+      unchanged: 0,
+      aliasSwitched: false,
+      lexicalCoverage,
+      refitted,
+      seconds: 0,
     };
-    const shards = (await this.shardBounds()).map(({ after, until }): EmbedShard => ({ collection, asOf: asOf.toISOString(), after, until, onlyChanged, rebuildSince }));
+    const shards = (await this.shardBounds()).map(({ after, until }): EmbedShard => ({
+      collection,
+      asOf: asOf.toISOString(),
+      after,
+      until,
+      onlyChanged,
+      rebuildSince,
+    }));
     control.progress(0, total, `embedding in ${shards.length} part${shards.length === 1 ? '' : 's'}`);
     let done: ShardReport[];
     if (control.distribute && (this.options.shareParts ?? true)) done = await control.distribute<EmbedShard, ShardReport>(EMBED_SHARD_JOB, shards);
@@ -244,7 +262,8 @@ export class CustomerIndexer {
     const stored = await this.prisma.vectorIndex.findUnique({ where: { collection: shard.collection } });
     if (!stored) throw new Error(`No vector index ${shard.collection}: its embed job has not prepared it.`);
     // A worker configured with another model must not write into this model's collection.
-    if (stored.modelId !== this.embedder.modelId) throw new Error(`This worker embeds with ${this.embedder.modelId}; collection ${shard.collection} is ${stored.modelId}'s.`);
+    if (stored.modelId !== this.embedder.modelId)
+      throw new Error(`This worker embeds with ${this.embedder.modelId}; collection ${shard.collection} is ${stored.modelId}'s.`);
     const space = CustomerSpace.fromIndex(stored);
     const index = { id: stored.id };
     const asOf = new Date(shard.asOf);
@@ -268,7 +287,9 @@ export class CustomerIndexer {
         const parts = textWeights(profile.texts, asOf);
         const textHash = textsHash(this.embedder.modelId, parts);
         const behaviour = space.behaviour(profile, asOf);
-        const pointHash = sha256(`${textHash}\0${sha256(JSON.stringify(profile.document))}\0${Buffer.from(behaviour.buffer).toString('base64')}\0${viewsKey}\0${profile.country ?? ''}`);
+        const pointHash = sha256(
+          `${textHash}\0${sha256(JSON.stringify(profile.document))}\0${Buffer.from(behaviour.buffer).toString('base64')}\0${viewsKey}\0${profile.country ?? ''}`,
+        );
         const previous = knownBy.get(profile.id);
         return { profile, parts, textHash, pointHash, previous, behaviour };
       });
@@ -280,7 +301,11 @@ export class CustomerIndexer {
         // again, and only texts not in the cache meet the model.
         const reuse = changed.filter((w) => onlyChanged && w.previous?.textHash === w.textHash);
         const fresh = changed.filter((w) => !reuse.includes(w));
-        const existing = await this.store.retrieve(collection, changed.map((w) => w.profile.id), reuse.length > 0);
+        const existing = await this.store.retrieve(
+          collection,
+          changed.map((w) => w.profile.id),
+          reuse.length > 0,
+        );
         const existingBy = new Map(existing.map((p) => [p.id, p]));
         const textVectors = new Map<number, Float32Array>();
         for (const w of reuse) {
@@ -290,7 +315,10 @@ export class CustomerIndexer {
         }
         // onlyChanged: false is a full rebuild: each text is embedded again once in the run and
         // replaces its cached vector.
-        const pooled = await this.texts.pooled(fresh.map((w) => w.parts), { refreshedSince });
+        const pooled = await this.texts.pooled(
+          fresh.map((w) => w.parts),
+          { refreshedSince },
+        );
         fresh.forEach((w, i) => textVectors.set(w.profile.id, pooled.vectors[i]!));
         report.embedded += pooled.embedded;
         report.pooled += fresh.length;
@@ -309,24 +337,25 @@ export class CustomerIndexer {
         // Recorded after the vectors are safely stored: a crash in between only redoes this batch.
         // One set-based statement for the batch (a row-by-row upsert cost more than the pooling). Only
         // customers that still exist: one forgotten while this batch ran loses the point just written.
-        const recorded = await this.prisma.$queryRawUnsafe<{ customer_id: number }[]>(
-          `INSERT INTO customer_vector (customer_id, index_id, text_hash, point_hash)
-           SELECT r.customer_id, $1, r.text_hash, r.point_hash
-           FROM jsonb_to_recordset($2::jsonb) AS r(customer_id int, text_hash text, point_hash text)
+        const recorded = await this.prisma.$queryRaw<{ customer_id: number }[]>`INSERT INTO customer_vector (customer_id, index_id, text_hash, point_hash)
+           SELECT r.customer_id, ${index.id}, r.text_hash, r.point_hash
+           FROM jsonb_to_recordset(${JSON.stringify(changed.map((w) => ({ customer_id: w.profile.id, text_hash: w.textHash, point_hash: w.pointHash })))}::jsonb) AS r(customer_id int, text_hash text, point_hash text)
            JOIN customer c ON c.id = r.customer_id
            ON CONFLICT (customer_id, index_id) DO UPDATE
              SET text_hash = EXCLUDED.text_hash, point_hash = EXCLUDED.point_hash, embedded_at = CURRENT_TIMESTAMP
-           RETURNING customer_id`,
-          index.id,
-          JSON.stringify(changed.map((w) => ({ customer_id: w.profile.id, text_hash: w.textHash, point_hash: w.pointHash }))),
-        );
+           RETURNING customer_id`;
         const kept = new Set(recorded.map((r) => r.customer_id));
         const forgotten = changed.filter((w) => !kept.has(w.profile.id));
         if (forgotten.length > 0) {
-          await this.store.delete(collection, forgotten.map((w) => w.profile.id));
+          await this.store.delete(
+            collection,
+            forgotten.map((w) => w.profile.id),
+          );
           // Their own words may have entered the text cache in this batch, after `deleteCustomer` cleared
           // it: cleared again here. A text someone else also wrote is simply embedded again when needed.
-          const own = forgotten.flatMap((w) => w.profile.texts.filter((t) => (t.kind === 'review' || t.kind === 'search') && t.text !== '').map((t) => textKey(t.text)));
+          const own = forgotten.flatMap((w) =>
+            w.profile.texts.filter((t) => (t.kind === 'review' || t.kind === 'search') && t.text !== '').map((t) => textKey(t.text)),
+          );
           await new PrismaTextVectorCache(this.prisma).delete([...new Set(own)]);
         }
         report.written += kept.size;
@@ -347,7 +376,10 @@ export class CustomerIndexer {
    * complete and its lexical fit no longer reads what customers write (coverage fell by LEXICAL_DRIFT).
    * A generation still being built is carried on, never judged.
    */
-  private async currentGeneration(asOf: Date, control: JobControl): Promise<{ collection: string; lexicalCoverage?: EmbedReport['lexicalCoverage']; refitted: boolean }> {
+  private async currentGeneration(
+    asOf: Date,
+    control: JobControl,
+  ): Promise<{ collection: string; lexicalCoverage?: EmbedReport['lexicalCoverage']; refitted: boolean }> {
     const newest = await this.prisma.vectorIndex.findFirst({
       where: { modelId: this.embedder.modelId, collection: { startsWith: COLLECTION_PREFIX } },
       orderBy: { id: 'desc' },
@@ -357,7 +389,7 @@ export class CustomerIndexer {
     if (newest.status !== 'READY' || !newest.lexical) return { collection: newest.collection, refitted: false };
     const fitted = LexicalModel.fromBytes(newest.lexical);
     if (fitted.state.coverage === undefined) return { collection: newest.collection, refitted: false };
-    control.progress(0, undefined, 'checking the lexical fit against today\'s words');
+    control.progress(0, undefined, "checking the lexical fit against today's words");
     const ids = (await this.prisma.customer.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((c) => c.id);
     const sample = sampleIndices(ids.length, Math.min(ids.length, COVERAGE_SAMPLE), seededRng(0xd21f7)).map((i) => ids[i]!);
     const texts: string[] = [];
@@ -378,17 +410,22 @@ export class CustomerIndexer {
    * The stored index for this model, or a new one: the behaviour scaler fitted on every customer now,
    * the lexical model on (a sample of) their documents, and each view's variance measured.
    */
-  private async indexFor(collection: string, asOf: Date, control: JobControl): Promise<{ id: number; status: string; features: string[]; space: CustomerSpace; embedded: number }> {
+  private async indexFor(
+    collection: string,
+    asOf: Date,
+    control: JobControl,
+  ): Promise<{ id: number; status: string; features: string[]; space: CustomerSpace; embedded: number }> {
     const weights = this.options.viewWeights ?? DEFAULT_VIEW_WEIGHTS;
     const stored = await this.prisma.vectorIndex.findUnique({ where: { collection } });
-    if (stored?.lexical && stored.views && VIEWS.every((v) => v in (stored.views as object))) {
-      let views = stored.views as unknown as ViewBalance;
+    const storedSpace = stored && vectorIndexSpace(stored);
+    if (stored?.lexical && storedSpace?.views) {
+      let views: ViewBalance = storedSpace.views;
       if (VIEWS.some((v) => views[v].weight !== weights[v] && views[v].variance > 0)) {
         // New weights rewrite every point (its hash includes the balance) but re-embed no text.
         const centre = views.lexical.centre;
         views = balanceViews(Object.fromEntries(VIEWS.map((v) => [v, views[v].variance])) as Record<View, number>, weights);
         if (centre) views.lexical.centre = centre;
-        await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: views as unknown as object, behaviourWeight: weights.value } });
+        await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: toJson(views), behaviourWeight: weights.value } });
       }
       const space = CustomerSpace.fromIndex({ ...stored, views });
       return { id: stored.id, status: stored.status, features: space.features, space, embedded: 0 };
@@ -442,10 +479,10 @@ export class CustomerIndexer {
     if (lexicalSample.length > 0) views.lexical.centre = meanVector(lexicalSample);
     const data = {
       features,
-      scaler: scaler as unknown as object,
+      scaler: toJson(scaler),
       behaviourWeight: weights.value,
       lexical: new Uint8Array(lexical.toBytes()),
-      views: views as unknown as object,
+      views: toJson(views),
     };
     const saved = stored
       ? await this.prisma.vectorIndex.update({ where: { id: stored.id }, data })
@@ -453,7 +490,6 @@ export class CustomerIndexer {
     return { id: saved.id, status: saved.status, features, space: new CustomerSpace(features, scaler, lexical, views), embedded: sample.embedded };
   }
 }
-
 
 /** Keeps a uniform sample of at most `size` of the items seen so far (Algorithm R). */
 function reservoir<T>(sample: T[], item: T, seen: number, size: number, rng: () => number): void {

@@ -2,7 +2,7 @@
 // set-based statement per table (jsonb_to_recordset): 10,000 orders cost a handful of round trips
 // instead of tens of thousands of Prisma upserts. A record replaces what was stored under its id;
 // rows whose content did not change are left alone (their updated_at stays), and reported unchanged.
-import type { PrismaClient } from '../db/database.js';
+import { Prisma, type PrismaClient } from '../db/database.js';
 import type { FieldIssue } from '../errors/domain-errors.js';
 import { BatchValidationError, fieldPath } from './errors.js';
 import {
@@ -39,9 +39,7 @@ export class BatchWriter {
   /** Validates every record; throws BatchValidationError listing each bad field. */
   validate<E extends Entity>(entity: E, records: readonly unknown[], root = 'records'): RecordsByEntity[E][] {
     if (records.length > this.maxBatchSize) {
-      throw new BatchValidationError([
-        { index: -1, field: root, message: `holds ${records.length} records; at most ${this.maxBatchSize} per call` },
-      ]);
+      throw new BatchValidationError([{ index: -1, field: root, message: `holds ${records.length} records; at most ${this.maxBatchSize} per call` }]);
     }
     const schema = RECORD_SCHEMAS[entity];
     const issues: FieldIssue[] = [];
@@ -72,7 +70,7 @@ export class BatchWriter {
     if (records.length === 0) return { entity, received: 0, created: 0, updated: 0, unchanged: 0 };
     return this.prisma.$transaction(
       async (tx) => {
-        const { created, updated } = await WRITERS[entity](tx, records as never, root);
+        const { created, updated } = await WRITERS[entity](tx, records, root);
         return { entity, received: records.length, created, updated, unchanged: records.length - created - updated };
       },
       { maxWait: 60_000, timeout: 10 * 60_000 },
@@ -108,16 +106,13 @@ async function writeCustomers(tx: Tx, records: CustomerRecord[]): Promise<WriteC
     attributes: r.attributes ?? {},
   }));
   return countReturned(
-    await tx.$queryRawUnsafe<{ created: boolean }[]>(
-      `INSERT INTO customer AS t (external_id, country, signup_at, attributes)
+    await tx.$queryRaw<{ created: boolean }[]>`INSERT INTO customer AS t (external_id, country, signup_at, attributes)
        SELECT x.external_id, x.country, x.signup_at, x.attributes
-       FROM jsonb_to_recordset($1::jsonb) AS x(external_id text, country text, signup_at timestamptz, attributes jsonb)
+       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(external_id text, country text, signup_at timestamptz, attributes jsonb)
        ON CONFLICT (external_id) DO UPDATE
          SET country = EXCLUDED.country, signup_at = EXCLUDED.signup_at, attributes = EXCLUDED.attributes, updated_at = now()
          WHERE (t.country, t.signup_at, t.attributes) IS DISTINCT FROM (EXCLUDED.country, EXCLUDED.signup_at, EXCLUDED.attributes)
        RETURNING (xmax = 0) AS created`,
-      JSON.stringify(rows),
-    ),
   );
 }
 
@@ -129,16 +124,13 @@ async function writeProducts(tx: Tx, records: ProductRecord[]): Promise<WriteCou
     price: r.price ?? null,
   }));
   return countReturned(
-    await tx.$queryRawUnsafe<{ created: boolean }[]>(
-      `INSERT INTO product AS t (external_id, title, category, price)
+    await tx.$queryRaw<{ created: boolean }[]>`INSERT INTO product AS t (external_id, title, category, price)
        SELECT x.external_id, x.title, x.category, x.price
-       FROM jsonb_to_recordset($1::jsonb) AS x(external_id text, title text, category text, price numeric)
+       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(external_id text, title text, category text, price numeric)
        ON CONFLICT (external_id) DO UPDATE
          SET title = EXCLUDED.title, category = EXCLUDED.category, price = EXCLUDED.price, updated_at = now()
          WHERE (t.title, t.category, t.price) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.category, EXCLUDED.price)
        RETURNING (xmax = 0) AS created`,
-      JSON.stringify(rows),
-    ),
   );
 }
 
@@ -155,17 +147,14 @@ async function writeOrders(tx: Tx, records: OrderRecord[], root: string): Promis
     item_count: r.items.length,
   }));
   const orderJson = JSON.stringify(orderRows);
-  const changedOrders = await tx.$queryRawUnsafe<{ external_id: string; created: boolean }[]>(
-    `INSERT INTO "order" AS t (external_id, customer_id, placed_at, status)
+  const changedOrders = await tx.$queryRaw<{ external_id: string; created: boolean }[]>`INSERT INTO "order" AS t (external_id, customer_id, placed_at, status)
      SELECT x.external_id, c.id, x.placed_at, x.status::order_status
-     FROM jsonb_to_recordset($1::jsonb) AS x(external_id text, customer_external_id text, placed_at timestamptz, status text)
+     FROM jsonb_to_recordset(${orderJson}::jsonb) AS x(external_id text, customer_external_id text, placed_at timestamptz, status text)
      JOIN customer c ON c.external_id = x.customer_external_id
      ON CONFLICT (external_id) DO UPDATE
        SET customer_id = EXCLUDED.customer_id, placed_at = EXCLUDED.placed_at, status = EXCLUDED.status, updated_at = now()
        WHERE (t.customer_id, t.placed_at, t.status) IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.placed_at, EXCLUDED.status)
-     RETURNING external_id, (xmax = 0) AS created`,
-    orderJson,
-  );
+     RETURNING external_id, (xmax = 0) AS created`;
   const itemRows = records.flatMap((r) =>
     r.items.map((item, line) => ({
       order_external_id: r.id,
@@ -176,10 +165,9 @@ async function writeOrders(tx: Tx, records: OrderRecord[], root: string): Promis
       returned: item.returned ?? false,
     })),
   );
-  const changedItems = await tx.$queryRawUnsafe<{ order_id: number }[]>(
-    `INSERT INTO order_item AS t (order_id, line, product_id, quantity, unit_price, returned)
+  const changedItems = await tx.$queryRaw<{ order_id: number }[]>`INSERT INTO order_item AS t (order_id, line, product_id, quantity, unit_price, returned)
      SELECT o.id, x.line, p.id, x.quantity, x.unit_price, x.returned
-     FROM jsonb_to_recordset($1::jsonb)
+     FROM jsonb_to_recordset(${JSON.stringify(itemRows)}::jsonb)
        AS x(order_external_id text, line int, product_external_id text, quantity int, unit_price numeric, returned boolean)
      JOIN "order" o ON o.external_id = x.order_external_id
      JOIN product p ON p.external_id = x.product_external_id
@@ -187,25 +175,19 @@ async function writeOrders(tx: Tx, records: OrderRecord[], root: string): Promis
        SET product_id = EXCLUDED.product_id, quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price, returned = EXCLUDED.returned
        WHERE (t.product_id, t.quantity, t.unit_price, t.returned)
          IS DISTINCT FROM (EXCLUDED.product_id, EXCLUDED.quantity, EXCLUDED.unit_price, EXCLUDED.returned)
-     RETURNING order_id`,
-    JSON.stringify(itemRows),
-  );
+     RETURNING order_id`;
   // An order that now has fewer lines than before loses the surplus ones.
-  const droppedItems = await tx.$queryRawUnsafe<{ order_id: number }[]>(
-    `DELETE FROM order_item oi
-     USING "order" o, jsonb_to_recordset($1::jsonb) AS x(external_id text, item_count int)
+  const droppedItems = await tx.$queryRaw<{ order_id: number }[]>`DELETE FROM order_item oi
+     USING "order" o, jsonb_to_recordset(${orderJson}::jsonb) AS x(external_id text, item_count int)
      WHERE o.external_id = x.external_id AND oi.order_id = o.id AND oi.line >= x.item_count
-     RETURNING oi.order_id`,
-    orderJson,
-  );
+     RETURNING oi.order_id`;
   const created = new Set(changedOrders.filter((o) => o.created).map((o) => o.external_id));
   const updated = new Set(changedOrders.filter((o) => !o.created).map((o) => o.external_id));
   const itemOrderIds = [...new Set([...changedItems, ...droppedItems].map((r) => r.order_id))];
   if (itemOrderIds.length > 0) {
-    const touched = await tx.$queryRawUnsafe<{ external_id: string }[]>(
-      `SELECT external_id FROM "order" WHERE id IN (SELECT value::int FROM jsonb_array_elements_text($1::jsonb))`,
-      JSON.stringify(itemOrderIds),
-    );
+    const touched = await tx.$queryRaw<
+      { external_id: string }[]
+    >`SELECT external_id FROM "order" WHERE id IN (SELECT value::int FROM jsonb_array_elements_text(${JSON.stringify(itemOrderIds)}::jsonb))`;
     for (const { external_id } of touched) if (!created.has(external_id)) updated.add(external_id);
   }
   return { created: created.size, updated: updated.size };
@@ -220,17 +202,14 @@ async function writeSearches(tx: Tx, records: SearchRecord[], root: string): Pro
     searched_at: r.searchedAt,
   }));
   return countReturned(
-    await tx.$queryRawUnsafe<{ created: boolean }[]>(
-      `INSERT INTO search_query AS t (external_id, customer_id, text, searched_at)
+    await tx.$queryRaw<{ created: boolean }[]>`INSERT INTO search_query AS t (external_id, customer_id, text, searched_at)
        SELECT x.external_id, c.id, x.text, x.searched_at
-       FROM jsonb_to_recordset($1::jsonb) AS x(external_id text, customer_external_id text, text text, searched_at timestamptz)
+       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(external_id text, customer_external_id text, text text, searched_at timestamptz)
        JOIN customer c ON c.external_id = x.customer_external_id
        ON CONFLICT (external_id) DO UPDATE
          SET customer_id = EXCLUDED.customer_id, text = EXCLUDED.text, searched_at = EXCLUDED.searched_at
          WHERE (t.customer_id, t.text, t.searched_at) IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.text, EXCLUDED.searched_at)
        RETURNING (xmax = 0) AS created`,
-      JSON.stringify(rows),
-    ),
   );
 }
 
@@ -249,10 +228,9 @@ async function writeReviews(tx: Tx, records: ReviewRecord[], root: string): Prom
     reviewed_at: r.reviewedAt,
   }));
   return countReturned(
-    await tx.$queryRawUnsafe<{ created: boolean }[]>(
-      `INSERT INTO review AS t (external_id, customer_id, product_id, rating, text, language, reviewed_at)
+    await tx.$queryRaw<{ created: boolean }[]>`INSERT INTO review AS t (external_id, customer_id, product_id, rating, text, language, reviewed_at)
        SELECT x.external_id, c.id, p.id, x.rating, x.text, x.language, x.reviewed_at
-       FROM jsonb_to_recordset($1::jsonb) AS x(external_id text, customer_external_id text, product_external_id text,
+       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(external_id text, customer_external_id text, product_external_id text,
                                                rating int, text text, language text, reviewed_at timestamptz)
        JOIN customer c ON c.external_id = x.customer_external_id
        LEFT JOIN product p ON p.external_id = x.product_external_id
@@ -262,8 +240,6 @@ async function writeReviews(tx: Tx, records: ReviewRecord[], root: string): Prom
          WHERE (t.customer_id, t.product_id, t.rating, t.text, t.language, t.reviewed_at)
            IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.product_id, EXCLUDED.rating, EXCLUDED.text, EXCLUDED.language, EXCLUDED.reviewed_at)
        RETURNING (xmax = 0) AS created`,
-      JSON.stringify(rows),
-    ),
   );
 }
 
@@ -280,11 +256,10 @@ async function unknownReferences<R>(
 ): Promise<FieldIssue[]> {
   const ids = [...new Set(records.flatMap((r) => refsOf(r).map(([id]) => id)))];
   if (ids.length === 0) return [];
-  const missing = await tx.$queryRawUnsafe<{ id: string }[]>(
-    `SELECT x.id FROM jsonb_array_elements_text($1::jsonb) AS x(id)
-     WHERE NOT EXISTS (SELECT 1 FROM ${table} t WHERE t.external_id = x.id)`,
-    JSON.stringify(ids),
-  );
+  // `table` is one of two literal names (its type says which), never the caller's input.
+  const missing = await tx.$queryRaw<{ id: string }[]>`
+    SELECT x.id FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) AS x(id)
+    WHERE NOT EXISTS (SELECT 1 FROM ${Prisma.raw(table)} t WHERE t.external_id = x.id)`;
   if (missing.length === 0) return [];
   const unknown = new Set(missing.map((m) => m.id));
   const issues: FieldIssue[] = [];

@@ -12,6 +12,6 @@ export interface ChineseReview {
 }
 
 export function readChineseReviews(file: string, limit = Infinity): ChineseReview[] {
-  const rows = parse(zlib.gunzipSync(fs.readFileSync(file)), { columns: true, bom: true }) as { cat: string; label: string; review: string }[];
+  const rows: { cat: string; label: string; review: string }[] = parse(zlib.gunzipSync(fs.readFileSync(file)), { columns: true, bom: true });
   return rows.slice(0, limit).map((r) => ({ category: r.cat, positive: r.label === '1', text: r.review.replace(/\uFEFF/g, '') }));
 }

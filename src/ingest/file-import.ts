@@ -107,14 +107,18 @@ async function writeBatch(
   report: FileImportReport,
 ): Promise<BatchResult> {
   try {
-    return await writer.upsert(entity, rows.map((r) => r.record), 'records');
+    return await writer.upsert(
+      entity,
+      rows.map((r) => r.record),
+      'records',
+    );
   } catch (error) {
     if (!(error instanceof BatchValidationError)) throw error;
     const lineOf = (index: number) => rows[index]?.line ?? -1;
     const described = error.issues.map((i) => ({ line: lineOf(i.index), field: i.field.replace(/^records\[\d+\]\.?/, ''), message: i.message }));
     if (!skipInvalid) {
       const lines = described.slice(0, 20).map((d) => `  line ${d.line}: ${d.field} ${d.message}`);
-      throw new Error(`${error.totalIssues} invalid record(s); this batch was not written:\n${lines.join('\n')}`);
+      throw new Error(`${error.totalIssues} invalid record(s); this batch was not written:\n${lines.join('\n')}`, { cause: error });
     }
     // Re-validate record by record so every bad one is found, then write the good ones.
     const bad = new Set<number>();
@@ -130,7 +134,13 @@ async function writeBatch(
       }
     });
     if (bad.size === 0) throw error; // e.g. unknown references: not a per-record format problem
-    return writeBatch(writer, entity, rows.filter((_, i) => !bad.has(i)), skipInvalid, report);
+    return writeBatch(
+      writer,
+      entity,
+      rows.filter((_, i) => !bad.has(i)),
+      skipInvalid,
+      report,
+    );
   }
 }
 

@@ -63,7 +63,7 @@ async function* jsonlRows(input: NodeJS.ReadableStream) {
     try {
       row = JSON.parse(text);
     } catch (error) {
-      throw new Error(`line ${line}: not valid JSON (${(error as Error).message})`);
+      throw new Error(`line ${line}: not valid JSON (${(error as Error).message})`, { cause: error });
     }
     if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new Error(`line ${line}: expected a JSON object`);
     yield { line, row: row as Record<string, unknown> };

@@ -7,6 +7,7 @@
 // Rows without a CustomerID cannot belong to a shopper: they are skipped and counted. Cancellation
 // invoices (InvoiceNo "C…") become CANCELLED orders with positive quantities. Idempotent: ids are
 // the data set's own (CustomerID, StockCode, InvoiceNo), so a second import changes nothing.
+import { median } from 'd3-array';
 import type { BatchWriter } from './batch-writer.js';
 import { openRowSource } from './file-source.js';
 import { categorise } from './online-retail-categories.js';
@@ -75,6 +76,8 @@ export async function importOnlineRetail(writer: BatchWriter, options: OnlineRet
   // Pass 1: aggregates.
   const pass1 = openRowSource(options.file);
   for await (const { row } of pass1.rows()) {
+    // csv-parse with a header row gives string fields only, under the header's names; each field is
+    // checked where it is used (a missing one is a skipped line), so a per-row schema would only cost.
     const r = row as unknown as Row;
     report.rows++;
     if (options.before && r.InvoiceDate && londonTimeToDate(r.InvoiceDate) >= options.before) {
@@ -134,7 +137,7 @@ export async function importOnlineRetail(writer: BatchWriter, options: OnlineRet
   const pass2 = openRowSource(options.file);
   let seen = 0;
   for await (const { row } of pass2.rows()) {
-    const r = row as unknown as Row;
+    const r = row as unknown as Row; // as in pass 1
     const customerId = normaliseCustomerId(r.CustomerID);
     if (!customerId || !isUsableLine(r)) continue;
     if (options.before && londonTimeToDate(r.InvoiceDate) >= options.before) continue;
@@ -207,13 +210,6 @@ function mostCommon(counts: Map<string, number>): string | undefined {
     }
   }
   return best;
-}
-
-function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const londonOffsetFormat = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', timeZoneName: 'shortOffset' });

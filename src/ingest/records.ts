@@ -8,11 +8,7 @@ export type Entity = (typeof ENTITIES)[number];
 /** Empty strings from CSV cells mean "not given". */
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
-const externalId = z
-  .string({ error: 'is required' })
-  .trim()
-  .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters');
+const externalId = z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 
 const customerId = externalId.refine((v) => !v.includes('@'), {
   message: 'must be a pseudonymous id, not an e-mail address',
@@ -25,10 +21,7 @@ const timestamp = z.preprocess(
   }),
 );
 
-const money = z.preprocess(
-  blankToUndefined,
-  z.coerce.number({ error: 'must be a number' }).finite('must be finite').min(0, 'must not be negative').max(1e9),
-);
+const money = z.preprocess(blankToUndefined, z.coerce.number({ error: 'must be a number' }).finite('must be finite').min(0, 'must not be negative').max(1e9));
 
 const jsonObject = z.preprocess(
   (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : safeJson(v)) : v),

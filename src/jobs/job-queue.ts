@@ -20,6 +20,7 @@ import os from 'node:os';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { PrismaClient, RawConnection } from '../db/database.js';
+import { JsonObjectSchema, readJson } from '../db/json-columns.js';
 import { ConflictError, InputError, NotFoundError } from '../errors/domain-errors.js';
 import { throwIfCancelled, type JobControl } from './job-control.js';
 
@@ -90,6 +91,9 @@ interface Carried {
 export class JobQueue {
   /** host:pid:random — what `job.worker` says of the jobs this process runs. */
   readonly workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  // Each kind's parameters are typed where the kind is defined (define<P>); the queue holds every kind,
+  // so it passes stored parameters back `as never`, which any P accepts: the kind ↔ type pairing is the
+  // definition's, made once at start.
   private readonly definitions = new Map<string, JobDefinition<never>>();
   /** Jobs running in this process, with their progress as it is now (the row lags by a heartbeat). */
   private readonly local = new Map<string, { kind: string; abort: AbortController; done: Promise<void>; progress: Progress }>();
@@ -108,7 +112,7 @@ export class JobQueue {
   ) {}
 
   define<P extends object>(kind: string, definition: JobDefinition<P>): void {
-    this.definitions.set(kind, definition as unknown as JobDefinition<never>);
+    this.definitions.set(kind, definition);
   }
 
   /** Records the job and hands it to the queue; CONFLICT while another job holds its lock. */
@@ -124,7 +128,10 @@ export class JobQueue {
       const worker = this.workers.get(kind);
       if (worker) boss.notifyWorker(worker);
     } catch (error) {
-      await this.prisma.job.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'FAILED', error: `could not be queued: ${messageOf(error)}`, finishedAt: new Date() } });
+      await this.prisma.job.updateMany({
+        where: { id, status: 'QUEUED' },
+        data: { status: 'FAILED', error: `could not be queued: ${messageOf(error)}`, finishedAt: new Date() },
+      });
       throw error;
     }
     return this.get(id);
@@ -189,7 +196,10 @@ export class JobQueue {
       await this.sweep();
       const boss = await this.queue();
       for (const kind of this.definitions.keys()) {
-        this.workers.set(kind, await boss.work<Carried>(QUEUE_PREFIX + kind, { pollingIntervalSeconds: 0.5, batchSize: 1 }, async ([job]) => this.carry(kind, job!.data)));
+        this.workers.set(
+          kind,
+          await boss.work<Carried>(QUEUE_PREFIX + kind, { pollingIntervalSeconds: 0.5, batchSize: 1 }, async ([job]) => this.carry(kind, job!.data)),
+        );
       }
       await this.applySchedules(boss);
       this.sweeper = setInterval(() => void this.sweep().catch((error: unknown) => console.error('job sweeper:', error)), this.options.sweepMs ?? SWEEP_MS);
@@ -210,9 +220,13 @@ export class JobQueue {
       let reason: string | undefined;
       if (this.options.singleProcess) reason = `its process (${row.worker ?? 'unknown'}) stopped before it finished`;
       else if (row.worker && !(await this.isAlive(row.worker))) reason = `its worker (${row.worker}) stopped: its database session is gone`;
-      else if (!row.heartbeatAt || row.heartbeatAt < stale) reason = `its worker (${row.worker ?? 'unknown'}) stopped: no heartbeat since ${row.heartbeatAt?.toISOString() ?? 'it started'}`;
+      else if (!row.heartbeatAt || row.heartbeatAt < stale)
+        reason = `its worker (${row.worker ?? 'unknown'}) stopped: no heartbeat since ${row.heartbeatAt?.toISOString() ?? 'it started'}`;
       if (!reason) continue;
-      const { count } = await this.prisma.job.updateMany({ where: { id: row.id, status: 'RUNNING', heartbeatAt: row.heartbeatAt }, data: { status: 'FAILED', error: reason, finishedAt: now } });
+      const { count } = await this.prisma.job.updateMany({
+        where: { id: row.id, status: 'RUNNING', heartbeatAt: row.heartbeatAt },
+        data: { status: 'FAILED', error: reason, finishedAt: now },
+      });
       if (count > 0) dead.push(await this.get(row.id));
     }
     dead.push(...(await this.sweepQueued(stale)));
@@ -235,10 +249,14 @@ export class JobQueue {
       else if (boss) {
         const carried = await boss.getJobById(QUEUE_PREFIX + row.kind, row.queueId).catch(() => null);
         if (!carried) reason = 'the queue no longer has it';
-        else if (carried.state === 'completed' || carried.state === 'failed' || carried.state === 'cancelled') reason = `the queue ended it (${carried.state}) before a worker took it`;
+        else if (carried.state === 'completed' || carried.state === 'failed' || carried.state === 'cancelled')
+          reason = `the queue ended it (${carried.state}) before a worker took it`;
       }
       if (!reason) continue;
-      const { count } = await this.prisma.job.updateMany({ where: { id: row.id, status: 'QUEUED' }, data: { status: 'FAILED', error: reason, finishedAt: new Date() } });
+      const { count } = await this.prisma.job.updateMany({
+        where: { id: row.id, status: 'QUEUED' },
+        data: { status: 'FAILED', error: reason, finishedAt: new Date() },
+      });
       if (count > 0) dead.push(await this.get(row.id));
     }
     return dead;
@@ -268,11 +286,11 @@ export class JobQueue {
       const client = new pg.Client({ connectionString, keepAlive: true, application_name: `segment-api worker ${this.workerId}` });
       // A lost connection (the server restarted) lost the lock with it: the next claim or sweep opens
       // a new one and takes the lock again, so other processes do not take this one for dead.
-      const lost = (why: string) => {
-        console.error(`job liveness connection: ${why}`);
+      const lost = (why: Error | string) => {
+        console.error('job liveness connection:', why);
         this.liveness = undefined;
       };
-      client.on('error', (error) => lost(error.message));
+      client.on('error', (error) => lost(error));
       client.on('end', () => lost('closed'));
       await client.connect();
       await client.query('SELECT pg_advisory_lock($1::bigint)', [lockKeyOf(this.workerId)]);
@@ -320,10 +338,15 @@ export class JobQueue {
   private queue(): Promise<PgBoss> {
     if (this.closed) return Promise.reject(new Error('the job queue is closed'));
     return (this.boss ??= (async () => {
-      const options: PgBoss.ConstructorOptions = { schema: 'pgboss', ...(this.options.schedules && Object.keys(this.options.schedules).length > 0 ? {} : { schedule: false }) };
-      const boss = this.connection.kind === 'postgresql'
-        ? new PgBoss({ ...options, connectionString: this.connection.connectionString, max: 4 })
-        : new PgBoss({ ...options, db: { executeSql: this.connection.executeSql } });
+      const options: PgBoss.ConstructorOptions = {
+        schema: 'pgboss',
+        ...(this.options.schedules && Object.keys(this.options.schedules).length > 0 ? {} : { schedule: false }),
+      };
+      const connection = this.connection;
+      const boss =
+        connection.kind === 'postgresql'
+          ? new PgBoss({ ...options, connectionString: connection.connectionString, max: 4 })
+          : new PgBoss({ ...options, db: { executeSql: (text: string, values?: unknown[]) => connection.executeSql(text, values) } });
       boss.on('error', (error) => console.error('job queue:', error));
       await boss.start();
       for (const kind of this.definitions.keys()) await boss.createQueue(QUEUE_PREFIX + kind);
@@ -341,7 +364,8 @@ export class JobQueue {
       // Only "off" removes a schedule: a process started without the setting (another worker) must
       // not delete the one the API process set.
       if (cron === 'off') await boss.unschedule(QUEUE_PREFIX + kind).catch(() => undefined);
-      else if (cron) await boss.schedule(QUEUE_PREFIX + kind, cron, { scheduled: cron } satisfies Carried, { retryLimit: 0, expireInSeconds: QUEUE_EXPIRE_SECONDS });
+      else if (cron)
+        await boss.schedule(QUEUE_PREFIX + kind, cron, { scheduled: cron } satisfies Carried, { retryLimit: 0, expireInSeconds: QUEUE_EXPIRE_SECONDS });
     }
   }
 
@@ -359,7 +383,10 @@ export class JobQueue {
   private async claim(id: string): Promise<boolean> {
     await this.livenessClient(); // holding our lock before we hold a job
     const now = new Date();
-    const { count } = await this.prisma.job.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'RUNNING', worker: this.workerId, startedAt: now, heartbeatAt: now } });
+    const { count } = await this.prisma.job.updateMany({
+      where: { id, status: 'QUEUED' },
+      data: { status: 'RUNNING', worker: this.workerId, startedAt: now, heartbeatAt: now },
+    });
     return count > 0;
   }
 
@@ -372,7 +399,15 @@ export class JobQueue {
    * runs (the CLI) and a lone worker process is not idle while it waits.
    */
   private async runParts(parentId: string, kind: string, parts: readonly object[], progress: Progress, signal: AbortSignal): Promise<unknown[]> {
-    const slots = parts.map((p, index) => ({ parameters: { ...p, parent: parentId, part: index }, id: '', attempts: 1, result: undefined as unknown, done: false }));
+    const slots = parts.map(
+      (p, index): { parameters: object & { parent: string; part: number }; id: string; attempts: number; result: unknown; done: boolean } => ({
+        parameters: { ...p, parent: parentId, part: index },
+        id: '',
+        attempts: 1,
+        result: undefined,
+        done: false,
+      }),
+    );
     let succeeded = false;
     // The part this process runs itself, beside the loop (which keeps the parent's progress current).
     let helping: { id: string; done: Promise<void> } | undefined;
@@ -405,7 +440,8 @@ export class JobQueue {
             slot.result = row.result;
           } else if (row.status === 'FAILED' || row.status === 'CANCELLED') {
             const why = row.error ?? row.status.toLowerCase();
-            if (slot.attempts > PART_RETRIES) throw new Error(`part ${slot.parameters.part + 1} of ${slots.length} (${kind}) failed ${slot.attempts} times, last: ${why}`);
+            if (slot.attempts > PART_RETRIES)
+              throw new Error(`part ${slot.parameters.part + 1} of ${slots.length} (${kind}) failed ${slot.attempts} times, last: ${why}`);
             console.warn(`job ${parentId}: part ${slot.parameters.part + 1} of ${slots.length} (${kind}) queued again after: ${why}`);
             // A part swept as dead may still be running (a long pause, not a death): told to stop, so
             // its copy and the new one do not both go on.
@@ -416,7 +452,10 @@ export class JobQueue {
           else if (row.worker === this.workerId && !this.local.has(row.id) && helping?.id !== row.id) {
             // Ours, yet not running here: its run ended without recording an outcome (the database
             // failed under it). No sweeper looks at its own jobs, so it is failed here, and queued again.
-            await this.prisma.job.updateMany({ where: { id: row.id, status: 'RUNNING', worker: this.workerId }, data: { status: 'FAILED', error: 'its run ended without recording an outcome', finishedAt: new Date() } });
+            await this.prisma.job.updateMany({
+              where: { id: row.id, status: 'RUNNING', worker: this.workerId },
+              data: { status: 'FAILED', error: 'its run ended without recording an outcome', finishedAt: new Date() },
+            });
           } else running++;
         }
         progress.processed = processed;
@@ -483,7 +522,10 @@ export class JobQueue {
     };
     const beat = async () => {
       // Only while RUNNING: a beat that lands after the finish must not write over it.
-      const { count } = await this.prisma.job.updateMany({ where: { id, status: 'RUNNING', worker: this.workerId }, data: { ...progress, heartbeatAt: new Date() } });
+      const { count } = await this.prisma.job.updateMany({
+        where: { id, status: 'RUNNING', worker: this.workerId },
+        data: { ...progress, heartbeatAt: new Date() },
+      });
       if (count === 0) {
         // No longer ours to run: a sweeper took it for dead (a long pause), and it may be running
         // again elsewhere. Stop; the owner's word (finish) no longer counts either.
@@ -496,7 +538,7 @@ export class JobQueue {
     const timer = setInterval(() => void beat().catch(() => undefined), this.options.heartbeatMs ?? HEARTBEAT_MS);
     try {
       // A part whose parent has ended (failed, cancelled, or its process died) is not wanted any more.
-      const parent = (row.parameters as { parent?: unknown } | null)?.parent;
+      const parent = readJson(JsonObjectSchema, row.parameters, `job ${id}.parameters`).parent;
       if (typeof parent === 'string') {
         const owner = await this.prisma.job.findUnique({ where: { id: parent }, select: { status: true } });
         if (owner?.status !== 'RUNNING') {
@@ -518,14 +560,29 @@ export class JobQueue {
   }
 
   /** The owner's word is final, even over a sweeper that thought it dead (a long pause, not a death). */
-  private async finish(id: string, data: { status: JobStatus; result?: object; error?: string; processed: number; total: number; message: string | null }): Promise<void> {
+  private async finish(
+    id: string,
+    data: { status: JobStatus; result?: object; error?: string; processed: number; total: number; message: string | null },
+  ): Promise<void> {
     await this.prisma.job.updateMany({ where: { id, worker: this.workerId }, data: { ...data, finishedAt: new Date(), heartbeatAt: new Date() } });
   }
 }
 
 function snapshot(row: {
-  id: string; kind: string; lockKey: string; status: JobStatus; parameters: unknown; processed: number; total: number; message: string | null;
-  createdAt: Date; startedAt: Date | null; finishedAt: Date | null; error: string | null; result: unknown; worker: string | null;
+  id: string;
+  kind: string;
+  lockKey: string;
+  status: JobStatus;
+  parameters: unknown;
+  processed: number;
+  total: number;
+  message: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  error: string | null;
+  result: unknown;
+  worker: string | null;
 }): JobSnapshot {
   const startedAt = row.startedAt ?? row.createdAt;
   const elapsed = row.startedAt ? ((row.finishedAt ?? new Date()).getTime() - row.startedAt.getTime()) / 1000 : 0;
@@ -533,9 +590,22 @@ function snapshot(row: {
   const live = row.status === 'RUNNING' || row.status === 'QUEUED';
   const eta = live ? (rate && row.total >= row.processed ? (row.total - row.processed) / rate : null) : 0;
   return {
-    id: row.id, kind: row.kind, lockKey: row.lockKey, status: row.status, parameters: row.parameters, processed: row.processed, total: row.total,
-    message: row.message, queuedAt: row.createdAt, startedAt, finishedAt: row.finishedAt, error: row.error, result: row.result ?? null, worker: row.worker,
-    ratePerSecond: rate, etaSeconds: eta,
+    id: row.id,
+    kind: row.kind,
+    lockKey: row.lockKey,
+    status: row.status,
+    parameters: row.parameters,
+    processed: row.processed,
+    total: row.total,
+    message: row.message,
+    queuedAt: row.createdAt,
+    startedAt,
+    finishedAt: row.finishedAt,
+    error: row.error,
+    result: row.result ?? null,
+    worker: row.worker,
+    ratePerSecond: rate,
+    etaSeconds: eta,
   };
 }
 

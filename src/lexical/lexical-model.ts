@@ -71,7 +71,10 @@ export class LexicalModel {
     for (let term = 0; term < vectorizer.size; term++) {
       components.set(svd.componentsT.subarray(term * svd.k, (term + 1) * svd.k), term * o.components);
     }
-    const wordVectors = WordVectors.fit(sample.map((t) => words(t)), { ...o.wordVectors, seed: o.seed });
+    const wordVectors = WordVectors.fit(
+      sample.map((t) => words(t)),
+      { ...o.wordVectors, seed: o.seed },
+    );
     const coverageRows = sampleIndices(sample.length, Math.min(sample.length, COVERAGE_SAMPLE), seededRng(o.seed ^ 0xc0e));
     return new LexicalModel({
       tfidf: vectorizer.state,
@@ -110,10 +113,17 @@ export class LexicalModel {
   toBytes(): Buffer {
     const { components, wordVectors, ...rest } = this.state;
     const { vectors, ...wordHeader } = wordVectors;
-    const header = Buffer.from(JSON.stringify({ format: 1, ...rest, wordVectors: wordHeader, componentsLength: components.length, vectorsLength: vectors.length }));
+    const header = Buffer.from(
+      JSON.stringify({ format: 1, ...rest, wordVectors: wordHeader, componentsLength: components.length, vectorsLength: vectors.length }),
+    );
     const size = Buffer.alloc(4);
     size.writeUInt32LE(header.length);
-    return Buffer.concat([size, header, Buffer.from(components.buffer, components.byteOffset, components.byteLength), Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength)]);
+    return Buffer.concat([
+      size,
+      header,
+      Buffer.from(components.buffer, components.byteOffset, components.byteLength),
+      Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength),
+    ]);
   }
 
   static fromBytes(bytes: Uint8Array): LexicalModel {

@@ -59,10 +59,15 @@ export function randomizedSvd(rows: readonly SparseRow[], columns: number, optio
     }
   }
   for (let a = 0; a < l; a++) for (let b = 0; b < a; b++) gram[a * l + b] = gram[b * l + a]!;
-  const eig = new EigenvalueDecomposition(new Matrix(Array.from({ length: l }, (_, a) => Array.from(gram.subarray(a * l, (a + 1) * l)))), { assumeSymmetric: true });
+  const eig = new EigenvalueDecomposition(new Matrix(Array.from({ length: l }, (_, a) => Array.from(gram.subarray(a * l, (a + 1) * l)))), {
+    assumeSymmetric: true,
+  });
   const values = eig.realEigenvalues;
   const vectors = eig.eigenvectorMatrix;
-  const order = values.map((v, i) => [v, i] as const).sort((p, q) => q[0] - p[0]).slice(0, k);
+  const order = values
+    .map((v, i) => [v, i] as const)
+    .sort((p, q) => q[0] - p[0])
+    .slice(0, k);
 
   let total = 0;
   for (const r of rows) for (const v of r.values) total += v * v;

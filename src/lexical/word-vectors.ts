@@ -115,12 +115,13 @@ export class WordVectors {
   embed(parts: readonly { words: readonly string[]; weight: number }[]): Float32Array {
     const d = this.state.dimensions;
     const out = new Float32Array(d);
-    for (const { words, weight: partWeight } of parts) for (const w of words) {
-      const i = this.index.get(w);
-      if (i === undefined) continue;
-      const weight = partWeight * (this.state.sifA / (this.state.sifA + this.state.probability[i]!));
-      for (let c = 0; c < d; c++) out[c] = out[c]! + weight * this.state.vectors[i * d + c]!;
-    }
+    for (const { words, weight: partWeight } of parts)
+      for (const w of words) {
+        const i = this.index.get(w);
+        if (i === undefined) continue;
+        const weight = partWeight * (this.state.sifA / (this.state.sifA + this.state.probability[i]!));
+        for (let c = 0; c < d; c++) out[c] = out[c]! + weight * this.state.vectors[i * d + c]!;
+      }
     let norm = 0;
     for (const x of out) norm += x * x;
     if (norm > 0) for (let c = 0; c < d; c++) out[c] = out[c]! / Math.sqrt(norm);

@@ -34,7 +34,7 @@ export class GraphBuilder {
 
   /** A float32 initializer; `data` is copied as little-endian raw bytes. */
   floats(name: string, dims: number[], data: Float32Array): string {
-    if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ${data.length} values for dims ${dims}`);
+    if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ${data.length} values for dims ${dims.join(',')}`);
     this.initializers.push({ name: this.claim(name), dims, data_type: DataType.FLOAT, raw_data: littleEndian(data) });
     return name;
   }

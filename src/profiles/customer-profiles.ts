@@ -4,7 +4,7 @@
 // robust scaler works on). Behaviour is encoded with absolute dates (day of last order, day of first
 // activity), so a stored vector does not go stale as days pass; recency in days is reported
 // relative to the shop's latest activity.
-import type { PrismaClient } from '../db/database.js';
+import { Prisma, type PrismaClient } from '../db/database.js';
 import { scrubPersonalData } from './personal-data.js';
 import { profileDocument, profileTexts, type ProfileDocument, type ProfileText } from './profile-text.js';
 
@@ -85,24 +85,27 @@ export class CustomerProfiles {
 
   /** The shop's "now": its latest order (historical data sets stay meaningful), else the clock. */
   async asOf(): Promise<Date> {
-    const [row] = await this.prisma.$queryRawUnsafe<{ at: Date | null }[]>(`SELECT max(placed_at) AS at FROM "order"`);
+    const [row] = await this.prisma.$queryRaw<{ at: Date | null }[]>`SELECT max(placed_at) AS at FROM "order"`;
     return row?.at ?? new Date();
   }
 
   /** The k goods categories most customers buy from. */
   async topCategories(k: number): Promise<string[]> {
-    const rows = await this.prisma.$queryRawUnsafe<{ category: string }[]>(
-      `SELECT p.category FROM order_item i JOIN "order" o ON o.id = i.order_id JOIN product p ON p.id = i.product_id
-       WHERE p.category IS NOT NULL AND p.category <> $1 AND o.status = 'COMPLETED'
-       GROUP BY p.category ORDER BY count(DISTINCT o.customer_id) DESC, p.category LIMIT ${Math.floor(k)}`,
-      NON_PRODUCT,
-    );
+    const rows = await this.prisma.$queryRaw<{ category: string }[]>`
+      SELECT p.category FROM order_item i JOIN "order" o ON o.id = i.order_id JOIN product p ON p.id = i.product_id
+      WHERE p.category IS NOT NULL AND p.category <> ${NON_PRODUCT} AND o.status = 'COMPLETED'
+      GROUP BY p.category ORDER BY count(DISTINCT o.customer_id) DESC, p.category LIMIT ${Math.floor(k)}`;
     return rows.map((r) => r.category);
   }
 
   /** Customer ids in id order, a page at a time (keyset pagination: stable while customers are added). */
   async customerIds(afterId: number, limit: number, untilId?: number): Promise<number[]> {
-    const rows = await this.prisma.customer.findMany({ where: { id: { gt: afterId, ...(untilId === undefined ? {} : { lte: untilId }) } }, orderBy: { id: 'asc' }, take: limit, select: { id: true } });
+    const rows = await this.prisma.customer.findMany({
+      where: { id: { gt: afterId, ...(untilId === undefined ? {} : { lte: untilId }) } },
+      orderBy: { id: 'asc' },
+      take: limit,
+      select: { id: true },
+    });
     return rows.map((r) => r.id);
   }
 
@@ -110,15 +113,24 @@ export class CustomerProfiles {
   async build(ids: readonly number[], asOf: Date, withText = true): Promise<CustomerProfile[]> {
     if (ids.length === 0) return [];
     const idJson = JSON.stringify(ids);
-    const idsCte = `WITH ids AS (SELECT value::int AS id FROM jsonb_array_elements_text($1::jsonb))`;
+    const idsCte = Prisma.sql`WITH ids AS (SELECT value::int AS id FROM jsonb_array_elements_text(${idJson}::jsonb))`;
     const p = this.prisma;
     const none = Promise.resolve([] as never[]);
     const [customers, lines, titles, reviews, searches] = await Promise.all([
-      p.$queryRawUnsafe<{
-        id: number; external_id: string; country: string | null; signup_at: Date | null; completed: number; not_kept: number;
-        with_returns: number; last_order_at: Date | null; first_order_at: Date | null; mean_rating: number | null;
-      }[]>(
-        `${idsCte}
+      p.$queryRaw<
+        {
+          id: number;
+          external_id: string;
+          country: string | null;
+          signup_at: Date | null;
+          completed: number;
+          not_kept: number;
+          with_returns: number;
+          last_order_at: Date | null;
+          first_order_at: Date | null;
+          mean_rating: number | null;
+        }[]
+      >`${idsCte}
          SELECT c.id, c.external_id, c.country, c.signup_at,
                 count(o.id) FILTER (WHERE o.status = 'COMPLETED')::int AS completed,
                 count(o.id) FILTER (WHERE o.status <> 'COMPLETED')::int AS not_kept,
@@ -128,38 +140,30 @@ export class CustomerProfiles {
                 (SELECT avg(r.rating)::float8 FROM review r WHERE r.customer_id = c.id) AS mean_rating
          FROM customer c JOIN ids ON ids.id = c.id LEFT JOIN "order" o ON o.customer_id = c.id
          GROUP BY c.id ORDER BY c.id`,
-        idJson,
-      ),
-      p.$queryRawUnsafe<{ customer_id: number; category: string | null; spend: number }[]>(
-        `${idsCte}
+      p.$queryRaw<{ customer_id: number; category: string | null; spend: number }[]>`${idsCte}
          SELECT o.customer_id, p.category,
                 sum(CASE WHEN o.status = 'COMPLETED' AND NOT i.returned THEN i.quantity * i.unit_price
                          WHEN o.status = 'CANCELLED' THEN -i.quantity * i.unit_price ELSE 0 END)::float8 AS spend
          FROM order_item i JOIN "order" o ON o.id = i.order_id JOIN ids ON ids.id = o.customer_id JOIN product p ON p.id = i.product_id
          GROUP BY o.customer_id, p.category`,
-        idJson,
-      ),
-      withText ? p.$queryRawUnsafe<{ customer_id: number; title: string; category: string | null; lines: number; last_at: Date }[]>(
-        `${idsCte}
+      withText
+        ? p.$queryRaw<{ customer_id: number; title: string; category: string | null; lines: number; last_at: Date }[]>`${idsCte}
          SELECT o.customer_id, p.title, p.category, count(*)::int AS lines, max(o.placed_at) AS last_at
          FROM order_item i JOIN "order" o ON o.id = i.order_id JOIN ids ON ids.id = o.customer_id JOIN product p ON p.id = i.product_id
-         WHERE o.status = 'COMPLETED' AND p.category IS DISTINCT FROM '${NON_PRODUCT}'
+         WHERE o.status = 'COMPLETED' AND p.category IS DISTINCT FROM ${NON_PRODUCT}
          GROUP BY o.customer_id, p.title, p.category
-         ORDER BY o.customer_id, count(*) DESC, max(o.placed_at) DESC, p.title`,
-        idJson,
-      ) : none,
-      withText ? p.$queryRawUnsafe<{ customer_id: number; text: string; at: Date }[]>(
-        `${idsCte}
+         ORDER BY o.customer_id, count(*) DESC, max(o.placed_at) DESC, p.title`
+        : none,
+      withText
+        ? p.$queryRaw<{ customer_id: number; text: string; at: Date }[]>`${idsCte}
          SELECT r.customer_id, r.text, r.reviewed_at AS at FROM review r JOIN ids ON ids.id = r.customer_id
-         ORDER BY r.customer_id, r.reviewed_at DESC, r.id DESC`,
-        idJson,
-      ) : none,
-      withText ? p.$queryRawUnsafe<{ customer_id: number; text: string; at: Date }[]>(
-        `${idsCte}
+         ORDER BY r.customer_id, r.reviewed_at DESC, r.id DESC`
+        : none,
+      withText
+        ? p.$queryRaw<{ customer_id: number; text: string; at: Date }[]>`${idsCte}
          SELECT s.customer_id, s.text, s.searched_at AS at FROM search_query s JOIN ids ON ids.id = s.customer_id
-         ORDER BY s.customer_id, s.searched_at DESC, s.id DESC`,
-        idJson,
-      ) : none,
+         ORDER BY s.customer_id, s.searched_at DESC, s.id DESC`
+        : none,
     ]);
 
     const group = <T extends { customer_id: number }>(rows: T[]) => {

@@ -101,7 +101,10 @@ export function documentText(document: ProfileDocument): string {
 
 /** One line per part; trailing sentence punctuation goes, the separator supplies it. */
 export function cleanText(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().replace(/[.。!！?？]+$/u, '');
+  return text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[.。!！?？]+$/u, '');
 }
 
 function dedupe(parts: string[]): string[] {

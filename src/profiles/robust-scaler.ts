@@ -2,6 +2,7 @@
 // like the population the segments were built on. Missing values become the median (0 after
 // scaling); scaled values are clipped so one outlier cannot dominate a distance.
 
+import { quantileSorted } from 'd3-array';
 export interface RobustScalerState {
   features: string[];
   medians: number[];
@@ -13,8 +14,13 @@ export function fitRobustScaler(features: string[], rows: readonly (number | nul
   const medians: number[] = [];
   const iqrs: number[] = [];
   features.forEach((_, j) => {
-    const values = rows.map((r) => r[j]).filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
-    const q = (p: number) => quantile(values, p);
+    const values = rows
+      .map((r) => r[j])
+      .filter((v): v is number => v !== null && Number.isFinite(v))
+      .sort((a, b) => a - b);
+    // d3's quantileSorted interpolates linearly between order statistics: numpy's default, as
+    // scikit-learn's RobustScaler (the reference in test/profiles).
+    const q = (p: number) => quantileSorted(values, p) ?? 0;
     medians.push(values.length ? q(0.5) : 0);
     const iqr = values.length ? q(0.75) - q(0.25) : 0;
     // A constant or nearly constant feature keeps its unit scale rather than exploding.
@@ -31,13 +37,4 @@ export function scaleRow(state: RobustScalerState, row: readonly (number | null)
     out[j] = Math.max(-state.clip, Math.min(state.clip, scaled));
   }
   return out;
-}
-
-/** Linear interpolation between order statistics (numpy's default), on sorted values. */
-export function quantile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * p;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }

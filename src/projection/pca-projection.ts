@@ -40,7 +40,9 @@ export function fitProjection(x: Matrix, options: { seed?: number; sampleSize?: 
     }
   }
   const denominator = Math.max(1, n - 1);
-  const covariance = Array.from({ length: dim }, (_, a) => Array.from({ length: dim }, (_, b) => (a <= b ? cov[a * dim + b]! : cov[b * dim + a]!) / denominator));
+  const covariance = Array.from({ length: dim }, (_, a) =>
+    Array.from({ length: dim }, (_, b) => (a <= b ? cov[a * dim + b]! : cov[b * dim + a]!) / denominator),
+  );
   const pca = new PCA(covariance, { isCovarianceMatrix: true });
   const vectors = pca.getEigenvectors();
   const explained = pca.getExplainedVariance();

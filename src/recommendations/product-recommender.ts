@@ -18,6 +18,11 @@ export interface ProductRecommendation {
   reason: string;
 }
 
+/** A recommendation with what the API shows of its product. */
+export interface DescribedRecommendation extends ProductRecommendation {
+  product: { externalId: string; title: string; category: string | null; price: number | null };
+}
+
 export interface CustomerRecommendOptions {
   limit: number;
   /** Nearest customers to draw from. */
@@ -65,7 +70,10 @@ export class ProductRecommender {
     if (!self) return [];
     const hits = await this.store.recommend(collection, { using, positive: [customerId], strategy: 'average_vector', limit: k });
     if (hits.length === 0) return [];
-    const weights = similarityWeights(hits.map((h) => h.score), using === 'text');
+    const weights = similarityWeights(
+      hits.map((h) => h.score),
+      using === 'text',
+    );
     const neighbours = hits.map((h, i) => ({ id: h.id, weight: weights[i]! }));
     const before = options.before ?? new Date('9999-12-31T00:00:00Z');
     // One statement: the neighbours' purchases (not returned, completed), each weighted by nearness ×
@@ -96,6 +104,16 @@ export class ProductRecommender {
     });
   }
 
+  /** The recommendations with their products (one query); a product deleted meanwhile drops out. */
+  async describe(recommendations: ProductRecommendation[]): Promise<DescribedRecommendation[]> {
+    const products = await this.prisma.product.findMany({ where: { id: { in: recommendations.map((r) => r.productId) } } });
+    const byId = new Map(products.map((p) => [p.id, p]));
+    return recommendations.flatMap((r) => {
+      const p = byId.get(r.productId);
+      return p ? [{ ...r, product: { externalId: p.externalId, title: p.title, category: p.category, price: p.price === null ? null : Number(p.price) } }] : [];
+    });
+  }
+
   /** For a segment: products by lift over the population, among those enough members bought. */
   async forSegment(segmentId: number, limit: number): Promise<ProductRecommendation[]> {
     checkLimit(limit);
@@ -122,7 +140,10 @@ export class ProductRecommender {
       const overall = Number(r.all_buyers) / Number(r.customers);
       const lift = inSegment / overall;
       return {
-        productId: r.product_id, score: lift, buyers: Number(r.buyers), lift,
+        productId: r.product_id,
+        score: lift,
+        buyers: Number(r.buyers),
+        lift,
         reason: `bought by ${pct(inSegment)} of this segment vs ${pct(overall)} of all customers (lift ${lift.toFixed(1)})`,
       };
     });

@@ -29,13 +29,18 @@ export function matchByMembers(next: Set<number>[], previous: Set<number>[], thr
 
 function fromSimilarity(sim: number[][], threshold: number, method: MatchResult['method']): MatchResult {
   if (sim.length === 0 || sim[0]!.length === 0) return { previousOf: sim.map(() => -1), similarity: sim.map(() => null), method };
-  const assignment = minimumCostAssignment(sim.map((row) => row.map((s) => -s)));
+  // A pair below the threshold can never be a match, so it brings the assignment nothing: otherwise
+  // the optimum could spend a segment on it and leave two pairs above the threshold unmatched
+  // ([[0.80, 0.79], [0.99, 0.80]] at 0.8 matched one segment instead of two).
+  const assignment = minimumCostAssignment(sim.map((row) => row.map((s) => (s >= threshold ? -s : 0))));
   const previousOf = assignment.map((j, i) => (j >= 0 && sim[i]![j]! >= threshold ? j : -1));
   return { previousOf, similarity: previousOf.map((j, i) => (j >= 0 ? sim[i]![j]! : null)), method };
 }
 
 export function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i]! * b[i]!;
     na += a[i]! * a[i]!;

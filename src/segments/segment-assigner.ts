@@ -25,7 +25,10 @@ export async function assignProspect(prisma: PrismaClient, embedder: TextEmbedde
   // The row without its lexical bytes: the decoded model is kept per index (lexicalModelOf).
   const index = await prisma.vectorIndex.findUnique({ where: { collection: run.collection }, omit: { lexical: true } });
   if (!index || index.modelId !== embedder.modelId) throw new InputError('The active run was built with another model than the one loaded.');
-  const model = await lexicalModelOf(index.id, async () => (await prisma.vectorIndex.findUnique({ where: { id: index.id }, select: { lexical: true } }))?.lexical);
+  const model = await lexicalModelOf(
+    index.id,
+    async () => (await prisma.vectorIndex.findUnique({ where: { id: index.id }, select: { lexical: true } }))?.lexical,
+  );
   const space = CustomerSpace.fromIndex(index, model);
   const sources = { reviews: prospect.texts.map(scrubPersonalData), searches: [], categories: prospect.categories, titles: [] };
   const asOf = await profiles.asOf();
@@ -38,7 +41,10 @@ export async function assignProspect(prisma: PrismaClient, embedder: TextEmbedde
   const pooled = await new TextVectors(embedder, new PrismaTextVectorCache(prisma)).pooled([textWeights(texts, asOf)], { store: false });
   const vectors = space.vectors({ behaviour: prospect.behaviour, document: profileDocument(sources) }, asOf, pooled.vectors[0]!);
   const vector = vectors[run.vectorName as VectorName];
-  const nearest = nearestCentroid(vector, run.segments.map((s) => toFloats(s.centroid)));
+  const nearest = nearestCentroid(
+    vector,
+    run.segments.map((s) => toFloats(s.centroid)),
+  );
   const best = run.segments[nearest.index]!;
   return { segment: best, distance: nearest.distance, outlier: nearest.distance > best.outlierDistance };
 }

@@ -1,7 +1,12 @@
 // Reading segmentation results: runs, segments, members (keyset-paginated, so cursors stay valid
 // while new customers are assigned), flows between runs and each segment's trend.
 import type { PrismaClient } from '../db/database.js';
-import { InputError, NotFoundError } from '../errors/domain-errors.js';
+import { runRecord, segmentRecord, type RunRecord, type SegmentRecord } from '../db/json-columns.js';
+import { NotFoundError } from '../errors/domain-errors.js';
+import { decodeCursor, pageSize, toPage, type Page } from '../shared/paging.js';
+import type { TextEmbedder } from '../embedding/text-embedder.js';
+import type { CustomerProfiles } from '../profiles/customer-profiles.js';
+import { assignProspect, type ProspectProfile } from './segment-assigner.js';
 
 export type MemberOrder = 'DISTANCE' | 'MONETARY' | 'RECENCY' | 'FREQUENCY' | 'CLV' | 'CHURN_RISK';
 
@@ -18,9 +23,20 @@ export interface MemberFilter {
   minClv?: number;
 }
 
-export interface MemberPage {
-  rows: { customerId: number; distance: number; outlier: boolean; provisional: boolean; recencyDays: number | null; frequency: number; monetary: number; churnRisk: number | null; clv: number | null; cursor: string }[];
-  hasNextPage: boolean;
+export interface Member {
+  customerId: number;
+  distance: number;
+  outlier: boolean;
+  provisional: boolean;
+  recencyDays: number | null;
+  frequency: number;
+  monetary: number;
+  churnRisk: number | null;
+  clv: number | null;
+}
+
+export interface MemberPage extends Page<Member> {
+  /** Members that pass the filter: counted only when asked for. */
   totalCount: () => Promise<number>;
 }
 
@@ -44,42 +60,73 @@ const ORDER = {
 } as const;
 const EMPTY = 1e12;
 
-export const MAX_PAGE_SIZE = 500;
-
 export class SegmentCatalog {
   constructor(private readonly prisma: PrismaClient) {}
 
-  activeRun() {
-    return this.prisma.segmentationRun.findFirst({ where: { active: true } });
+  async activeRun(): Promise<RunRecord | null> {
+    const run = await this.prisma.segmentationRun.findFirst({ where: { active: true } });
+    return run && runRecord(run);
   }
 
-  async run(id: number) {
+  async run(id: number): Promise<RunRecord> {
     const run = await this.prisma.segmentationRun.findUnique({ where: { id } });
     if (!run) throw new NotFoundError(`No segmentation run ${id}.`);
-    return run;
+    return runRecord(run);
   }
 
-  runs(limit = 50) {
-    return this.prisma.segmentationRun.findMany({ orderBy: { id: 'desc' }, take: limit });
+  async runs(limit = 50): Promise<RunRecord[]> {
+    return (await this.prisma.segmentationRun.findMany({ orderBy: { id: 'desc' }, take: limit })).map(runRecord);
   }
 
   /** Segments of a run (the active run when none is named), largest first. */
   async segments(runId?: number) {
     const run = runId === undefined ? await this.activeRun() : await this.run(runId);
     if (!run) return [];
-    return this.prisma.segment.findMany({ where: { runId: run.id }, orderBy: [{ size: 'desc' }, { index: 'asc' }] });
+    return (await this.prisma.segment.findMany({ where: { runId: run.id }, orderBy: [{ size: 'desc' }, { index: 'asc' }] })).map(segmentRecord);
+  }
+
+  async segmentsByIds(ids: readonly number[]): Promise<SegmentRecord[]> {
+    return (await this.prisma.segment.findMany({ where: { id: { in: [...ids] } } })).map(segmentRecord);
+  }
+
+  async runsByIds(ids: readonly number[]): Promise<RunRecord[]> {
+    return (await this.prisma.segmentationRun.findMany({ where: { id: { in: [...ids] } } })).map(runRecord);
+  }
+
+  /** The customers' memberships in the active run (none before the first run). */
+  async activeMemberships(customerIds: readonly number[]) {
+    const run = await this.prisma.segmentationRun.findFirst({ where: { active: true }, select: { id: true } });
+    if (!run) return [];
+    return this.prisma.membership.findMany({ where: { runId: run.id, customerId: { in: [...customerIds] } } });
+  }
+
+  /** The nearest active segment for a shopper not in the shop (segment-assigner.ts). */
+  async assignProspect(embedder: TextEmbedder, profiles: CustomerProfiles, prospect: ProspectProfile) {
+    const assigned = await assignProspect(this.prisma, embedder, profiles, prospect);
+    return { ...assigned, segment: segmentRecord(assigned.segment) };
+  }
+
+  /**
+   * Sets a segment's human name, description and tags (null clears, undefined keeps); they follow the
+   * segment into later runs through identity matching. Returns the segment before and after.
+   */
+  async relabel(id: number, labels: { label?: string | null; description?: string | null; tags?: string[] }) {
+    const before = await this.segment(id);
+    const after = await this.prisma.segment.update({
+      where: { id },
+      data: { label: labels.label, description: labels.description, ...(labels.tags ? { tags: labels.tags } : {}) },
+    });
+    return { before, after: segmentRecord(after) };
   }
 
   async segment(id: number) {
     const segment = await this.prisma.segment.findUnique({ where: { id } });
     if (!segment) throw new NotFoundError(`No segment ${id}.`);
-    return segment;
+    return segmentRecord(segment);
   }
 
   async members(segmentId: number, options: { first: number; after?: string; orderBy: MemberOrder; filter?: MemberFilter }): Promise<MemberPage> {
-    if (options.first < 0 || options.first > MAX_PAGE_SIZE) {
-      throw new InputError(`first must be between 0 and ${MAX_PAGE_SIZE}`, [{ index: -1, field: 'first', message: `must be between 0 and ${MAX_PAGE_SIZE}` }]);
-    }
+    pageSize(options.first);
     const order = ORDER[options.orderBy];
     const f = options.filter ?? {};
     const where = {
@@ -90,38 +137,33 @@ export class SegmentCatalog {
       monetary: { ...(f.minMonetary !== undefined ? { gte: f.minMonetary } : {}), ...(f.maxMonetary !== undefined ? { lte: f.maxMonetary } : {}) },
       ...(f.minFrequency !== undefined ? { frequency: { gte: f.minFrequency } } : {}),
       ...(f.maxRecencyDays !== undefined ? { recencyDays: { lte: f.maxRecencyDays } } : {}),
-      ...(f.minChurnRisk !== undefined || f.maxChurnRisk !== undefined ? { churnRisk: { ...(f.minChurnRisk !== undefined ? { gte: f.minChurnRisk } : {}), ...(f.maxChurnRisk !== undefined ? { lte: f.maxChurnRisk } : {}) } } : {}),
+      ...(f.minChurnRisk !== undefined || f.maxChurnRisk !== undefined
+        ? { churnRisk: { ...(f.minChurnRisk !== undefined ? { gte: f.minChurnRisk } : {}), ...(f.maxChurnRisk !== undefined ? { lte: f.maxChurnRisk } : {}) } }
+        : {}),
       ...(f.minClv !== undefined ? { clv: { gte: f.minClv } } : {}),
     };
     let keyset = {};
     if (options.after) {
-      const [orderBy, value, customerId] = decodeCursor(options.after);
-      if (orderBy !== options.orderBy) throw new InputError('cursor belongs to another ordering', [{ index: -1, field: 'after', message: 'belongs to another orderBy' }]);
+      const [, value, customerId] = decodeCursor(options.after, options.orderBy);
       const v = order.nullable && value === EMPTY ? null : value;
       const beyond = order.desc ? { lt: v } : { gt: v };
       keyset =
         v === null
           ? { [order.column]: null, customerId: { gt: customerId } }
           : {
-              OR: [
-                { [order.column]: beyond },
-                ...(order.nullable ? [{ [order.column]: null }] : []),
-                { [order.column]: v, customerId: { gt: customerId } },
-              ],
+              OR: [{ [order.column]: beyond }, ...(order.nullable ? [{ [order.column]: null }] : []), { [order.column]: v, customerId: { gt: customerId } }],
             };
     }
     const rows = await this.prisma.membership.findMany({
       where: { AND: [where, keyset] },
-      orderBy: [order.nullable ? { [order.column]: { sort: order.desc ? 'desc' : 'asc', nulls: 'last' } } : { [order.column]: order.desc ? 'desc' : 'asc' }, { customerId: 'asc' }],
+      orderBy: [
+        order.nullable ? { [order.column]: { sort: order.desc ? 'desc' : 'asc', nulls: 'last' } } : { [order.column]: order.desc ? 'desc' : 'asc' },
+        { customerId: 'asc' },
+      ],
       take: options.first + 1,
     });
-    const page = rows.slice(0, options.first);
     return {
-      rows: page.map((m) => {
-        const raw = m[order.column] as number | null;
-        return { ...m, cursor: encodeCursor([options.orderBy, raw ?? EMPTY, m.customerId]) };
-      }),
-      hasNextPage: rows.length > options.first,
+      ...toPage(rows, options.first, (m) => [options.orderBy, m[order.column] ?? EMPTY, m.customerId]),
       totalCount: () => this.prisma.membership.count({ where }),
     };
   }
@@ -130,28 +172,12 @@ export class SegmentCatalog {
   async migration(fromRunId: number, toRunId: number): Promise<Flow[]> {
     await this.run(fromRunId);
     await this.run(toRunId);
-    const rows = await this.prisma.$queryRawUnsafe<{ from_segment: number | null; to_segment: number | null; customers: number }[]>(
-      `SELECT a.segment_id AS from_segment, b.segment_id AS to_segment, count(*)::int AS customers
-       FROM (SELECT customer_id, segment_id FROM membership WHERE run_id = $1) a
-       FULL OUTER JOIN (SELECT customer_id, segment_id FROM membership WHERE run_id = $2) b ON a.customer_id = b.customer_id
-       GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
-      fromRunId,
-      toRunId,
-    );
+    const rows = await this.prisma.$queryRaw<
+      { from_segment: number | null; to_segment: number | null; customers: number }[]
+    >`SELECT a.segment_id AS from_segment, b.segment_id AS to_segment, count(*)::int AS customers
+       FROM (SELECT customer_id, segment_id FROM membership WHERE run_id = ${fromRunId}) a
+       FULL OUTER JOIN (SELECT customer_id, segment_id FROM membership WHERE run_id = ${toRunId}) b ON a.customer_id = b.customer_id
+       GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`;
     return rows.map((r) => ({ fromSegmentId: r.from_segment, toSegmentId: r.to_segment, customers: r.customers }));
   }
-}
-
-export function encodeCursor(value: unknown[]): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): [string, number, number] {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(parsed) && parsed.length === 3 && typeof parsed[1] === 'number' && typeof parsed[2] === 'number') return parsed as [string, number, number];
-  } catch {
-    // fall through
-  }
-  throw new InputError('invalid cursor', [{ index: -1, field: 'after', message: 'is not a cursor this API gave out' }]);
 }

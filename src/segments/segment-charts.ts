@@ -2,7 +2,10 @@
 // population. Both read one run's memberships once and keep them while the run's membership count is
 // unchanged (customers assigned between runs change it), so a dashboard's repeated views cost a
 // count(*) each rather than a scan.
+import { quantileSorted } from 'd3-array';
+import { LRUCache } from 'lru-cache';
 import type { PrismaClient } from '../db/database.js';
+import { readProjection } from '../db/json-columns.js';
 import { InputError } from '../errors/domain-errors.js';
 import type { Projection } from '../projection/pca-projection.js';
 
@@ -32,15 +35,15 @@ interface RunColumns {
   segmentIds: Int32Array;
   values: Record<Metric, Float64Array>;
   /** The values present (recency is NaN for customers who never bought), sorted: for the bin range. */
-  sorted: Record<Metric, Float64Array>;
+  sorted: Record<Metric, number[]>;
 }
 
 export const MAX_BINS = 100;
 const CACHED_RUNS = 2;
 
 export class SegmentCharts {
-  private readonly maps = new Map<number, { key: string; map: CustomerMap }>();
-  private readonly columns = new Map<number, RunColumns>();
+  private readonly maps = new LRUCache<number, { key: string; map: CustomerMap }>({ max: CACHED_RUNS });
+  private readonly columns = new LRUCache<number, RunColumns>({ max: CACHED_RUNS });
 
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -50,23 +53,20 @@ export class SegmentCharts {
     if (cached?.key === key) return cached.map;
     const [run, rows] = await Promise.all([
       this.prisma.segmentationRun.findUnique({ where: { id: runId }, select: { projection: true } }),
-      this.prisma.$queryRawUnsafe<{ id: string; x: number; y: number; s: number }[]>(
-        `SELECT c.external_id AS id, m.map_x AS x, m.map_y AS y, m.segment_id AS s
+      this.prisma.$queryRaw<{ id: string; x: number; y: number; s: number }[]>`SELECT c.external_id AS id, m.map_x AS x, m.map_y AS y, m.segment_id AS s
          FROM membership m JOIN customer c ON c.id = m.customer_id
-         WHERE m.run_id = $1 AND m.map_x IS NOT NULL ORDER BY m.customer_id`,
-        runId,
-      ),
+         WHERE m.run_id = ${runId} AND m.map_x IS NOT NULL ORDER BY m.customer_id`,
     ]);
     const map: CustomerMap = {
       runId,
-      projection: (run?.projection ?? null) as Projection | null,
+      projection: run ? readProjection(run.projection, `segmentation_run ${runId}`) : null,
       customerIds: rows.map((r) => r.id),
       // float4 on disk: four decimals say all it holds at map scale and halve the JSON.
       x: rows.map((r) => round(r.x)),
       y: rows.map((r) => round(r.y)),
       segmentIds: rows.map((r) => r.s),
     };
-    remember(this.maps, runId, { key, map });
+    this.maps.set(runId, { key, map });
     return map;
   }
 
@@ -78,8 +78,8 @@ export class SegmentCharts {
     return (['recencyDays', 'frequency', 'monetary'] as const).map((metric) => {
       const values = columns.values[metric];
       const finite = columns.sorted[metric];
-      const lo = Math.min(0, quantile(finite, 0.01));
-      const hi = Math.max(lo + 1, quantile(finite, 0.99));
+      const lo = Math.min(0, quantileSorted(finite, 0.01) ?? 0);
+      const hi = Math.max(lo + 1, quantileSorted(finite, 0.99) ?? 0);
       // Heavy tails get log bins, except order counts small enough that log bins would fall between integers.
       const scale = metric === 'recencyDays' || (metric === 'frequency' && hi - lo <= 3 * bins) ? 'linear' : 'log';
       const forward = scale === 'log' ? (v: number) => Math.log1p(Math.max(0, v - lo)) : (v: number) => v - lo;
@@ -101,7 +101,7 @@ export class SegmentCharts {
 
   /** Changes when customers join the run (provisional assignment). */
   private async version(runId: number): Promise<string> {
-    const rows = await this.prisma.$queryRawUnsafe<{ n: number }[]>('SELECT count(*)::int AS n FROM membership WHERE run_id = $1', runId);
+    const rows = await this.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM membership WHERE run_id = ${runId}`;
     return String(rows[0]?.n ?? 0);
   }
 
@@ -115,27 +115,16 @@ export class SegmentCharts {
       frequency: Float64Array.from(rows, (r) => r.frequency),
       monetary: Float64Array.from(rows, (r) => r.monetary),
     };
-    const sortedPresent = (v: Float64Array) => v.filter((x) => !Number.isNaN(x)).sort();
+    const sortedPresent = (v: Float64Array) => Array.from(v.filter((x) => !Number.isNaN(x)).sort());
     const columns: RunColumns = {
       key,
       segmentIds: Int32Array.from(rows, (r) => r.segmentId),
       values,
       sorted: { recencyDays: sortedPresent(values.recencyDays), frequency: sortedPresent(values.frequency), monetary: sortedPresent(values.monetary) },
     };
-    remember(this.columns, runId, columns);
+    this.columns.set(runId, columns);
     return columns;
   }
-}
-
-function remember<V>(cache: Map<number, V>, runId: number, value: V): void {
-  cache.delete(runId);
-  cache.set(runId, value);
-  while (cache.size > CACHED_RUNS) cache.delete(cache.keys().next().value!);
-}
-
-function quantile(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 function round(v: number): number {

@@ -9,12 +9,13 @@
 //                source of truth.
 // A run that fails or is cancelled before step 5 commits leaves the previous run active and nothing of
 // itself but a FAILED/CANCELLED run row.
-import { clusterInWorker } from '../clustering/cluster-worker.js';
+import { clusterInWorker } from './run/cluster-worker.js';
 import type { PrismaClient } from '../db/database.js';
 import { refreshStatistics } from '../db/statistics.js';
+import { readProjection, readViewBalance } from '../db/json-columns.js';
 import { InputError } from '../errors/domain-errors.js';
-import { projectOne, type Projection } from '../projection/pca-projection.js';
-import { activeCollection, nearestCentroid, type ViewBalance } from '../customer-vectors/customer-space.js';
+import { projectOne } from '../projection/pca-projection.js';
+import { activeCollection, nearestCentroid } from '../customer-vectors/customer-space.js';
 import { throwIfCancelled, type JobControl } from '../jobs/job-control.js';
 import type { CustomerProfiles } from '../profiles/customer-profiles.js';
 import type { PayloadUpdate, VectorName, VectorStore } from '../vectors/vector-store.js';
@@ -77,8 +78,9 @@ export class SegmentationService {
     await refreshStatistics(this.prisma);
     const index = await this.prisma.vectorIndex.findUnique({ where: { collection }, select: { modelId: true, views: true } });
     // Which views count in `combined`, and why one does not (a shop without text segments on behaviour).
-    const views = index?.views
-      ? Object.fromEntries(Object.entries(index.views as unknown as ViewBalance).map(([v, s]) => [v, s.note ? { weight: s.weight, note: s.note } : { weight: s.weight }]))
+    const balance = index && readViewBalance(index.views, `vector_index of ${collection}`);
+    const views = balance
+      ? Object.fromEntries(Object.entries(balance).map(([v, s]) => [v, s.note ? { weight: s.weight, note: s.note } : { weight: s.weight }]))
       : null;
     const runId = await this.runs.start(collection, index?.modelId ?? 'unknown', parameters, views);
     try {
@@ -88,7 +90,14 @@ export class SegmentationService {
       const { clustering, segmentSilhouettes, projection, map } = await step('cluster', () =>
         clusterInWorker(
           x,
-          { seed: parameters.seed, k: parameters.k ?? undefined, kRange: parameters.kRange, minSegmentShare: parameters.minSegmentShare, nInit: parameters.nInit, algorithm: parameters.algorithm },
+          {
+            seed: parameters.seed,
+            k: parameters.k ?? undefined,
+            kRange: parameters.kRange,
+            minSegmentShare: parameters.minSegmentShare,
+            nInit: parameters.nInit,
+            algorithm: parameters.algorithm,
+          },
           (done, steps, message) => control.progress(done, steps, message),
           control.signal,
         ),
@@ -98,13 +107,24 @@ export class SegmentationService {
         describeSegments(await this.profiles(), loaded, clustering.result, k, segmentSilhouettes, parameters.seed, control),
       );
       const previous = await this.runs.previousActive();
-      const match = await step('match', () => matchPrevious(this.runs, previous, description.segments, ids, { collection, vector: parameters.vector, dim: x.dim }));
+      const match = await step('match', () =>
+        matchPrevious(this.runs, previous, description.segments, ids, { collection, vector: parameters.vector, dim: x.dim }),
+      );
       control.progress(0, 1, 'fitting value and churn models');
       const value = await step('value', () => fitRunValue(this.prisma, ids));
       control.progress(0, 1, 'writing segments');
       const segmentIds = await step('activate', () =>
         this.runs.activate({
-          runId, ids, labels: clustering.result.labels, description, map, clustering, projection, previous, ...match, value, failBeforeCommit: options.failBeforeCommit,
+          runId,
+          ids,
+          labels: clustering.result.labels,
+          description,
+          map,
+          clustering,
+          projection,
+          previous,
+          ...match,
+          value,
         }),
       );
       await step('payloads', () => this.store.setPayload(collection, payloadUpdates(runId, ids, description, segmentIds)));
@@ -125,7 +145,9 @@ export class SegmentationService {
     const run = await this.prisma.segmentationRun.findFirst({ where: { active: true, collection }, include: { segments: true } });
     if (!run || customerIds.length === 0) return 0;
     const known = new Set(
-      (await this.prisma.membership.findMany({ where: { runId: run.id, customerId: { in: customerIds } }, select: { customerId: true } })).map((m) => m.customerId),
+      (await this.prisma.membership.findMany({ where: { runId: run.id, customerId: { in: customerIds } }, select: { customerId: true } })).map(
+        (m) => m.customerId,
+      ),
     );
     const fresh = customerIds.filter((id) => !known.has(id));
     if (fresh.length === 0) return 0;
@@ -133,19 +155,29 @@ export class SegmentationService {
     const profiles = await this.profiles();
     const behaviour = new Map((await profiles.build(fresh, await profiles.asOf(), false)).map((p) => [p.id, p.behaviour]));
     const centroids = run.segments.map((s) => toFloats(s.centroid));
+    const projection = readProjection(run.projection, `segmentation_run ${run.id}`);
     const rows = points.map((p) => {
       const v = p.vectors![run.vectorName as VectorName]!;
       const nearest = nearestCentroid(v, centroids);
       const segment = run.segments[nearest.index]!;
-      const [mapX, mapY] = run.projection ? projectOne(v, run.projection as unknown as Projection) : [null, null];
+      const [mapX, mapY] = projection ? projectOne(v, projection) : [null, null];
       return { customerId: p.id, segment, distance: nearest.distance, outlier: nearest.distance > segment.outlierDistance, mapX, mapY };
     });
     await this.prisma.membership.createMany({
       data: rows.map((r) => {
         const b = behaviour.get(r.customerId);
         return {
-          runId: run.id, customerId: r.customerId, segmentId: r.segment.id, distance: r.distance, outlier: r.outlier, provisional: true, mapX: r.mapX, mapY: r.mapY,
-          recencyDays: b?.recencyDays ?? null, frequency: b?.frequency ?? 0, monetary: b?.monetary ?? 0,
+          runId: run.id,
+          customerId: r.customerId,
+          segmentId: r.segment.id,
+          distance: r.distance,
+          outlier: r.outlier,
+          provisional: true,
+          mapX: r.mapX,
+          mapY: r.mapY,
+          recencyDays: b?.recencyDays ?? null,
+          frequency: b?.frequency ?? 0,
+          monetary: b?.monetary ?? 0,
         };
       }),
       skipDuplicates: true,

@@ -7,7 +7,7 @@ const ENGLISH =
   "could did do does doing don't down during each even ever every few for from further get got had has have having he her here hers " +
   'herself him himself his how i if in into is it its itself just last like made make many me more most much my myself no nor not now of ' +
   'off on once one only or other our ours out over own really same she should so some still such than that the their theirs them then ' +
-  "there these they this those through to too under until up us use used very was we well were what when where which while who whom why " +
+  'there these they this those through to too under until up us use used very was we well were what when where which while who whom why ' +
   "will with would you your yours yourself it's i'm i've you're can't didn't doesn't isn't wasn't won't let's";
 
 const CHINESE =

@@ -19,7 +19,10 @@ const WORDLIKE = /[\p{L}\p{N}]/u;
 const NUMBER = /^[\p{N}.,:/-]+$/u;
 
 export function normaliseText(text: string): string {
-  return text.replace(/\uFEFF/g, '').normalize('NFKC').toLowerCase();
+  return text
+    .replace(/\uFEFF/g, '')
+    .normalize('NFKC')
+    .toLowerCase();
 }
 
 export interface WordOptions {
@@ -82,7 +85,7 @@ export function* boundedSegments(text: string, segmenter: Intl.Segmenter): Gener
       if (space > start) end = space + 1;
       else {
         const window = text.slice(start, end);
-        const boundary = Math.max(...[...window.matchAll(/[^\p{L}\p{N}\p{M}]/gu)].map((m) => m.index!), -1);
+        const boundary = Math.max(...[...window.matchAll(/[^\p{L}\p{N}\p{M}]/gu)].map((m) => m.index), -1);
         // After the boundary character, whole: an astral one (an emoji) is two UTF-16 units.
         if (boundary > 0) end = start + boundary + ((window.codePointAt(boundary) ?? 0) > 0xffff ? 2 : 1);
         else {

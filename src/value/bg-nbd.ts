@@ -35,7 +35,11 @@ export class BgNbd {
     // Start where the data are: α near the mean age per purchase, r = a = b = 1.
     let age = 0;
     for (const t of T) age += t;
-    const fit = maximiseLikelihood(([r, alpha, a, b]) => -logLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, x, tx, T), [1, Math.max(1, age / customers.length), 1, 1], customers.length);
+    const fit = maximiseLikelihood(
+      ([r, alpha, a, b]) => -logLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, x, tx, T),
+      [1, Math.max(1, age / customers.length), 1, 1],
+      customers.length,
+    );
     const [r, alpha, a, b] = fit.params as [number, number, number, number];
     return { model: new BgNbd({ r, alpha, a, b }), fit };
   }
@@ -70,7 +74,7 @@ export class BgNbd {
   expectedPurchasesNew(t: number): number {
     const { r, alpha, a, b } = this.params;
     const z = t / (alpha + t);
-    return ((a + b - 1) / (a - 1)) * (1 - ((alpha / (alpha + t)) ** r) * hyp2f1(r, b, a + b - 1, z));
+    return ((a + b - 1) / (a - 1)) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z));
   }
 }
 

@@ -1,10 +1,12 @@
 // The read side of the value models: a customer's predictions and a segment's totals, at the default
 // horizon from the stored columns, at any other horizon from the stored histories and the run's fitted
 // parameters (closed forms: no refit).
+import { LRUCache } from 'lru-cache';
 import type { PrismaClient } from '../db/database.js';
+import { readValueModel } from '../db/json-columns.js';
 import { InputError } from '../errors/domain-errors.js';
 import type { CustomerHistory } from './purchase-history.js';
-import { AT_RISK_BELOW, DEFAULT_HORIZON_DAYS, DEFAULT_MONTHLY_DISCOUNT, ValueModel, type CustomerValue, type ValueModelState } from './value-model.js';
+import { AT_RISK_BELOW, DEFAULT_HORIZON_DAYS, DEFAULT_MONTHLY_DISCOUNT, ValueModel, type CustomerValue } from './value-model.js';
 
 export interface ValueQuery {
   horizonDays: number;
@@ -36,16 +38,21 @@ export const MAX_HORIZON_DAYS = 3650;
 
 export function checkValueQuery(q: ValueQuery): ValueQuery {
   if (!Number.isInteger(q.horizonDays) || q.horizonDays < 1 || q.horizonDays > MAX_HORIZON_DAYS) {
-    throw new InputError(`horizonDays must be a whole number of days from 1 to ${MAX_HORIZON_DAYS}.`, [{ index: -1, field: 'horizonDays', message: 'out of range' }]);
+    throw new InputError(`horizonDays must be a whole number of days from 1 to ${MAX_HORIZON_DAYS}.`, [
+      { index: -1, field: 'horizonDays', message: 'out of range' },
+    ]);
   }
   if (!Number.isFinite(q.monthlyDiscountRate) || q.monthlyDiscountRate < 0 || q.monthlyDiscountRate > 1) {
-    throw new InputError('monthlyDiscountRate must be from 0 to 1 (0.01 is 1 % a month).', [{ index: -1, field: 'monthlyDiscountRate', message: 'out of range' }]);
+    throw new InputError('monthlyDiscountRate must be from 0 to 1 (0.01 is 1 % a month).', [
+      { index: -1, field: 'monthlyDiscountRate', message: 'out of range' },
+    ]);
   }
   return q;
 }
 
 export class CustomerValues {
-  private readonly models = new Map<number, ValueModel>();
+  /** Fitted models by run: a page of members asks for one run's many times. */
+  private readonly models = new LRUCache<number, ValueModel>({ max: 16 });
 
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -60,10 +67,10 @@ export class CustomerValues {
     if (cached) return cached;
     const run = await this.prisma.segmentationRun.findUnique({ where: { id: runId }, select: { valueModel: true } });
     // Only a stored model is kept: a run still running has none yet, and will.
-    if (!run?.valueModel) return null;
-    const model = ValueModel.fromState(run.valueModel as unknown as ValueModelState);
+    const state = run && readValueModel(run.valueModel, `segmentation_run ${runId}`);
+    if (!state) return null;
+    const model = ValueModel.fromState(state);
     this.models.set(runId, model);
-    if (this.models.size > 16) this.models.delete(this.models.keys().next().value!);
     return model;
   }
 
@@ -74,11 +81,27 @@ export class CustomerValues {
     const row = await this.prisma.customerValue.findUnique({ where: { runId_customerId: { runId, customerId } } });
     if (!row) {
       const ordered = await this.prisma.order.count({ where: { customerId, status: 'COMPLETED' } });
-      return { horizonDays, history: null, reason: ordered > 0 ? 'Joined after the active segmentation run: predicted from the next run on.' : 'No completed order: nothing to predict from.' };
+      return {
+        horizonDays,
+        history: null,
+        reason: ordered > 0 ? 'Joined after the active segmentation run: predicted from the next run on.' : 'No completed order: nothing to predict from.',
+      };
     }
     const history: CustomerHistory = { customerId, frequency: row.frequency, recency: row.recency, age: row.age, monetary: row.monetary };
     const v = model.predict(history, horizonDays, monthlyDiscountRate);
-    return { horizonDays, history, ...(v ?? {}), reason: model.state.status !== 'FITTED' ? model.state.reason : !v ? 'The fitted models give no finite prediction for this history.' : v.clv === null ? model.state.spendReason : null };
+    return {
+      horizonDays,
+      history,
+      ...(v ?? {}),
+      reason:
+        model.state.status !== 'FITTED'
+          ? model.state.reason
+          : !v
+            ? 'The fitted models give no finite prediction for this history.'
+            : v.clv === null
+              ? model.state.spendReason
+              : null,
+    };
   }
 
   /**
@@ -87,10 +110,17 @@ export class CustomerValues {
    * win-back lookalike. Internal customer ids.
    */
   async valuableAtRisk(options: { minChurnRisk: number; first: number; segmentId?: number }): Promise<number[]> {
-    if (!(options.minChurnRisk >= 0 && options.minChurnRisk <= 1)) throw new InputError('minChurnRisk must be from 0 to 1.', [{ index: -1, field: 'minChurnRisk', message: 'out of range' }]);
-    if (!Number.isInteger(options.first) || options.first < 1 || options.first > 10_000) throw new InputError('first must be from 1 to 10,000.', [{ index: -1, field: 'first', message: 'out of range' }]);
+    if (!(options.minChurnRisk >= 0 && options.minChurnRisk <= 1))
+      throw new InputError('minChurnRisk must be from 0 to 1.', [{ index: -1, field: 'minChurnRisk', message: 'out of range' }]);
+    if (!Number.isInteger(options.first) || options.first < 1 || options.first > 10_000)
+      throw new InputError('first must be from 1 to 10,000.', [{ index: -1, field: 'first', message: 'out of range' }]);
     const rows = await this.prisma.membership.findMany({
-      where: { run: { active: true }, churnRisk: { gte: options.minChurnRisk }, clv: { not: null }, ...(options.segmentId !== undefined ? { segmentId: options.segmentId } : {}) },
+      where: {
+        run: { active: true },
+        churnRisk: { gte: options.minChurnRisk },
+        clv: { not: null },
+        ...(options.segmentId !== undefined ? { segmentId: options.segmentId } : {}),
+      },
       orderBy: [{ clv: 'desc' }, { customerId: 'asc' }],
       take: options.first,
       select: { customerId: true },
@@ -100,7 +130,9 @@ export class CustomerValues {
 
   /** At the default horizon and discount: the stored predictions, summed in SQL. */
   private async storedSegment(runId: number, segmentId: number, members: number, model: ValueModel): Promise<SegmentValueAnswer> {
-    const [row] = await this.prisma.$queryRaw<{ n: bigint; alive: number | null; at_risk: bigint; purchases: number | null; spend: number | null; clv: number | null; priced: bigint }[]>`
+    const [row] = await this.prisma.$queryRaw<
+      { n: bigint; alive: number | null; at_risk: bigint; purchases: number | null; spend: number | null; clv: number | null; priced: bigint }[]
+    >`
       SELECT count(*) AS n, avg(v.p_alive) AS alive, count(*) FILTER (WHERE v.p_alive < ${AT_RISK_BELOW}) AS at_risk,
              sum(v.expected_purchases) AS purchases, sum(v.expected_spend) AS spend, sum(v.clv) AS clv, count(v.clv) AS priced
       FROM customer_value v JOIN membership m ON m.run_id = v.run_id AND m.customer_id = v.customer_id
@@ -108,7 +140,9 @@ export class CustomerValues {
     const n = Number(row!.n);
     const priced = Number(row!.priced) === n;
     return {
-      horizonDays: DEFAULT_HORIZON_DAYS, members, withHistory: n,
+      horizonDays: DEFAULT_HORIZON_DAYS,
+      members,
+      withHistory: n,
       meanPAlive: n > 0 ? row!.alive : null,
       shareAtRisk: n > 0 ? Number(row!.at_risk) / n : null,
       expectedPurchases: row!.purchases ?? 0,
@@ -123,7 +157,8 @@ export class CustomerValues {
     const { horizonDays, monthlyDiscountRate } = checkValueQuery(query);
     const model = await this.model(runId);
     const members = await this.prisma.membership.count({ where: { segmentId } });
-    if (model?.fitted && horizonDays === DEFAULT_HORIZON_DAYS && monthlyDiscountRate === DEFAULT_MONTHLY_DISCOUNT) return this.storedSegment(runId, segmentId, members, model);
+    if (model?.fitted && horizonDays === DEFAULT_HORIZON_DAYS && monthlyDiscountRate === DEFAULT_MONTHLY_DISCOUNT)
+      return this.storedSegment(runId, segmentId, members, model);
     const empty = { horizonDays, members, meanPAlive: null, shareAtRisk: null, expectedPurchases: null, expectedSpend: null, sumClv: null, meanClv: null };
     const rows = await this.prisma.$queryRaw<{ customer_id: number; frequency: number; recency: number; age: number; monetary: number }[]>`
       SELECT v.customer_id, v.frequency, v.recency, v.age, v.monetary
@@ -140,7 +175,11 @@ export class CustomerValues {
     for (const [i, r] of rows.entries()) {
       // Closed forms, but ~12 hypergeometric terms per member and month: let the server answer between chunks.
       if (i % 2000 === 1999) await new Promise((resolve) => setImmediate(resolve));
-      const v = model.predict({ customerId: r.customer_id, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizonDays, monthlyDiscountRate);
+      const v = model.predict(
+        { customerId: r.customer_id, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary },
+        horizonDays,
+        monthlyDiscountRate,
+      );
       if (!v) {
         priced = false;
         continue;
@@ -156,7 +195,9 @@ export class CustomerValues {
     }
     const n = rows.length;
     return {
-      horizonDays, members, withHistory: n,
+      horizonDays,
+      members,
+      withHistory: n,
       meanPAlive: n > 0 ? alive / n : null,
       shareAtRisk: n > 0 ? atRisk / n : null,
       expectedPurchases: purchases,

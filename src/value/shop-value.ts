@@ -33,8 +33,15 @@ export async function fitRunValue(prisma: PrismaClient, ids: readonly number[]):
     if (!members.has(c.customerId)) continue;
     const v = model.predict(c);
     rows.push({
-      customer_id: c.customerId, frequency: c.frequency, recency: c.recency, age: c.age, monetary: c.monetary,
-      p_alive: v?.pAlive ?? null, expected_purchases: v?.expectedPurchases ?? null, expected_spend: v?.expectedSpend ?? null, clv: v?.clv ?? null,
+      customer_id: c.customerId,
+      frequency: c.frequency,
+      recency: c.recency,
+      age: c.age,
+      monetary: c.monetary,
+      p_alive: v?.pAlive ?? null,
+      expected_purchases: v?.expectedPurchases ?? null,
+      expected_spend: v?.expectedSpend ?? null,
+      clv: v?.clv ?? null,
     });
   }
   return { state: model.state, rows };

@@ -66,21 +66,40 @@ export class ValueModel {
     const repeat = customers.filter((c) => c.frequency > 0);
     const historyDays = history.firstDay ? Math.round((history.asOf.getTime() - history.firstDay.getTime()) / 86_400_000) : 0;
     const base = {
-      asOf: history.asOf.toISOString(), customers: customers.length, repeatCustomers: repeat.length, historyDays, futureOrders: history.futureOrders,
-      bgNbd: null, gammaGamma: null, spendReason: null,
+      asOf: history.asOf.toISOString(),
+      customers: customers.length,
+      repeatCustomers: repeat.length,
+      historyDays,
+      futureOrders: history.futureOrders,
+      bgNbd: null,
+      gammaGamma: null,
+      spendReason: null,
     };
     const future = history.futureOrders > 0 ? ` (${history.futureOrders} order(s) dated in the future were left out)` : '';
     const short: string[] = [];
     if (customers.length < MIN_CUSTOMERS) short.push(`${customers.length} customers with completed orders (at least ${MIN_CUSTOMERS} needed)`);
-    if (repeat.length < MIN_REPEAT_CUSTOMERS) short.push(`${repeat.length} customers who bought again on another day (at least ${MIN_REPEAT_CUSTOMERS} needed)`);
+    if (repeat.length < MIN_REPEAT_CUSTOMERS)
+      short.push(`${repeat.length} customers who bought again on another day (at least ${MIN_REPEAT_CUSTOMERS} needed)`);
     if (historyDays < MIN_HISTORY_DAYS) short.push(`${historyDays} days of order history (at least ${MIN_HISTORY_DAYS} needed)`);
     if (short.length > 0) {
-      return new ValueModel({ ...base, status: 'INSUFFICIENT_DATA', reason: `Not enough data to predict value and churn: ${short.join('; ')}${future}.` }, null, null);
+      return new ValueModel(
+        { ...base, status: 'INSUFFICIENT_DATA', reason: `Not enough data to predict value and churn: ${short.join('; ')}${future}.` },
+        null,
+        null,
+      );
     }
     const fitted = BgNbd.fit(customers);
     // a + b ≤ 1 leaves the hypergeometric term of a customer without repeats undefined (c ≤ 0).
     if (!fitted.fit.converged || fitted.model.params.a + fitted.model.params.b <= 1) {
-      return new ValueModel({ ...base, status: 'NOT_CONVERGED', reason: `The purchase model did not converge on this shop's history (${describe(fitted.fit)}); no predictions until more history is in${future}.` }, null, null);
+      return new ValueModel(
+        {
+          ...base,
+          status: 'NOT_CONVERGED',
+          reason: `The purchase model did not converge on this shop's history (${describe(fitted.fit)}); no predictions until more history is in${future}.`,
+        },
+        null,
+        null,
+      );
     }
     const bgNbd = { ...fitted.model.params, logLikelihood: fitted.fit.logLikelihood, iterations: fitted.fit.iterations };
     const spenders = repeat.filter((c) => c.monetary > 0);
@@ -98,7 +117,10 @@ export class ValueModel {
       }
     }
     const state: ValueModelState = {
-      ...base, status: 'FITTED', bgNbd, gammaGamma,
+      ...base,
+      status: 'FITTED',
+      bgNbd,
+      gammaGamma,
       spendReason: spendReason ? `No spend or lifetime value: ${spendReason}.` : null,
       reason: future ? `Fitted${future}.` : null,
     };

@@ -4,10 +4,15 @@ import { EmbeddedVectorStore } from './embedded/embedded-store.js';
 import { QdrantVectorStore } from './qdrant/qdrant-store.js';
 import type { VectorStore } from './vector-store.js';
 
-
 /** Qdrant when QDRANT_URL is set, else the embedded store under data/vectors. */
 export function createVectorStore(settings: VectorStoreSettings): VectorStore {
   return settings.kind === 'qdrant'
-    ? new QdrantVectorStore({ url: settings.url, apiKey: settings.apiKey, shards: settings.shards, replicationFactor: settings.replicationFactor, writeConsistencyFactor: settings.writeConsistencyFactor })
+    ? new QdrantVectorStore({
+        url: settings.url,
+        apiKey: settings.apiKey,
+        shards: settings.shards,
+        replicationFactor: settings.replicationFactor,
+        writeConsistencyFactor: settings.writeConsistencyFactor,
+      })
     : new EmbeddedVectorStore({ dir: path.resolve(settings.dir) });
 }

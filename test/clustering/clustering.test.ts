@@ -16,10 +16,15 @@ import { mulberry32 } from '../../src/demo/random.js';
 import { blobs } from '../support/blobs.js';
 import { pythonReference } from '../support/python.js';
 
-const toRows = (x: { rows: number; dim: number; data: Float32Array }) => Array.from({ length: x.rows }, (_, i) => Array.from(x.data.subarray(i * x.dim, (i + 1) * x.dim)));
+const toRows = (x: { rows: number; dim: number; data: Float32Array }) =>
+  Array.from({ length: x.rows }, (_, i) => Array.from(x.data.subarray(i * x.dim, (i + 1) * x.dim)));
 
 test('k-means finds planted blobs, reproducibly, and matches or beats ml-kmeans on inertia', async () => {
-  for (const [k, dim, seed] of [[4, 8, 1], [7, 32, 2], [12, 16, 3]] as const) {
+  for (const [k, dim, seed] of [
+    [4, 8, 1],
+    [7, 32, 2],
+    [12, 16, 3],
+  ] as const) {
     const { x, truth } = blobs(1200, k, dim, seed, 1.2, 2);
     const ours = await kmeans(x, { k, seed: 5, nInit: 4 });
     assert.deepEqual(Array.from((await kmeans(x, { k, seed: 5, nInit: 4 })).labels), Array.from(ours.labels), 'same seed, same result');
@@ -48,7 +53,8 @@ test('ONNX kernels (onnxruntime GEMM) agree with the TypeScript reference at the
   for (let i = 0; i < x.rows; i++) assert.ok(Math.abs(a!.distances[i]! - b!.distances[i]!) <= scale(i), `row ${i}: ${a!.distances[i]} vs ${b!.distances[i]}`);
   const points = x.data.slice(5 * 527, 9 * 527);
   const [da, db] = [await typescriptKernels.toPoints(x, points, norms), await onnx.toPoints(x, points, norms)];
-  for (let i = 0; i < da.length; i++) assert.ok(Math.abs(da[i]! - db[i]!) <= 1e-5 * (norms[Math.floor(i / 4)]! + Math.max(...norms.subarray(5, 9))), `entry ${i}: ${da[i]} vs ${db[i]}`);
+  for (let i = 0; i < da.length; i++)
+    assert.ok(Math.abs(da[i]! - db[i]!) <= 1e-5 * (norms[Math.floor(i / 4)]! + Math.max(...norms.subarray(5, 9))), `entry ${i}: ${da[i]} vs ${db[i]}`);
   // Whole k-means runs: the same clustering and inertia, whichever kernels did the distance work.
   const [ra, rb] = [await kmeans(x, { k: 12, seed: 3, nInit: 2, kernels: typescriptKernels }), await kmeans(x, { k: 12, seed: 3, nInit: 2, kernels: onnx })];
   assert.ok(adjustedRandIndex(ra.labels, rb.labels) > 0.999);
@@ -91,7 +97,9 @@ test('silhouette, Davies–Bouldin, Calinski–Harabasz equal their definitions 
   const { x } = blobs(150, 3, 4, 13, 1.5, 1);
   const rng = mulberry32(3);
   const labels = Array.from({ length: x.rows }, () => Math.floor(rng() * 3));
-  labels[0] = 0; labels[1] = 1; labels[2] = 2;
+  labels[0] = 0;
+  labels[1] = 1;
+  labels[2] = 2;
   const rows = toRows(x);
   const dist = (a: number[], b: number[]) => Math.sqrt(a.reduce((s, v, j) => s + (v - b[j]!) ** 2, 0));
   const members = [0, 1, 2].map((c) => rows.filter((_, i) => labels[i] === c));
@@ -110,12 +118,14 @@ test('silhouette, Davies–Bouldin, Calinski–Harabasz equal their definitions 
   const centres = members.map(centre);
   const mean = centre(rows);
   const scatter = members.map((m, c) => m.reduce((s, p) => s + dist(p, centres[c]!), 0) / m.length);
-  const db = [0, 1, 2].reduce((s, a) => s + Math.max(...[0, 1, 2].filter((b) => b !== a).map((b) => (scatter[a]! + scatter[b]!) / dist(centres[a]!, centres[b]!))), 0) / 3;
+  const db =
+    [0, 1, 2].reduce((s, a) => s + Math.max(...[0, 1, 2].filter((b) => b !== a).map((b) => (scatter[a]! + scatter[b]!) / dist(centres[a]!, centres[b]!))), 0) /
+    3;
   const within = rows.reduce((s, p, i) => s + dist(p, centres[labels[i]!]!) ** 2, 0);
   const between = members.reduce((s, m, c) => s + m.length * dist(centres[c]!, mean) ** 2, 0);
   const metrics = centroidMetrics(x, labels, 3);
   assert.ok(Math.abs(metrics.daviesBouldin - db) / db < 1e-9);
-  assert.ok(Math.abs(metrics.calinskiHarabasz - (between / 2) / (within / (rows.length - 3))) / metrics.calinskiHarabasz < 1e-9);
+  assert.ok(Math.abs(metrics.calinskiHarabasz - between / 2 / (within / (rows.length - 3))) / metrics.calinskiHarabasz < 1e-9);
   assert.ok(Math.abs(metrics.inertia - within) / within < 1e-9);
 });
 
@@ -127,16 +137,27 @@ test('optimal assignment equals brute force, square and rectangular', () => {
     for (const rest of permutations(n - 1, m)) for (let j = 0; j < m; j++) if (!rest.includes(j)) out.push([...rest, j]);
     return out;
   };
-  for (const [n, m] of [[5, 5], [3, 6], [4, 4]] as const) {
+  for (const [n, m] of [
+    [5, 5],
+    [3, 6],
+    [4, 4],
+  ] as const) {
     for (let trial = 0; trial < 20; trial++) {
       const cost = Array.from({ length: n }, () => Array.from({ length: m }, () => Math.round(rng() * 100)));
       const best = Math.min(...permutations(n, m).map((p) => p.reduce((s, j, i) => s + cost[i]![j]!, 0)));
       const assignment = minimumCostAssignment(cost);
       assert.equal(new Set(assignment).size, n);
-      assert.equal(assignment.reduce((s, j, i) => s + cost[i]![j]!, 0), best);
+      assert.equal(
+        assignment.reduce((s, j, i) => s + cost[i]![j]!, 0),
+        best,
+      );
     }
   }
-  const wide = minimumCostAssignment([[1, 2], [2, 1], [0, 0]]);
+  const wide = minimumCostAssignment([
+    [1, 2],
+    [2, 1],
+    [0, 0],
+  ]);
   assert.equal(wide.filter((j) => j === -1).length, 1, 'more rows than columns: one row unmatched');
 });
 
@@ -171,21 +192,32 @@ function wideAndTight(seed: number): { x: { rows: number; dim: number; data: Flo
   return { x: { rows: truth.length, dim: 2, data: Float32Array.from(data) }, truth };
 }
 
-test('spectral clustering follows neighbourhoods where k-means cannot, as scikit-learn does; its eigenvalues are scipy\'s', async () => {
+test("spectral clustering follows neighbourhoods where k-means cannot, as scikit-learn does; its eigenvalues are scipy's", async () => {
   const { x, truth } = wideAndTight(4);
-  const reference = pythonReference<{ labels: number[]; eigenvalues: number[] }>('spectral-check.py', { points: toRows(x), k: 3, neighbours: NEIGHBOURS, eigenvalues: 6 });
+  const reference = pythonReference<{ labels: number[]; eigenvalues: number[] }>('spectral-check.py', {
+    points: toRows(x),
+    k: 3,
+    neighbours: NEIGHBOURS,
+    eigenvalues: 6,
+  });
   const spectral = await cluster(x, { seed: 1, k: 3, algorithm: 'spectral' });
   const kmeansOnly = await cluster(x, { seed: 1, k: 3, algorithm: 'kmeans' });
   assert.equal(spectral.algorithm, 'spectral');
   assert.ok(adjustedRandIndex(spectral.result.labels, truth) > 0.95, `spectral ARI ${adjustedRandIndex(spectral.result.labels, truth)}`);
   assert.ok(adjustedRandIndex(kmeansOnly.result.labels, truth) < 0.75, `k-means ARI ${adjustedRandIndex(kmeansOnly.result.labels, truth)}`);
-  assert.ok(adjustedRandIndex(spectral.result.labels, reference.labels) > 0.95, `against scikit-learn ${adjustedRandIndex(spectral.result.labels, reference.labels)}`);
+  assert.ok(
+    adjustedRandIndex(spectral.result.labels, reference.labels) > 0.95,
+    `against scikit-learn ${adjustedRandIndex(spectral.result.labels, reference.labels)}`,
+  );
   const embedding = spectralEmbedding(await knnGraph(x, NEIGHBOURS, typescriptKernels), 6, 3);
   reference.eigenvalues.forEach((v, i) => assert.ok(Math.abs(embedding.values[i]! - v) < 1e-6, `eigenvalue ${i}: ${embedding.values[i]} vs ${v}`));
   // Every row sits with its nearest stored centre: what later customers are assigned by.
   const k = spectral.chosenK;
   for (let i = 0; i < x.rows; i++) {
-    const d = Array.from({ length: k }, (_, c) => (x.data[2 * i]! - spectral.result.centroids[2 * c]!) ** 2 + (x.data[2 * i + 1]! - spectral.result.centroids[2 * c + 1]!) ** 2);
+    const d = Array.from(
+      { length: k },
+      (_, c) => (x.data[2 * i]! - spectral.result.centroids[2 * c]!) ** 2 + (x.data[2 * i + 1]! - spectral.result.centroids[2 * c + 1]!) ** 2,
+    );
     assert.equal(spectral.result.labels[i], d.indexOf(Math.min(...d)));
   }
 });
@@ -203,13 +235,18 @@ test('symmetric eigen-decomposition and Lanczos agree with the definition', () =
       assert.ok(Math.abs(av - values[e]! * vectors[i * n + e]!) < 1e-9);
     }
   }
-  const top = lanczosLargest((v, out) => {
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < n; j++) s += a[i * n + j]! * v[j]!;
-      out[i] = s;
-    }
-  }, n, 5, 1);
+  const top = lanczosLargest(
+    (v, out) => {
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += a[i * n + j]! * v[j]!;
+        out[i] = s;
+      }
+    },
+    n,
+    5,
+    1,
+  );
   const sorted = Array.from(values).sort((p, q) => q - p);
   for (let e = 0; e < 5; e++) assert.ok(Math.abs(top.values[e]! - sorted[e]!) < 1e-9, `${top.values[e]} vs ${sorted[e]}`);
 });

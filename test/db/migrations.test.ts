@@ -18,14 +18,17 @@ for (const target of databaseTargets()) {
       const db = openDatabase(settings);
       try {
         const first = await applyMigrations(db.adapter, MIGRATIONS);
-        const names = fs.readdirSync(MIGRATIONS).filter((n) => fs.statSync(path.join(MIGRATIONS, n)).isDirectory()).sort();
+        const names = fs
+          .readdirSync(MIGRATIONS)
+          .filter((n) => fs.statSync(path.join(MIGRATIONS, n)).isDirectory())
+          .sort();
         assert.deepEqual(first.applied, names);
         const second = await applyMigrations(db.adapter, MIGRATIONS);
         assert.deepEqual(second, { applied: [], alreadyApplied: names });
 
-        const rows = await db.prisma.$queryRawUnsafe<
+        const rows = await db.prisma.$queryRaw<
           { migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number; rolled_back_at: Date | null }[]
-        >('SELECT migration_name, checksum, finished_at, applied_steps_count, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name');
+        >`SELECT migration_name, checksum, finished_at, applied_steps_count, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name`;
         assert.equal(rows.length, names.length);
         for (const [i, row] of rows.entries()) {
           const sql = fs.readFileSync(path.join(MIGRATIONS, names[i]!, 'migration.sql'));
@@ -56,12 +59,18 @@ for (const target of databaseTargets()) {
       const db = openDatabase(settings);
       try {
         await assert.rejects(applyMigrations(db.adapter, dir), (e: unknown) => e instanceof MigrationError && /002_bad/.test(e.message));
-        const tables = await db.prisma.$queryRawUnsafe<{ table_name: string }[]>(
-          `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`,
+        const tables = await db.prisma.$queryRaw<
+          { table_name: string }[]
+        >`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`;
+        assert.deepEqual(
+          tables.map((t) => t.table_name),
+          ['_prisma_migrations', 'kept'],
         );
-        assert.deepEqual(tables.map((t) => t.table_name), ['_prisma_migrations', 'kept']);
-        const recorded = await db.prisma.$queryRawUnsafe<{ migration_name: string }[]>('SELECT migration_name FROM "_prisma_migrations"');
-        assert.deepEqual(recorded.map((r) => r.migration_name), ['001_ok']);
+        const recorded = await db.prisma.$queryRaw<{ migration_name: string }[]>`SELECT migration_name FROM "_prisma_migrations"`;
+        assert.deepEqual(
+          recorded.map((r) => r.migration_name),
+          ['001_ok'],
+        );
 
         // An applied migration edited afterwards is refused rather than silently skipped.
         fs.writeFileSync(path.join(dir, '001_ok', 'migration.sql'), 'CREATE TABLE kept (id bigint);');

@@ -61,12 +61,21 @@ for (const target of databaseTargets()) {
     });
 
     test('tables and columns: names, types, nullability, defaults', async () => {
-      const columns = await db.prisma.$queryRawUnsafe<
-        { table_name: string; column_name: string; data_type: string; udt_name: string; is_nullable: string;
-          column_default: string | null; numeric_precision: number | null; numeric_scale: number | null; datetime_precision: number | null }[]
-      >(`SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default,
+      const columns = await db.prisma.$queryRaw<
+        {
+          table_name: string;
+          column_name: string;
+          data_type: string;
+          udt_name: string;
+          is_nullable: string;
+          column_default: string | null;
+          numeric_precision: number | null;
+          numeric_scale: number | null;
+          datetime_precision: number | null;
+        }[]
+      >`SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default,
                 numeric_precision, numeric_scale, datetime_precision
-         FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> '_prisma_migrations'`);
+         FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> '_prisma_migrations'`;
       const actual = new Map(columns.map((c) => [`${c.table_name}.${c.column_name}`, c]));
       const expected = new Set<string>();
       for (const model of models) {
@@ -86,26 +95,32 @@ for (const target of databaseTargets()) {
           assert.equal(column.column_default !== null, field.hasDefaultValue, `default of ${key}`);
         }
       }
-      assert.deepEqual([...actual.keys()].filter((k) => !expected.has(k)), [], 'columns the client does not know');
+      assert.deepEqual(
+        [...actual.keys()].filter((k) => !expected.has(k)),
+        [],
+        'columns the client does not know',
+      );
     });
 
     test('enums carry the same values', async () => {
       for (const e of dmmf.datamodel.enums) {
-        const rows = await db.prisma.$queryRawUnsafe<{ v: string }[]>(
-          `SELECT unnest(enum_range(NULL::"${e.dbName ?? e.name}"))::text AS v`,
+        // The type name is an identifier (not a bindable value), taken from our own schema.
+        const rows = await db.prisma.$queryRaw<{ v: string }[]>`SELECT unnest(enum_range(NULL::${Prisma.raw(`"${e.dbName ?? e.name}"`)}))::text AS v`;
+        assert.deepEqual(
+          rows.map((r) => r.v),
+          e.values.map((v) => v.name),
         );
-        assert.deepEqual(rows.map((r) => r.v), e.values.map((v) => v.name));
       }
     });
 
     test('primary keys, unique constraints and indexes', async () => {
-      const indexes = await db.prisma.$queryRawUnsafe<{ table_name: string; is_unique: boolean; is_primary: boolean; columns: string }[]>(
-        `SELECT t.relname AS table_name, ix.indisunique AS is_unique, ix.indisprimary AS is_primary,
+      const indexes = await db.prisma.$queryRaw<
+        { table_name: string; is_unique: boolean; is_primary: boolean; columns: string }[]
+      >`SELECT t.relname AS table_name, ix.indisunique AS is_unique, ix.indisprimary AS is_primary,
                 array_to_string(ARRAY(SELECT a.attname FROM unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord)
                                       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord), ',') AS columns
          FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-         WHERE n.nspname = current_schema() AND t.relname <> '_prisma_migrations' AND ix.indpred IS NULL`,
-      );
+         WHERE n.nspname = current_schema() AND t.relname <> '_prisma_migrations' AND ix.indpred IS NULL`;
       const signature = (table: string, kind: string, columns: string) => `${table}:${kind}:${columns}`;
       const actual = indexes.map((i) => signature(i.table_name, i.is_primary ? 'id' : i.is_unique ? 'unique' : 'normal', i.columns)).sort();
       const expected = dmmf.datamodel.indexes
@@ -117,25 +132,26 @@ for (const target of databaseTargets()) {
         .sort();
       assert.deepEqual(actual, expected);
       // The partial indexes Prisma cannot express, each named in its migration.
-      const partial = await db.prisma.$queryRawUnsafe<{ name: string; definition: string }[]>(
-        `SELECT c.relname AS name, pg_get_indexdef(ix.indexrelid) AS definition
+      const partial = await db.prisma.$queryRaw<{ name: string; definition: string }[]>`SELECT c.relname AS name, pg_get_indexdef(ix.indexrelid) AS definition
          FROM pg_index ix JOIN pg_class c ON c.oid = ix.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = current_schema() AND ix.indpred IS NOT NULL`,
+         WHERE n.nspname = current_schema() AND ix.indpred IS NOT NULL`;
+      assert.deepEqual(
+        partial.map((p) => p.name),
+        ['job_live_lock_key'],
       );
-      assert.deepEqual(partial.map((p) => p.name), ['job_live_lock_key']);
       assert.match(partial[0]!.definition, /UNIQUE INDEX job_live_lock_key ON .*job USING btree \(lock_key\) WHERE \(status = ANY/);
     });
 
     test('foreign keys with their delete rules', async () => {
-      const fks = await db.prisma.$queryRawUnsafe<{ table_name: string; columns: string; ref_table: string; ref_columns: string; on_delete: string }[]>(
-        `SELECT t.relname AS table_name, r.relname AS ref_table, c.confdeltype::text AS on_delete,
+      const fks = await db.prisma.$queryRaw<
+        { table_name: string; columns: string; ref_table: string; ref_columns: string; on_delete: string }[]
+      >`SELECT t.relname AS table_name, r.relname AS ref_table, c.confdeltype::text AS on_delete,
                 array_to_string(ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
                   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord), ',') AS columns,
                 array_to_string(ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, ord)
                   JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum = k.attnum ORDER BY k.ord), ',') AS ref_columns
          FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
-         JOIN pg_namespace n ON n.oid = t.relnamespace WHERE c.contype = 'f' AND n.nspname = current_schema()`,
-      );
+         JOIN pg_namespace n ON n.oid = t.relnamespace WHERE c.contype = 'f' AND n.nspname = current_schema()`;
       const actual = fks.map((f) => `${f.table_name}(${f.columns})->${f.ref_table}(${f.ref_columns}) ${ON_DELETE[f.on_delete]}`).sort();
       const expected = models
         .flatMap((model) =>
@@ -177,7 +193,10 @@ for (const target of databaseTargets()) {
         data: { externalId: 'schema-r1', customerId: customer.id, productId: product.id, rating: 5, text: '很好', language: 'zh', reviewedAt: at },
       });
 
-      const c = await p.customer.findUniqueOrThrow({ where: { externalId: 'schema-c1' }, include: { orders: { include: { items: true } }, searches: true, reviews: true } });
+      const c = await p.customer.findUniqueOrThrow({
+        where: { externalId: 'schema-c1' },
+        include: { orders: { include: { items: true } }, searches: true, reviews: true },
+      });
       assert.deepEqual([c.country, c.signupAt?.toISOString(), c.attributes], ['Ireland', at.toISOString(), { vip: true, tags: ['a'] }]);
       assert.equal(c.orders[0]!.id, order.id);
       assert.equal(c.orders[0]!.status, 'RETURNED');
@@ -200,8 +219,20 @@ for (const target of databaseTargets()) {
       const centroid = new Uint8Array(new Float32Array([0.5, -1.25]).buffer);
       const segment = await p.segment.create({
         data: {
-          runId: run.id, lineageId: 'L1', index: 0, autoName: 'Champions · tea', autoDescription: 'd', tags: ['vip', '茶'], size: 1, share: 1,
-          centroid, stats: { medianSpend: 10 }, topCategories: ['kitchen'], keywords: ['tea'], representatives: ['schema-c1'], outlierDistance: 2.5,
+          runId: run.id,
+          lineageId: 'L1',
+          index: 0,
+          autoName: 'Champions · tea',
+          autoDescription: 'd',
+          tags: ['vip', '茶'],
+          size: 1,
+          share: 1,
+          centroid,
+          stats: { medianSpend: 10 },
+          topCategories: ['kitchen'],
+          keywords: ['tea'],
+          representatives: ['schema-c1'],
+          outlierDistance: 2.5,
         },
       });
       await p.membership.create({ data: { runId: run.id, customerId: customer.id, segmentId: segment.id, distance: 0.5 } });
@@ -210,11 +241,18 @@ for (const target of databaseTargets()) {
       const readSegment = readRun.segments[0]!;
       assert.deepEqual(readSegment.tags, ['vip', '茶']);
       assert.deepEqual(Array.from(new Float32Array(Uint8Array.from(readSegment.centroid).buffer)), [0.5, -1.25]);
-      assert.deepEqual([readSegment.memberships[0]!.distance, readSegment.memberships[0]!.outlier, readSegment.memberships[0]!.provisional], [0.5, false, false]);
+      assert.deepEqual(
+        [readSegment.memberships[0]!.distance, readSegment.memberships[0]!.outlier, readSegment.memberships[0]!.provisional],
+        [0.5, false, false],
+      );
 
       const key = await p.apiKey.create({ data: { name: 'ops', role: 'MARKETER', prefix: 'sk_abc', hash: 'h1' } });
-      await p.auditEntry.create({ data: { actor: 'ops', role: 'ADMIN', action: 'relabelSegment', target: 'segment:1', before: { label: null }, after: { label: 'VIP' } } });
-      const audience = await p.audience.create({ data: { name: 'a', parameters: { size: 1 }, size: 1, createdBy: 'ops', members: { create: [{ rank: 0, customerId: customer.id, score: 0.9 }] } } });
+      await p.auditEntry.create({
+        data: { actor: 'ops', role: 'ADMIN', action: 'relabelSegment', target: 'segment:1', before: { label: null }, after: { label: 'VIP' } },
+      });
+      const audience = await p.audience.create({
+        data: { name: 'a', parameters: { size: 1 }, size: 1, createdBy: 'ops', members: { create: [{ rank: 0, customerId: customer.id, score: 0.9 }] } },
+      });
       assert.equal((await p.apiKey.findUniqueOrThrow({ where: { hash: 'h1' } })).role, key.role);
       assert.deepEqual((await p.auditEntry.findFirstOrThrow()).after, { label: 'VIP' });
       assert.equal((await p.audience.findUniqueOrThrow({ where: { id: audience.id }, include: { members: true } })).members[0]!.score, 0.9);
@@ -244,10 +282,25 @@ for (const target of databaseTargets()) {
         'Order:externalId': () => p.order.create({ data: { externalId: 'u-o1', customerId: customer.id, placedAt: new Date() } }),
         'OrderItem:orderId,line': () => p.orderItem.create({ data: { orderId: order.id, line: 0, productId: product.id, quantity: 2, unitPrice: 2 } }),
         'SearchQuery:externalId': () => p.searchQuery.create({ data: { externalId: 'u-s1', customerId: customer.id, text: 'y', searchedAt: new Date() } }),
-        'Review:externalId': () => p.review.create({ data: { externalId: 'u-r1', customerId: customer.id, rating: 2, text: 'y', language: 'en', reviewedAt: new Date() } }),
+        'Review:externalId': () =>
+          p.review.create({ data: { externalId: 'u-r1', customerId: customer.id, rating: 2, text: 'y', language: 'en', reviewedAt: new Date() } }),
         'Segment:runId,index': async () => {
           const run = await p.segmentationRun.create({ data: { collection: 'c', modelId: 'm', vectorName: 'combined', parameters: {} } });
-          const seg = { runId: run.id, lineageId: 'x', index: 0, autoName: 'a', autoDescription: 'a', size: 1, share: 1, centroid: new Uint8Array(4), stats: {}, topCategories: [], keywords: [], representatives: [], outlierDistance: 1 };
+          const seg = {
+            runId: run.id,
+            lineageId: 'x',
+            index: 0,
+            autoName: 'a',
+            autoDescription: 'a',
+            size: 1,
+            share: 1,
+            centroid: new Uint8Array(4),
+            stats: {},
+            topCategories: [],
+            keywords: [],
+            representatives: [],
+            outlierDistance: 1,
+          };
           await p.segment.create({ data: seg });
           return p.segment.create({ data: seg });
         },
@@ -255,7 +308,8 @@ for (const target of databaseTargets()) {
           await p.apiKey.create({ data: { name: 'a', role: 'VIEWER', prefix: 'x', hash: 'same' } });
           return p.apiKey.create({ data: { name: 'b', role: 'ADMIN', prefix: 'y', hash: 'same' } });
         },
-        'VectorIndex:collection': () => p.vectorIndex.create({ data: { collection: 'u-col', modelId: 'm', textDimensions: 1, features: [], scaler: {}, behaviourWeight: 1 } }),
+        'VectorIndex:collection': () =>
+          p.vectorIndex.create({ data: { collection: 'u-col', modelId: 'm', textDimensions: 1, features: [], scaler: {}, behaviourWeight: 1 } }),
       };
       // Every unique index of the model must have a case above, so a new one cannot go untested.
       const uniques = dmmf.datamodel.indexes.filter((i) => i.type === 'unique').map((i) => `${i.model}:${i.fields.map((f) => f.name).join(',')}`);

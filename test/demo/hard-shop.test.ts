@@ -44,8 +44,14 @@ test('on 1,000 hard-shop customers the combined vector separates the ten persona
     const truth = await loadHardShop(services.ingest, { customers: 1000, seed: 7 });
     await (await services.indexer()).run(idle);
     const run = await services.segments.run(idle, { k: 10 });
-    const members = await services.db.prisma.membership.findMany({ where: { runId: run.runId }, select: { segmentId: true, customer: { select: { externalId: true } } } });
-    const ari = adjustedRandIndex(members.map((m) => m.segmentId), members.map((m) => truth.get(m.customer.externalId)!));
+    const members = await services.db.prisma.membership.findMany({
+      where: { runId: run.runId },
+      select: { segmentId: true, customer: { select: { externalId: true } } },
+    });
+    const ari = adjustedRandIndex(
+      members.map((m) => m.segmentId),
+      members.map((m) => truth.get(m.customer.externalId)!),
+    );
     // Measured 0.738 (automatic k: 7 segments, ARI 0.709).
     assert.ok(ari >= 0.6, `ARI ${ari.toFixed(3)}`);
   } finally {

@@ -9,13 +9,16 @@ const options = { customers: 1600, seed: 42 };
 test('the same seed gives the same shop, however it is chunked; another seed another shop', () => {
   const whole = demoCustomers(options, 0, 1600);
   const pieces = [demoCustomers(options, 0, 700), demoCustomers(options, 700, 1600)];
-  assert.deepEqual(JSON.stringify(whole), JSON.stringify({
-    customers: pieces.flatMap((p) => p.customers),
-    orders: pieces.flatMap((p) => p.orders),
-    searches: pieces.flatMap((p) => p.searches),
-    reviews: pieces.flatMap((p) => p.reviews),
-    truth: pieces.flatMap((p) => p.truth),
-  }));
+  assert.deepEqual(
+    JSON.stringify(whole),
+    JSON.stringify({
+      customers: pieces.flatMap((p) => p.customers),
+      orders: pieces.flatMap((p) => p.orders),
+      searches: pieces.flatMap((p) => p.searches),
+      reviews: pieces.flatMap((p) => p.reviews),
+      truth: pieces.flatMap((p) => p.truth),
+    }),
+  );
   assert.notDeepEqual(JSON.stringify(demoCustomers({ ...options, seed: 43 }, 0, 100)), JSON.stringify(demoCustomers(options, 0, 100)));
 });
 

@@ -22,7 +22,13 @@ const OUTPUT = path.join(projectRoot, 'test-output', 'dashboard');
 const idle = { signal: new AbortController().signal, progress: () => {} };
 const built = fs.existsSync(path.join(projectRoot, 'dist', 'web', 'index.html'));
 // CI installs Chromium and builds the dashboard; elsewhere a missing one skips with a reason.
-const skip = process.env.CI ? false : !chromiumAvailable() ? 'no /usr/bin/chromium (apt-get install chromium)' : !built ? 'dashboard not built (npm run build:web)' : false;
+const skip = process.env.CI
+  ? false
+  : !chromiumAvailable()
+    ? 'no /usr/bin/chromium (apt-get install chromium)'
+    : !built
+      ? 'dashboard not built (npm run build:web)'
+      : false;
 
 describe('dashboard in headless Chromium', { skip }, () => {
   let app: TestApp;
@@ -85,7 +91,14 @@ describe('dashboard in headless Chromium', { skip }, () => {
 
   test('overview: one card per segment of the active run, with size, RFM medians and keywords', async () => {
     const page = await loggedIn('admin');
-    const { segments } = await app.client.request<{ segments: { name: string; size: number }[] }>(gql`{ segments { name size } }`);
+    const { segments } = await app.client.request<{ segments: { name: string; size: number }[] }>(gql`
+      {
+        segments {
+          name
+          size
+        }
+      }
+    `);
     await page.getByTestId('segment-card').first().waitFor();
     assert.equal(await page.getByTestId('segment-card').count(), segments.length);
     assert.match((await page.getByTestId('overview-summary').textContent())!, new RegExp(`^${segments.length} segments`));
@@ -103,29 +116,77 @@ describe('dashboard in headless Chromium', { skip }, () => {
 
   test('segment detail: histograms, representatives, and members paged by cursor and sorted', async () => {
     const page = await loggedIn('viewer');
-    const { segments } = await app.client.request<{ segments: { id: string; name: string; size: number }[] }>(gql`{ segments { id name size } }`);
+    const { segments } = await app.client.request<{ segments: { id: string; name: string; size: number }[] }>(gql`
+      {
+        segments {
+          id
+          name
+          size
+        }
+      }
+    `);
     const target = segments[0]!;
     await page.getByRole('link', { name: target.name }).first().click();
     await page.getByRole('heading', { level: 1, name: target.name }).waitFor();
     assert.equal(await page.locator('figure.histogram').count(), 3);
     // Value and churn risk, and products to offer, as the API gives them (or the API's reason).
-    const { segment: valued } = await app.client.request<{ segment: { value: { shareAtRisk: number | null; reason: string | null }; recommendedProducts: { product: { title: string } }[] } }>(
-      gql`query ($id: ID!) { segment(id: $id) { value { shareAtRisk reason } recommendedProducts(limit: 8) { product { title } } } }`,
+    const { segment: valued } = await app.client.request<{
+      segment: { value: { shareAtRisk: number | null; reason: string | null }; recommendedProducts: { product: { title: string } }[] };
+    }>(
+      gql`
+        query ($id: ID!) {
+          segment(id: $id) {
+            value {
+              shareAtRisk
+              reason
+            }
+            recommendedProducts(limit: 8) {
+              product {
+                title
+              }
+            }
+          }
+        }
+      `,
       { id: target.id },
     );
     await page.getByRole('heading', { name: 'Value and churn risk' }).waitFor();
     const atRisk = page.getByLabel('Predicted value').locator('div', { hasText: 'At risk' }).locator('dd');
-    assert.equal(await atRisk.textContent(), valued.value.shareAtRisk === null ? '–' : new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1 }).format(valued.value.shareAtRisk));
+    assert.equal(
+      await atRisk.textContent(),
+      valued.value.shareAtRisk === null ? '–' : new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1 }).format(valued.value.shareAtRisk),
+    );
     if (valued.value.reason) await page.getByRole('note').filter({ hasText: valued.value.reason }).waitFor();
-    const offered = await page.getByRole('list', { name: 'Products to offer' }).locator('li').allTextContents().catch(() => []);
-    assert.deepEqual(offered.map((t) => t.split(' bought by')[0]!.trim()), valued.recommendedProducts.map((r) => r.product.title));
+    const offered = await page
+      .getByRole('list', { name: 'Products to offer' })
+      .locator('li')
+      .allTextContents()
+      .catch(() => []);
+    assert.deepEqual(
+      offered.map((t) => t.split(' bought by')[0]!.trim()),
+      valued.recommendedProducts.map((r) => r.product.title),
+    );
     const rows = page.getByTestId('member-row');
     await rows.first().waitFor();
     assert.equal(await rows.count(), 25);
-    const ids = async () => rows.evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[1]!.textContent!));
+    const ids = async () => rows.evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[1]!.textContent));
     const page1 = await ids();
     const { segment } = await app.client.request<{ segment: { members: { edges: { node: { customer: { id: string } } }[] } } }>(
-      gql`query ($id: ID!) { segment(id: $id) { members(first: 50) { edges { node { customer { id } } } } } }`,
+      gql`
+        query ($id: ID!) {
+          segment(id: $id) {
+            members(first: 50) {
+              edges {
+                node {
+                  customer {
+                    id
+                  }
+                }
+              }
+            }
+          }
+        }
+      `,
       { id: target.id },
     );
     const expected = segment.members.edges.map((e) => e.node.customer.id);
@@ -138,11 +199,31 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.getByText(`Page 1 of`).waitFor();
     await page.getByLabel('Sort by').selectOption('MONETARY');
     const bySpend = await app.client.request<{ segment: { members: { edges: { node: { customer: { id: string } } }[] } } }>(
-      gql`query ($id: ID!) { segment(id: $id) { members(first: 25, orderBy: MONETARY) { edges { node { customer { id } } } } } }`,
+      gql`
+        query ($id: ID!) {
+          segment(id: $id) {
+            members(first: 25, orderBy: MONETARY) {
+              edges {
+                node {
+                  customer {
+                    id
+                  }
+                }
+              }
+            }
+          }
+        }
+      `,
       { id: target.id },
     );
-    await page.waitForFunction((first) => document.querySelector('[data-testid=member-row] td:nth-child(2)')?.textContent === first, bySpend.segment.members.edges[0]!.node.customer.id);
-    assert.deepEqual(await ids(), bySpend.segment.members.edges.map((e) => e.node.customer.id));
+    await page.waitForFunction(
+      (first) => document.querySelector('[data-testid=member-row] td:nth-child(2)')?.textContent === first,
+      bySpend.segment.members.edges[0]!.node.customer.id,
+    );
+    assert.deepEqual(
+      await ids(),
+      bySpend.segment.members.edges.map((e) => e.node.customer.id),
+    );
     await shot(page, '02-segment');
   });
 
@@ -198,7 +279,14 @@ describe('dashboard in headless Chromium', { skip }, () => {
 
   test('admins relabel a segment; the overview and the API show the new name', async () => {
     const page = await loggedIn('admin');
-    const { segments } = await app.client.request<{ segments: { id: string; name: string }[] }>(gql`{ segments { id name } }`);
+    const { segments } = await app.client.request<{ segments: { id: string; name: string }[] }>(gql`
+      {
+        segments {
+          id
+          name
+        }
+      }
+    `);
     const target = segments[1]!;
     await page.goto(`${base}#/segment/${target.id}`);
     await page.getByRole('button', { name: 'Relabel segment' }).click();
@@ -212,7 +300,16 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByTestId('segment-card').filter({ hasText: 'Weekend runners (e2e)' }).waitFor();
     const { segment } = await app.client.request<{ segment: { label: string; tags: string[]; description: string; automaticDescription: string } }>(
-      gql`query ($id: ID!) { segment(id: $id) { label tags description automaticDescription } }`,
+      gql`
+        query ($id: ID!) {
+          segment(id: $id) {
+            label
+            tags
+            description
+            automaticDescription
+          }
+        }
+      `,
       { id: target.id },
     );
     assert.deepEqual([segment.label, segment.tags], ['Weekend runners (e2e)', ['running', 'e2e']]);
@@ -232,16 +329,35 @@ describe('dashboard in headless Chromium', { skip }, () => {
     // Seeds from one segment: the held-out fifth is found again among the nearest 150.
     assert.ok(Number(quality[1]) >= 50 && Number(quality[2]) > 0, `hold-out recall ${quality[1]}% of ${quality[2]}`);
     const scores = await page.getByTestId('audience-row').evaluateAll((trs) => trs.map((tr) => Number(tr.querySelectorAll('td')[2]!.textContent)));
-    assert.ok(scores.every((s, i) => i === 0 || s >= scores[i - 1]! - 1e-9) || scores.every((s, i) => i === 0 || s <= scores[i - 1]! + 1e-9), 'ranked by score');
+    assert.ok(
+      scores.every((s, i) => i === 0 || s >= scores[i - 1]! - 1e-9) || scores.every((s, i) => i === 0 || s <= scores[i - 1]! + 1e-9),
+      'ranked by score',
+    );
     await page.getByLabel('Audience name').fill('E2E lookalike');
     await page.getByRole('button', { name: 'Save audience' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved “E2E lookalike”' }).waitFor();
     await shot(page, '06-lookalike');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('status').getByRole('button', { name: /Download CSV/ }).click()]);
-    const csv = fs.readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page
+        .getByRole('status')
+        .getByRole('button', { name: /Download CSV/ })
+        .click(),
+    ]);
+    const csv = fs
+      .readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(csv.length, 151);
     assert.match(csv[0]!, /^rank,customer_id/);
-    const { audiences } = await app.clientWith(app.keys.marketer).request<{ audiences: { name: string; size: number }[] }>(gql`{ audiences { name size } }`);
+    const { audiences } = await app.clientWith(app.keys.marketer).request<{ audiences: { name: string; size: number }[] }>(gql`
+      {
+        audiences {
+          name
+          size
+        }
+      }
+    `);
     assert.ok(audiences.some((a) => a.name === 'E2E lookalike' && a.size === 150));
     await page.getByRole('heading', { name: 'Saved audiences' }).waitFor();
   });
@@ -258,7 +374,10 @@ describe('dashboard in headless Chromium', { skip }, () => {
       seen.add((await progress.getAttribute('aria-valuenow'))!);
       await page.waitForTimeout(150);
     }
-    await page.getByTestId('run-job').getByText(/succeeded/).waitFor();
+    await page
+      .getByTestId('run-job')
+      .getByText(/succeeded/)
+      .waitFor();
     assert.equal(await progress.getAttribute('aria-valuenow'), '100');
     assert.ok(seen.size >= 2, `progress moved: ${[...seen].join(', ')}`);
     assert.ok((await page.getByTestId('audit-row').count()) >= 0);

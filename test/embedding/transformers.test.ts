@@ -16,7 +16,12 @@ describe('transformers.js embedder on a tiny BERT', () => {
   let embedder: TransformersEmbedder;
   before(async () => {
     writeTinyBert(dir);
-    embedder = await TransformersEmbedder.load(dir, { modelId: 'tiny-bert-test', dimensions: TINY_BERT.hidden, maxTokens: TINY_BERT.maxPositions, pooling: 'mean' });
+    embedder = await TransformersEmbedder.load(dir, {
+      modelId: 'tiny-bert-test',
+      dimensions: TINY_BERT.hidden,
+      maxTokens: TINY_BERT.maxPositions,
+      pooling: 'mean',
+    });
   });
   after(() => embedder.dispose());
 

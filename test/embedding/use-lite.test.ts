@@ -81,9 +81,15 @@ describe('the int8 build (EMBEDDING_MODEL=use-lite-int8) against the fp32 model'
   });
 
   test('every constant matrix product is int8, attention stays float, the file is about a quarter', async () => {
-    const model = ModelProto.decode(fs.readFileSync(path.join(loadSettings().embedding.modelsDir, 'use-lite-int8', 'model.onnx'))) as unknown as { graph: { node: { op_type: string }[] } };
+    const model = ModelProto.decode(fs.readFileSync(path.join(loadSettings().embedding.modelsDir, 'use-lite-int8', 'model.onnx'))) as unknown as {
+      graph: { node: { op_type: string }[] };
+    };
     const ops = model.graph.node.map((n) => n.op_type);
-    assert.equal(ops.filter((o) => o === 'DynamicQuantizeMatMul').length, 10, 'QKV, output and FFN ×2 of two layers, the first layer\'s residual projection, the head');
+    assert.equal(
+      ops.filter((o) => o === 'DynamicQuantizeMatMul').length,
+      10,
+      "QKV, output and FFN ×2 of two layers, the first layer's residual projection, the head",
+    );
     assert.equal(ops.filter((o) => o === 'MatMul').length, 4, 'scores and context of two layers');
     assert.equal(int8.modelId, 'use-lite-en-0.2.0-int8');
   });

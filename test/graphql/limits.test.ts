@@ -19,8 +19,14 @@ describe('query limits', () => {
     const counted = cost('{ segments { members(first: 100) { totalCount edges { node { distance } } } } }')!;
     assert.ok(counted > without, `${counted} > ${without}`);
     assert.equal(cost('{ segments { members(first: 100) { totalCount @skip(if: true) edges { node { distance } } } } }'), without);
-    assert.equal(cost('query ($c: Boolean!) { segments { members(first: 100) { totalCount @include(if: $c) edges { node { distance } } } } }', { c: false }), without);
-    assert.equal(cost('query ($c: Boolean!) { segments { members(first: 100) { totalCount @include(if: $c) edges { node { distance } } } } }', { c: true }), counted);
+    assert.equal(
+      cost('query ($c: Boolean!) { segments { members(first: 100) { totalCount @include(if: $c) edges { node { distance } } } } }', { c: false }),
+      without,
+    );
+    assert.equal(
+      cost('query ($c: Boolean!) { segments { members(first: 100) { totalCount @include(if: $c) edges { node { distance } } } } }', { c: true }),
+      counted,
+    );
   });
 
   test('a negative page does not lower the cost of what is asked beside it', () => {

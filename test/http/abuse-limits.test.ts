@@ -14,7 +14,10 @@ for (const target of databaseTargets()) {
     let app: TestApp;
     before(async () => {
       app = await startTestApp(target, { RATE_LIMIT_PER_MINUTE: String(LIMIT), REQUEST_DEADLINE_MS: '1' });
-      await app.services.ingest.upsert('customers', Array.from({ length: 300 }, (_, i) => ({ id: `c${i}`, country: i % 2 ? 'DE' : 'FR' })));
+      await app.services.ingest.upsert(
+        'customers',
+        Array.from({ length: 300 }, (_, i) => ({ id: `c${i}`, country: i % 2 ? 'DE' : 'FR' })),
+      );
     });
     after(() => app.close());
 
@@ -22,7 +25,10 @@ for (const target of databaseTargets()) {
       const ask = (key: string) => rawGraphQL(app.server.url, '{ shopStats { customers } }', undefined, key);
       const statuses: number[] = [];
       for (let i = 0; i < LIMIT; i++) statuses.push((await ask(app.keys.viewer)).status);
-      assert.ok(statuses.every((s) => s === 200), statuses.join(','));
+      assert.ok(
+        statuses.every((s) => s === 200),
+        statuses.join(','),
+      );
       const res = await fetch(app.server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${app.keys.viewer}` },
@@ -45,7 +51,11 @@ for (const target of databaseTargets()) {
       const madeUp = await rawGraphQL(app.server.url, '{ __typename }', undefined, `sk_made_up_${Date.now()}`);
       assert.equal(madeUp.status, 429);
       // Nor by claiming another address: no proxy is trusted, so X-Forwarded-For is not read.
-      const forwarded = await fetch(app.server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      const forwarded = await fetch(app.server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
       assert.equal(forwarded.status, 429);
       // The CSV export is charged to the same budget: the spent key gets 429 there too, before any audience is read.
       const csv = await fetch(`${new URL(app.server.url).origin}/audiences/1/members.csv`, { headers: { authorization: `Bearer ${app.keys.viewer}` } });
@@ -71,7 +81,11 @@ test('behind a trusted proxy, requests without a key are limited per client addr
   const server = await startServer(services);
   try {
     const from = (address: string) =>
-      fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': address }, body: JSON.stringify({ query: '{ __typename }' }) }).then((r) => r.status);
+      fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      }).then((r) => r.status);
     assert.deepEqual([await from('203.0.113.1'), await from('203.0.113.1'), await from('203.0.113.1')], [200, 200, 429]);
     // Another client behind the same proxy has its own budget.
     assert.equal(await from('203.0.113.2'), 200);

@@ -20,10 +20,43 @@ import { graphQLErrors, startTestApp, testSettings, type TestApp } from '../supp
 import { databaseTargets, type DatabaseTarget } from '../support/databases.js';
 
 const CUSTOMERS = 480;
-const EMBED = gql`mutation ($onlyChanged: Boolean) { embedCustomers(onlyChanged: $onlyChanged) { id status total } }`;
-const JOB = gql`query ($id: ID!) { job(id: $id) { id kind status processed total progress ratePerSecond etaSeconds error result } }`;
+const EMBED = gql`
+  mutation ($onlyChanged: Boolean) {
+    embedCustomers(onlyChanged: $onlyChanged) {
+      id
+      status
+      total
+    }
+  }
+`;
+const JOB = gql`
+  query ($id: ID!) {
+    job(id: $id) {
+      id
+      kind
+      status
+      processed
+      total
+      progress
+      ratePerSecond
+      etaSeconds
+      error
+      result
+    }
+  }
+`;
 
-interface JobView { id: string; status: string; processed: number; total: number; progress: number; ratePerSecond: number | null; etaSeconds: number | null; error: string | null; result: { embedded: number; pooled: number; written: number; unchanged: number; customers: number } }
+interface JobView {
+  id: string;
+  status: string;
+  processed: number;
+  total: number;
+  progress: number;
+  ratePerSecond: number | null;
+  etaSeconds: number | null;
+  error: string | null;
+  result: { embedded: number; pooled: number; written: number; unchanged: number; customers: number };
+}
 
 async function runEmbedJob(app: TestApp, onlyChanged = true): Promise<JobView> {
   const { embedCustomers } = await app.client.request<{ embedCustomers: { id: string } }>(EMBED, { onlyChanged });
@@ -42,18 +75,30 @@ async function allPoints(app: TestApp): Promise<StoredPoint[]> {
 }
 
 function meanCosines(points: StoredPoint[], group: (p: StoredPoint) => string, vector: 'text' | 'behaviour') {
-  let intra = 0, ni = 0, inter = 0, nx = 0;
+  let intra = 0,
+    ni = 0,
+    inter = 0,
+    nx = 0;
   for (let i = 0; i < points.length; i++) {
     for (let j = i + 1; j < points.length; j++) {
-      const a = points[i]!.vectors![vector]!, b = points[j]!.vectors![vector]!;
-      let dot = 0, na = 0, nb = 0;
+      const a = points[i]!.vectors![vector]!,
+        b = points[j]!.vectors![vector]!;
+      let dot = 0,
+        na = 0,
+        nb = 0;
       for (let k = 0; k < a.length; k++) {
         dot += a[k]! * b[k]!;
         na += a[k]! * a[k]!;
         nb += b[k]! * b[k]!;
       }
       const cos = dot / Math.sqrt(na * nb || 1);
-      if (group(points[i]!) === group(points[j]!)) { intra += cos; ni++; } else { inter += cos; nx++; }
+      if (group(points[i]!) === group(points[j]!)) {
+        intra += cos;
+        ni++;
+      } else {
+        inter += cos;
+        nx++;
+      }
     }
   }
   return { intra: intra / ni, inter: inter / nx };
@@ -69,7 +114,14 @@ function embedSuite(target: DatabaseTarget) {
       app = await startTestApp(target, { EMBED_BATCH_SIZE: '8' });
       const dir = path.join(app.services.settings.dataDir, 'demo');
       await loadDemoShop(app.services.ingest, { customers: CUSTOMERS, seed: 3 }, dir);
-      truth = new Map(fs.readFileSync(path.join(dir, TRUTH_FILE), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',') as [string, string]));
+      truth = new Map(
+        fs
+          .readFileSync(path.join(dir, TRUTH_FILE), 'utf8')
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(',') as [string, string]),
+      );
     });
     after(() => app.close());
 
@@ -143,14 +195,24 @@ function embedSuite(target: DatabaseTarget) {
       const points = await allPoints(app);
       const first = points[0]!.vectors!;
       // combined = text, lexical, value, habits, mix, in VIEWS order (the raw lexical view, not the stored centred one).
-      const sizes = { text: first.text!.length, lexical: first.lexical!.length, value: VALUE_FEATURES.length, habits: HABIT_FEATURES.length, mix: first.behaviour!.length - VALUE_FEATURES.length - HABIT_FEATURES.length };
-      assert.equal(first.combined!.length, VIEWS.reduce((n, v) => n + sizes[v], 0));
+      const sizes = {
+        text: first.text!.length,
+        lexical: first.lexical!.length,
+        value: VALUE_FEATURES.length,
+        habits: HABIT_FEATURES.length,
+        mix: first.behaviour!.length - VALUE_FEATURES.length - HABIT_FEATURES.length,
+      };
+      assert.equal(
+        first.combined!.length,
+        VIEWS.reduce((n, v) => n + sizes[v], 0),
+      );
       const variance: Record<string, number> = {};
       let offset = 0;
       for (const v of VIEWS) {
         let total = 0;
         for (let j = offset; j < offset + sizes[v]; j++) {
-          let mean = 0, square = 0;
+          let mean = 0,
+            square = 0;
           for (const p of points) {
             const x = p.vectors!.combined![j]!;
             mean += x / points.length;
@@ -176,7 +238,13 @@ function embedSuite(target: DatabaseTarget) {
       assert.deepEqual([idle.result.embedded, idle.result.written, idle.result.unchanged], [0, 0, CUSTOMERS]);
       const review = await app.services.db.prisma.review.findFirstOrThrow({ include: { customer: true }, orderBy: { id: 'asc' } });
       await app.services.ingest.upsert('reviews', [
-        { id: review.externalId, customerId: review.customer.externalId, rating: 1, text: 'It fell apart after two days, very disappointed.', reviewedAt: review.reviewedAt },
+        {
+          id: review.externalId,
+          customerId: review.customer.externalId,
+          rating: 1,
+          text: 'It fell apart after two days, very disappointed.',
+          reviewedAt: review.reviewedAt,
+        },
       ]);
       const once = await runEmbedJob(app);
       assert.deepEqual([once.result.embedded, once.result.written], [1, 1]);
@@ -189,7 +257,13 @@ function embedSuite(target: DatabaseTarget) {
     test('personal data is scrubbed before the text reaches the model', async () => {
       const customer = await app.services.db.prisma.customer.findFirstOrThrow({ orderBy: { id: 'desc' } });
       await app.services.ingest.upsert('reviews', [
-        { id: 'pii-review', customerId: customer.externalId, rating: 4, text: 'Write to me at john.smith@example.com or ring 07700 900123; card 4111-1111-1111-1111.', reviewedAt: new Date('2026-10-31T00:00:00Z') },
+        {
+          id: 'pii-review',
+          customerId: customer.externalId,
+          rating: 4,
+          text: 'Write to me at john.smith@example.com or ring 07700 900123; card 4111-1111-1111-1111.',
+          reviewedAt: new Date('2026-10-31T00:00:00Z'),
+        },
       ]);
       const job = await runEmbedJob(app);
       assert.equal(job.result.embedded, 1);
@@ -203,7 +277,10 @@ function embedSuite(target: DatabaseTarget) {
       const review = profile!.texts.find((t) => t.text.includes('[email]'))!.text;
       const prisma = app.services.db.prisma;
       assert.equal(await prisma.textEmbedding.count({ where: { hash: textKey(review) } }), 1);
-      assert.equal(await prisma.textEmbedding.count({ where: { hash: textKey('Write to me at john.smith@example.com or ring 07700 900123; card 4111-1111-1111-1111') } }), 0);
+      assert.equal(
+        await prisma.textEmbedding.count({ where: { hash: textKey('Write to me at john.smith@example.com or ring 07700 900123; card 4111-1111-1111-1111') } }),
+        0,
+      );
       // The stored text vector is the pool of the scrubbed texts (from the cache, nothing embedded again).
       const pooled = await new TextVectors(embedder, new PrismaTextVectorCache(prisma)).pooled([textWeights(profile!.texts, await profiles.asOf())]);
       assert.equal(pooled.embedded, 0);
@@ -255,7 +332,10 @@ function embedSuite(target: DatabaseTarget) {
         for await (const batch of services.vectors.scroll(collection, { withVectors: true })) {
           for (const p of batch) {
             ids.push(p.id);
-            assert.ok(Object.values(p.vectors!).every((v) => v!.every(Number.isFinite)), `point ${p.id} has broken vectors`);
+            assert.ok(
+              Object.values(p.vectors!).every((v) => v.every(Number.isFinite)),
+              `point ${p.id} has broken vectors`,
+            );
           }
         }
         assert.equal(ids.length, 300);

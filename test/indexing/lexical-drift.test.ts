@@ -12,10 +12,40 @@ import { LexicalModel } from '../../src/lexical/lexical-model.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { databaseTargets } from '../support/databases.js';
 
-const EMBED = gql`mutation { embedCustomers { id } }`;
-const JOB = gql`query ($id: ID!) { job(id: $id) { status error result } }`;
+const EMBED = gql`
+  mutation {
+    embedCustomers {
+      id
+    }
+  }
+`;
+const JOB = gql`
+  query ($id: ID!) {
+    job(id: $id) {
+      status
+      error
+      result
+    }
+  }
+`;
 /** Words no demo persona uses: the new line of goods the shop starts to sell. */
-const NEW_WORDS = ['kayak', 'paddle', 'drysuit', 'neoprene', 'carabiner', 'harness', 'belay', 'chalk', 'crampon', 'ice axe', 'bivvy', 'headlamp', 'whitewater', 'spraydeck', 'bouldering'];
+const NEW_WORDS = [
+  'kayak',
+  'paddle',
+  'drysuit',
+  'neoprene',
+  'carabiner',
+  'harness',
+  'belay',
+  'chalk',
+  'crampon',
+  'ice axe',
+  'bivvy',
+  'headlamp',
+  'whitewater',
+  'spraydeck',
+  'bouldering',
+];
 
 async function embed(app: TestApp): Promise<EmbedReport> {
   const { embedCustomers } = await app.client.request<{ embedCustomers: { id: string } }>(EMBED);
@@ -54,9 +84,24 @@ for (const target of databaseTargets()) {
       const rng = mulberry32(9);
       const pick = () => NEW_WORDS[Math.floor(rng() * NEW_WORDS.length)]!;
       const ids = Array.from({ length: 480 }, (_, i) => `outdoor-${i}`);
-      await app.services.ingest.upsert('customers', ids.map((id) => ({ id, country: 'Norway' })));
-      await app.services.ingest.upsert('searches', ids.map((id, i) => ({ id: `s-${i}`, customerId: id, text: `${pick()} ${pick()} ${pick()}`, searchedAt: new Date('2026-11-01T00:00:00Z') })));
-      await app.services.ingest.upsert('reviews', ids.map((id, i) => ({ id: `r-${i}`, customerId: id, rating: 5, text: `Great ${pick()}, and the ${pick()} with ${pick()} is better`, reviewedAt: new Date('2026-11-02T00:00:00Z') })));
+      await app.services.ingest.upsert(
+        'customers',
+        ids.map((id) => ({ id, country: 'Norway' })),
+      );
+      await app.services.ingest.upsert(
+        'searches',
+        ids.map((id, i) => ({ id: `s-${i}`, customerId: id, text: `${pick()} ${pick()} ${pick()}`, searchedAt: new Date('2026-11-01T00:00:00Z') })),
+      );
+      await app.services.ingest.upsert(
+        'reviews',
+        ids.map((id, i) => ({
+          id: `r-${i}`,
+          customerId: id,
+          rating: 5,
+          text: `Great ${pick()}, and the ${pick()} with ${pick()} is better`,
+          reviewedAt: new Date('2026-11-02T00:00:00Z'),
+        })),
+      );
       const oldPoints = await app.services.vectors.count(first);
 
       const report = await embed(app);
@@ -68,22 +113,39 @@ for (const target of databaseTargets()) {
       assert.equal(await app.services.vectors.resolveAlias(CUSTOMERS_ALIAS), second);
       assert.equal(await app.services.vectors.count(first), oldPoints, 'the old generation is left as it was');
 
-      const [oldIndex, newIndex] = await Promise.all([first, second].map((collection) => app.services.db.prisma.vectorIndex.findUniqueOrThrow({ where: { collection } })));
+      const [oldIndex, newIndex] = await Promise.all(
+        [first, second].map((collection) => app.services.db.prisma.vectorIndex.findUniqueOrThrow({ where: { collection } })),
+      );
       const [oldFit, newFit] = [LexicalModel.fromBytes(oldIndex!.lexical!), LexicalModel.fromBytes(newIndex!.lexical!)];
       const outdoor = NEW_WORDS.join(' ');
       assert.ok(newFit.wordCoverage([outdoor]) > 0.8 && oldFit.wordCoverage([outdoor]) < 0.2, 'the new fit reads the new words; the old one did not');
       const customer = await app.services.db.prisma.customer.findUniqueOrThrow({ where: { externalId: 'outdoor-0' } });
       const [point] = await app.services.vectors.retrieve(second, [customer.id], true);
-      assert.ok(point!.vectors!.lexical!.some((x) => x !== 0), 'a new customer has a lexical view in the new generation');
+      assert.ok(
+        point!.vectors!.lexical!.some((x) => x !== 0),
+        'a new customer has a lexical view in the new generation',
+      );
 
       const steady = await embed(app);
       assert.deepEqual([steady.collection, steady.refitted, steady.written], [second, false, 0]);
     });
 
     test('forgetting a customer removes them from every generation', async () => {
-      const customer = await app.services.db.prisma.customer.findFirstOrThrow({ where: { externalId: { not: { startsWith: 'outdoor-' } } }, orderBy: { id: 'asc' } });
+      const customer = await app.services.db.prisma.customer.findFirstOrThrow({
+        where: { externalId: { not: { startsWith: 'outdoor-' } } },
+        orderBy: { id: 'asc' },
+      });
       assert.equal((await app.services.vectors.retrieve(first, [customer.id])).length, 1);
-      await app.client.request(gql`mutation ($id: ID!) { deleteCustomer(id: $id) { id } }`, { id: customer.externalId });
+      await app.client.request(
+        gql`
+          mutation ($id: ID!) {
+            deleteCustomer(id: $id) {
+              id
+            }
+          }
+        `,
+        { id: customer.externalId },
+      );
       for (const collection of [first, second]) assert.deepEqual(await app.services.vectors.retrieve(collection, [customer.id]), [], collection);
     });
   });

@@ -36,13 +36,19 @@ for (const target of databaseTargets()) {
 
       const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'switch-')), 'tiny-bert');
       writeTinyBert(dir);
-      const tiny = await TransformersEmbedder.load(dir, { modelId: 'tiny-bert-v1', dimensions: TINY_BERT.hidden, maxTokens: TINY_BERT.maxPositions, pooling: 'mean' });
+      const tiny = await TransformersEmbedder.load(dir, {
+        modelId: 'tiny-bert-v1',
+        dimensions: TINY_BERT.hidden,
+        maxTokens: TINY_BERT.maxPositions,
+        pooling: 'mean',
+      });
       const second = new CustomerIndexer(services.db.prisma, tiny, services.vectors, { batchSize: 40 });
       const aliasDuringRun: (string | undefined)[] = [];
       const report = await second.run({
         signal: never,
         progress: (processed, total) => {
-          if (processed > 0 && total !== undefined && processed < total) void services.vectors.resolveAlias(CUSTOMERS_ALIAS).then((a) => aliasDuringRun.push(a));
+          if (processed > 0 && total !== undefined && processed < total)
+            void services.vectors.resolveAlias(CUSTOMERS_ALIAS).then((a) => aliasDuringRun.push(a));
         },
       });
       await tiny.dispose();
@@ -57,7 +63,13 @@ for (const target of databaseTargets()) {
       assert.equal(point!.payload.modelId, 'tiny-bert-v1');
       assert.equal(point!.vectors!.text!.length, TINY_BERT.hidden);
       const indexes = await services.db.prisma.vectorIndex.findMany({ orderBy: { id: 'asc' } });
-      assert.deepEqual(indexes.map((i) => [i.modelId, i.status]), [[first.modelId, 'READY'], ['tiny-bert-v1', 'READY']]);
+      assert.deepEqual(
+        indexes.map((i) => [i.modelId, i.status]),
+        [
+          [first.modelId, 'READY'],
+          ['tiny-bert-v1', 'READY'],
+        ],
+      );
     });
   });
 }

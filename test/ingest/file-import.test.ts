@@ -73,10 +73,10 @@ for (const target of databaseTargets()) {
       let calls = 0;
       const dying = new BatchWriter(services.db.prisma, 10_000);
       const realUpsert = dying.upsert.bind(dying);
-      dying.upsert = (async (...args: Parameters<BatchWriter['upsert']>) => {
+      dying.upsert = async (...args: Parameters<BatchWriter['upsert']>) => {
         if (++calls === 4) throw new Error('killed');
         return realUpsert(...args);
-      }) as BatchWriter['upsert'];
+      };
       await assert.rejects(importFile(dying, { file, checkpointDir: checkpointDir(), batchSize: 100 }), /killed/);
       assert.equal(await services.db.prisma.customer.count({ where: { externalId: { startsWith: 'r' } } }), 300);
 
@@ -104,17 +104,27 @@ for (const target of databaseTargets()) {
       const report = await importFile(services.ingest, { file, entity: 'orders', checkpointDir: checkpointDir() });
       assert.equal(report.records, 2);
       const o1 = await services.db.prisma.order.findUniqueOrThrow({ where: { externalId: 'csv-o1' }, include: { items: { orderBy: { line: 'asc' } } } });
-      assert.deepEqual(o1.items.map((i) => [i.quantity, i.returned]), [[2, false], [1, true]]);
+      assert.deepEqual(
+        o1.items.map((i) => [i.quantity, i.returned]),
+        [
+          [2, false],
+          [1, true],
+        ],
+      );
 
       const bad = path.join(os.tmpdir(), `products-bad-${target.name}.csv`);
       fs.writeFileSync(bad, 'id,title,category,price\nbad-1,Fine,misc,2\nbad-2,,misc,2\nbad-3,Also fine,misc,-1\n');
-      await assert.rejects(importFile(services.ingest, { file: bad, checkpointDir: checkpointDir() }), (e: Error) =>
-        /line 3: title must not be empty/.test(e.message) && /line 4: price must not be negative/.test(e.message),
+      await assert.rejects(
+        importFile(services.ingest, { file: bad, checkpointDir: checkpointDir() }),
+        (e: Error) => /line 3: title must not be empty/.test(e.message) && /line 4: price must not be negative/.test(e.message),
       );
       assert.equal(await services.db.prisma.product.count({ where: { externalId: { startsWith: 'bad-' } } }), 0);
       const skipping = await importFile(services.ingest, { file: bad, checkpointDir: checkpointDir(), skipInvalid: true, restart: true });
       assert.equal(skipping.created, 1);
-      assert.deepEqual(skipping.skipped.map((s) => s.line), [3, 4]);
+      assert.deepEqual(
+        skipping.skipped.map((s) => s.line),
+        [3, 4],
+      );
     });
   });
 }
@@ -123,7 +133,7 @@ test('the import CLI shows progress and reports what it did', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-import-'));
   const file = path.join(dir, 'products.csv');
   fs.writeFileSync(file, 'id,title,category,price\ncli-1,Lamp,home,20\ncli-2,Mug,kitchen,4.5\n');
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, PGLITE_DIR: path.join(dir, "pglite") };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, PGLITE_DIR: path.join(dir, 'pglite') };
   delete env.DATABASE_URL;
   const run = () => spawnSync(process.execPath, [path.join(projectRoot, 'dist', 'src', 'cli.js'), 'import', file], { env, encoding: 'utf8' });
   const first = run();

@@ -40,7 +40,12 @@ for (const target of databaseTargets()) {
 
     before(async () => {
       app = await startTestApp(target);
-      const customers = Array.from({ length: 50 }, (_, i) => ({ id: `c${i}`, country: 'Germany', signupAt: '2025-05-01T10:00:00Z', attributes: { tier: i % 3 } }));
+      const customers = Array.from({ length: 50 }, (_, i) => ({
+        id: `c${i}`,
+        country: 'Germany',
+        signupAt: '2025-05-01T10:00:00Z',
+        attributes: { tier: i % 3 },
+      }));
       const products = Array.from({ length: 20 }, (_, i) => ({ id: `p${i}`, title: `Product ${i}`, category: i % 2 ? 'toys' : 'kitchen', price: 1 + i }));
       const c = await app.client.request<{ upsertCustomers: Result }>(UPSERT_CUSTOMERS, { records: customers });
       assert.deepEqual(c.upsertCustomers, { entity: 'CUSTOMERS', received: 50, created: 50, updated: 0, unchanged: 0 });
@@ -50,9 +55,15 @@ for (const target of databaseTargets()) {
     after(() => app.close());
 
     test('health reports the database and the applied migrations', async () => {
-      const { health } = await app.client.request<{ health: { status: string; database: string; migrations: string[] } }>(
-        gql`{ health { status database migrations } }`,
-      );
+      const { health } = await app.client.request<{ health: { status: string; database: string; migrations: string[] } }>(gql`
+        {
+          health {
+            status
+            database
+            migrations
+          }
+        }
+      `);
       assert.equal(health.status, 'ok');
       assert.equal(health.database, target.name);
       assert.ok(health.migrations.length >= 1);
@@ -89,10 +100,10 @@ for (const target of databaseTargets()) {
       batch[60]!.items[0]!.productId = 'no-such-product';
       const [error] = await graphQLErrors(app.client.request(UPSERT_ORDERS, { records: batch }));
       assert.equal(error!.extensions?.code, 'BAD_USER_INPUT');
-      assert.deepEqual(
-        (error!.extensions?.invalidRecords as { field: string }[]).map((i) => i.field).sort(),
-        ['records[3].customerId', 'records[60].items[0].productId'],
-      );
+      assert.deepEqual((error!.extensions?.invalidRecords as { field: string }[]).map((i) => i.field).sort(), [
+        'records[3].customerId',
+        'records[60].items[0].productId',
+      ]);
       assert.deepEqual(await counts(), before);
     });
 
@@ -102,9 +113,15 @@ for (const target of databaseTargets()) {
       const changed = { ...order!, status: 'RETURNED', items: [{ productId: 'p3', quantity: 5, unitPrice: 2 }] };
       const { upsertOrders } = await app.client.request<{ upsertOrders: Result }>(UPSERT_ORDERS, { records: [changed] });
       assert.deepEqual([upsertOrders.created, upsertOrders.updated, upsertOrders.unchanged], [0, 1, 0]);
-      const stored = await app.services.db.prisma.order.findUniqueOrThrow({ where: { externalId: order!.id }, include: { items: { include: { product: true } } } });
+      const stored = await app.services.db.prisma.order.findUniqueOrThrow({
+        where: { externalId: order!.id },
+        include: { items: { include: { product: true } } },
+      });
       assert.equal(stored.status, 'RETURNED');
-      assert.deepEqual(stored.items.map((i) => [i.line, i.product.externalId, i.quantity]), [[0, 'p3', 5]]);
+      assert.deepEqual(
+        stored.items.map((i) => [i.line, i.product.externalId, i.quantity]),
+        [[0, 'p3', 5]],
+      );
     });
 
     test('duplicate ids, e-mail addresses as ids and oversized batches are refused', async () => {
@@ -113,9 +130,7 @@ for (const target of databaseTargets()) {
       const email = await graphQLErrors(app.client.request(UPSERT_CUSTOMERS, { records: [{ id: 'jane@example.com' }] }));
       assert.equal(email[0]!.extensions?.field, 'records[0].id');
       assert.match(email[0]!.message, /pseudonymous/);
-      const big = await graphQLErrors(
-        app.client.request(UPSERT_CUSTOMERS, { records: Array.from({ length: 10_001 }, (_, i) => ({ id: `big${i}` })) }),
-      );
+      const big = await graphQLErrors(app.client.request(UPSERT_CUSTOMERS, { records: Array.from({ length: 10_001 }, (_, i) => ({ id: `big${i}` })) }));
       assert.equal(big[0]!.extensions?.code, 'BAD_USER_INPUT');
       assert.equal(big[0]!.extensions?.field, 'records');
       assert.equal(await app.services.db.prisma.customer.count({ where: { externalId: { startsWith: 'big' } } }), 0);
@@ -134,7 +149,10 @@ for (const target of databaseTargets()) {
       });
       assert.equal(r.upsertReviews.created, 2);
       const stored = await app.services.db.prisma.review.findMany({ orderBy: { externalId: 'asc' }, where: { externalId: { in: ['r1', 'r2'] } } });
-      assert.deepEqual(stored.map((x) => x.language), ['zh', 'en-GB']);
+      assert.deepEqual(
+        stored.map((x) => x.language),
+        ['zh', 'en-GB'],
+      );
       const bad = await graphQLErrors(
         app.client.request(UPSERT_REVIEWS, { records: [{ id: 'r3', customerId: 'c1', rating: 6, text: 'x', reviewedAt: '2026-02-02T08:00:00Z' }] }),
       );
@@ -142,7 +160,12 @@ for (const target of databaseTargets()) {
     });
 
     test('malformed requests get GraphQL-shaped errors with a code, never a 500', async () => {
-      const wrongType = await rawGraphQL(app.server.url, UPSERT_ORDERS, { records: [{ id: 'o', customerId: 'c1', placedAt: 'not a date', items: [] }] }, app.keys.admin);
+      const wrongType = await rawGraphQL(
+        app.server.url,
+        UPSERT_ORDERS,
+        { records: [{ id: 'o', customerId: 'c1', placedAt: 'not a date', items: [] }] },
+        app.keys.admin,
+      );
       assert.equal(wrongType.status, 400);
       assert.equal(wrongType.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       const unknownField = await rawGraphQL(app.server.url, '{ nope }');

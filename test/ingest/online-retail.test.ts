@@ -20,7 +20,10 @@ async function countFile() {
   const cancelled = new Set<string>();
   let lines = 0;
   let net = 0;
-  const parser = fs.createReadStream(file).pipe(zlib.createGunzip()).pipe(parse({ from_line: 2 }));
+  const parser = fs
+    .createReadStream(file)
+    .pipe(zlib.createGunzip())
+    .pipe(parse({ from_line: 2 }));
   for await (const [invoice, , , quantity, , price, customer] of parser as AsyncIterable<string[]>) {
     if (!customer) continue;
     invoices.add(invoice!);
@@ -75,16 +78,16 @@ for (const target of databaseTargets()) {
       assert.equal(first.cancelledOrders, expected.cancelled);
       assert.equal(first.orderLines, expected.lines);
       assert.deepEqual(await tableCounts(), [4_372, 4_070, expected.orders, expected.lines]);
-      const [netRow] = await services.db.prisma.$queryRawUnsafe<{ net: string }[]>(
-        `SELECT sum(CASE WHEN o.status = 'CANCELLED' THEN -1 ELSE 1 END * i.quantity * i.unit_price)::text AS net
-         FROM order_item i JOIN "order" o ON o.id = i.order_id`,
-      );
+      const [netRow] = await services.db.prisma.$queryRaw<
+        { net: string }[]
+      >`SELECT sum(CASE WHEN o.status = 'CANCELLED' THEN -1 ELSE 1 END * i.quantity * i.unit_price)::text AS net
+         FROM order_item i JOIN "order" o ON o.id = i.order_id`;
       assert.ok(Math.abs(Number(netRow!.net) - expected.net) < 0.01, `net spend ${netRow!.net} vs ${expected.net}`);
       // SOURCE.md: customer 12346 bought 74,215 units and cancelled them: nets to zero.
-      const [spendRow] = await services.db.prisma.$queryRawUnsafe<{ spend: string }[]>(
-        `SELECT sum(CASE WHEN o.status = 'CANCELLED' THEN -1 ELSE 1 END * i.quantity * i.unit_price)::text AS spend
-         FROM order_item i JOIN "order" o ON o.id = i.order_id JOIN customer c ON c.id = o.customer_id WHERE c.external_id = '12346'`,
-      );
+      const [spendRow] = await services.db.prisma.$queryRaw<
+        { spend: string }[]
+      >`SELECT sum(CASE WHEN o.status = 'CANCELLED' THEN -1 ELSE 1 END * i.quantity * i.unit_price)::text AS spend
+         FROM order_item i JOIN "order" o ON o.id = i.order_id JOIN customer c ON c.id = o.customer_id WHERE c.external_id = '12346'`;
       assert.equal(Number(spendRow!.spend), 0);
     });
 

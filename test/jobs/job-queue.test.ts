@@ -49,7 +49,6 @@ function queueOn(db: Database, options: { staleMs?: number } = {}): JobQueue {
   return queue;
 }
 
-
 for (const target of databaseTargets()) {
   describe(`durable jobs on ${target.name}`, () => {
     let db: Database;
@@ -119,7 +118,10 @@ for (const target of databaseTargets()) {
       assert.equal(await queue.runScheduled('block', '*/5 * * * *'), undefined);
       await queue.cancel(busy.id);
       assert.equal((await queue.wait(busy.id)).status, 'CANCELLED');
-      assert.throws(() => testSettings({ kind: 'pglite', dir: 'memory://' }, { SCHEDULE_SEGMENT: 'every day' }), /SCHEDULE_SEGMENT: "every day" is not a cron expression/);
+      assert.throws(
+        () => testSettings({ kind: 'pglite', dir: 'memory://' }, { SCHEDULE_SEGMENT: 'every day' }),
+        /SCHEDULE_SEGMENT: "every day" is not a cron expression/,
+      );
     });
 
     test('cancelling a queued job: it never runs', async () => {
@@ -138,11 +140,15 @@ for (const target of databaseTargets()) {
     test("a job whose worker is gone is marked FAILED with the reason; a live worker's job is left alone", async () => {
       const ghost = randomUUID();
       const heartbeat = new Date();
-      await db.prisma.job.create({ data: { id: ghost, kind: 'count', lockKey: 'ghost', status: 'RUNNING', worker: 'gone-host:1:dead', startedAt: heartbeat, heartbeatAt: heartbeat } });
+      await db.prisma.job.create({
+        data: { id: ghost, kind: 'count', lockKey: 'ghost', status: 'RUNNING', worker: 'gone-host:1:dead', startedAt: heartbeat, heartbeatAt: heartbeat },
+      });
       // A worker whose session is alive but whose heartbeat stopped an hour ago (a machine that hangs): dead too.
       const stale = randomUUID();
       const old = new Date(Date.now() - 3_600_000);
-      await db.prisma.job.create({ data: { id: stale, kind: 'count', lockKey: 'stale', status: 'RUNNING', worker: queue.workerId, startedAt: old, heartbeatAt: old } });
+      await db.prisma.job.create({
+        data: { id: stale, kind: 'count', lockKey: 'stale', status: 'RUNNING', worker: queue.workerId, startedAt: old, heartbeatAt: old },
+      });
       const live = await queue.enqueue('block', {});
       await until('the live job to start', async () => (await queue.get(live.id)).status === 'RUNNING');
 
@@ -189,10 +195,22 @@ for (const target of databaseTargets()) {
 
     test('a segmentation run left RUNNING by a dead process is marked FAILED; the active run stays active', async () => {
       const p = services.db.prisma;
-      const active = await p.segmentationRun.create({ data: { collection: 'c', modelId: 'm', vectorName: 'combined', parameters: {}, status: 'SUCCEEDED', active: true, k: 3 } });
+      const active = await p.segmentationRun.create({
+        data: { collection: 'c', modelId: 'm', vectorName: 'combined', parameters: {}, status: 'SUCCEEDED', active: true, k: 3 },
+      });
       const killed = await p.segmentationRun.create({ data: { collection: 'c', modelId: 'm', vectorName: 'combined', parameters: {} } });
       const at = new Date();
-      const job = await p.job.create({ data: { id: randomUUID(), kind: 'runSegmentation', lockKey: 'segmentation', status: 'RUNNING', worker: 'old-host:9:gone', startedAt: at, heartbeatAt: at } });
+      const job = await p.job.create({
+        data: {
+          id: randomUUID(),
+          kind: 'runSegmentation',
+          lockKey: 'segmentation',
+          status: 'RUNNING',
+          worker: 'old-host:9:gone',
+          startedAt: at,
+          heartbeatAt: at,
+        },
+      });
       await services.startWork();
       const run = await p.segmentationRun.findUniqueOrThrow({ where: { id: killed.id } });
       assert.equal(run.status, 'FAILED');
@@ -252,8 +270,14 @@ describe('worker processes on PostgreSQL', { skip: postgres ? false : 'no Postgr
     // No minute-long heartbeat wait: the killed process's session closed, and its lock with it.
     const dead = await services.jobs.sweep();
     // The job, and the part of it the worker was running (one part: the shop is smaller than a part).
-    assert.deepEqual(dead.filter((j) => j.kind === 'embedCustomers').map((j) => j.id), [job.id]);
-    assert.ok(dead.every((j) => j.id === job.id || (j.parameters as { parent?: string }).parent === job.id), 'nothing else found dead');
+    assert.deepEqual(
+      dead.filter((j) => j.kind === 'embedCustomers').map((j) => j.id),
+      [job.id],
+    );
+    assert.ok(
+      dead.every((j) => j.id === job.id || (j.parameters as { parent?: string }).parent === job.id),
+      'nothing else found dead',
+    );
     assert.match((await services.jobs.get(job.id)).error!, /database session is gone/);
 
     // A new worker resumes: what the killed one stored is not embedded again, and every customer ends up stored once.

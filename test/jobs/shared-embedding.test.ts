@@ -28,7 +28,6 @@ const postgres = databaseTargets().find((t) => t.name === 'postgresql');
 const CUSTOMERS = 900;
 const SHARD = 100;
 
-
 describe('one embedding shared by two worker processes', { skip: postgres ? false : 'no PostgreSQL' }, () => {
   let services: AppServices;
   let drop: () => Promise<void>;
@@ -61,11 +60,12 @@ describe('one embedding shared by two worker processes', { skip: postgres ? fals
     await drop();
   });
 
-  test('each part is taken by one worker; the killed worker\'s part is run again by the other; the points equal one process\'s', async () => {
+  test("each part is taken by one worker; the killed worker's part is run again by the other; the points equal one process's", async () => {
     const [a, b] = [await startWorker(), await startWorker()];
     const job = await services.jobs.enqueue('embedCustomers', { onlyChanged: true });
     const prisma = services.db.prisma;
-    const parts = () => prisma.job.findMany({ where: { kind: EMBED_SHARD_JOB, parameters: { path: ['parent'], equals: job.id } }, orderBy: { createdAt: 'asc' } });
+    const parts = () =>
+      prisma.job.findMany({ where: { kind: EMBED_SHARD_JOB, parameters: { path: ['parent'], equals: job.id } }, orderBy: { createdAt: 'asc' } });
 
     // Both workers take parts; then the one not running the embed job itself is killed while it holds one
     // (after it has finished another, so both have done some of the work).
@@ -82,7 +82,7 @@ describe('one embedding shared by two worker processes', { skip: postgres ? fals
     await new Promise((r) => victim.once('exit', r));
     // The job waiting on its parts looks for dead workers at every heartbeat: the part is FAILED within
     // seconds (its worker's session lock is free), and queued again.
-    await until('the killed worker\'s part to be marked FAILED', async () => (await services.jobs.get(held!)).status === 'FAILED', 20_000);
+    await until("the killed worker's part to be marked FAILED", async () => (await services.jobs.get(held!)).status === 'FAILED', 20_000);
     assert.match((await services.jobs.get(held!)).error!, /database session is gone/);
 
     const done = await services.jobs.wait(job.id);
@@ -96,8 +96,15 @@ describe('one embedding shared by two worker processes', { skip: postgres ? fals
     const succeeded = all.filter((p) => p.status === 'SUCCEEDED');
     assert.equal(succeeded.length, shards);
     assert.deepEqual(new Set(succeeded.map((p) => (p.parameters as { part: number }).part)).size, shards);
-    assert.deepEqual(all.filter((p) => p.status !== 'SUCCEEDED').map((p) => p.id), [held]);
-    assert.equal(succeeded.reduce((n, p) => n + (p.result as unknown as ShardReport).customers, 0), CUSTOMERS, 'each customer in exactly one part');
+    assert.deepEqual(
+      all.filter((p) => p.status !== 'SUCCEEDED').map((p) => p.id),
+      [held],
+    );
+    assert.equal(
+      succeeded.reduce((n, p) => n + (p.result as unknown as ShardReport).customers, 0),
+      CUSTOMERS,
+      'each customer in exactly one part',
+    );
     const byWorker = new Set(succeeded.map((p) => p.worker!.split(':')[1]));
     assert.equal(byWorker.size, 2, 'both workers did parts');
 
@@ -114,7 +121,14 @@ describe('one embedding shared by two worker processes', { skip: postgres ? fals
     const space = CustomerSpace.fromIndex(stored);
     await alone.ensureCollection(collection, collectionSpec(embedder.dimensions, space.lexical.dimensions, space.features.length));
     await own.runShard(
-      { collection, asOf: (await services.profiles().then((p) => p.asOf())).toISOString(), after: 0, until: null, onlyChanged: false, rebuildSince: (await prisma.$queryRaw<{ now: Date }[]>`SELECT now() AS now`)[0]!.now.toISOString() },
+      {
+        collection,
+        asOf: (await services.profiles().then((p) => p.asOf())).toISOString(),
+        after: 0,
+        until: null,
+        onlyChanged: false,
+        rebuildSince: (await prisma.$queryRaw<{ now: Date }[]>`SELECT now() AS now`)[0]!.now.toISOString(),
+      },
       { signal: new AbortController().signal, progress: () => {} },
     );
     assert.ok(stored.status === 'READY');

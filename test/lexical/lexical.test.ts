@@ -51,8 +51,11 @@ test('randomised SVD of a rank-3 matrix: three components as numpy finds them, t
     return { indices: Int32Array.from(indices), values: Float32Array.from(indices.map((j) => dense[j]!)) };
   });
   const ours = randomizedSvd(rows, columns, { components: 10, seed: 1 });
-  const exact = pythonReference<{ singular_values: number[] }>('lexical-check.py', { columns, rows: rows.map((r) => [Array.from(r.indices), Array.from(r.values)]) }).singular_values;
-  assert.ok(exact[3]! < 1e-9 * exact[0]!, `the reference has rank 3: ${exact.slice(0, 5)}`);
+  const exact = pythonReference<{ singular_values: number[] }>('lexical-check.py', {
+    columns,
+    rows: rows.map((r) => [Array.from(r.indices), Array.from(r.values)]),
+  }).singular_values;
+  assert.ok(exact[3]! < 1e-9 * exact[0]!, `the reference has rank 3: ${exact.slice(0, 5).join(', ')}`);
   for (let c = 0; c < 3; c++) assert.ok(Math.abs(ours.singularValues[c]! - exact[c]!) / exact[c]! < 1e-6, `σ${c}: ${ours.singularValues[c]} vs ${exact[c]}`);
   for (let c = 3; c < 10; c++) {
     assert.equal(ours.singularValues[c], 0, `σ${c}`);
@@ -82,16 +85,26 @@ test('lexical view on 3,000 real Chinese reviews: k-means at k = 10 finds the ca
   const data = new Float32Array(texts.length * model.dimensions);
   texts.forEach((t, i) => data.set(model.transform(t), i * model.dimensions));
   const nmis: number[] = [];
-  for (const seed of [1, 2, 3]) nmis.push(normalizedMutualInfo((await kmeans({ rows: texts.length, dim: model.dimensions, data }, { k: 10, seed, nInit: 4 })).labels, categories));
+  for (const seed of [1, 2, 3])
+    nmis.push(normalizedMutualInfo((await kmeans({ rows: texts.length, dim: model.dimensions, data }, { k: 10, seed, nInit: 4 })).labels, categories));
   const ours = nmis.reduce((a, b) => a + b, 0) / nmis.length;
   const baseline = pythonReference<{ tfidf: number[]; lsa: number[] }>('text-baselines.py', { texts, k: 10, seed: 0, analyzer: 'char', ngram: [1, 2] });
   const tfidf = normalizedMutualInfo(baseline.tfidf, categories);
   const lsa = normalizedMutualInfo(baseline.lsa, categories);
-  console.log(`NMI on 3,000 reviews: lexical ${nmis.map((x) => x.toFixed(3)).join(' / ')}; scikit-learn char TF-IDF ${tfidf.toFixed(3)}, LSA ${lsa.toFixed(3)}`);
+  console.log(
+    `NMI on 3,000 reviews: lexical ${nmis.map((x) => x.toFixed(3)).join(' / ')}; scikit-learn char TF-IDF ${tfidf.toFixed(3)}, LSA ${lsa.toFixed(3)}`,
+  );
   assert.ok(ours >= FLOOR, `mean NMI ${ours}`);
   assert.ok(ours > Math.max(tfidf, lsa), `ours ${ours} vs scikit-learn ${tfidf} / ${lsa}`);
-  assert.equal(model.transform('').every((x) => x === 0), true, 'no known term: zeros');
-  assert.equal(model.transform('😀🎉').every((x) => x === 0), true);
+  assert.equal(
+    model.transform('').every((x) => x === 0),
+    true,
+    'no known term: zeros',
+  );
+  assert.equal(
+    model.transform('😀🎉').every((x) => x === 0),
+    true,
+  );
   assert.ok(Math.abs(Math.hypot(...model.transform('酒店房间干净')) - 1) < 1e-5);
   assert.ok(Math.abs(Math.hypot(...model.transform('x'.repeat(100_000) + ' 酒店 hotel room')) - 1) < 1e-5);
 

@@ -13,8 +13,10 @@ test('e-mail addresses, phone numbers and card numbers are scrubbed; ordinary nu
     'Mail me at jane.doe+shop@example.co.uk or call +44 20 7946 0958 / (020) 7946-0958. Card 4111 1111 1111 1111 was charged. ' +
     'Order 12345 arrived in 3 days, size 42, 2 x 500ml. 联系我 zhang.wei@example.cn 电话 138-0013-8000';
   const scrubbed = scrubPersonalData(text);
-  for (const secret of ['jane.doe', 'example.co.uk', '7946', '4111', 'zhang.wei', '138-0013-8000']) assert.ok(!scrubbed.includes(secret), `${secret} survived: ${scrubbed}`);
-  for (const kept of ['Order 12345', '3 days', 'size 42', '500ml', '[email]', '[phone]', '[card]']) assert.ok(scrubbed.includes(kept), `${kept} lost: ${scrubbed}`);
+  for (const secret of ['jane.doe', 'example.co.uk', '7946', '4111', 'zhang.wei', '138-0013-8000'])
+    assert.ok(!scrubbed.includes(secret), `${secret} survived: ${scrubbed}`);
+  for (const kept of ['Order 12345', '3 days', 'size 42', '500ml', '[email]', '[phone]', '[card]'])
+    assert.ok(scrubbed.includes(kept), `${kept} lost: ${scrubbed}`);
   assert.equal(scrubPersonalData('ref 1234 5678 9012 3456 end'), 'ref [card] end', 'card-like even when the check digit fails');
 });
 
@@ -41,7 +43,13 @@ describe('profile texts and their pooled vector', () => {
       { text: 'running shoes', kind: 'search', at: day(1), count: 1 },
       { text: 'Running shoes', kind: 'category', at: day(2), count: 40 },
     ]);
-    assert.deepEqual(both.map((t) => [t.kind, t.count]), [['search', 1], ['category', 40]]);
+    assert.deepEqual(
+      both.map((t) => [t.kind, t.count]),
+      [
+        ['search', 1],
+        ['category', 40],
+      ],
+    );
   });
 
   test('weights: own words 3× per writing, goods log(1 + lines), halved per year of age', () => {
@@ -89,7 +97,13 @@ describe('profile texts and their pooled vector', () => {
     assert.ok(cosine(first.vectors[1]!, bottle!) > 0.99999, 'one text: its own vector');
     const mix = bottle!.map((x, i) => x + 3 * leaks![i]!);
     const norm = Math.hypot(...mix);
-    assert.ok(cosine(first.vectors[0]!, mix.map((x) => x / norm)) > 0.99999, 'the weighted mean, unit length');
+    assert.ok(
+      cosine(
+        first.vectors[0]!,
+        mix.map((x) => x / norm),
+      ) > 0.99999,
+      'the weighted mean, unit length',
+    );
     const again = await vectors.pooled([[shared, { text: 'Leaks after a week', weight: 3 }]]);
     assert.equal(again.embedded, 0);
     // The offline model reads Latin script only: a Chinese review adds nothing to the text view (the
@@ -105,11 +119,17 @@ describe('profile texts and their pooled vector', () => {
 });
 
 test('robust scaler: median/IQR from the population, stored and applied unchanged to newcomers', () => {
-  const rows = [[1, 10], [2, 20], [3, 30], [4, 40], [5, null]];
+  const rows = [
+    [1, 10],
+    [2, 20],
+    [3, 30],
+    [4, 40],
+    [5, null],
+  ];
   const scaler = fitRobustScaler(['a', 'b'], rows);
   assert.deepEqual(scaler.medians, [3, 25]);
   assert.deepEqual(scaler.iqrs, [2, 15]);
-  const stored = JSON.parse(JSON.stringify(scaler));
+  const stored = JSON.parse(JSON.stringify(scaler)) as typeof scaler;
   assert.deepEqual(Array.from(scaleRow(stored, [7, 25])), [2, 0]);
   assert.deepEqual(Array.from(scaleRow(stored, [1000, null])), [5, 0], 'clipped; missing → median');
   const constant = fitRobustScaler(['c'], [[2], [2], [2]]);

@@ -20,7 +20,12 @@ test('c-TF-IDF keywords are whole Chinese words and English words, each class it
 test('names are unique within a run: a distinctive keyword, else a number', () => {
   const names = uniqueNames(
     ['Regulars · bags', 'Champions · kitchen', 'Regulars · bags', 'Regulars · bags'],
-    [['vintage', 'lunch', 'jumbo'], ['cake', 'tins'], ['christmas', 'lunch', 'jumbo'], ['lunch', 'jumbo', 'christmas']],
+    [
+      ['vintage', 'lunch', 'jumbo'],
+      ['cake', 'tins'],
+      ['christmas', 'lunch', 'jumbo'],
+      ['lunch', 'jumbo', 'christmas'],
+    ],
   );
   assert.equal(new Set(names).size, 4, names.join(' | '));
   assert.equal(names[1], 'Champions · kitchen');

@@ -11,7 +11,8 @@ import { projectRoot } from '../../src/config/settings.js';
 import { adjustedRandIndex, centroidMetrics, DistanceMatrix, silhouette } from '../../src/clustering/metrics.js';
 import { kmeans } from '../../src/clustering/kmeans.js';
 import { typescriptKernels } from '../../src/clustering/typescript-kernels.js';
-import { sklearnFigures } from '../../src/clustering/sklearn-bridge.js';
+import { sklearnFigures } from '../support/sklearn-bridge.js';
+import { failActivations } from '../support/activation-fault.js';
 import { loadDemoShop, TRUTH_FILE } from '../../src/demo/demo-shop.js';
 import { PERSONAS } from '../../src/demo/personas.js';
 import { CUSTOMERS_ALIAS } from '../../src/indexing/customer-indexer.js';
@@ -20,8 +21,24 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { databaseTargets } from '../support/databases.js';
 
 const CUSTOMERS = 2000;
-const RUN = gql`mutation ($k: Int, $kRange: [Int!], $seed: Int) { runSegmentation(k: $k, kRange: $kRange, seed: $seed) { id status } }`;
-const JOB = gql`query ($id: ID!) { job(id: $id) { status error result progress } }`;
+const RUN = gql`
+  mutation ($k: Int, $kRange: [Int!], $seed: Int) {
+    runSegmentation(k: $k, kRange: $kRange, seed: $seed) {
+      id
+      status
+    }
+  }
+`;
+const JOB = gql`
+  query ($id: ID!) {
+    job(id: $id) {
+      status
+      error
+      result
+      progress
+    }
+  }
+`;
 
 for (const target of databaseTargets()) {
   describe(`segmentation on ${target.name}`, () => {
@@ -31,7 +48,9 @@ for (const target of databaseTargets()) {
     const segment = async (variables: Record<string, unknown>) => {
       const { runSegmentation } = await app.client.request<{ runSegmentation: { id: string } }>(RUN, variables);
       for (;;) {
-        const { job } = await app.client.request<{ job: { status: string; error: string | null; result: { runId: number; k: number } } }>(JOB, { id: runSegmentation.id });
+        const { job } = await app.client.request<{ job: { status: string; error: string | null; result: { runId: number; k: number } } }>(JOB, {
+          id: runSegmentation.id,
+        });
         if (job.status !== 'QUEUED' && job.status !== 'RUNNING') {
           assert.equal(job.status, 'SUCCEEDED', job.error ?? '');
           return job.result;
@@ -46,7 +65,14 @@ for (const target of databaseTargets()) {
       app = await startTestApp(target);
       const dir = path.join(app.services.settings.dataDir, 'demo');
       await loadDemoShop(app.services.ingest, { customers: CUSTOMERS, seed: 42 }, dir);
-      truth = new Map(fs.readFileSync(path.join(dir, TRUTH_FILE), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',') as [string, string]));
+      truth = new Map(
+        fs
+          .readFileSync(path.join(dir, TRUTH_FILE), 'utf8')
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(',') as [string, string]),
+      );
       await (await app.services.indexer()).run({ signal: new AbortController().signal, progress: () => {} });
     });
     after(() => app.close());
@@ -57,10 +83,16 @@ for (const target of databaseTargets()) {
       const run = await app.services.db.prisma.segmentationRun.findUniqueOrThrow({ where: { id: result.runId } });
       assert.equal(run.active, true);
       const [kMin, kMax] = CLUSTERING_DEFAULTS.kRange;
-      assert.deepEqual((run.triedK as { k: number }[]).map((t) => t.k), Array.from({ length: kMax - kMin + 1 }, (_, i) => kMin + i));
+      assert.deepEqual(
+        (run.triedK as { k: number }[]).map((t) => t.k),
+        Array.from({ length: kMax - kMin + 1 }, (_, i) => kMin + i),
+      );
       const rows = await memberships(result.runId);
       assert.equal(rows.length, CUSTOMERS);
-      const ari = adjustedRandIndex(rows.map((m) => m.segmentId), rows.map((m) => truth.get(m.customer.externalId)!));
+      const ari = adjustedRandIndex(
+        rows.map((m) => m.segmentId),
+        rows.map((m) => truth.get(m.customer.externalId)!),
+      );
       assert.ok(ari >= 0.9, `ARI ${ari.toFixed(3)}`);
     });
 
@@ -95,7 +127,8 @@ for (const target of databaseTargets()) {
         assert.ok(s.silhouette !== null && s.outlierDistance > 0);
       }
       const names = run.segments.map((s) => s.autoName).join(' | ');
-      for (const category of ['pet supplies', 'video games', 'running & fitness', 'kitchen & cooking']) assert.ok(names.includes(category), `${category} in ${names}`);
+      for (const category of ['pet supplies', 'video games', 'running & fitness', 'kitchen & cooking'])
+        assert.ok(names.includes(category), `${category} in ${names}`);
       const total = run.segments.reduce((s, x) => s + x.size, 0);
       assert.equal(total, CUSTOMERS);
     });
@@ -103,7 +136,10 @@ for (const target of databaseTargets()) {
     test('another seed keeps every human label on its segment; the migration matrix accounts for everyone', async () => {
       const before = await app.services.db.prisma.segmentationRun.findFirstOrThrow({ where: { active: true }, include: { segments: true } });
       for (const s of before.segments) {
-        await app.services.db.prisma.segment.update({ where: { id: s.id }, data: { label: `Label ${s.index}`, description: `Described ${s.index}`, tags: [`t${s.index}`] } });
+        await app.services.db.prisma.segment.update({
+          where: { id: s.id },
+          data: { label: `Label ${s.index}`, description: `Described ${s.index}`, tags: [`t${s.index}`] },
+        });
       }
       const oldRows = await memberships(before.id);
       const result = await segment({ seed: 7, kRange: [7, 9] });
@@ -119,7 +155,8 @@ for (const target of databaseTargets()) {
       for (const s of after.segments.filter((x) => x.matchedSegmentId !== null)) {
         // The previous segment most of its members came from must hand over its label.
         const counts = new Map<number, number>();
-        for (const m of newRows.filter((r) => r.segmentId === s.id)) counts.set(oldSegmentOf.get(m.customerId)!.id, (counts.get(oldSegmentOf.get(m.customerId)!.id) ?? 0) + 1);
+        for (const m of newRows.filter((r) => r.segmentId === s.id))
+          counts.set(oldSegmentOf.get(m.customerId)!.id, (counts.get(oldSegmentOf.get(m.customerId)!.id) ?? 0) + 1);
         const [origin] = [...counts].sort((a, b) => b[1] - a[1])[0]!;
         const old = before.segments.find((x) => x.id === origin)!;
         assert.equal(s.label, `Label ${old.index}`, `${s.autoName} should keep the label of ${old.autoName}`);
@@ -129,7 +166,10 @@ for (const target of databaseTargets()) {
         assert.equal(s.matchedSegmentId, old.id);
       }
       const flows = after.migration as { from: number | null; to: number; customers: number }[];
-      assert.equal(flows.reduce((s, f) => s + f.customers, 0), CUSTOMERS);
+      assert.equal(
+        flows.reduce((s, f) => s + f.customers, 0),
+        CUSTOMERS,
+      );
       const stayed = flows.filter((f) => after.segments.find((s) => s.id === f.to)!.matchedSegmentId === f.from).reduce((s, f) => s + f.customers, 0);
       assert.ok(stayed / CUSTOMERS > 0.95, `${stayed} customers stayed in their segment's successor`);
     });
@@ -137,10 +177,12 @@ for (const target of databaseTargets()) {
     test('a crash inside the activation transaction leaves the previous run active and nothing half-written', async () => {
       const active = await app.services.db.prisma.segmentationRun.findFirstOrThrow({ where: { active: true } });
       const before = await app.services.db.prisma.$transaction([app.services.db.prisma.segment.count(), app.services.db.prisma.membership.count()]);
-      await assert.rejects(
-        app.services.segments.run({ signal: new AbortController().signal, progress: () => {} }, { k: 8, seed: 11, failBeforeCommit: true }),
-        /injected failure/,
-      );
+      const restore = await failActivations(app.services.db.prisma);
+      try {
+        await assert.rejects(app.services.segments.run({ signal: new AbortController().signal, progress: () => {} }, { k: 8, seed: 11 }), /injected failure/);
+      } finally {
+        await restore();
+      }
       const failed = await app.services.db.prisma.segmentationRun.findFirstOrThrow({ orderBy: { id: 'desc' } });
       assert.equal(failed.status, 'FAILED');
       assert.equal(failed.active, false);
@@ -153,14 +195,36 @@ for (const target of databaseTargets()) {
       const active = await app.services.db.prisma.segmentationRun.findFirstOrThrow({ where: { active: true }, include: { segments: true } });
       const petSegment = active.segments.find((s) => s.autoName.includes('pet supplies'))!;
       await app.services.ingest.upsert('customers', [{ id: 'late-1', country: 'Ireland' }]);
-      await app.services.ingest.upsert('orders', Array.from({ length: 12 }, (_, i) => ({
-        id: `late-1-o${i}`, customerId: 'late-1', placedAt: new Date(Date.UTC(2026, 9, 1 + i)), items: [{ productId: 'p-pet-owners-01', quantity: 2, unitPrice: 40 }, { productId: 'p-pet-owners-02', quantity: 1, unitPrice: 20 }],
-      })));
-      await app.services.ingest.upsert('searches', [{ id: 'late-1-s1', customerId: 'late-1', text: 'grain free dog food', searchedAt: new Date('2026-10-20T00:00:00Z') }]);
-      await app.services.ingest.upsert('reviews', [{ id: 'late-1-r1', customerId: 'late-1', productId: 'p-pet-owners-01', rating: 5, text: 'My dog loves this food and his coat looks shiny.', reviewedAt: new Date('2026-10-21T00:00:00Z') }]);
+      await app.services.ingest.upsert(
+        'orders',
+        Array.from({ length: 12 }, (_, i) => ({
+          id: `late-1-o${i}`,
+          customerId: 'late-1',
+          placedAt: new Date(Date.UTC(2026, 9, 1 + i)),
+          items: [
+            { productId: 'p-pet-owners-01', quantity: 2, unitPrice: 40 },
+            { productId: 'p-pet-owners-02', quantity: 1, unitPrice: 20 },
+          ],
+        })),
+      );
+      await app.services.ingest.upsert('searches', [
+        { id: 'late-1-s1', customerId: 'late-1', text: 'grain free dog food', searchedAt: new Date('2026-10-20T00:00:00Z') },
+      ]);
+      await app.services.ingest.upsert('reviews', [
+        {
+          id: 'late-1-r1',
+          customerId: 'late-1',
+          productId: 'p-pet-owners-01',
+          rating: 5,
+          text: 'My dog loves this food and his coat looks shiny.',
+          reviewedAt: new Date('2026-10-21T00:00:00Z'),
+        },
+      ]);
       await (await app.services.indexer()).run({ signal: new AbortController().signal, progress: () => {} });
       const customer = await app.services.db.prisma.customer.findUniqueOrThrow({ where: { externalId: 'late-1' } });
-      const membership = await app.services.db.prisma.membership.findUniqueOrThrow({ where: { runId_customerId: { runId: active.id, customerId: customer.id } } });
+      const membership = await app.services.db.prisma.membership.findUniqueOrThrow({
+        where: { runId_customerId: { runId: active.id, customerId: customer.id } },
+      });
       assert.equal(membership.provisional, true);
       assert.equal(membership.segmentId, petSegment.id);
       const collection = (await app.services.vectors.resolveAlias(CUSTOMERS_ALIAS))!;
@@ -168,8 +232,12 @@ for (const target of databaseTargets()) {
       assert.deepEqual([point!.payload.segmentId, point!.payload.provisional], [String(petSegment.id), true]);
       // On the run's map, with the run's stored projection: nearer its segment's members than the others'.
       assert.ok(membership.mapX !== null && membership.mapY !== null, 'placed on the map');
-      const others = await app.services.db.prisma.membership.findMany({ where: { runId: active.id, provisional: false }, select: { segmentId: true, mapX: true, mapY: true } });
-      const meanDistance = (rows: typeof others) => rows.reduce((sum, r) => sum + Math.hypot(r.mapX! - membership.mapX!, r.mapY! - membership.mapY!), 0) / rows.length;
+      const others = await app.services.db.prisma.membership.findMany({
+        where: { runId: active.id, provisional: false },
+        select: { segmentId: true, mapX: true, mapY: true },
+      });
+      const meanDistance = (rows: typeof others) =>
+        rows.reduce((sum, r) => sum + Math.hypot(r.mapX! - membership.mapX!, r.mapY! - membership.mapY!), 0) / rows.length;
       const own = meanDistance(others.filter((r) => r.segmentId === petSegment.id));
       const elsewhere = meanDistance(others.filter((r) => r.segmentId !== petSegment.id));
       assert.ok(own < elsewhere, `mean map distance to its segment ${own.toFixed(3)}, to the rest ${elsewhere.toFixed(3)}`);

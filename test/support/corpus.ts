@@ -8,16 +8,52 @@ import { PERSONAS } from '../../src/demo/personas.js';
 import { mulberry32 } from '../../src/demo/random.js';
 
 export const EDGE_CASES = [
-  '', ' ', '  ', ':', '::', ':30', ': leading colon', ':colon: and more', '-----', '----------', '0000', '00000000', '====',
-  'aaaaaaaaaaaaaaaaaaaa', 'tab\tseparated\ttext', 'new\nline', '\t\t', 'emoji 😀 in text', '😀😀😀', '👍🏽 thumbs',
-  '中文评论很好', '质量很好，下次还买', 'mixed 中英 text', 'ＦＵＬＬ ｗｉｄｔｈ', 'café naïve résumé', 'ﬁ ligature', '½ price',
-  'UPPER CASE PRODUCT DESCRIPTION', "RECORD FRAME 7\" SINGLE SIZE", '£10 gift voucher', 'a', 'I', '...', '!!!', '?',
-  'x'.repeat(400), 'word '.repeat(200), '\u00a0nbsp', 'trailing space ', ' leading space', 'a  double  space',
+  '',
+  ' ',
+  '  ',
+  ':',
+  '::',
+  ':30',
+  ': leading colon',
+  ':colon: and more',
+  '-----',
+  '----------',
+  '0000',
+  '00000000',
+  '====',
+  'aaaaaaaaaaaaaaaaaaaa',
+  'tab\tseparated\ttext',
+  'new\nline',
+  '\t\t',
+  'emoji 😀 in text',
+  '😀😀😀',
+  '👍🏽 thumbs',
+  '中文评论很好',
+  '质量很好，下次还买',
+  'mixed 中英 text',
+  'ＦＵＬＬ ｗｉｄｔｈ',
+  'café naïve résumé',
+  'ﬁ ligature',
+  '½ price',
+  'UPPER CASE PRODUCT DESCRIPTION',
+  'RECORD FRAME 7" SINGLE SIZE',
+  '£10 gift voucher',
+  'a',
+  'I',
+  '...',
+  '!!!',
+  '?',
+  'x'.repeat(400),
+  'word '.repeat(200),
+  '\u00a0nbsp',
+  'trailing space ',
+  ' leading space',
+  'a  double  space',
 ];
 
 export function retailDescriptions(limit = Infinity): string[] {
   const csv = zlib.gunzipSync(fs.readFileSync(loadSettings().onlineRetailPath)).toString('utf8');
-  const rows = parse(csv, { from_line: 2 }) as string[][];
+  const rows: string[][] = parse(csv, { from_line: 2 });
   const seen = new Set<string>();
   for (const row of rows) {
     if (seen.size >= limit) break;

@@ -11,9 +11,7 @@ export interface DatabaseTarget {
 }
 
 export function databaseTargets(): DatabaseTarget[] {
-  const targets: DatabaseTarget[] = [
-    { name: 'pglite', create: async () => ({ settings: { kind: 'pglite', dir: 'memory://' }, drop: async () => {} }) },
-  ];
+  const targets: DatabaseTarget[] = [{ name: 'pglite', create: async () => ({ settings: { kind: 'pglite', dir: 'memory://' }, drop: async () => {} }) }];
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (adminUrl) {
     targets.push({

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../src/config/settings.js';
-import { PYTHON } from '../../src/clustering/sklearn-bridge.js';
+import { PYTHON } from './sklearn-bridge.js';
 
 export function pythonReference<T>(script: string, input: unknown): T {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reference-'));

@@ -75,8 +75,14 @@ class OpenApi {
         const content = (op.requestBody as { content?: Record<string, { schema: Json }> } | undefined)?.content;
         const ok = (op.responses as Record<string, { content?: Record<string, { schema: Json }> }>)['200']?.content?.['application/json']?.schema;
         this.operations.push({
-          method: method.toUpperCase(), template, pattern, names, operationId: op.operationId as string | undefined,
-          parameters: (op.parameters as Operation['parameters'] | undefined) ?? [], body: content?.['application/json']?.schema, ok,
+          method: method.toUpperCase(),
+          template,
+          pattern,
+          names,
+          operationId: op.operationId as string | undefined,
+          parameters: (op.parameters as Operation['parameters'] | undefined) ?? [],
+          body: content?.['application/json']?.schema,
+          ok,
         });
       }
     }
@@ -96,13 +102,15 @@ class OpenApi {
   checkRequest(op: Operation, params: Record<string, string>, query: URLSearchParams, body: unknown): string[] {
     const errors: string[] = [];
     for (const p of op.parameters) {
-      const value = p.in === 'path' ? params[p.name] : p.in === 'query' ? query.get(p.name) ?? undefined : undefined;
+      const value = p.in === 'path' ? params[p.name] : p.in === 'query' ? (query.get(p.name) ?? undefined) : undefined;
       if (value === undefined) {
         if (p.required) errors.push(`missing ${p.in} parameter ${p.name}`);
         continue;
       }
       const holder = { v: value };
-      const check = this.queryAjv.compile(JSON.parse(JSON.stringify({ type: 'object', properties: { v: p.schema } }).replace(/"#\/components/g, '"qdrant#/components')) as Json);
+      const check = this.queryAjv.compile(
+        JSON.parse(JSON.stringify({ type: 'object', properties: { v: p.schema } }).replace(/"#\/components/g, '"qdrant#/components')) as Json,
+      );
       if (!check(holder)) errors.push(`${p.in} parameter ${p.name}=${value}: ${this.queryAjv.errorsText(check.errors)}`);
     }
     for (const name of query.keys()) if (!op.parameters.some((p) => p.in === 'query' && p.name === name)) errors.push(`unknown query parameter ${name}`);
@@ -144,13 +152,21 @@ export class QdrantDouble {
   constructor(private readonly options: { validate?: boolean } = {}) {}
 
   async start(): Promise<string> {
-    this.server = http.createServer((req, res) =>
-      void this.handle(req, res).catch((error: unknown) => {
-        // A fault of the double itself: recorded as a failed check, answered, never left hanging.
-        this.requests.push({ method: req.method ?? '?', path: req.url ?? '?', operationId: undefined, requestErrors: [`the double failed: ${String(error)}`], responseErrors: [], status: 500 });
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: { error: 'double failure' }, time: 0 }));
-      }),
+    this.server = http.createServer(
+      (req, res) =>
+        void this.handle(req, res).catch((error: unknown) => {
+          // A fault of the double itself: recorded as a failed check, answered, never left hanging.
+          this.requests.push({
+            method: req.method ?? '?',
+            path: req.url ?? '?',
+            operationId: undefined,
+            requestErrors: [`the double failed: ${String(error)}`],
+            responseErrors: [],
+            status: 500,
+          });
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ status: { error: 'double failure' }, time: 0 }));
+        }),
     );
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -168,7 +184,14 @@ export class QdrantDouble {
     const url = new URL(req.url ?? '/', 'http://double');
     const method = req.method ?? 'GET';
     const found = this.api.find(method, url.pathname);
-    const record: RecordedRequest = { method, path: url.pathname + url.search, operationId: found?.op.operationId, requestErrors: [], responseErrors: [], status: 0 };
+    const record: RecordedRequest = {
+      method,
+      path: url.pathname + url.search,
+      operationId: found?.op.operationId,
+      requestErrors: [],
+      responseErrors: [],
+      status: 0,
+    };
     const validate = this.options.validate ?? true;
     if (validate) this.requests.push(record);
     const send = (status: number, body: unknown) => {
@@ -220,7 +243,11 @@ export class QdrantDouble {
       case 'get_collection': {
         const spec = this.spec(name);
         return {
-          status: 'green', optimizer_status: 'ok', segments_count: 1, points_count: await this.store.count(name), indexed_vectors_count: 0,
+          status: 'green',
+          optimizer_status: 'ok',
+          segments_count: 1,
+          points_count: await this.store.count(name),
+          indexed_vectors_count: 0,
           config: {
             params: { vectors: spec.vectors, shard_number: 1, replication_factor: 1, write_consistency_factor: 1, on_disk_payload: true },
             hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10000 },
@@ -268,9 +295,14 @@ export class QdrantDouble {
         const spec = this.spec(name);
         const points: Point[] = (body.points as { id: number; vector: Record<string, number[]>; payload?: Payload }[]).map((p) => {
           for (const v of VECTOR_NAMES) {
-            if (p.vector[v]?.length !== spec.vectors[v].size) throw new InputError(`Wrong input: Vector dimension error: expected dim: ${spec.vectors[v].size}, got ${p.vector[v]?.length}`);
+            if (p.vector[v]?.length !== spec.vectors[v].size)
+              throw new InputError(`Wrong input: Vector dimension error: expected dim: ${spec.vectors[v].size}, got ${p.vector[v]?.length}`);
           }
-          return { id: p.id, vectors: Object.fromEntries(VECTOR_NAMES.map((v) => [v, Float32Array.from(p.vector[v]!)])) as Point['vectors'], payload: p.payload ?? {} };
+          return {
+            id: p.id,
+            vectors: Object.fromEntries(VECTOR_NAMES.map((v) => [v, Float32Array.from(p.vector[v]!)])) as Point['vectors'],
+            payload: p.payload ?? {},
+          };
         });
         await this.store.upsert(name, points);
         return this.update();
@@ -305,10 +337,20 @@ export class QdrantDouble {
       case 'query_points': {
         this.spec(name);
         const query = body.query as number[] | { recommend: { positive: number[]; negative?: number[]; strategy: 'average_vector' | 'best_score' } };
-        const common = { using: body.using as VectorName, limit: (body.limit as number | undefined) ?? 10, offset: body.offset as number | undefined, filter: body.filter as Filter | undefined };
+        const common = {
+          using: body.using as VectorName,
+          limit: (body.limit as number | undefined) ?? 10,
+          offset: body.offset as number | undefined,
+          filter: body.filter as Filter | undefined,
+        };
         const hits = Array.isArray(query)
           ? await this.store.search(name, { ...common, vector: Float32Array.from(query), withVectors: body.with_vector === true })
-          : await this.store.recommend(name, { ...common, positive: query.recommend.positive, negative: query.recommend.negative, strategy: query.recommend.strategy });
+          : await this.store.recommend(name, {
+              ...common,
+              positive: query.recommend.positive,
+              negative: query.recommend.negative,
+              strategy: query.recommend.strategy,
+            });
         return { points: hits.map((h) => ({ ...this.record(h), score: h.score, version: 0 })) };
       }
       case 'count_points':
@@ -331,6 +373,10 @@ export class QdrantDouble {
   private readonly aliasNames = new Set<string>();
 
   private record(p: StoredPoint): Json {
-    return { id: p.id, payload: p.payload, ...(p.vectors ? { vector: Object.fromEntries(Object.entries(p.vectors).map(([k, v]) => [k, Array.from(v)])) } : {}) };
+    return {
+      id: p.id,
+      payload: p.payload,
+      ...(p.vectors ? { vector: Object.fromEntries(Object.entries(p.vectors).map(([k, v]) => [k, Array.from(v)])) } : {}),
+    };
   }
 }

@@ -75,19 +75,30 @@ const TASTES = [
  * Loads such a shop: customers `s0…`, four tastes of five products each (a customer buys mostly from
  * their taste), their purchases as orders ending at `end`. `price` overrides every line's value.
  */
-export async function loadValueShop(writer: BatchWriter, options: { customers: number; seed: number; end?: Date; price?: number }): Promise<SimulatedCustomer[]> {
+export async function loadValueShop(
+  writer: BatchWriter,
+  options: { customers: number; seed: number; end?: Date; price?: number },
+): Promise<SimulatedCustomer[]> {
   const customers = simulateCustomers(options.customers, options.seed);
   const rng = seededRng(options.seed + 1);
   const end = (options.end ?? new Date('2024-06-30T12:00:00Z')).getTime();
-  await writer.upsert('products', TASTES.flatMap((titles, t) => titles.map((title, j) => ({ id: `p${t}-${j}`, title, category: `taste ${t}`, price: 10 }))));
-  await writer.upsert('customers', customers.map((c, i) => ({ id: `s${i}`, country: i % 2 ? 'DE' : 'GB' })));
+  await writer.upsert(
+    'products',
+    TASTES.flatMap((titles, t) => titles.map((title, j) => ({ id: `p${t}-${j}`, title, category: `taste ${t}`, price: 10 }))),
+  );
+  await writer.upsert(
+    'customers',
+    customers.map((c, i) => ({ id: `s${i}`, country: i % 2 ? 'DE' : 'GB' })),
+  );
   const orders = customers.flatMap((c, i) => {
     const taste = i % TASTES.length;
     const start = end - c.age * 86_400_000;
     return c.purchases.map((purchase, k) => {
       const t = rng() < 0.85 ? taste : Math.floor(rng() * TASTES.length);
       return {
-        id: `s${i}-${k}`, customerId: `s${i}`, placedAt: new Date(start + purchase.day * 86_400_000).toISOString(),
+        id: `s${i}-${k}`,
+        customerId: `s${i}`,
+        placedAt: new Date(start + purchase.day * 86_400_000).toISOString(),
         items: [{ productId: `p${t}-${Math.floor(rng() * 5)}`, quantity: 1, unitPrice: options.price ?? Math.round(purchase.value * 100) / 100 }],
       };
     });

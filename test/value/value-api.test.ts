@@ -28,16 +28,41 @@ for (const target of databaseTargets()) {
     after(() => app.close());
 
     test('the run carries fitted models; customers and segments get finite predictions and explained recommendations', async () => {
-      const run = await rawGraphQL(app.server.url, '{ segmentationRuns { active valueModel { status reason customers repeatCustomers historyDays bgNbd { r alpha a b } gammaGamma { p q v customers } } } }', undefined, app.keys.viewer);
+      const run = await rawGraphQL(
+        app.server.url,
+        '{ segmentationRuns { active valueModel { status reason customers repeatCustomers historyDays bgNbd { r alpha a b } gammaGamma { p q v customers } } } }',
+        undefined,
+        app.keys.viewer,
+      );
       assert.equal(run.body.errors, undefined, JSON.stringify(run.body.errors));
-      const active = (run.body.data!.segmentationRuns as { active: boolean; valueModel: { status: string; reason: string | null; repeatCustomers: number; bgNbd: Record<string, number>; gammaGamma: Record<string, number> | null } }[]).find((r) => r.active)!;
+      const active = (
+        run.body.data!.segmentationRuns as {
+          active: boolean;
+          valueModel: {
+            status: string;
+            reason: string | null;
+            repeatCustomers: number;
+            bgNbd: Record<string, number>;
+            gammaGamma: Record<string, number> | null;
+          };
+        }[]
+      ).find((r) => r.active)!;
       assert.equal(active.valueModel.status, 'FITTED', active.valueModel.reason ?? '');
       assert.ok(active.valueModel.repeatCustomers >= 20);
       for (const v of Object.values(active.valueModel.bgNbd)) assert.ok(v > 0 && Number.isFinite(v));
 
-      const seg = await rawGraphQL(app.server.url, '{ segments { id size value { members withHistory meanPAlive shareAtRisk expectedPurchases sumClv meanClv reason } recommendedProducts(limit: 5) { product { id title } buyers lift reason } } }', undefined, app.keys.viewer);
+      const seg = await rawGraphQL(
+        app.server.url,
+        '{ segments { id size value { members withHistory meanPAlive shareAtRisk expectedPurchases sumClv meanClv reason } recommendedProducts(limit: 5) { product { id title } buyers lift reason } } }',
+        undefined,
+        app.keys.viewer,
+      );
       assert.equal(seg.body.errors, undefined, JSON.stringify(seg.body.errors));
-      const segments = seg.body.data!.segments as { size: number; value: Record<string, number | null>; recommendedProducts: { buyers: number; lift: number; reason: string }[] }[];
+      const segments = seg.body.data!.segments as {
+        size: number;
+        value: Record<string, number | null>;
+        recommendedProducts: { buyers: number; lift: number; reason: string }[];
+      }[];
       let members = 0;
       for (const s of segments) {
         members += s.value.members!;
@@ -49,7 +74,10 @@ for (const target of databaseTargets()) {
           assert.match(r.reason, /^bought by [\d.]+% of this segment vs [\d.]+% of all customers \(lift [\d.]+\)$/);
         }
       }
-      assert.ok(segments.some((s) => s.recommendedProducts.length > 0), 'some segment has products over the population');
+      assert.ok(
+        segments.some((s) => s.recommendedProducts.length > 0),
+        'some segment has products over the population',
+      );
       assert.equal(members, (await app.services.catalog.activeRun())!.customerCount);
 
       // A customer: value at two horizons (longer → more purchases), and products they have not bought.
@@ -61,12 +89,23 @@ for (const target of databaseTargets()) {
         app.keys.viewer,
       );
       assert.equal(one.body.errors, undefined, JSON.stringify(one.body.errors));
-      const c = one.body.data!.customer as { short: Record<string, number>; long: Record<string, number>; recommendedProducts: { product: { id: string }; buyers: number; reason: string }[] };
+      const c = one.body.data!.customer as {
+        short: Record<string, number>;
+        long: Record<string, number>;
+        recommendedProducts: { product: { id: string }; buyers: number; reason: string }[];
+      };
       assert.equal(c.long.horizonDays, 365);
       assert.ok(c.long.expectedPurchases! > c.short.expectedPurchases!, JSON.stringify(c));
       assert.ok(Math.abs(c.short.pAlive! + c.short.churnRisk! - 1) < 1e-9);
       assert.ok(c.recommendedProducts.length > 0);
-      const own = new Set((await app.services.db.prisma.orderItem.findMany({ where: { order: { customerId: customer.id } }, select: { product: { select: { externalId: true } } } })).map((i) => i.product.externalId));
+      const own = new Set(
+        (
+          await app.services.db.prisma.orderItem.findMany({
+            where: { order: { customerId: customer.id } },
+            select: { product: { select: { externalId: true } } },
+          })
+        ).map((i) => i.product.externalId),
+      );
       for (const r of c.recommendedProducts) {
         assert.ok(!own.has(r.product.id), `recommended ${r.product.id}, which they bought`);
         assert.match(r.reason, /^bought by \d+ of your \d+ nearest customers$/);
@@ -84,25 +123,40 @@ for (const target of databaseTargets()) {
           app.keys.viewer,
         );
         assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
-        return (r.body.data!.segment as { members: { edges: { node: { clv: number | null; customer: { id: string } } }[]; pageInfo: { endCursor: string } } }).members;
+        return (r.body.data!.segment as { members: { edges: { node: { clv: number | null; customer: { id: string } } }[]; pageInfo: { endCursor: string } } })
+          .members;
       };
       const first = await page(null);
       const second = await page(first.pageInfo.endCursor);
       const clvs = [...first.edges, ...second.edges].map((e) => e.node.clv);
       assert.ok(clvs.filter((v) => v !== null).length >= 10, `predicted members first: ${clvs.join(', ')}`);
-      assert.ok(clvs.every((v, i) => i === 0 || v === null || (clvs[i - 1] !== null && clvs[i - 1]! >= v)), `CLV descending, nulls last: ${clvs.join(', ')}`);
+      assert.ok(
+        clvs.every((v, i) => i === 0 || v === null || (clvs[i - 1] !== null && clvs[i - 1]! >= v)),
+        `CLV descending, nulls last: ${clvs.join(', ')}`,
+      );
       assert.equal(new Set([...first.edges, ...second.edges].map((e) => e.node.customer.id)).size, clvs.length, 'pages do not overlap');
-      const risky = await rawGraphQL(app.server.url, 'query ($id: ID!) { segment(id: $id) { members(first: 50, orderBy: CHURN_RISK, filter: { minChurnRisk: 0.3 }) { edges { node { churnRisk } } } } }', { id: String(largest.id) }, app.keys.viewer);
+      const risky = await rawGraphQL(
+        app.server.url,
+        'query ($id: ID!) { segment(id: $id) { members(first: 50, orderBy: CHURN_RISK, filter: { minChurnRisk: 0.3 }) { edges { node { churnRisk } } } } }',
+        { id: String(largest.id) },
+        app.keys.viewer,
+      );
       assert.equal(risky.body.errors, undefined, JSON.stringify(risky.body.errors));
       const risks = (risky.body.data!.segment as { members: { edges: { node: { churnRisk: number } }[] } }).members.edges.map((e) => e.node.churnRisk);
       assert.ok(risks.length > 0, 'someone in the largest segment is slipping away');
-      assert.ok(risks.every((r, i) => r >= 0.3 && (i === 0 || risks[i - 1]! >= r)), risks.join(', '));
+      assert.ok(
+        risks.every((r, i) => r >= 0.3 && (i === 0 || risks[i - 1]! >= r)),
+        risks.join(', '),
+      );
 
       const atRisk = await rawGraphQL(app.server.url, '{ valuableAtRisk(minChurnRisk: 0.2, first: 20) { id } }', undefined, app.keys.marketer);
       assert.equal(atRisk.body.errors, undefined, JSON.stringify(atRisk.body.errors));
       const seeds = (atRisk.body.data!.valuableAtRisk as { id: string }[]).map((c) => c.id);
       assert.ok(seeds.length >= 5, `${seeds.length} valuable customers at risk`);
-      const seedRows = await prisma.membership.findMany({ where: { run: { active: true }, customer: { externalId: { in: seeds } } }, include: { customer: true } });
+      const seedRows = await prisma.membership.findMany({
+        where: { run: { active: true }, customer: { externalId: { in: seeds } } },
+        include: { customer: true },
+      });
       const byId = new Map(seedRows.map((m) => [m.customer.externalId, m]));
       seeds.forEach((id, i) => {
         assert.ok(byId.get(id)!.churnRisk! >= 0.2);
@@ -116,7 +170,9 @@ for (const target of databaseTargets()) {
         app.keys.marketer,
       );
       assert.equal(look.body.errors, undefined, JSON.stringify(look.body.errors));
-      const audience = (look.body.data!.lookalikeAudience as { members: { edges: { node: { customer: { id: string } } }[] } }).members.edges.map((e) => e.node.customer.id);
+      const audience = (look.body.data!.lookalikeAudience as { members: { edges: { node: { customer: { id: string } } }[] } }).members.edges.map(
+        (e) => e.node.customer.id,
+      );
       assert.ok(audience.length > 0);
       const members = await prisma.membership.findMany({ where: { run: { active: true }, customer: { externalId: { in: audience } } } });
       assert.equal(members.length, audience.length);
@@ -125,8 +181,17 @@ for (const target of databaseTargets()) {
 
     test('bad arguments: BAD_USER_INPUT with the field path, nothing else fails', async () => {
       const customer = await app.services.db.prisma.customer.findFirstOrThrow();
-      for (const [args, field] of [['horizonDays: 0', 'value'], ['horizonDays: 5000', 'value'], ['monthlyDiscountRate: -0.5', 'value']] as const) {
-        const r = await rawGraphQL(app.server.url, `query ($id: ID!) { customer(id: $id) { id ${field}(${args}) { pAlive } } }`, { id: customer.externalId }, app.keys.viewer);
+      for (const [args, field] of [
+        ['horizonDays: 0', 'value'],
+        ['horizonDays: 5000', 'value'],
+        ['monthlyDiscountRate: -0.5', 'value'],
+      ] as const) {
+        const r = await rawGraphQL(
+          app.server.url,
+          `query ($id: ID!) { customer(id: $id) { id ${field}(${args}) { pAlive } } }`,
+          { id: customer.externalId },
+          app.keys.viewer,
+        );
         assert.equal(r.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(r.body));
         assert.deepEqual(r.body.errors?.[0]?.path, ['customer', 'value']);
       }
@@ -142,9 +207,25 @@ describe('shops whose data are not enough', () => {
   const shop = async (orders: (i: number) => { placedAt: string; unitPrice: number }[], customers = 150): Promise<TestApp> => {
     const app = await startTestApp(target);
     try {
-      await app.services.ingest.upsert('products', [{ id: 'p1', title: 'Blue mug', category: 'kitchen', price: 5 }, { id: 'p2', title: 'Red kettle', category: 'kitchen', price: 30 }]);
-      await app.services.ingest.upsert('customers', Array.from({ length: customers }, (_, i) => ({ id: `c${i}`, country: 'DE' })));
-      await app.services.ingest.upsert('orders', Array.from({ length: customers }, (_, i) => orders(i).map((o, j) => ({ id: `o${i}-${j}`, customerId: `c${i}`, placedAt: o.placedAt, items: [{ productId: j % 2 ? 'p2' : 'p1', quantity: 1, unitPrice: o.unitPrice }] }))).flat());
+      await app.services.ingest.upsert('products', [
+        { id: 'p1', title: 'Blue mug', category: 'kitchen', price: 5 },
+        { id: 'p2', title: 'Red kettle', category: 'kitchen', price: 30 },
+      ]);
+      await app.services.ingest.upsert(
+        'customers',
+        Array.from({ length: customers }, (_, i) => ({ id: `c${i}`, country: 'DE' })),
+      );
+      await app.services.ingest.upsert(
+        'orders',
+        Array.from({ length: customers }, (_, i) =>
+          orders(i).map((o, j) => ({
+            id: `o${i}-${j}`,
+            customerId: `c${i}`,
+            placedAt: o.placedAt,
+            items: [{ productId: j % 2 ? 'p2' : 'p1', quantity: 1, unitPrice: o.unitPrice }],
+          })),
+        ).flat(),
+      );
       await segmentShop(app, 2);
       return app;
     } catch (error) {
@@ -153,14 +234,33 @@ describe('shops whose data are not enough', () => {
     }
   };
   const read = async (app: TestApp) => {
-    const r = await rawGraphQL(app.server.url, '{ segmentationRuns { active valueModel { status reason spendReason futureOrders } } segments { value { meanPAlive sumClv reason } } }', undefined, app.keys.viewer);
-    const run = (r.body.data!.segmentationRuns as { active: boolean; valueModel: { status: string; reason: string | null; spendReason: string | null; futureOrders: number } }[]).find((x) => x.active)!;
+    const r = await rawGraphQL(
+      app.server.url,
+      '{ segmentationRuns { active valueModel { status reason spendReason futureOrders } } segments { value { meanPAlive sumClv reason } } }',
+      undefined,
+      app.keys.viewer,
+    );
+    const run = (
+      r.body.data!.segmentationRuns as {
+        active: boolean;
+        valueModel: { status: string; reason: string | null; spendReason: string | null; futureOrders: number };
+      }[]
+    ).find((x) => x.active)!;
     const customer = await app.services.db.prisma.customer.findFirstOrThrow({ orderBy: { id: 'asc' } });
-    const c = await rawGraphQL(app.server.url, 'query ($id: ID!) { customer(id: $id) { value { pAlive churnRisk expectedPurchases clv reason } } }', { id: customer.externalId }, app.keys.viewer);
+    const c = await rawGraphQL(
+      app.server.url,
+      'query ($id: ID!) { customer(id: $id) { value { pAlive churnRisk expectedPurchases clv reason } } }',
+      { id: customer.externalId },
+      app.keys.viewer,
+    );
     assert.equal(c.body.errors, undefined, JSON.stringify(c.body.errors));
     const value = (c.body.data!.customer as { value: Record<string, number | string | null> }).value;
     for (const v of Object.values(value)) assert.ok(typeof v === 'string' || finiteOrNull(v), JSON.stringify(value));
-    return { model: run.valueModel, segments: r.body.data!.segments as { value: { meanPAlive: number | null; sumClv: number | null; reason: string | null } }[], value };
+    return {
+      model: run.valueModel,
+      segments: r.body.data!.segments as { value: { meanPAlive: number | null; sumClv: number | null; reason: string | null } }[],
+      value,
+    };
   };
 
   test('no repeat purchases: INSUFFICIENT_DATA with the reason, null numbers', async () => {
@@ -181,7 +281,14 @@ describe('shops whose data are not enough', () => {
     const app = await startTestApp(target);
     try {
       await loadValueShop(app.services.ingest, { customers: 300, seed: 5, price: 0 });
-      await app.services.ingest.upsert('orders', [{ id: 'future', customerId: 's0', placedAt: new Date(Date.now() + 400 * 86_400_000).toISOString(), items: [{ productId: 'p0-0', quantity: 1, unitPrice: 0 }] }]);
+      await app.services.ingest.upsert('orders', [
+        {
+          id: 'future',
+          customerId: 's0',
+          placedAt: new Date(Date.now() + 400 * 86_400_000).toISOString(),
+          items: [{ productId: 'p0-0', quantity: 1, unitPrice: 0 }],
+        },
+      ]);
       await segmentShop(app);
       const { model, value } = await read(app);
       assert.equal(model.status, 'FITTED', model.reason ?? '');
@@ -196,7 +303,13 @@ describe('shops whose data are not enough', () => {
   });
 
   test('a shop of three customers: a reason, never NaN (one customer: test/value/value-models)', async () => {
-    const app = await shop(() => [{ placedAt: '2024-01-01T10:00:00Z', unitPrice: 10 }, { placedAt: '2024-03-01T10:00:00Z', unitPrice: 12 }], 3);
+    const app = await shop(
+      () => [
+        { placedAt: '2024-01-01T10:00:00Z', unitPrice: 10 },
+        { placedAt: '2024-03-01T10:00:00Z', unitPrice: 12 },
+      ],
+      3,
+    );
     try {
       const { model } = await read(app);
       assert.equal(model.status, 'INSUFFICIENT_DATA');

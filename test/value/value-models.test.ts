@@ -13,11 +13,14 @@ import { simulateCustomers } from '../support/value-shop.js';
 const customers = simulateCustomers(3000, 7);
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
-test('BG/NBD: the parameters equal scipy\'s fit of the same likelihood to 1e-3, and the predictions agree', () => {
+test("BG/NBD: the parameters equal scipy's fit of the same likelihood to 1e-3, and the predictions agree", () => {
   const { model, fit } = BgNbd.fit(customers);
   assert.ok(fit.converged, `converged (gradient ${fit.gradient})`);
   const probe = customers.slice(0, 200);
-  const ref = pythonReference<{ bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number }; predict: { pAlive: number[]; expected: number[] } }>('value-reference.py', {
+  const ref = pythonReference<{
+    bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number };
+    predict: { pAlive: number[]; expected: number[] };
+  }>('value-reference.py', {
     bgnbd: { x: customers.map((c) => c.frequency), tx: customers.map((c) => c.recency), T: customers.map((c) => c.age) },
     predict: { t: 90, x: probe.map((c) => c.frequency), tx: probe.map((c) => c.recency), T: probe.map((c) => c.age) },
   });
@@ -30,15 +33,20 @@ test('BG/NBD: the parameters equal scipy\'s fit of the same likelihood to 1e-3, 
   probe.forEach((c: RepeatHistory, i) => {
     // The scipy side uses scipy's parameters: the comparison is of the formulas, to the fits' agreement.
     assert.ok(Math.abs(model.pAlive(c) - ref.predict.pAlive[i]!) < 1e-3, `P(alive) of ${JSON.stringify(c)}`);
-    assert.ok(relative(model.expectedPurchases(90, c), ref.predict.expected[i]!) < 2e-3, `E[X(90)] of ${JSON.stringify(c)}: ${model.expectedPurchases(90, c)} vs ${ref.predict.expected[i]}`);
+    assert.ok(
+      relative(model.expectedPurchases(90, c), ref.predict.expected[i]!) < 2e-3,
+      `E[X(90)] of ${JSON.stringify(c)}: ${model.expectedPurchases(90, c)} vs ${ref.predict.expected[i]}`,
+    );
   });
 });
 
-test('Gamma–Gamma: the parameters equal scipy\'s fit to 1e-3; the expected spend shrinks towards the population\'s mean', () => {
+test("Gamma–Gamma: the parameters equal scipy's fit to 1e-3; the expected spend shrinks towards the population's mean", () => {
   const repeat = customers.filter((c) => c.frequency > 0 && c.monetary > 0);
   const { model, fit } = GammaGamma.fit(repeat);
   assert.ok(fit.converged, `converged (gradient ${fit.gradient})`);
-  const ref = pythonReference<{ gg: { p: number; q: number; v: number } }>('value-reference.py', { gg: { x: repeat.map((c) => c.frequency), m: repeat.map((c) => c.monetary) } });
+  const ref = pythonReference<{ gg: { p: number; q: number; v: number } }>('value-reference.py', {
+    gg: { x: repeat.map((c) => c.frequency), m: repeat.map((c) => c.monetary) },
+  });
   for (const k of ['p', 'q', 'v'] as const) assert.ok(relative(model.params[k], ref.gg[k]) < 1e-3, `${k}: ours ${model.params[k]}, scipy ${ref.gg[k]}`);
   const population = model.expectedSpend(0, 0);
   const big = model.expectedSpend(1, population * 5);
@@ -63,7 +71,12 @@ test('the value model: gates with reasons, never NaN', () => {
   assert.equal(none.predict(customers[0]!), null);
   const single = ValueModel.fit({ customers: customers.slice(0, 1), asOf: new Date('2024-01-01'), firstDay: new Date('2023-12-01'), futureOrders: 2 });
   assert.match(single.state.reason!, /1 customers with completed orders.*31 days of order history.*2 order\(s\) dated in the future/);
-  const free = ValueModel.fit({ customers: customers.map((c) => ({ ...c, monetary: 0 })), asOf: new Date('2024-01-01'), firstDay: new Date('2022-12-01'), futureOrders: 0 });
+  const free = ValueModel.fit({
+    customers: customers.map((c) => ({ ...c, monetary: 0 })),
+    asOf: new Date('2024-01-01'),
+    firstDay: new Date('2022-12-01'),
+    futureOrders: 0,
+  });
   assert.equal(free.state.status, 'FITTED');
   assert.match(free.state.spendReason!, /0 repeat customers with a positive order value/);
   const v = free.predict(customers[1]!)!;

@@ -3,14 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { InputError } from '../../src/errors/domain-errors.js';
+import { ConflictError } from '../../src/errors/domain-errors.js';
 import { EmbeddedVectorStore } from '../../src/vectors/embedded/embedded-store.js';
 import { makePoints, SPEC, vectorStoreContract } from './vector-store.contract.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'vectors-'));
 
 vectorStoreContract('embedded (on disk)', async () => new EmbeddedVectorStore({ dir: tmp() }));
-vectorStoreContract('embedded (HNSW index)', async () => new EmbeddedVectorStore({ dir: tmp(), tuning: { exactSearchLimit: 50, exactFilterShare: 0.5, hnswEf: 400 } }));
+vectorStoreContract(
+  'embedded (HNSW index)',
+  async () => new EmbeddedVectorStore({ dir: tmp(), tuning: { exactSearchLimit: 50, exactFilterShare: 0.5, hnswEf: 400 } }),
+);
 
 describe('embedded store durability', () => {
   test('survives a restart: every write is replayed, compaction keeps the state', async () => {
@@ -38,14 +41,20 @@ describe('embedded store durability', () => {
     await first.upsert('old', makePoints(3));
     // As an older version wrote it: no lexical vector in the spec.
     const specFile = path.join(dir, 'old', 'spec.json');
-    const spec = JSON.parse(fs.readFileSync(specFile, 'utf8'));
+    const spec = JSON.parse(fs.readFileSync(specFile, 'utf8')) as { vectors: Record<string, unknown> };
     delete spec.vectors.lexical;
     fs.writeFileSync(specFile, JSON.stringify(spec));
     const reopened = new EmbeddedVectorStore({ dir });
     assert.equal(await reopened.count('old'), 3);
     await reopened.delete('old', [2]);
-    assert.deepEqual((await reopened.retrieve('old', [1, 2, 3])).map((p) => p.id), [1, 3]);
-    await assert.rejects(reopened.ensureCollection('old', SPEC), (e: Error) => e instanceof InputError && /lexical 0\/Euclid, not 2\/Euclid: delete it or embed into a new one/.test(e.message));
+    assert.deepEqual(
+      (await reopened.retrieve('old', [1, 2, 3])).map((p) => p.id),
+      [1, 3],
+    );
+    await assert.rejects(
+      reopened.ensureCollection('old', SPEC),
+      (e: Error) => e instanceof ConflictError && /lexical 0\/Euclid, not 2\/Euclid: delete it or embed into a new one/.test(e.message),
+    );
   });
 
   test('a write torn by a kill is dropped whole; the store stays readable and writable', async () => {
@@ -68,7 +77,10 @@ describe('embedded store durability', () => {
     }
     // …and says so: where the log now ends and what was dropped.
     assert.equal(said.length, 1);
-    assert.match(said[0]!, /vector collection c: the write-ahead log ended in a torn record \(\d+ bytes, from an interrupted write\); opened at the last whole record \(byte \d+, 1 records\)/);
+    assert.match(
+      said[0]!,
+      /vector collection c: the write-ahead log ended in a torn record \(\d+ bytes, from an interrupted write\); opened at the last whole record \(byte \d+, 1 records\)/,
+    );
     await reopened.upsert('c', makePoints(5, 3, 100));
     const again = new EmbeddedVectorStore({ dir });
     assert.equal(await again.count('c'), 15);

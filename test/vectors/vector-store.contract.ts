@@ -3,11 +3,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { mulberry32 } from '../../src/demo/random.js';
-import { InputError } from '../../src/errors/domain-errors.js';
+import { ConflictError } from '../../src/errors/domain-errors.js';
 import type { CollectionSpec, Point, StoredPoint, VectorName, VectorStore } from '../../src/vectors/vector-store.js';
 
 export const SPEC: CollectionSpec = {
-  vectors: { text: { size: 8, distance: 'Cosine' }, lexical: { size: 2, distance: 'Euclid' }, behaviour: { size: 3, distance: 'Euclid' }, combined: { size: 11, distance: 'Euclid' } },
+  vectors: {
+    text: { size: 8, distance: 'Cosine' },
+    lexical: { size: 2, distance: 'Euclid' },
+    behaviour: { size: 3, distance: 'Euclid' },
+    combined: { size: 11, distance: 'Euclid' },
+  },
   indexedFields: { segmentId: 'keyword', country: 'keyword', spend: 'float' },
 };
 
@@ -28,7 +33,9 @@ export function makePoints(n: number, seed = 1, idOffset = 0): Point[] {
 }
 
 function cosine(a: Float32Array, b: Float32Array) {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i]! * b[i]!;
     na += a[i]! * a[i]!;
@@ -75,7 +82,10 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
       assert.deepEqual(p7!.payload, points[6]!.payload);
       assert.ok(Math.abs(cosine(p7!.vectors!.text!, points[6]!.vectors.text) - 1) < 1e-6, 'cosine vectors keep their direction');
       assert.ok(euclid(p7!.vectors!.behaviour!, points[6]!.vectors.behaviour) < 1e-6, 'euclid vectors are stored as given');
-      assert.deepEqual((await store.retrieve(name, [1, 99999, 2])).map((p) => p.id), [1, 2]);
+      assert.deepEqual(
+        (await store.retrieve(name, [1, 99999, 2])).map((p) => p.id),
+        [1, 2],
+      );
     });
 
     for (const using of ['text', 'behaviour', 'combined'] as const) {
@@ -83,10 +93,16 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
         const query = makePoints(1, 99)[0]!.vectors[using];
         const hits = await store.search(name, { using, vector: query, limit: 10 });
         const expected = bruteForce(points, using, query).slice(0, 10);
-        assert.deepEqual(hits.map((h) => h.id), expected.map((e) => e.id));
+        assert.deepEqual(
+          hits.map((h) => h.id),
+          expected.map((e) => e.id),
+        );
         hits.forEach((h, i) => assert.ok(Math.abs(h.score - expected[i]!.score) < 1e-4, `score ${h.score} vs ${expected[i]!.score}`));
         const page2 = await store.search(name, { using, vector: query, limit: 5, offset: 5 });
-        assert.deepEqual(page2.map((h) => h.id), expected.slice(5, 10).map((e) => e.id));
+        assert.deepEqual(
+          page2.map((h) => h.id),
+          expected.slice(5, 10).map((e) => e.id),
+        );
       });
     }
 
@@ -96,15 +112,37 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
         using: 'text',
         vector: query,
         limit: 20,
-        filter: { must: [{ key: 'country', match: { any: ['DE', 'FR'] } }, { key: 'spend', range: { gte: 500, lt: 2500 } }], must_not: [{ key: 'country', match: { value: 'FR' } }] },
+        filter: {
+          must: [
+            { key: 'country', match: { any: ['DE', 'FR'] } },
+            { key: 'spend', range: { gte: 500, lt: 2500 } },
+          ],
+          must_not: [{ key: 'country', match: { value: 'FR' } }],
+        },
       });
-      const expected = bruteForce(points, 'text', query, (p) => p.payload.country === 'DE' && (p.payload.spend as number) >= 500 && (p.payload.spend as number) < 2500).slice(0, 20);
-      assert.deepEqual(hits.map((h) => h.id), expected.map((e) => e.id));
+      const expected = bruteForce(
+        points,
+        'text',
+        query,
+        (p) => p.payload.country === 'DE' && (p.payload.spend as number) >= 500 && (p.payload.spend as number) < 2500,
+      ).slice(0, 20);
+      assert.deepEqual(
+        hits.map((h) => h.id),
+        expected.map((e) => e.id),
+      );
       assert.equal(await store.count(name, { must: [{ key: 'country', match: { value: 'GB' } }] }), 100);
       // has_id: only these points (an audience limited to customers chosen in the database).
       const allowed = [7, 8, 9, 40, 41, 250];
-      const only = await store.search(name, { using: 'text', vector: query, limit: 20, filter: { must: [{ has_id: allowed }], must_not: [{ key: 'country', match: { value: 'FR' } }] } });
-      assert.deepEqual(only.map((h) => h.id), bruteForce(points, 'text', query, (p) => allowed.includes(p.id) && p.payload.country !== 'FR').map((e) => e.id));
+      const only = await store.search(name, {
+        using: 'text',
+        vector: query,
+        limit: 20,
+        filter: { must: [{ has_id: allowed }], must_not: [{ key: 'country', match: { value: 'FR' } }] },
+      });
+      assert.deepEqual(
+        only.map((h) => h.id),
+        bruteForce(points, 'text', query, (p) => allowed.includes(p.id) && p.payload.country !== 'FR').map((e) => e.id),
+      );
       assert.equal(await store.count(name, { must: [{ has_id: allowed }] }), allowed.filter((id) => points.some((p) => p.id === id)).length);
     });
 
@@ -125,7 +163,10 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
       const neg = avg(negative);
       const query = pos.map((x, j) => 2 * x - neg[j]!);
       const expected = bruteForce(points, 'text', query, (p) => ![...positive, ...negative].includes(p.id)).slice(0, 10);
-      assert.deepEqual(hits.map((h) => h.id), expected.map((e) => e.id));
+      assert.deepEqual(
+        hits.map((h) => h.id),
+        expected.map((e) => e.id),
+      );
     });
 
     test('recommend (best_score) ranks by the nearest positive example', async () => {
@@ -136,7 +177,10 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
         .map((p) => ({ id: p.id, score: Math.max(...positive.map((id) => cosine(p.vectors.text, points[id - 1]!.vectors.text))) }))
         .sort((a, b) => b.score - a.score || a.id - b.id)
         .slice(0, 10);
-      assert.deepEqual(hits.map((h) => h.id), expected.map((e) => e.id));
+      assert.deepEqual(
+        hits.map((h) => h.id),
+        expected.map((e) => e.id),
+      );
     });
 
     test('setPayload merges per-point payloads in one batch; filters see them at once', async () => {
@@ -157,7 +201,10 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
         seen.push(...batch.map((p) => p.id));
       }
       assert.equal(batches, Math.ceil(300 / 64));
-      assert.deepEqual(seen, points.map((p) => p.id));
+      assert.deepEqual(
+        seen,
+        points.map((p) => p.id),
+      );
       const gb: number[] = [];
       for await (const batch of store.scroll(name, { batchSize: 50, filter: { must: [{ key: 'country', match: { value: 'GB' } }] }, withVectors: true })) {
         assert.ok(batch.every((p) => p.vectors?.combined?.length === 11));
@@ -165,7 +212,12 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
       }
       assert.equal(gb.length, 100);
       // Only the named vectors asked for (a segmentation run reads one of them).
-      const [first] = (await store.scroll(name, { batchSize: 10, withVectors: ['behaviour'] })[Symbol.asyncIterator]().next()).value as StoredPoint[];
+      const [first] = (
+        await store
+          .scroll(name, { batchSize: 10, withVectors: ['behaviour'] })
+          [Symbol.asyncIterator]()
+          .next()
+      ).value as StoredPoint[];
       assert.deepEqual(Object.keys(first!.vectors ?? {}), ['behaviour']);
       assert.deepEqual(Array.from(first!.vectors!.behaviour!), Array.from(points[0]!.vectors.behaviour));
     });
@@ -185,7 +237,10 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
     test('an existing collection with other vector sizes is refused with what to do, and left as it was', async () => {
       const wider = { ...SPEC, vectors: { ...SPEC.vectors, lexical: { size: 3, distance: 'Euclid' as const } } };
       const before = await store.count(name);
-      await assert.rejects(store.ensureCollection(name, wider), (e: Error) => e instanceof InputError && /lexical .*2\/Euclid.*embed into a new one/.test(e.message));
+      await assert.rejects(
+        store.ensureCollection(name, wider),
+        (e: Error) => e instanceof ConflictError && /lexical .*2\/Euclid.*embed into a new one/.test(e.message),
+      );
       assert.equal(await store.count(name), before);
     });
 
@@ -204,7 +259,10 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
     });
 
     test('wrong vector sizes are refused', async () => {
-      const bad = { ...makePoints(1, 3, 1000)[0]!, vectors: { text: new Float32Array(3), lexical: new Float32Array(2), behaviour: new Float32Array(3), combined: new Float32Array(11) } };
+      const bad = {
+        ...makePoints(1, 3, 1000)[0]!,
+        vectors: { text: new Float32Array(3), lexical: new Float32Array(2), behaviour: new Float32Array(3), combined: new Float32Array(11) },
+      };
       await assert.rejects(store.upsert(name, [bad]));
     });
   });

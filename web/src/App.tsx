@@ -68,21 +68,34 @@ function Shell() {
   const section = route.view === 'segment' || route.view === 'customer' ? 'overview' : route.view;
   return (
     <>
-      <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <header className="top">
         <span className="brand">Segment dashboard</span>
         <nav aria-label="Views">
           <ul>
             {NAV.filter((n) => session.can(n.role)).map((n) => (
               <li key={n.label}>
-                <a href={href(n.route)} aria-current={section === n.route.view ? 'page' : undefined}>{n.label}</a>
+                <a href={href(n.route)} aria-current={section === n.route.view ? 'page' : undefined}>
+                  {n.label}
+                </a>
               </li>
             ))}
           </ul>
         </nav>
         <span className="who">
           {session.name} <span className="chip">{session.role.toLowerCase()}</span>
-          <button type="button" className="link" onClick={session.logOut}>Log out</button>
+          <button type="button" className="link" onClick={session.logOut}>
+            Log out
+          </button>
         </span>
       </header>
       <main id="main" tabIndex={-1}>

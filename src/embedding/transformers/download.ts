@@ -11,7 +11,11 @@ import { ModelIntegrityError, verifyModelFiles, type ModelEntry } from '../model
 const FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
 export const CHECKSUMS = 'checksums.json';
 
-export async function downloadModel(entry: ModelEntry, dir: string, endpoint = process.env.HF_ENDPOINT ?? 'https://huggingface.co'): Promise<Record<string, string>> {
+export async function downloadModel(
+  entry: ModelEntry,
+  dir: string,
+  endpoint = process.env.HF_ENDPOINT ?? 'https://huggingface.co',
+): Promise<Record<string, string>> {
   if (!entry.source.hub) throw new Error(`${entry.id} does not come from the Hub`);
   const revision = entry.source.revision ?? 'main';
   const checksums: Record<string, string> = {};

@@ -38,7 +38,10 @@ export function ensureUseLiteModel(modelDir: string, entry: ModelEntry): BuildOu
   }
   fs.mkdirSync(modelDir, { recursive: true });
   const fp32 = buildUseLiteOnnx(dir, version);
-  writeAtomically(path.join(modelDir, 'model.onnx'), entry.quantization === 'int8-dynamic' ? quantizeDynamic(fp32, { reduceRange: INT8_REDUCE_RANGE }).bytes : fp32);
+  writeAtomically(
+    path.join(modelDir, 'model.onnx'),
+    entry.quantization === 'int8-dynamic' ? quantizeDynamic(fp32, { reduceRange: INT8_REDUCE_RANGE }).bytes : fp32,
+  );
   writeAtomically(path.join(modelDir, 'vocab.json'), fs.readFileSync(path.join(dir, 'vocab.json')));
   for (const [name, sha] of Object.entries(wanted)) {
     const actual = sha256File(path.join(modelDir, name));

@@ -86,7 +86,11 @@ export class UseLiteEmbedder implements TextEmbedder {
   }
 
   batches(tokens: readonly number[][]): number[][] {
-    return lengthBuckets(tokens.map((t) => t.length), this.options.batchSize, this.options.tokensPerBatch);
+    return lengthBuckets(
+      tokens.map((t) => t.length),
+      this.options.batchSize,
+      this.options.tokensPerBatch,
+    );
   }
 
   async dispose(): Promise<void> {

@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { InputError } from '../../errors/domain-errors.js';
-import { decodeCursor, encodeCursor } from '../../segments/segment-catalog.js';
-import type { GraphQLContext } from '../context.js';
+import { pageSize } from '../../shared/paging.js';
+import type { AuthenticatedContext } from '../context.js';
+import { toConnection } from '../pagination.js';
 import { numericId, toSegment } from '../mappers.js';
 import { AuditEntryConnection, DeletedCustomer } from '../types/audience.js';
 import { Segment } from '../types/segment.js';
@@ -10,35 +11,37 @@ import { Segment } from '../types/segment.js';
 export class AdminResolver {
   @Authorized('ADMIN')
   @Mutation(() => Segment, {
-    description: 'Sets the human name, description and tags of a segment. They follow the segment into later runs (identity matching). An empty name or description clears it.',
+    description:
+      'Sets the human name, description and tags of a segment. They follow the segment into later runs (identity matching). An empty name or description clears it.',
   })
   async relabelSegment(
     @Arg('id', () => ID) id: string,
     @Arg('name', () => String, { nullable: true }) name: string | undefined,
     @Arg('description', () => String, { nullable: true }) description: string | undefined,
     @Arg('tags', () => [String], { nullable: true }) tags: string[] | undefined,
-    @Ctx() { services, principal }: GraphQLContext,
+    @Ctx() { services, principal }: AuthenticatedContext,
   ): Promise<Segment> {
     const segmentId = numericId(id, 'id');
-    if (name !== undefined && name !== null && name.length > 120) throw new InputError('name is too long', [{ index: -1, field: 'name', message: 'at most 120 characters' }]);
+    if (name !== undefined && name !== null && name.length > 120)
+      throw new InputError('name is too long', [{ index: -1, field: 'name', message: 'at most 120 characters' }]);
     if (tags && (tags.length > 30 || tags.some((t) => !t.trim() || t.length > 50))) {
       throw new InputError('tags must be 1–50 characters, at most 30', [{ index: -1, field: 'tags', message: 'each 1–50 characters, at most 30 tags' }]);
     }
-    const before = await services.catalog.segment(segmentId);
     const clean = (v: string | undefined | null) => (v === undefined || v === null ? undefined : v.trim() === '' ? null : v.trim());
-    const updated = await services.db.prisma.segment.update({
-      where: { id: segmentId },
-      data: { label: clean(name), description: clean(description), ...(tags ? { tags: [...new Set(tags.map((t) => t.trim()))] } : {}) },
+    const { before, after } = await services.catalog.relabel(segmentId, {
+      label: clean(name),
+      description: clean(description),
+      tags: tags ? [...new Set(tags.map((t) => t.trim()))] : undefined,
     });
-    await services.audit.record(principal!, 'relabelSegment', `segment:${segmentId}`, pick(before), pick(updated));
-    return toSegment(updated);
+    await services.audit.record(principal, 'relabelSegment', `segment:${segmentId}`, pick(before), pick(after));
+    return toSegment(after);
   }
 
   @Authorized('ADMIN')
   @Mutation(() => DeletedCustomer, { description: 'The right to be forgotten: removes the customer from every table and every vector collection.' })
-  async deleteCustomer(@Arg('id', () => ID) id: string, @Ctx() { services, principal }: GraphQLContext): Promise<DeletedCustomer> {
+  async deleteCustomer(@Arg('id', () => ID) id: string, @Ctx() { services, principal }: AuthenticatedContext): Promise<DeletedCustomer> {
     const removed = await services.customers.forget(id);
-    await services.audit.record(principal!, 'deleteCustomer', `customer:${id}`, { rows: removed.rows }, null);
+    await services.audit.record(principal, 'deleteCustomer', `customer:${id}`, { rows: removed.rows }, null);
     return { id, removed: { ...removed.rows, vectorCollections: removed.collections } };
   }
 
@@ -48,20 +51,11 @@ export class AdminResolver {
     @Arg('first', () => Int, { defaultValue: 50 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
     @Arg('action', () => String, { nullable: true }) action: string | undefined,
-    @Ctx() { services }: GraphQLContext,
+    @Ctx() { services }: AuthenticatedContext,
   ): Promise<AuditEntryConnection> {
-    if (first < 1 || first > 500) throw new InputError('first must be between 1 and 500', [{ index: -1, field: 'first', message: 'must be between 1 and 500' }]);
-    const beforeId = after ? decodeCursor(after)[1] : undefined;
-    const rows = await services.db.prisma.auditEntry.findMany({
-      where: { ...(action ? { action } : {}), ...(beforeId !== undefined ? { id: { lt: beforeId } } : {}) },
-      orderBy: { id: 'desc' },
-      take: first + 1,
-    });
-    const shown = rows.slice(0, first);
-    return {
-      entries: shown.map((r) => ({ ...r, id: String(r.id) })),
-      pageInfo: { hasNextPage: rows.length > first, endCursor: shown.length ? encodeCursor(['AUDIT', shown.at(-1)!.id, shown.at(-1)!.id]) : null },
-    };
+    const page = await services.audit.list({ first: pageSize(first, 500, 1), after: after ?? undefined, action: action ?? undefined });
+    const { edges, pageInfo } = toConnection(page, ({ cursor: _, ...r }) => ({ ...r, id: String(r.id) }));
+    return { entries: edges.map((e) => e.node), pageInfo };
   }
 }
 

@@ -1,16 +1,24 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { InputError } from '../../errors/domain-errors.js';
-import { assignProspect } from '../../segments/segment-assigner.js';
-import type { LookalikeRequest } from '../../segments/lookalikes.js';
-import { decodeCursor, encodeCursor, MAX_PAGE_SIZE } from '../../segments/segment-catalog.js';
+import type { LookalikeRequest, RankedCustomer } from '../../audiences/lookalikes.js';
+import type { SavedAudience } from '../../audiences/saved-audiences.js';
+import { pageSize, type Page } from '../../shared/paging.js';
 import type { VectorName } from '../../vectors/vector-store.js';
-import type { GraphQLContext } from '../context.js';
+import type { AuthenticatedContext, GraphQLContext } from '../context.js';
+import { toConnection } from '../pagination.js';
 import { numericId, toCustomer, toSegment } from '../mappers.js';
-import { Audience, AudienceFilter, AudienceMemberConnection, AudienceQuality, LookalikeAudience, LookalikeStrategy, SegmentAssignment } from '../types/audience.js';
+import { Audience, AudienceFilter, AudienceMemberConnection, LookalikeAudience, LookalikeStrategy, SegmentAssignment } from '../types/audience.js';
 import { ProspectInput } from '../types/customer.js';
 import { VectorKind } from './job.resolver.js';
 
-function toRequest(seeds: string[], size: number, excludeSeeds: boolean, filter: AudienceFilter | undefined, vector: VectorKind, strategy: LookalikeStrategy): LookalikeRequest {
+function toRequest(
+  seeds: string[],
+  size: number,
+  excludeSeeds: boolean,
+  filter: AudienceFilter | undefined,
+  vector: VectorKind,
+  strategy: LookalikeStrategy,
+): LookalikeRequest {
   return {
     seeds,
     size,
@@ -26,9 +34,18 @@ function toRequest(seeds: string[], size: number, excludeSeeds: boolean, filter:
   };
 }
 
-function pageArgs(first: number, after: string | undefined): { first: number; from: number } {
-  if (first < 0 || first > MAX_PAGE_SIZE) throw new InputError(`first must be between 0 and ${MAX_PAGE_SIZE}`, [{ index: -1, field: 'first', message: `must be between 0 and ${MAX_PAGE_SIZE}` }]);
-  return { first, from: after ? decodeCursor(after)[1] + 1 : 0 };
+/** A page of ranked customers as a connection; a customer forgotten since the ranking drops out. */
+async function memberConnection(page: Page<RankedCustomer>, totalCount: number, { loaders }: GraphQLContext): Promise<AudienceMemberConnection> {
+  const customers = await loaders.customer.loadMany(page.rows.map((r) => r.customerId));
+  return {
+    ...toConnection(page, (r, i) => {
+      const c = customers[i];
+      return c && !(c instanceof Error)
+        ? { rank: r.rank, score: Number.isNaN(r.score) ? null : r.score, customerId: r.customerId, customer: toCustomer(c) }
+        : null;
+    }),
+    totalCount,
+  };
 }
 
 /**
@@ -55,7 +72,7 @@ export class LookalikeResolver {
   ): Promise<LookalikeAudience> {
     const request = toRequest(seeds, size, excludeSeeds, filter ?? undefined, vector, strategy);
     const result = await services.lookalikes.build(request);
-    return { size: result.ranked.length, seedsUsed: result.seedsUsed, seedsMissing: result.seedsMissing, quality: result.quality, request };
+    return { id: result.id, size: result.ranked.length, seedsUsed: result.seedsUsed, seedsMissing: result.seedsMissing, quality: result.quality, result };
   }
 
   @FieldResolver(() => AudienceMemberConnection)
@@ -63,21 +80,11 @@ export class LookalikeResolver {
     @Root() audience: LookalikeAudience,
     @Arg('first', () => Int, { defaultValue: 100, description: 'At most 500.' }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
-    @Ctx() { services, loaders }: GraphQLContext,
+    @Ctx() context: GraphQLContext,
   ): Promise<AudienceMemberConnection> {
-    const page = pageArgs(first, after ?? undefined);
-    const { ranked } = await services.lookalikes.build(audience.request);
-    const slice = ranked.slice(page.from, page.from + page.first);
-    const customers = await loaders.customer.loadMany(slice.map((r) => r.customerId));
-    return {
-      edges: slice.flatMap((r, i) => {
-        const c = customers[i];
-        if (!c || c instanceof Error) return [];
-        return [{ cursor: encodeCursor(['RANK', r.rank, r.customerId]), node: { rank: r.rank, score: Number.isNaN(r.score) ? null : r.score, customerId: r.customerId, customer: toCustomer(c) } }];
-      }),
-      pageInfo: { hasNextPage: page.from + page.first < ranked.length, endCursor: slice.length ? encodeCursor(['RANK', slice.at(-1)!.rank, slice.at(-1)!.customerId]) : null },
-      totalCount: ranked.length,
-    };
+    // Paged from the result computed by lookalikeAudience, never rebuilt here.
+    const page = context.services.lookalikes.page(audience.result, pageSize(first), after ?? undefined);
+    return memberConnection(page, audience.result.ranked.length, context);
   }
 }
 
@@ -93,25 +100,24 @@ export class AudienceResolver {
     @Arg('filter', () => AudienceFilter, { nullable: true }) filter: AudienceFilter | undefined,
     @Arg('vector', () => VectorKind, { defaultValue: LOOKALIKE_VECTOR, description: LOOKALIKE_VECTOR_WHY }) vector: VectorKind,
     @Arg('strategy', () => LookalikeStrategy, { defaultValue: LookalikeStrategy.AVERAGE_VECTOR }) strategy: LookalikeStrategy,
-    @Ctx() { services, principal }: GraphQLContext,
+    @Ctx() { services, principal }: AuthenticatedContext,
   ): Promise<Audience> {
     const request = toRequest(seeds, size, excludeSeeds, filter ?? undefined, vector, strategy);
-    const id = await services.lookalikes.save(name, request, principal!.actor);
-    const saved = toAudience(await services.lookalikes.audience(id));
-    await services.audit.record(principal!, 'saveAudience', `audience:${id}`, null, { name: saved.name, size: saved.size, parameters: request });
-    return saved;
+    const saved = await services.audiences.save(name, request, principal.actor);
+    await services.audit.record(principal, 'saveAudience', `audience:${saved.id}`, null, { name: saved.name, size: saved.size, parameters: request });
+    return toAudience(saved);
   }
 
   @Authorized('MARKETER')
   @Query(() => Audience)
   async audience(@Arg('id', () => ID) id: string, @Ctx() { services }: GraphQLContext): Promise<Audience> {
-    return toAudience(await services.lookalikes.audience(numericId(id, 'id')));
+    return toAudience(await services.audiences.get(numericId(id, 'id')));
   }
 
   @Authorized('MARKETER')
   @Query(() => [Audience], { description: 'Saved audiences, newest first.' })
   async audiences(@Ctx() { services }: GraphQLContext): Promise<Audience[]> {
-    return (await services.db.prisma.audience.findMany({ orderBy: { id: 'desc' }, take: 200 })).map(toAudience);
+    return (await services.audiences.list()).map(toAudience);
   }
 
   @FieldResolver(() => AudienceMemberConnection)
@@ -119,20 +125,10 @@ export class AudienceResolver {
     @Root() audience: Audience,
     @Arg('first', () => Int, { defaultValue: 100 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
-    @Ctx() { services, loaders }: GraphQLContext,
+    @Ctx() context: GraphQLContext,
   ): Promise<AudienceMemberConnection> {
-    const page = pageArgs(first, after ?? undefined);
-    const rows = await services.db.prisma.audienceMember.findMany({ where: { audienceId: Number(audience.id), rank: { gte: page.from } }, orderBy: { rank: 'asc' }, take: page.first + 1 });
-    const shown = rows.slice(0, page.first);
-    const customers = await loaders.customer.loadMany(shown.map((r) => r.customerId));
-    return {
-      edges: shown.flatMap((r, i) => {
-        const c = customers[i];
-        return c && !(c instanceof Error) ? [{ cursor: encodeCursor(['RANK', r.rank, r.customerId]), node: { rank: r.rank, score: r.score, customerId: r.customerId, customer: toCustomer(c) } }] : [];
-      }),
-      pageInfo: { hasNextPage: rows.length > page.first, endCursor: shown.length ? encodeCursor(['RANK', shown.at(-1)!.rank, shown.at(-1)!.customerId]) : null },
-      totalCount: audience.size,
-    };
+    const page = await context.services.audiences.page(Number(audience.id), pageSize(first), after ?? undefined);
+    return memberConnection(page, audience.size, context);
   }
 
   @Authorized('MARKETER')
@@ -142,7 +138,7 @@ export class AudienceResolver {
       throw new InputError('profile needs texts or behaviour', [{ index: -1, field: 'profile.texts', message: 'give at least one text or some behaviour' }]);
     }
     const shares = Object.fromEntries(profile.categoryShares.map((c) => [c.category, c.share]));
-    const result = await assignProspect(services.db.prisma, await services.embedder(), await services.profiles(), {
+    const result = await services.catalog.assignProspect(await services.embedder(), await services.profiles(), {
       texts: profile.texts,
       categories: profile.categories,
       behaviour: {
@@ -160,6 +156,6 @@ export class AudienceResolver {
   }
 }
 
-function toAudience(row: { id: number; name: string; size: number; parameters: unknown; quality: unknown; createdAt: Date; createdBy: string }): Audience {
-  return { id: String(row.id), name: row.name, size: row.size, parameters: row.parameters, quality: (row.quality as AudienceQuality | null) ?? null, createdAt: row.createdAt, createdBy: row.createdBy, csvPath: `/audiences/${row.id}/members.csv` };
+function toAudience(a: SavedAudience): Audience {
+  return { ...a, id: String(a.id), csvPath: `/audiences/${a.id}/members.csv` };
 }

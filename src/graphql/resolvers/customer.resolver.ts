@@ -16,20 +16,18 @@ export class CustomerResolver {
 
   @FieldResolver(() => CustomerProfileSummary)
   async profile(@Root() customer: Customer, @Ctx() { services }: GraphQLContext): Promise<CustomerProfileSummary> {
-    const p = services.db.prisma;
-    const [orders, searches, reviews, recent] = await Promise.all([
-      p.order.count({ where: { customerId: customer.internalId } }),
-      p.searchQuery.count({ where: { customerId: customer.internalId } }),
-      p.review.count({ where: { customerId: customer.internalId } }),
-      p.searchQuery.findMany({ where: { customerId: customer.internalId }, orderBy: { searchedAt: 'desc' }, take: 5, select: { text: true } }),
-    ]);
-    return { orders, searches, reviews, recentSearches: recent.map((r) => r.text) };
+    return services.customers.activity(customer.internalId);
   }
 
   @FieldResolver(() => CustomerBehaviour)
   async behaviour(@Root() customer: Customer, @Ctx() { loaders }: GraphQLContext): Promise<CustomerBehaviour> {
     const b = (await loaders.behaviour.load(customer.internalId))!;
-    return { ...b, categoryShares: Object.entries(b.categoryShares).map(([category, share]) => ({ category, share })).sort((x, y) => y.share - x.share) };
+    return {
+      ...b,
+      categoryShares: Object.entries(b.categoryShares)
+        .map(([category, share]) => ({ category, share }))
+        .sort((x, y) => y.share - x.share),
+    };
   }
 
   @FieldResolver(() => Segment, { nullable: true, description: 'Segment in the active run.' })

@@ -1,15 +1,7 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Entity } from '../../ingest/records.js';
 import type { GraphQLContext } from '../context.js';
-import {
-  CustomerInput,
-  IngestEntity,
-  IngestResult,
-  OrderInput,
-  ProductInput,
-  ReviewInput,
-  SearchInput,
-} from '../types/ingest.js';
+import { CustomerInput, IngestEntity, IngestResult, OrderInput, ProductInput, ReviewInput, SearchInput } from '../types/ingest.js';
 
 const BATCH_NOTE =
   'Idempotent by id. The whole batch (at most MAX_BATCH_SIZE records, 10,000 by default) is written in one ' +

@@ -3,7 +3,7 @@ import { InputError } from '../../errors/domain-errors.js';
 import { MAX_SEGMENTS, type ClusteringAlgorithm } from '../../clustering/choose-k.js';
 import type { VectorName } from '../../vectors/vector-store.js';
 import type { JobSnapshot } from '../../jobs/job-queue.js';
-import type { GraphQLContext } from '../context.js';
+import type { AuthenticatedContext, GraphQLContext } from '../context.js';
 import { Job, type JobStatus } from '../types/job.js';
 
 export enum VectorKind {
@@ -20,7 +20,8 @@ export enum ClusteringMethod {
 }
 registerEnumType(ClusteringMethod, {
   name: 'ClusteringMethod',
-  description: 'SPECTRAL (default): k-means on the leading eigenvectors of the customers\' 15-nearest-neighbour graph, members then assigned to the nearest segment centre. KMEANS: k-means on the vectors themselves.',
+  description:
+    "SPECTRAL (default): k-means on the leading eigenvectors of the customers' 15-nearest-neighbour graph, members then assigned to the nearest segment centre. KMEANS: k-means on the vectors themselves.",
 });
 
 export function toJob(s: JobSnapshot): Job {
@@ -48,11 +49,11 @@ export class JobResolver {
   })
   async embedCustomers(
     @Arg('onlyChanged', () => Boolean, { defaultValue: true }) onlyChanged: boolean,
-    @Ctx() { services, principal }: GraphQLContext,
+    @Ctx() { services, principal }: AuthenticatedContext,
   ): Promise<Job> {
     const queued = await services.jobs.enqueue('embedCustomers', { onlyChanged });
     const job = toJob(queued);
-    await services.audit.record(principal!, 'embedCustomers', `job:${job.id}`, null, { onlyChanged, collection: queued.lockKey });
+    await services.audit.record(principal, 'embedCustomers', `job:${job.id}`, null, { onlyChanged, collection: queued.lockKey });
     return job;
   }
 
@@ -64,11 +65,12 @@ export class JobResolver {
   async runSegmentation(
     @Arg('k', () => Int, { nullable: true, description: 'Forces k (2–64).' }) k: number | undefined,
     @Arg('kRange', () => [Int], { nullable: true, description: '[min, max], 2 ≤ min ≤ max ≤ 64.' }) kRange: number[] | undefined,
-    @Arg('minSegmentShare', () => Float, { nullable: true, description: 'Smallest segment share (0–0.5) a chosen k may leave; default 0.01.' }) minSegmentShare: number | undefined,
+    @Arg('minSegmentShare', () => Float, { nullable: true, description: 'Smallest segment share (0–0.5) a chosen k may leave; default 0.01.' })
+    minSegmentShare: number | undefined,
     @Arg('seed', () => Int, { nullable: true }) seed: number | undefined,
     @Arg('vector', () => VectorKind, { nullable: true, defaultValue: VectorKind.COMBINED }) vector: VectorKind,
     @Arg('algorithm', () => ClusteringMethod, { nullable: true, defaultValue: ClusteringMethod.SPECTRAL }) algorithm: ClusteringMethod,
-    @Ctx() { services, principal }: GraphQLContext,
+    @Ctx() { services, principal }: AuthenticatedContext,
   ): Promise<Job> {
     if (kRange && (kRange.length !== 2 || kRange[0]! < 2 || kRange[1]! < kRange[0]! || kRange[1]! > MAX_SEGMENTS)) {
       const message = `must be [min, max] with 2 ≤ min ≤ max ≤ ${MAX_SEGMENTS}`;
@@ -80,17 +82,27 @@ export class JobResolver {
     if (k !== undefined && k !== null && (k < 2 || k > MAX_SEGMENTS)) {
       throw new InputError(`k must be between 2 and ${MAX_SEGMENTS}`, [{ index: -1, field: 'k', message: `must be between 2 and ${MAX_SEGMENTS}` }]);
     }
-    const options = { k: k ?? undefined, kRange: kRange as [number, number] | undefined, minSegmentShare: minSegmentShare ?? undefined, seed: seed ?? undefined, vector: vector.toLowerCase() as VectorName, algorithm: algorithm.toLowerCase() as ClusteringAlgorithm };
+    const options = {
+      k: k ?? undefined,
+      kRange: kRange as [number, number] | undefined,
+      minSegmentShare: minSegmentShare ?? undefined,
+      seed: seed ?? undefined,
+      vector: vector.toLowerCase() as VectorName,
+      algorithm: algorithm.toLowerCase() as ClusteringAlgorithm,
+    };
     const job = toJob(await services.jobs.enqueue('runSegmentation', options));
-    await services.audit.record(principal!, 'runSegmentation', `job:${job.id}`, null, options);
+    await services.audit.record(principal, 'runSegmentation', `job:${job.id}`, null, options);
     return job;
   }
 
   @Authorized('ADMIN')
-  @Mutation(() => Job, { description: 'Asks a job to stop: a queued one ends CANCELLED at once; a running one (in any worker process) stops at its next heartbeat, ends CANCELLED and leaves what was done intact.' })
-  async cancelJob(@Arg('id', () => ID) id: string, @Ctx() { services, principal }: GraphQLContext): Promise<Job> {
+  @Mutation(() => Job, {
+    description:
+      'Asks a job to stop: a queued one ends CANCELLED at once; a running one (in any worker process) stops at its next heartbeat, ends CANCELLED and leaves what was done intact.',
+  })
+  async cancelJob(@Arg('id', () => ID) id: string, @Ctx() { services, principal }: AuthenticatedContext): Promise<Job> {
     const job = toJob(await services.jobs.cancel(id));
-    await services.audit.record(principal!, 'cancelJob', `job:${id}`, null, { status: job.status });
+    await services.audit.record(principal, 'cancelJob', `job:${id}`, null, { status: job.status });
     return job;
   }
 }

@@ -1,6 +1,6 @@
 // Products to offer a customer or a segment (recommendations/).
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import type { ProductRecommendation as Recommendation } from '../../recommendations/product-recommender.js';
+import type { DescribedRecommendation } from '../../recommendations/product-recommender.js';
 import type { GraphQLContext } from '../context.js';
 import type { VectorName } from '../../vectors/vector-store.js';
 import { Customer } from '../types/customer.js';
@@ -10,36 +10,47 @@ import { ProductRecommendation } from '../types/recommendation.js';
 
 const LIMIT = { defaultValue: 10, description: '1 to 100.' };
 
-async function withProducts(services: GraphQLContext['services'], recs: Recommendation[]): Promise<ProductRecommendation[]> {
-  const products = await services.db.prisma.product.findMany({ where: { id: { in: recs.map((r) => r.productId) } } });
-  const byId = new Map(products.map((p) => [p.id, p]));
-  return recs.flatMap((r) => {
-    const p = byId.get(r.productId);
-    return p ? [{ product: { id: p.externalId, title: p.title, category: p.category, price: p.price === null ? null : Number(p.price) }, score: r.score, buyers: r.buyers, lift: r.lift, reason: r.reason }] : [];
-  });
+function toGraphQL(recs: DescribedRecommendation[]): ProductRecommendation[] {
+  return recs.map(({ product: { externalId, ...product }, score, buyers, lift, reason }) => ({
+    product: { id: externalId, ...product },
+    score,
+    buyers,
+    lift,
+    reason,
+  }));
 }
 
 @Resolver(() => Customer)
 export class CustomerRecommendationResolver {
-  @FieldResolver(() => [ProductRecommendation], { description: 'Products the customer’s nearest customers bought and they have not, weighted by nearness, recency and quantity. Empty without a vector.' })
+  @FieldResolver(() => [ProductRecommendation], {
+    description: 'Products the customer’s nearest customers bought and they have not, weighted by nearness, recency and quantity. Empty without a vector.',
+  })
   async recommendedProducts(
     @Root() customer: Customer,
     @Arg('limit', () => Int, LIMIT) limit: number,
     @Arg('vector', () => VectorKind, {
       defaultValue: VectorKind.LEXICAL,
-      description: 'Which view of customers finds the neighbours. LEXICAL (default): on Online Retail it found the most of what customers bought next (bench:value); COMBINED adds behaviour.',
+      description:
+        'Which view of customers finds the neighbours. LEXICAL (default): on Online Retail it found the most of what customers bought next (bench:value); COMBINED adds behaviour.',
     })
     vector: VectorKind,
     @Ctx() { services }: GraphQLContext,
   ): Promise<ProductRecommendation[]> {
-    return withProducts(services, await services.recommendations.forCustomer(customer.internalId, { limit, vector: vector.toLowerCase() as VectorName }));
+    const recs = await services.recommendations.forCustomer(customer.internalId, { limit, vector: vector.toLowerCase() as VectorName });
+    return toGraphQL(await services.recommendations.describe(recs));
   }
 }
 
 @Resolver(() => Segment)
 export class SegmentRecommendationResolver {
-  @FieldResolver(() => [ProductRecommendation], { description: 'Products with the highest lift in the segment over all customers (at least 5 buyers and 1 % of the members).' })
-  async recommendedProducts(@Root() segment: Segment, @Arg('limit', () => Int, LIMIT) limit: number, @Ctx() { services }: GraphQLContext): Promise<ProductRecommendation[]> {
-    return withProducts(services, await services.recommendations.forSegment(Number(segment.id), limit));
+  @FieldResolver(() => [ProductRecommendation], {
+    description: 'Products with the highest lift in the segment over all customers (at least 5 buyers and 1 % of the members).',
+  })
+  async recommendedProducts(
+    @Root() segment: Segment,
+    @Arg('limit', () => Int, LIMIT) limit: number,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<ProductRecommendation[]> {
+    return toGraphQL(await services.recommendations.describe(await services.recommendations.forSegment(Number(segment.id), limit)));
   }
 }

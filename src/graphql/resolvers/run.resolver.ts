@@ -19,9 +19,17 @@ export class RunResolver {
 
   @Authorized()
   @Query(() => [SegmentFlow], { description: 'Customers moving between the segments of two runs.' })
-  async migration(@Arg('fromRun', () => ID) fromRun: string, @Arg('toRun', () => ID) toRun: string, @Ctx() { services }: GraphQLContext): Promise<SegmentFlow[]> {
+  async migration(
+    @Arg('fromRun', () => ID) fromRun: string,
+    @Arg('toRun', () => ID) toRun: string,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<SegmentFlow[]> {
     const flows = await services.catalog.migration(numericId(fromRun, 'fromRun'), numericId(toRun, 'toRun'));
-    return flows.map((f) => ({ fromSegmentId: f.fromSegmentId === null ? null : String(f.fromSegmentId), toSegmentId: f.toSegmentId === null ? null : String(f.toSegmentId), customers: f.customers }));
+    return flows.map((f) => ({
+      fromSegmentId: f.fromSegmentId === null ? null : String(f.fromSegmentId),
+      toSegmentId: f.toSegmentId === null ? null : String(f.toSegmentId),
+      customers: f.customers,
+    }));
   }
 
   @FieldResolver(() => [Segment])

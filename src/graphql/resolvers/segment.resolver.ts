@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import { NotFoundError } from '../../errors/domain-errors.js';
+import { toConnection } from '../pagination.js';
 import type { GraphQLContext } from '../context.js';
 import { numericId, toCustomer, toRun, toSegment } from '../mappers.js';
 import { Customer } from '../types/customer.js';
@@ -33,7 +33,7 @@ export class SegmentResolver {
   @FieldResolver(() => SegmentTrend, { nullable: true, description: 'Null for the first run.' })
   async trend(@Root() segment: Segment, @Ctx() { loaders }: GraphQLContext): Promise<SegmentTrend | null> {
     const run = await loaders.run.load(segment.runIdNumber);
-    const flows = run?.migration as { from: number | null; to: number; customers: number }[] | null;
+    const flows = run?.migration ?? null;
     if (!flows) return null;
     const previous = segment.matchedSegmentId ? await loaders.segment.load(segment.matchedSegmentId) : null;
     const id = Number(segment.id);
@@ -60,12 +60,10 @@ export class SegmentResolver {
     const page = await services.catalog.members(Number(segment.id), { first, after: after ?? undefined, orderBy, filter: filter ?? undefined });
     const customers = await loaders.customer.loadMany(page.rows.map((r) => r.customerId));
     return {
-      edges: page.rows.map((r, i) => {
+      ...toConnection(page, (r, i) => {
         const c = customers[i];
-        if (!c || c instanceof Error) throw new NotFoundError(`customer ${r.customerId} vanished`);
-        return { cursor: r.cursor, node: { ...r, customer: toCustomer(c) } };
+        return c && !(c instanceof Error) ? { ...r, customer: toCustomer(c) } : null;
       }),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.rows.at(-1)?.cursor ?? null },
       // A getter: the COUNT runs only when the query asks for totalCount (the cost limits charge it only then).
       get totalCount() {
         return page.totalCount();

@@ -14,7 +14,10 @@ const DISCOUNT = { defaultValue: DEFAULT_MONTHLY_DISCOUNT, description: 'Discoun
 @Resolver(() => Customer)
 export class CustomerValueResolver {
   @Authorized()
-  @Query(() => [Customer], { description: 'High-value customers slipping away: churn risk at least `minChurnRisk`, highest predicted lifetime value first (active run). Seeds for a win-back lookalike.' })
+  @Query(() => [Customer], {
+    description:
+      'High-value customers slipping away: churn risk at least `minChurnRisk`, highest predicted lifetime value first (active run). Seeds for a win-back lookalike.',
+  })
   async valuableAtRisk(
     @Arg('minChurnRisk', () => Float, { defaultValue: 0.5 }) minChurnRisk: number,
     @Arg('first', () => Int, { defaultValue: 500, description: '1 to 10,000.' }) first: number,
@@ -35,7 +38,17 @@ export class CustomerValueResolver {
   ): Promise<CustomerValue> {
     const query: ValueQuery = { horizonDays, monthlyDiscountRate };
     const membership = await loaders.activeMembership.load(customer.internalId);
-    const empty = { pAlive: null, churnRisk: null, expectedPurchases: null, expectedSpendPerPurchase: null, expectedSpend: null, clv: null, repeatPurchases: null, recencyDays: null, ageDays: null };
+    const empty = {
+      pAlive: null,
+      churnRisk: null,
+      expectedPurchases: null,
+      expectedSpendPerPurchase: null,
+      expectedSpend: null,
+      clv: null,
+      repeatPurchases: null,
+      recencyDays: null,
+      ageDays: null,
+    };
     if (!membership) {
       services.values.check(query);
       return { horizonDays, ...empty, reason: 'Not in the active segmentation (no vectors yet, or no segmentation run).' };
@@ -79,9 +92,16 @@ export class RunValueResolver {
     if (!model) return null;
     const s = model.state;
     return {
-      status: s.status as ValueModelStatus, reason: s.reason, spendReason: s.spendReason, asOf: new Date(s.asOf), customers: s.customers,
-      repeatCustomers: s.repeatCustomers, historyDays: s.historyDays, futureOrders: s.futureOrders,
-      bgNbd: s.bgNbd, gammaGamma: s.gammaGamma,
+      status: s.status as ValueModelStatus,
+      reason: s.reason,
+      spendReason: s.spendReason,
+      asOf: new Date(s.asOf),
+      customers: s.customers,
+      repeatCustomers: s.repeatCustomers,
+      historyDays: s.historyDays,
+      futureOrders: s.futureOrders,
+      bgNbd: s.bgNbd,
+      gammaGamma: s.gammaGamma,
     };
   }
 }

@@ -4,7 +4,10 @@ import { ApiRole, Viewer } from '../types/viewer.js';
 
 @Resolver()
 export class ViewerResolver {
-  @Query(() => Viewer, { nullable: true, description: 'Who the API key belongs to and its role; null without a valid key (clients use it to log in and to offer only what the role may do).' })
+  @Query(() => Viewer, {
+    nullable: true,
+    description: 'Who the API key belongs to and its role; null without a valid key (clients use it to log in and to offer only what the role may do).',
+  })
   viewer(@Ctx() { principal }: GraphQLContext): Viewer | null {
     return principal ? { name: principal.name, role: principal.role as ApiRole } : null;
   }

@@ -1,8 +1,9 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { LookalikeRequest } from '../../segments/lookalikes.js';
+import type { Lookalike } from '../../audiences/lookalikes.js';
 import { Customer } from './customer.js';
 import { PageInfo, Segment } from './segment.js';
+import type * as Domain from '../../audiences/lookalikes.js';
 
 export enum LookalikeStrategy {
   AVERAGE_VECTOR = 'AVERAGE_VECTOR',
@@ -18,13 +19,18 @@ export class AudienceFilter {
   @Field(() => [String], { nullable: true }) countries?: string[];
   @Field(() => [ID], { nullable: true, description: 'Only customers of these segments.' }) segments?: string[];
   @Field(() => [ID], { nullable: true, description: 'No customers of these segments.' }) excludeSegments?: string[];
-  @Field(() => Float, { nullable: true, description: 'Only customers whose predicted lifetime value (default horizon, active run) is at least this.' }) minClv?: number;
-  @Field(() => Float, { nullable: true, description: 'Only customers whose churn risk (active run) is at least this, e.g. 0.5: slipping away.' }) minChurnRisk?: number;
+  @Field(() => Float, { nullable: true, description: 'Only customers whose predicted lifetime value (default horizon, active run) is at least this.' })
+  minClv?: number;
+  @Field(() => Float, { nullable: true, description: 'Only customers whose churn risk (active run) is at least this, e.g. 0.5: slipping away.' })
+  minChurnRisk?: number;
   @Field(() => Float, { nullable: true, description: 'Only customers whose churn risk is at most this.' }) maxChurnRisk?: number;
 }
 
-@ObjectType({ description: 'Held-out seeds recovered: a fifth of the seeds is left out and an audience of the same size rebuilt from the rest (without the filter, which may exclude the seeds themselves).' })
-export class AudienceQuality {
+@ObjectType({
+  description:
+    'Held-out seeds recovered: a fifth of the seeds is left out and an audience of the same size rebuilt from the rest (without the filter, which may exclude the seeds themselves).',
+})
+export class AudienceQuality implements Domain.AudienceQuality {
   @Field(() => Float) holdoutShare!: number;
   @Field(() => Int) heldOut!: number;
   @Field(() => Int) recovered!: number;
@@ -54,11 +60,17 @@ export class AudienceMemberConnection {
 
 @ObjectType({ description: 'Customers most like the seeds, ranked; page through `members`.' })
 export class LookalikeAudience {
+  @Field(() => ID, {
+    description:
+      'This computation of the audience. Its members page from it (cursors name it); the same request within 30 minutes returns the same one. A cursor of an expired computation is refused.',
+  })
+  id!: string;
   @Field(() => Int) size!: number;
   @Field(() => Int) seedsUsed!: number;
   @Field(() => [ID], { description: 'Seeds that are unknown or have no vector yet.' }) seedsMissing!: string[];
   @Field(() => AudienceQuality, { nullable: true, description: 'Needs at least 5 seeds.' }) quality!: AudienceQuality | null;
-  request!: LookalikeRequest;
+  /** The computed ranking its members page from. */
+  result!: Lookalike;
 }
 
 @ObjectType({ description: 'A saved audience.' })
@@ -101,5 +113,8 @@ export class AuditEntryConnection {
 @ObjectType()
 export class DeletedCustomer {
   @Field(() => ID) id!: string;
-  @Field(() => GraphQLJSON, { description: 'Rows removed per table, the vector collections it was removed from, and textVectors: cached vectors of texts only this customer wrote.' }) removed!: unknown;
+  @Field(() => GraphQLJSON, {
+    description: 'Rows removed per table, the vector collections it was removed from, and textVectors: cached vectors of texts only this customer wrote.',
+  })
+  removed!: unknown;
 }

@@ -1,7 +1,10 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Segment } from './segment.js';
 
-@ObjectType({ description: 'Every member of a run on a 2-D map (PCA of the run’s vectors, computed once per run). Parallel arrays: point i is customerIds[i] at (x[i], y[i]) in segments[segment[i]].' })
+@ObjectType({
+  description:
+    'Every member of a run on a 2-D map (PCA of the run’s vectors, computed once per run). Parallel arrays: point i is customerIds[i] at (x[i], y[i]) in segments[segment[i]].',
+})
 export class CustomerMap {
   @Field(() => ID) runId!: string;
   @Field(() => String, { description: 'How the map was projected ("pca").' }) method!: string;

@@ -8,7 +8,10 @@ export enum JobStatus {
   FAILED = 'FAILED',
   CANCELLED = 'CANCELLED',
 }
-registerEnumType(JobStatus, { name: 'JobStatus', description: 'QUEUED until a worker takes it; a RUNNING job whose worker process dies is marked FAILED (no heartbeat for a minute).' });
+registerEnumType(JobStatus, {
+  name: 'JobStatus',
+  description: 'QUEUED until a worker takes it; a RUNNING job whose worker process dies is marked FAILED (no heartbeat for a minute).',
+});
 
 @ObjectType({ description: 'Long work (embedding, segmentation) and how far it has got.' })
 export class Job {

@@ -1,9 +1,11 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Customer } from './customer.js';
+import type * as Catalog from '../../segments/segment-catalog.js';
+import type * as Naming from '../../segments/naming/segment-namer.js';
 
 @ObjectType({ description: 'Behavioural figures (medians or means) of a group of customers.' })
-export class BehaviourStats {
+export class BehaviourStats implements Naming.BehaviourStats {
   @Field(() => Float, { nullable: true, description: 'Days since the last completed order.' }) recencyDays!: number | null;
   @Field(() => Float, { nullable: true, description: 'Completed orders.' }) frequency!: number | null;
   @Field(() => Float, { nullable: true, description: 'Net spend.' }) monetary!: number | null;
@@ -19,7 +21,7 @@ export class CategoryShare {
   @Field(() => Float, { description: 'Share of spend, 0 to 1.' }) share!: number;
 }
 
-@ObjectType({ description: "Change against the matched segment of the previous run." })
+@ObjectType({ description: 'Change against the matched segment of the previous run.' })
 export class SegmentTrend {
   @Field(() => ID, { nullable: true, description: 'The previous run’s segment this one continues.' }) previousSegmentId!: string | null;
   @Field(() => Int, { nullable: true }) previousSize!: number | null;
@@ -43,7 +45,7 @@ registerEnumType(MemberOrder, {
 });
 
 @InputType()
-export class MemberFilter {
+export class MemberFilter implements Catalog.MemberFilter {
   @Field(() => Boolean, { nullable: true }) outlier?: boolean;
   @Field(() => Boolean, { nullable: true }) provisional?: boolean;
   @Field(() => String, { nullable: true }) country?: string;
@@ -65,8 +67,10 @@ export class SegmentMember {
   @Field(() => Float, { nullable: true, description: 'As of the run.' }) recencyDays!: number | null;
   @Field(() => Int, { description: 'As of the run.' }) frequency!: number;
   @Field(() => Float, { description: 'As of the run.' }) monetary!: number;
-  @Field(() => Float, { nullable: true, description: 'Churn risk (1 − pAlive) as of the run; null without order history or when provisional.' }) churnRisk!: number | null;
-  @Field(() => Float, { nullable: true, description: 'Predicted lifetime value (default horizon) as of the run; null when not predicted.' }) clv!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Churn risk (1 − pAlive) as of the run; null without order history or when provisional.' }) churnRisk!:
+    number | null;
+  @Field(() => Float, { nullable: true, description: 'Predicted lifetime value (default horizon) as of the run; null when not predicted.' }) clv!:
+    number | null;
 }
 
 @ObjectType()

@@ -1,4 +1,6 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type * as BgNbd from '../../value/bg-nbd.js';
+import type * as GammaGamma from '../../value/gamma-gamma.js';
 
 export enum ValueModelStatus {
   FITTED = 'FITTED',
@@ -11,7 +13,7 @@ registerEnumType(ValueModelStatus, {
 });
 
 @ObjectType({ description: 'BG/NBD parameters: purchase rate ~ Gamma(r, alpha) per day, dropout after a purchase ~ Beta(a, b).' })
-export class BgNbdParameters {
+export class BgNbdParameters implements BgNbd.BgNbdParams {
   @Field(() => Float) r!: number;
   @Field(() => Float) alpha!: number;
   @Field(() => Float) a!: number;
@@ -20,17 +22,20 @@ export class BgNbdParameters {
 }
 
 @ObjectType({ description: 'Gamma–Gamma parameters of the value of a purchase.' })
-export class GammaGammaParameters {
+export class GammaGammaParameters implements GammaGamma.GammaGammaParams {
   @Field(() => Float) p!: number;
   @Field(() => Float) q!: number;
   @Field(() => Float) v!: number;
   @Field(() => Int, { description: 'Repeat customers with a positive order value it was fitted on.' }) customers!: number;
 }
 
-@ObjectType({ description: 'The value and churn models fitted with a segmentation run (BG/NBD and Gamma–Gamma, maximum likelihood on the shop’s order history).' })
+@ObjectType({
+  description: 'The value and churn models fitted with a segmentation run (BG/NBD and Gamma–Gamma, maximum likelihood on the shop’s order history).',
+})
 export class ValueModelInfo {
   @Field(() => ValueModelStatus) status!: ValueModelStatus;
-  @Field(() => String, { nullable: true, description: 'Why there are no predictions, or a note on the data (e.g. orders dated in the future left out).' }) reason!: string | null;
+  @Field(() => String, { nullable: true, description: 'Why there are no predictions, or a note on the data (e.g. orders dated in the future left out).' })
+  reason!: string | null;
   @Field(() => String, { nullable: true, description: 'Why there is no spend or lifetime value though purchases are predicted.' }) spendReason!: string | null;
   @Field(() => Date, { description: 'End of the observed history (the last order’s day).' }) asOf!: Date;
   @Field(() => Int) customers!: number;

@@ -46,7 +46,12 @@ export function segmentDescription(archetype: string, facts: SegmentFacts, popul
       `spend ${fmt(m.monetary)} (all: ${fmt(population.monetary)}), average order ${fmt(m.averageOrderValue)}.`,
   ];
   if (facts.topCategories.length) {
-    parts.push(`Spend mostly on ${facts.topCategories.slice(0, 3).map((c) => `${c.category} (${Math.round(c.share * 100)} %)`).join(', ')}.`);
+    parts.push(
+      `Spend mostly on ${facts.topCategories
+        .slice(0, 3)
+        .map((c) => `${c.category} (${Math.round(c.share * 100)} %)`)
+        .join(', ')}.`,
+    );
   }
   if (m.returnRate !== null && m.returnRate >= Math.max(0.15, 2 * (population.returnRate ?? 0))) {
     parts.push(`Returns or cancels often (${Math.round(m.returnRate * 100)} % of orders).`);
@@ -64,22 +69,25 @@ export function uniqueNames(names: readonly string[], keywords: readonly (readon
   const out = [...names];
   const groups = new Map<string, number[]>();
   names.forEach((n, i) => groups.set(n, [...(groups.get(n) ?? []), i]));
+  // Another segment's name is taken too: "A" made unique as "A · x" must not become a third's "A · x".
+  const taken = new Set(names);
   for (const [name, members] of groups) {
     if (members.length < 2) continue;
     const used = new Set<string>();
     for (const i of members) {
       const others = new Set(members.filter((j) => j !== i).flatMap((j) => keywords[j]!.slice(0, 3)));
-      const word = keywords[i]!.find((w) => !others.has(w) && !used.has(w) && !name.includes(w));
+      const word = keywords[i]!.find((w) => !others.has(w) && !used.has(w) && !name.includes(w) && !taken.has(`${name} · ${w}`));
       if (word) used.add(word);
       out[i] = word ? `${name} · ${word}` : name;
     }
-    // Still the same (no distinctive keyword): number them.
-    const seen = new Map<string, number>();
-    for (const i of members) {
-      const n = (seen.get(out[i]!) ?? 0) + 1;
-      seen.set(out[i]!, n);
-      if (n > 1) out[i] = `${out[i]} (${n})`;
-    }
+  }
+  // Still the same (no distinctive keyword): number them, skipping numbers another segment's name holds.
+  const final = new Set<string>();
+  for (let i = 0; i < out.length; i++) {
+    let name = out[i]!;
+    for (let n = 2; final.has(name); n++) name = `${out[i]} (${n})`;
+    final.add(name);
+    out[i] = name;
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // Behaviour is read for every member (SQL only, 2,000 customers a query); words for a seeded sample of
 // KEYWORD_SAMPLE members a segment: reading every customer's history took most of a 100,000-customer run,
 // and c-TF-IDF keywords from 2,000 members are the same words.
+import { quantileSorted } from 'd3-array';
 import type { KMeansResult } from '../../clustering/kmeans.js';
 import { sampleIndices, seededRng } from '../../clustering/random.js';
 import { throwIfCancelled, type JobControl } from '../../jobs/job-control.js';
@@ -110,10 +111,16 @@ export async function describeSegments(
       keywords: keywords[c]!,
       representatives: sorted.slice(0, REPRESENTATIVES).map((r) => externalIds[r]!),
       silhouette: silhouettes[c] ?? null,
-      outlierDistance: percentile(sorted.map((r) => distances[r]!), OUTLIER_PERCENTILE),
+      outlierDistance: quantile(
+        sorted.map((r) => distances[r]!),
+        OUTLIER_PERCENTILE,
+      ),
     };
   });
-  const names = uniqueNames(segments.map((d) => d.autoName), segments.map((d) => d.keywords));
+  const names = uniqueNames(
+    segments.map((d) => d.autoName),
+    segments.map((d) => d.keywords),
+  );
   segments.forEach((d, i) => (d.autoName = names[i]!));
   return { segments, population, behaviour, distances };
 }
@@ -123,11 +130,14 @@ function statsOf(summaries: BehaviourSummary[]): SegmentStats {
   const medians = {} as Record<(typeof fields)[number], number | null>;
   const means = {} as Record<(typeof fields)[number], number | null>;
   for (const f of fields) {
-    const values = summaries.map((s) => s[f]).filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
-    medians[f] = values.length ? percentile(values, 0.5) : null;
+    const values = summaries
+      .map((s) => s[f])
+      .filter((v): v is number => v !== null && Number.isFinite(v))
+      .sort((a, b) => a - b);
+    medians[f] = values.length ? quantile(values, 0.5) : null;
     means[f] = values.length ? values.reduce((s, v) => s + v, 0) / values.length : null;
   }
-  return { medians: medians as unknown as BehaviourStats, means: means as unknown as BehaviourStats };
+  return { medians: medians, means: means };
 }
 
 function categoryShares(summaries: BehaviourSummary[]): { category: string; share: number }[] {
@@ -139,11 +149,7 @@ function categoryShares(summaries: BehaviourSummary[]): { category: string; shar
     .slice(0, 5);
 }
 
-/** Percentile of sorted values (linear interpolation). */
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const pos = (sorted.length - 1) * p;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+/** Quantile of sorted values (linear interpolation, d3's quantileSorted); 0 for none. */
+function quantile(sorted: number[], p: number): number {
+  return quantileSorted(sorted, p) ?? 0;
 }

@@ -18,7 +18,11 @@ export async function matchPrevious(
   if (!previous || previous.segments.length === 0) return { previousOf: segments.map(() => -1), similarity: segments.map(() => null) };
   const sameSpace = previous.collection === space.collection && previous.vectorName === space.vector && previous.segments[0]!.centroid.length === space.dim * 4;
   if (sameSpace) {
-    return matchByCentroids(segments.map((d) => d.centroid), previous.segments.map((s) => toFloats(s.centroid)), MATCH_THRESHOLD['centroid-cosine']);
+    return matchByCentroids(
+      segments.map((d) => d.centroid),
+      previous.segments.map((s) => toFloats(s.centroid)),
+      MATCH_THRESHOLD['centroid-cosine'],
+    );
   }
   const members = await runs.membersBySegment(previous.id);
   return matchByMembers(

@@ -12,8 +12,6 @@ export interface SegmentationOptions {
   vector?: VectorName;
   nInit?: number;
   algorithm?: ClusteringAlgorithm;
-  /** Tests only: throw inside the activation transaction, after everything was written. */
-  failBeforeCommit?: boolean;
 }
 
 export interface RunParameters {

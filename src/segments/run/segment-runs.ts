@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClusteringResult } from '../../clustering/choose-k.js';
 import type { Prisma, PrismaClient } from '../../db/database.js';
+import { toJson } from '../../db/json-columns.js';
 import type { Projection } from '../../projection/pca-projection.js';
 import type { DescribedSegment, Description } from './describe-segments.js';
 import type { RunParameters } from './run-options.js';
@@ -45,8 +46,6 @@ export interface Activation {
   similarity: (number | null)[];
   /** The value models fitted for this run, and its members' values. */
   value: RunValue;
-  /** Tests only: throw after everything was written, before the commit. */
-  failBeforeCommit?: boolean;
 }
 
 export interface Flow {
@@ -60,7 +59,7 @@ export class SegmentRuns {
 
   async start(collection: string, modelId: string, parameters: RunParameters, views: object | null): Promise<number> {
     const run = await this.prisma.segmentationRun.create({
-      data: { collection, modelId, vectorName: parameters.vector, parameters: { ...parameters, views } as unknown as Prisma.InputJsonValue },
+      data: { collection, modelId, vectorName: parameters.vector, parameters: { ...parameters, views } },
       select: { id: true },
     });
     return run.id;
@@ -106,18 +105,21 @@ export class SegmentRuns {
             const c = a.labels[r]!;
             const b = behaviour[r];
             rows.push({
-              customer_id: a.ids[r]!, segment_id: created[c]!, distance: distances[r]!, outlier: distances[r]! > segments[c]!.outlierDistance,
-              recency_days: b?.recencyDays ?? null, frequency: b?.frequency ?? 0, monetary: b?.monetary ?? 0, map_x: a.map[2 * r]!, map_y: a.map[2 * r + 1]!,
+              customer_id: a.ids[r]!,
+              segment_id: created[c]!,
+              distance: distances[r]!,
+              outlier: distances[r]! > segments[c]!.outlierDistance,
+              recency_days: b?.recencyDays ?? null,
+              frequency: b?.frequency ?? 0,
+              monetary: b?.monetary ?? 0,
+              map_x: a.map[2 * r]!,
+              map_y: a.map[2 * r + 1]!,
             });
           }
-          await tx.$executeRawUnsafe(
-            `INSERT INTO membership (run_id, customer_id, segment_id, distance, outlier, recency_days, frequency, monetary, map_x, map_y)
-             SELECT $1, x.customer_id, x.segment_id, x.distance, x.outlier, x.recency_days, x.frequency, x.monetary, x.map_x, x.map_y
-             FROM jsonb_to_recordset($2::jsonb)
-               AS x(customer_id int, segment_id int, distance float8, outlier boolean, recency_days float8, frequency int, monetary float8, map_x float4, map_y float4)`,
-            a.runId,
-            JSON.stringify(rows),
-          );
+          await tx.$executeRaw`INSERT INTO membership (run_id, customer_id, segment_id, distance, outlier, recency_days, frequency, monetary, map_x, map_y)
+             SELECT ${a.runId}, x.customer_id, x.segment_id, x.distance, x.outlier, x.recency_days, x.frequency, x.monetary, x.map_x, x.map_y
+             FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+               AS x(customer_id int, segment_id int, distance float8, outlier boolean, recency_days float8, frequency int, monetary float8, map_x float4, map_y float4)`;
         }
         for (let start = 0; start < a.value.rows.length; start += MEMBERSHIP_CHUNK) {
           await tx.$executeRaw`
@@ -129,19 +131,14 @@ export class SegmentRuns {
         await tx.$executeRaw`
           UPDATE membership m SET churn_risk = 1 - v.p_alive, clv = v.clv
           FROM customer_value v WHERE m.run_id = ${a.runId} AND v.run_id = ${a.runId} AND v.customer_id = m.customer_id`;
-        if (a.failBeforeCommit) throw new Error('injected failure before commit');
         // Who moved where: every member of this run, from their (non-provisional) segment in the previous one.
         const flows = a.previous
-          ? await tx.$queryRawUnsafe<Flow[]>(
-              `SELECT prev.segment_id AS "from", cur.segment_id AS "to", count(*)::int AS customers
+          ? await tx.$queryRaw<Flow[]>`SELECT prev.segment_id AS "from", cur.segment_id AS "to", count(*)::int AS customers
                FROM membership cur
-               LEFT JOIN membership prev ON prev.run_id = $2 AND prev.customer_id = cur.customer_id AND NOT prev.provisional
-               WHERE cur.run_id = $1
+               LEFT JOIN membership prev ON prev.run_id = ${a.previous.id} AND prev.customer_id = cur.customer_id AND NOT prev.provisional
+               WHERE cur.run_id = ${a.runId}
                GROUP BY 1, 2
-               ORDER BY 1 NULLS FIRST, 2`,
-              a.runId,
-              a.previous.id,
-            )
+               ORDER BY 1 NULLS FIRST, 2`
           : undefined;
         await tx.segmentationRun.updateMany({ where: { active: true }, data: { active: false } });
         const chosen = a.clustering.tried.find((m) => m.k === a.clustering.chosenK)!;
@@ -153,11 +150,11 @@ export class SegmentRuns {
             k: a.clustering.chosenK,
             algorithm: a.clustering.algorithm,
             kRule: a.clustering.rule,
-            metrics: { ...chosen, population } as unknown as Prisma.InputJsonValue,
-            triedK: a.clustering.tried as unknown as Prisma.InputJsonValue,
+            metrics: toJson({ ...chosen, population }),
+            triedK: toJson(a.clustering.tried),
             customerCount: a.ids.length,
-            valueModel: a.value.state as unknown as Prisma.InputJsonValue,
-            projection: a.projection as unknown as Prisma.InputJsonValue,
+            valueModel: toJson(a.value.state),
+            projection: toJson(a.projection),
             previousRunId: a.previous?.id ?? null,
             migration: flows?.map((f) => ({ from: f.from, to: f.to, customers: Number(f.customers) })),
             finishedAt: new Date(),
@@ -204,7 +201,7 @@ function segmentRow(runId: number, d: DescribedSegment, old: PreviousSegment | u
     size: d.size,
     share: d.share,
     centroid: toBytes(d.centroid),
-    stats: d.stats as unknown as Prisma.InputJsonValue,
+    stats: toJson(d.stats),
     topCategories: d.topCategories,
     keywords: d.keywords,
     representatives: d.representatives,

@@ -19,7 +19,10 @@ export const DEFAULT_TUNING: SearchTuning = { exactSearchLimit: 20_000, exactFil
 
 class Matrix {
   data: Float32Array;
-  constructor(readonly dim: number, capacity: number) {
+  constructor(
+    readonly dim: number,
+    capacity: number,
+  ) {
     this.data = new Float32Array(dim * capacity);
   }
   ensure(rows: number): void {
@@ -42,7 +45,10 @@ export class Collection {
   private readonly indexes = new Map<VectorName, { index: hnswlib.HierarchicalNSW; rows: number }>();
   private sortedIds: number[] | undefined;
 
-  constructor(readonly spec: CollectionSpec, private readonly tuning: SearchTuning) {
+  constructor(
+    readonly spec: CollectionSpec,
+    private readonly tuning: SearchTuning,
+  ) {
     for (const name of VECTOR_NAMES) this.matrices.set(name, new Matrix(spec.vectors[name].size, 1024));
   }
 
@@ -123,7 +129,15 @@ export class Collection {
   }
 
   /** Nearest `limit` points to `query` (after skipping `offset`), excluding `exclude`. */
-  search(name: VectorName, query: Float32Array, limit: number, offset: number, filter: Filter | undefined, exclude: ReadonlySet<number>, withVectors = false): ScoredPoint[] {
+  search(
+    name: VectorName,
+    query: Float32Array,
+    limit: number,
+    offset: number,
+    filter: Filter | undefined,
+    exclude: ReadonlySet<number>,
+    withVectors = false,
+  ): ScoredPoint[] {
     const distance = this.spec.vectors[name].distance;
     const q = distance === 'Cosine' ? normalize(Float32Array.from(query)) : query;
     const k = limit + offset;
@@ -247,7 +261,10 @@ export function normalize(v: Float32Array): Float32Array {
 class TopK {
   private readonly rows: number[] = [];
   private readonly scores: number[] = [];
-  constructor(private readonly k: number, private readonly higherIsBetter: boolean) {}
+  constructor(
+    private readonly k: number,
+    private readonly higherIsBetter: boolean,
+  ) {}
 
   push(row: number, score: number): void {
     if (this.rows.length < this.k) {

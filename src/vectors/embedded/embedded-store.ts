@@ -5,7 +5,7 @@
 // folded into a new snapshot (written aside, then renamed over) when it grows large and on close.
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError, NotFoundError } from '../../errors/domain-errors.js';
+import { ConflictError, InputError, NotFoundError } from '../../errors/domain-errors.js';
 import {
   VECTOR_NAMES,
   type CollectionSpec,
@@ -54,9 +54,10 @@ export class EmbeddedVectorStore implements VectorStore {
   constructor(private readonly options: EmbeddedStoreOptions = {}) {
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     if (options.dir) fs.mkdirSync(options.dir, { recursive: true });
-    this.aliases = options.dir && fs.existsSync(path.join(options.dir, ALIASES))
-      ? (JSON.parse(fs.readFileSync(path.join(options.dir, ALIASES), 'utf8')) as Record<string, string>)
-      : {};
+    this.aliases =
+      options.dir && fs.existsSync(path.join(options.dir, ALIASES))
+        ? (JSON.parse(fs.readFileSync(path.join(options.dir, ALIASES), 'utf8')) as Record<string, string>)
+        : {};
   }
 
   async ensureCollection(name: string, spec: CollectionSpec): Promise<void> {
@@ -67,7 +68,10 @@ export class EmbeddedVectorStore implements VectorStore {
         for (const v of VECTOR_NAMES) {
           const have = existing.collection.spec.vectors[v];
           if (have.size !== spec.vectors[v].size || have.distance !== spec.vectors[v].distance) {
-            throw new InputError(`collection ${name} exists with ${v} ${have.size}/${have.distance}, not ${spec.vectors[v].size}/${spec.vectors[v].distance}: delete it or embed into a new one`);
+            // The store's state, not the caller's input: CONFLICT (nothing the request could change fixes it).
+            throw new ConflictError(
+              `collection ${name} exists with ${v} ${have.size}/${have.distance}, not ${spec.vectors[v].size}/${spec.vectors[v].distance}: delete it or embed into a new one`,
+            );
           }
         }
         return;
@@ -270,7 +274,9 @@ export class EmbeddedVectorStore implements VectorStore {
     const collection = new Collection(spec, this.tuning);
     for (const record of readRecords(path.join(dir, SNAPSHOT))) apply(collection, record);
     const wal = readRecords(path.join(dir, WAL), (endsAt, dropped, kept) =>
-      console.warn(`vector collection ${name}: the write-ahead log ended in a torn record (${dropped} bytes, from an interrupted write); opened at the last whole record (byte ${endsAt}, ${kept} records)`),
+      console.warn(
+        `vector collection ${name}: the write-ahead log ended in a torn record (${dropped} bytes, from an interrupted write); opened at the last whole record (byte ${endsAt}, ${kept} records)`,
+      ),
     );
     for (const record of wal) apply(collection, record);
     const open = { collection, walBytes: fs.existsSync(path.join(dir, WAL)) ? fs.statSync(path.join(dir, WAL)).size : 0 };
@@ -355,4 +361,3 @@ function checkVector(c: Collection, name: VectorName, v: Float32Array) {
   const size = c.spec.vectors[name].size;
   if (v.length !== size) throw new InputError(`query vector "${name}" must have ${size} dimensions, got ${v.length}`);
 }
-

@@ -27,7 +27,12 @@ function matches(payload: Payload, condition: Condition, id: number): boolean {
   if ('range' in condition) {
     const { gt, gte, lt, lte } = condition.range;
     return values.some(
-      (v) => typeof v === 'number' && (gt === undefined || v > gt) && (gte === undefined || v >= gte) && (lt === undefined || v < lt) && (lte === undefined || v <= lte),
+      (v) =>
+        typeof v === 'number' &&
+        (gt === undefined || v > gt) &&
+        (gte === undefined || v >= gte) &&
+        (lt === undefined || v < lt) &&
+        (lte === undefined || v <= lte),
     );
   }
   if ('any' in condition.match) {

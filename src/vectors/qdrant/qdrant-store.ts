@@ -1,8 +1,9 @@
 // The Qdrant adapter (@qdrant/js-client-rest). Named vectors per collection, payload indexes on the
 // fields we filter on, batched upserts that wait for the write, retries with exponential backoff on
 // transient failures, and UnavailableError when the server cannot be reached at all.
-import { QdrantClient } from '@qdrant/js-client-rest';
-import { InputError, NotFoundError, UnavailableError } from '../../errors/domain-errors.js';
+import pRetry from 'p-retry';
+import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
+import { ConflictError, NotFoundError, UnavailableError } from '../../errors/domain-errors.js';
 import {
   VECTOR_NAMES,
   type CollectionSpec,
@@ -55,7 +56,8 @@ export class QdrantVectorStore implements VectorStore {
       for (const v of VECTOR_NAMES) {
         const h = have[v];
         if (h?.size !== spec.vectors[v].size || h?.distance !== spec.vectors[v].distance) {
-          throw new InputError(
+          // The store's state, not the caller's input: CONFLICT (nothing the request could change fixes it).
+          throw new ConflictError(
             `collection ${name} exists with ${v} ${h ? `${h.size}/${h.distance}` : 'missing'}, not ${spec.vectors[v].size}/${spec.vectors[v].distance}: delete it or embed into a new one`,
           );
         }
@@ -88,10 +90,7 @@ export class QdrantVectorStore implements VectorStore {
     const current = await this.resolveAlias(alias);
     await this.call(() =>
       this.client.updateCollectionAliases({
-        actions: [
-          ...(current ? [{ delete_alias: { alias_name: alias } }] : []),
-          { create_alias: { collection_name: collection, alias_name: alias } },
-        ],
+        actions: [...(current ? [{ delete_alias: { alias_name: alias } }] : []), { create_alias: { collection_name: collection, alias_name: alias } }],
       }),
     );
   }
@@ -130,14 +129,15 @@ export class QdrantVectorStore implements VectorStore {
   async *scroll(collection: string, options: { batchSize?: number; filter?: Filter; withVectors?: WithVectors } = {}): AsyncIterable<StoredPoint[]> {
     let offset: string | number | undefined | null = undefined;
     do {
-      const page: { points: Raw[]; next_page_offset?: unknown } = await this.call(() =>
-        this.client.scroll(collection, {
-          limit: options.batchSize ?? 1000,
-          offset: offset ?? undefined,
-          filter: options.filter as never,
-          with_payload: true,
-          with_vector: (options.withVectors ?? false) as boolean | string[],
-        }) as Promise<{ points: Raw[]; next_page_offset?: unknown }>,
+      const page: { points: Raw[]; next_page_offset?: unknown } = await this.call(
+        () =>
+          this.client.scroll(collection, {
+            limit: options.batchSize ?? 1000,
+            offset: offset ?? undefined,
+            filter: toQdrantFilter(options.filter),
+            with_payload: true,
+            with_vector: (options.withVectors ?? false) as boolean | string[],
+          }) as Promise<{ points: Raw[]; next_page_offset?: unknown }>,
       );
       if (page.points.length) yield page.points.map((p) => toStored(p, options.withVectors ?? false));
       offset = (page.next_page_offset as string | number | null | undefined) ?? null;
@@ -151,7 +151,7 @@ export class QdrantVectorStore implements VectorStore {
         using: request.using,
         limit: request.limit,
         offset: request.offset,
-        filter: request.filter as never,
+        filter: request.filter,
         with_payload: true,
         with_vector: request.withVectors ?? false,
       }),
@@ -166,7 +166,7 @@ export class QdrantVectorStore implements VectorStore {
         using: request.using,
         limit: request.limit,
         offset: request.offset,
-        filter: request.filter as never,
+        filter: request.filter,
         with_payload: true,
       }),
     );
@@ -174,7 +174,7 @@ export class QdrantVectorStore implements VectorStore {
   }
 
   async count(collection: string, filter?: Filter): Promise<number> {
-    return (await this.call(() => this.client.count(collection, { filter: filter as never, exact: true }))).count;
+    return (await this.call(() => this.client.count(collection, { filter: toQdrantFilter(filter), exact: true }))).count;
   }
 
   async setPayload(collection: string, updates: PayloadUpdate[]): Promise<void> {
@@ -186,25 +186,27 @@ export class QdrantVectorStore implements VectorStore {
 
   async close(): Promise<void> {}
 
-  /** Retries transient failures (network, 429, 5xx) with exponential backoff. */
+  /** Retries transient failures (network, 429, 5xx) with exponential backoff (p-retry), then maps what is left to domain errors. */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
-    let delay = 100;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        const status = (error as { status?: number }).status;
-        if (status === 404) throw new NotFoundError((error as Error).message);
-        const transient = status === undefined || status === 429 || status >= 500;
-        if (!transient || attempt >= this.retries) {
-          if (status === undefined) throw new UnavailableError(`Qdrant at ${this.options.url} is unreachable: ${(error as Error).message}`);
-          throw error;
-        }
-        await new Promise((r) => setTimeout(r, delay));
-        delay *= 2;
-      }
+    try {
+      return await pRetry(fn, { retries: this.retries, minTimeout: 100, factor: 2, randomize: false, shouldRetry: ({ error }) => isTransient(error) });
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) throw new NotFoundError((error as Error).message);
+      if (status === undefined) throw new UnavailableError(`Qdrant at ${this.options.url} is unreachable: ${(error as Error).message}`);
+      throw error;
     }
   }
+}
+
+/** The HTTP status of a failed Qdrant call; undefined when no answer came (network). */
+function statusOf(error: unknown): number | undefined {
+  return (error as { status?: number }).status;
+}
+
+function isTransient(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === undefined || status === 429 || status >= 500;
 }
 
 function toStored(p: Raw, withVectors: WithVectors): StoredPoint {
@@ -214,4 +216,9 @@ function toStored(p: Raw, withVectors: WithVectors): StoredPoint {
     for (const [name, v] of Object.entries(p.vector as Record<string, number[]>)) point.vectors[name as VectorName] = Float32Array.from(v);
   }
   return point;
+}
+
+/** Our filter is a subset of Qdrant's (the contract suite holds the two adapters to the same meaning). */
+function toQdrantFilter(filter: Filter | undefined): Schemas['Filter'] | undefined {
+  return filter;
 }

@@ -4,34 +4,94 @@ import { graphql } from '../gql';
 
 export const ViewerQuery = graphql(`
   query Viewer {
-    viewer { name role }
+    viewer {
+      name
+      role
+    }
   }
 `);
 
 export const OverviewQuery = graphql(`
   query Overview {
     segments {
-      id name automaticName label description automaticDescription size share quality keywords tags archetype
-      medians { recencyDays frequency monetary }
-      topCategories { category share }
-      trend { sizeChange inflow outflow previousSize previousSegmentId }
-      run { id k kRule customerCount finishedAt }
+      id
+      name
+      automaticName
+      label
+      description
+      automaticDescription
+      size
+      share
+      quality
+      keywords
+      tags
+      archetype
+      medians {
+        recencyDays
+        frequency
+        monetary
+      }
+      topCategories {
+        category
+        share
+      }
+      trend {
+        sizeChange
+        inflow
+        outflow
+        previousSize
+        previousSegmentId
+      }
+      run {
+        id
+        k
+        kRule
+        customerCount
+        finishedAt
+      }
     }
   }
 `);
 
 export const CustomerMapQuery = graphql(`
   query CustomerMap {
-    customerMap { runId method count explainedVariance customerIds x y segment segments { id name size } }
+    customerMap {
+      runId
+      method
+      count
+      explainedVariance
+      customerIds
+      x
+      y
+      segment
+      segments {
+        id
+        name
+        size
+      }
+    }
   }
 `);
 
 export const CustomerSummaryQuery = graphql(`
   query CustomerSummary($id: ID!) {
     customer(id: $id) {
-      id country outlier provisional distance
-      segment { id name }
-      behaviour { recencyDays frequency monetary averageOrderValue returnRate }
+      id
+      country
+      outlier
+      provisional
+      distance
+      segment {
+        id
+        name
+      }
+      behaviour {
+        recencyDays
+        frequency
+        monetary
+        averageOrderValue
+        returnRate
+      }
     }
   }
 `);
@@ -39,13 +99,63 @@ export const CustomerSummaryQuery = graphql(`
 export const CustomerQuery = graphql(`
   query Customer($id: ID!) {
     customer(id: $id) {
-      id country signupAt outlier provisional distance
-      segment { id name }
-      behaviour { recencyDays frequency monetary averageOrderValue returnRate tenureDays meanRating categoryShares { category share } }
-      profile { orders reviews searches recentSearches }
-      similarCustomers(limit: 8) { score customer { id country segment { id name } } }
-      value { pAlive churnRisk expectedPurchases expectedSpend clv horizonDays reason }
-      recommendedProducts(limit: 8) { product { id title category } reason }
+      id
+      country
+      signupAt
+      outlier
+      provisional
+      distance
+      segment {
+        id
+        name
+      }
+      behaviour {
+        recencyDays
+        frequency
+        monetary
+        averageOrderValue
+        returnRate
+        tenureDays
+        meanRating
+        categoryShares {
+          category
+          share
+        }
+      }
+      profile {
+        orders
+        reviews
+        searches
+        recentSearches
+      }
+      similarCustomers(limit: 8) {
+        score
+        customer {
+          id
+          country
+          segment {
+            id
+            name
+          }
+        }
+      }
+      value {
+        pAlive
+        churnRisk
+        expectedPurchases
+        expectedSpend
+        clv
+        horizonDays
+        reason
+      }
+      recommendedProducts(limit: 8) {
+        product {
+          id
+          title
+          category
+        }
+        reason
+      }
     }
   }
 `);
@@ -53,16 +163,80 @@ export const CustomerQuery = graphql(`
 export const SegmentDetailQuery = graphql(`
   query SegmentDetail($id: ID!) {
     segment(id: $id) {
-      id name automaticName label description automaticDescription tags size share quality keywords archetype runId
-      medians { recencyDays frequency monetary averageOrderValue returnRate }
-      topCategories { category share }
-      value { withHistory meanPAlive shareAtRisk expectedPurchases sumClv meanClv horizonDays reason }
-      recommendedProducts(limit: 8) { product { id title category } lift reason }
-      representatives { id country behaviour { recencyDays frequency monetary } }
+      id
+      name
+      automaticName
+      label
+      description
+      automaticDescription
+      tags
+      size
+      share
+      quality
+      keywords
+      archetype
+      runId
+      medians {
+        recencyDays
+        frequency
+        monetary
+        averageOrderValue
+        returnRate
+      }
+      topCategories {
+        category
+        share
+      }
+      value {
+        withHistory
+        meanPAlive
+        shareAtRisk
+        expectedPurchases
+        sumClv
+        meanClv
+        horizonDays
+        reason
+      }
+      recommendedProducts(limit: 8) {
+        product {
+          id
+          title
+          category
+        }
+        lift
+        reason
+      }
+      representatives {
+        id
+        country
+        behaviour {
+          recencyDays
+          frequency
+          monetary
+        }
+      }
       histograms(bins: 20) {
-        recencyDays { metric scale edges members population }
-        frequency { metric scale edges members population }
-        monetary { metric scale edges members population }
+        recencyDays {
+          metric
+          scale
+          edges
+          members
+          population
+        }
+        frequency {
+          metric
+          scale
+          edges
+          members
+          population
+        }
+        monetary {
+          metric
+          scale
+          edges
+          members
+          population
+        }
       }
     }
   }
@@ -74,8 +248,25 @@ export const SegmentMembersQuery = graphql(`
       id
       members(first: $first, after: $after, orderBy: $orderBy) {
         totalCount
-        pageInfo { hasNextPage endCursor }
-        edges { cursor node { distance recencyDays frequency monetary outlier provisional customer { id country } } }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          cursor
+          node {
+            distance
+            recencyDays
+            frequency
+            monetary
+            outlier
+            provisional
+            customer {
+              id
+              country
+            }
+          }
+        }
       }
     }
   }
@@ -83,74 +274,203 @@ export const SegmentMembersQuery = graphql(`
 
 export const SegmentSeedsQuery = graphql(`
   query SegmentSeeds($id: ID!, $first: Int!) {
-    segment(id: $id) { id members(first: $first) { edges { node { customer { id } } } } }
+    segment(id: $id) {
+      id
+      members(first: $first) {
+        edges {
+          node {
+            customer {
+              id
+            }
+          }
+        }
+      }
+    }
   }
 `);
 
 export const RunsQuery = graphql(`
   query Runs {
     segmentationRuns(limit: 50) {
-      id status active k kRule vector algorithm customerCount startedAt finishedAt error previousRunId
-      metrics { k silhouette daviesBouldin calinskiHarabasz inertia }
-      triedK { k silhouette daviesBouldin calinskiHarabasz inertia }
-      segments { id name size }
+      id
+      status
+      active
+      k
+      kRule
+      vector
+      algorithm
+      customerCount
+      startedAt
+      finishedAt
+      error
+      previousRunId
+      metrics {
+        k
+        silhouette
+        daviesBouldin
+        calinskiHarabasz
+        inertia
+      }
+      triedK {
+        k
+        silhouette
+        daviesBouldin
+        calinskiHarabasz
+        inertia
+      }
+      segments {
+        id
+        name
+        size
+      }
     }
   }
 `);
 
 export const MigrationQuery = graphql(`
   query Migration($from: ID!, $to: ID!) {
-    migration(fromRun: $from, toRun: $to) { fromSegmentId toSegmentId customers }
+    migration(fromRun: $from, toRun: $to) {
+      fromSegmentId
+      toSegmentId
+      customers
+    }
   }
 `);
 
 export const LookalikeQuery = graphql(`
   query Lookalike($seeds: [ID!]!, $size: Int!, $filter: AudienceFilter, $vector: VectorKind!, $strategy: LookalikeStrategy!, $excludeSeeds: Boolean!) {
     lookalikeAudience(seeds: $seeds, size: $size, filter: $filter, vector: $vector, strategy: $strategy, excludeSeeds: $excludeSeeds) {
-      size seedsUsed seedsMissing
-      quality { heldOut recovered recall holdoutShare }
-      members(first: 100) { totalCount edges { node { rank score customer { id country segment { id name } } } } }
+      size
+      seedsUsed
+      seedsMissing
+      quality {
+        heldOut
+        recovered
+        recall
+        holdoutShare
+      }
+      members(first: 100) {
+        totalCount
+        edges {
+          node {
+            rank
+            score
+            customer {
+              id
+              country
+              segment {
+                id
+                name
+              }
+            }
+          }
+        }
+      }
     }
   }
 `);
 
 export const SaveAudienceMutation = graphql(`
-  mutation SaveAudience($name: String!, $seeds: [ID!]!, $size: Int!, $filter: AudienceFilter, $vector: VectorKind!, $strategy: LookalikeStrategy!, $excludeSeeds: Boolean!) {
+  mutation SaveAudience(
+    $name: String!
+    $seeds: [ID!]!
+    $size: Int!
+    $filter: AudienceFilter
+    $vector: VectorKind!
+    $strategy: LookalikeStrategy!
+    $excludeSeeds: Boolean!
+  ) {
     saveAudience(name: $name, seeds: $seeds, size: $size, filter: $filter, vector: $vector, strategy: $strategy, excludeSeeds: $excludeSeeds) {
-      id name size csvPath createdAt quality { recall }
+      id
+      name
+      size
+      csvPath
+      createdAt
+      quality {
+        recall
+      }
     }
   }
 `);
 
 export const AudiencesQuery = graphql(`
   query Audiences {
-    audiences { id name size createdAt createdBy csvPath quality { recall } }
+    audiences {
+      id
+      name
+      size
+      createdAt
+      createdBy
+      csvPath
+      quality {
+        recall
+      }
+    }
   }
 `);
 
 export const RelabelMutation = graphql(`
   mutation Relabel($id: ID!, $name: String, $description: String, $tags: [String!]) {
-    relabelSegment(id: $id, name: $name, description: $description, tags: $tags) { id name label automaticName description automaticDescription tags }
+    relabelSegment(id: $id, name: $name, description: $description, tags: $tags) {
+      id
+      name
+      label
+      automaticName
+      description
+      automaticDescription
+      tags
+    }
   }
 `);
 
 export const RunSegmentationMutation = graphql(`
   mutation RunSegmentation($k: Int, $kRange: [Int!], $vector: VectorKind) {
-    runSegmentation(k: $k, kRange: $kRange, vector: $vector) { id kind status progress processed total message }
+    runSegmentation(k: $k, kRange: $kRange, vector: $vector) {
+      id
+      kind
+      status
+      progress
+      processed
+      total
+      message
+    }
   }
 `);
 
 export const JobQuery = graphql(`
   query Job($id: ID!) {
-    job(id: $id) { id kind status progress processed total message error etaSeconds result }
+    job(id: $id) {
+      id
+      kind
+      status
+      progress
+      processed
+      total
+      message
+      error
+      etaSeconds
+      result
+    }
   }
 `);
 
 export const AuditLogQuery = graphql(`
   query AuditLog($first: Int!, $after: String) {
     auditLog(first: $first, after: $after) {
-      entries { id at actor role action target before after }
-      pageInfo { hasNextPage endCursor }
+      entries {
+        id
+        at
+        actor
+        role
+        action
+        target
+        before
+        after
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
   }
 `);

@@ -27,19 +27,38 @@ export function Histogram({ data, colour }: { data: HistogramData; colour: strin
   const populationShare = data.population.map((p) => p / totalPopulation);
   const top = Math.max(...memberShare, ...populationShare, 1e-9);
   const barWidth = (width - pad.left - pad.right) / bins;
-  const y = (share: number) => (height - pad.bottom) - (share / top) * (height - pad.top - pad.bottom);
+  const y = (share: number) => height - pad.bottom - (share / top) * (height - pad.top - pad.bottom);
   const label = LABELS[data.metric] ?? { title: data.metric, unit: (v: number) => String(v) };
   const peak = memberShare.indexOf(Math.max(...memberShare));
   const summary = `${label.title}: most members between ${label.unit(data.edges[peak]!)} and ${label.unit(data.edges[peak + 1]!)} (${fmt.percent(memberShare[peak])} of the segment, ${fmt.percent(populationShare[peak])} of all customers).`;
   return (
     <figure className="histogram">
-      <figcaption>{label.title}{data.scale === 'log' ? ' · log scale' : ''}</figcaption>
+      <figcaption>
+        {label.title}
+        {data.scale === 'log' ? ' · log scale' : ''}
+      </figcaption>
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary}>
         {populationShare.map((share, i) => (
-          <rect key={`p${i}`} x={pad.left + i * barWidth} y={y(share)} width={Math.max(1, barWidth - 1)} height={height - pad.bottom - y(share)} fill="#c8c8c8" />
+          <rect
+            key={`p${i}`}
+            x={pad.left + i * barWidth}
+            y={y(share)}
+            width={Math.max(1, barWidth - 1)}
+            height={height - pad.bottom - y(share)}
+            fill="#c8c8c8"
+          />
         ))}
         {memberShare.map((share, i) => (
-          <rect key={`m${i}`} x={pad.left + i * barWidth + barWidth * 0.2} y={y(share)} width={Math.max(1, barWidth * 0.6 - 1)} height={height - pad.bottom - y(share)} fill={colour} stroke="#222" strokeWidth={0.3}>
+          <rect
+            key={`m${i}`}
+            x={pad.left + i * barWidth + barWidth * 0.2}
+            y={y(share)}
+            width={Math.max(1, barWidth * 0.6 - 1)}
+            height={height - pad.bottom - y(share)}
+            fill={colour}
+            stroke="#222"
+            strokeWidth={0.3}
+          >
             <title>{`${label.unit(data.edges[i]!)} – ${label.unit(data.edges[i + 1]!)}: ${fmt.percent(share)} of the segment (${data.members[i]}), ${fmt.percent(populationShare[i])} of all customers`}</title>
           </rect>
         ))}
@@ -50,7 +69,9 @@ export function Histogram({ data, colour }: { data: HistogramData; colour: strin
           </text>
         ))}
       </svg>
-      <p className="legend"><span className="swatch" style={{ background: colour }} /> segment <span className="swatch" style={{ background: '#c8c8c8' }} /> all customers</p>
+      <p className="legend">
+        <span className="swatch" style={{ background: colour }} /> segment <span className="swatch" style={{ background: '#c8c8c8' }} /> all customers
+      </p>
     </figure>
   );
 }

@@ -1,7 +1,15 @@
 export function ProgressBar({ value, label }: { value: number; label: string }) {
   const percent = Math.round(Math.max(0, Math.min(1, value)) * 100);
   return (
-    <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-valuetext={`${percent}%`}>
+    <div
+      className="progress"
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={percent}
+      aria-valuetext={`${percent}%`}
+    >
       <div className="progress-fill" style={{ width: `${percent}%` }} />
       <span className="progress-text">{percent}%</span>
     </div>

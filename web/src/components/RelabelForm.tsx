@@ -4,7 +4,13 @@ import { RelabelMutation } from '../api/operations';
 import { ErrorNote } from './ErrorNote';
 
 /** Admins name a segment; the label follows the segment into later runs. */
-export function RelabelForm({ segment, onDone }: { segment: { id: string; label?: string | null; description: string; automaticDescription: string; tags: string[]; automaticName: string }; onDone?(): void }) {
+export function RelabelForm({
+  segment,
+  onDone,
+}: {
+  segment: { id: string; label?: string | null; description: string; automaticDescription: string; tags: string[]; automaticName: string };
+  onDone?(): void;
+}) {
   const [name, setName] = useState(segment.label ?? '');
   // Only a human description is edited; empty keeps the automatic one (which follows each run).
   const [description, setDescription] = useState(segment.description === segment.automaticDescription ? '' : segment.description);
@@ -14,7 +20,15 @@ export function RelabelForm({ segment, onDone }: { segment: { id: string; label?
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setSaved(false);
-    const r = await relabel({ id: segment.id, name, description, tags: tags.split(',').map((t) => t.trim()).filter(Boolean) });
+    const r = await relabel({
+      id: segment.id,
+      name,
+      description,
+      tags: tags
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    });
     if (!r.error) {
       setSaved(true);
       onDone?.();
@@ -34,8 +48,15 @@ export function RelabelForm({ segment, onDone }: { segment: { id: string; label?
         Tags <span className="muted">(comma-separated)</span>
         <input name="tags" value={tags} onChange={(e) => setTags(e.target.value)} />
       </label>
-      <button type="submit" disabled={result.fetching}>Save label</button>
-      {saved && <span role="status" className="ok"> Saved.</span>}
+      <button type="submit" disabled={result.fetching}>
+        Save label
+      </button>
+      {saved && (
+        <span role="status" className="ok">
+          {' '}
+          Saved.
+        </span>
+      )}
       <ErrorNote error={result.error} />
     </form>
   );

@@ -32,7 +32,11 @@ export function Sankey(props: { flows: Flow[]; from: { id: string; name: string 
   const indexOf = new Map(nodes.map((n, i) => [n.key, i]));
   const links = props.flows
     .filter((f) => f.customers > 0 && (f.fromSegmentId || f.toSegmentId))
-    .map((f) => ({ source: indexOf.get(f.fromSegmentId ? `a${f.fromSegmentId}` : 'a-new')!, target: indexOf.get(f.toSegmentId ? `b${f.toSegmentId}` : 'b-gone')!, value: f.customers }))
+    .map((f) => ({
+      source: indexOf.get(f.fromSegmentId ? `a${f.fromSegmentId}` : 'a-new')!,
+      target: indexOf.get(f.toSegmentId ? `b${f.toSegmentId}` : 'b-gone')!,
+      value: f.customers,
+    }))
     .filter((l) => l.source !== undefined && l.target !== undefined);
   const used = new Set(links.flatMap((l) => [l.source, l.target]));
   const kept = nodes.map((n, i) => ({ n, i })).filter(({ i }) => used.has(i));
@@ -48,9 +52,18 @@ export function Sankey(props: { flows: Flow[]; from: { id: string; name: string 
   const path = sankeyLinkHorizontal();
   const total = links.reduce((s, l) => s + l.value, 0);
   return (
-    <svg className="sankey" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`Flow of ${fmt.int(total)} customers from ${props.fromLabel} to ${props.toLabel}`}>
-      <text x={margin} y={14} fontSize="12" fontWeight="600">{props.fromLabel}</text>
-      <text x={width - margin} y={14} fontSize="12" fontWeight="600" textAnchor="end">{props.toLabel}</text>
+    <svg
+      className="sankey"
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={`Flow of ${fmt.int(total)} customers from ${props.fromLabel} to ${props.toLabel}`}
+    >
+      <text x={margin} y={14} fontSize="12" fontWeight="600">
+        {props.fromLabel}
+      </text>
+      <text x={width - margin} y={14} fontSize="12" fontWeight="600" textAnchor="end">
+        {props.toLabel}
+      </text>
       {(layout.links as Link[]).map((l, i) => {
         const source = l.source as Node;
         const target = l.target as Node;
@@ -64,10 +77,24 @@ export function Sankey(props: { flows: Flow[]; from: { id: string; name: string 
         const left = n.key.startsWith('a');
         return (
           <g key={n.key}>
-            <rect x={n.x0} y={n.y0} width={(n.x1 ?? 0) - (n.x0 ?? 0)} height={Math.max(1, (n.y1 ?? 0) - (n.y0 ?? 0))} fill={n.colour} stroke="#222" strokeWidth={0.5}>
+            <rect
+              x={n.x0}
+              y={n.y0}
+              width={(n.x1 ?? 0) - (n.x0 ?? 0)}
+              height={Math.max(1, (n.y1 ?? 0) - (n.y0 ?? 0))}
+              fill={n.colour}
+              stroke="#222"
+              strokeWidth={0.5}
+            >
               <title>{`${n.name}: ${fmt.int(n.value)} customers`}</title>
             </rect>
-            <text x={left ? (n.x0 ?? 0) - 6 : (n.x1 ?? 0) + 6} y={((n.y0 ?? 0) + (n.y1 ?? 0)) / 2} dy="0.35em" fontSize="11" textAnchor={left ? 'end' : 'start'}>
+            <text
+              x={left ? (n.x0 ?? 0) - 6 : (n.x1 ?? 0) + 6}
+              y={((n.y0 ?? 0) + (n.y1 ?? 0)) / 2}
+              dy="0.35em"
+              fontSize="11"
+              textAnchor={left ? 'end' : 'start'}
+            >
               {n.name.length > 28 ? `${n.name.slice(0, 27)}…` : n.name} ({fmt.int(n.value)})
             </text>
           </g>

@@ -36,7 +36,13 @@ declare global {
 
 const HOVER_RADIUS_PX = 8;
 
-export function MapCanvas(props: { points: MapPoints; highlight?: number | null; onHover(index: number | null, at: { x: number; y: number } | null): void; onOpen(index: number): void; label: string }) {
+export function MapCanvas(props: {
+  points: MapPoints;
+  highlight?: number | null;
+  onHover(index: number | null, at: { x: number; y: number } | null): void;
+  onOpen(index: number): void;
+  label: string;
+}) {
   const { points } = props;
   const wrapper = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -72,7 +78,10 @@ export function MapCanvas(props: { points: MapPoints; highlight?: number | null;
     (px: number, py: number) => ({ x: current.cx + (px - size.width / 2) / current.scale, y: current.cy - (py - size.height / 2) / current.scale }),
     [current, size],
   );
-  const toScreen = useCallback((i: number) => ({ x: (points.x[i]! - current.cx) * current.scale + size.width / 2, y: size.height / 2 - (points.y[i]! - current.cy) * current.scale }), [current, size, points]);
+  const toScreen = useCallback(
+    (i: number) => ({ x: (points.x[i]! - current.cx) * current.scale + size.width / 2, y: size.height / 2 - (points.y[i]! - current.cy) * current.scale }),
+    [current, size, points],
+  );
 
   const draw = useCallback(() => {
     const c = canvas.current;
@@ -230,9 +239,15 @@ export function MapCanvas(props: { points: MapPoints; highlight?: number | null;
         Drag or use the arrow keys to pan; wheel or +/− to zoom; 0 resets. Hover a point for its summary; click it to open the customer.
       </p>
       <div className="map-controls">
-        <button type="button" onClick={() => zoomAt(1.4, size.width / 2, size.height / 2)} aria-label="Zoom in">+</button>
-        <button type="button" onClick={() => zoomAt(1 / 1.4, size.width / 2, size.height / 2)} aria-label="Zoom out">−</button>
-        <button type="button" onClick={() => setView(null)}>Reset view</button>
+        <button type="button" onClick={() => zoomAt(1.4, size.width / 2, size.height / 2)} aria-label="Zoom in">
+          +
+        </button>
+        <button type="button" onClick={() => zoomAt(1 / 1.4, size.width / 2, size.height / 2)} aria-label="Zoom out">
+          −
+        </button>
+        <button type="button" onClick={() => setView(null)}>
+          Reset view
+        </button>
       </div>
     </div>
   );

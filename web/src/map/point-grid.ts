@@ -10,9 +10,15 @@ export class PointGrid {
   readonly columns: number;
   readonly rows: number;
 
-  constructor(private readonly x: Float32Array, private readonly y: Float32Array) {
+  constructor(
+    private readonly x: Float32Array,
+    private readonly y: Float32Array,
+  ) {
     const n = x.length;
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      minY = Infinity,
+      maxX = -Infinity,
+      maxY = -Infinity;
     for (let i = 0; i < n; i++) {
       if (x[i]! < minX) minX = x[i]!;
       if (x[i]! > maxX) maxX = x[i]!;

@@ -29,7 +29,15 @@ function RunPanel() {
   const [vector, setVector] = useState<VectorKind>('COMBINED');
   const [started, start] = useMutation(RunSegmentationMutation);
   const [jobId, setJobId] = useState<string | null>(null);
-  const [job, setJob] = useState<{ status: string; progress: number; message?: string | null; error?: string | null; processed: number; total: number; etaSeconds?: number | null } | null>(null);
+  const [job, setJob] = useState<{
+    status: string;
+    progress: number;
+    message?: string | null;
+    error?: string | null;
+    processed: number;
+    total: number;
+    etaSeconds?: number | null;
+  } | null>(null);
   const [pollError, setPollError] = useState<unknown>(null);
 
   useEffect(() => {
@@ -73,17 +81,27 @@ function RunPanel() {
     <section aria-labelledby="run-title" className="panel">
       <h2 id="run-title">Start a segmentation run</h2>
       <form className="form-row" onSubmit={submit}>
-        <label>Fixed k <span className="muted">(empty: automatic)</span><input name="k" type="number" min={2} max={100} value={k} onChange={(e) => setK(e.target.value)} /></label>
-        <label>From k <input name="minK" type="number" min={2} max={100} value={minK} disabled={!!k} onChange={(e) => setMinK(Number(e.target.value))} /></label>
-        <label>To k <input name="maxK" type="number" min={2} max={100} value={maxK} disabled={!!k} onChange={(e) => setMaxK(Number(e.target.value))} /></label>
-        <label>Vector
+        <label>
+          Fixed k <span className="muted">(empty: automatic)</span>
+          <input name="k" type="number" min={2} max={100} value={k} onChange={(e) => setK(e.target.value)} />
+        </label>
+        <label>
+          From k <input name="minK" type="number" min={2} max={100} value={minK} disabled={!!k} onChange={(e) => setMinK(Number(e.target.value))} />
+        </label>
+        <label>
+          To k <input name="maxK" type="number" min={2} max={100} value={maxK} disabled={!!k} onChange={(e) => setMaxK(Number(e.target.value))} />
+        </label>
+        <label>
+          Vector
           <select name="vector" value={vector} onChange={(e) => setVector(e.target.value as VectorKind)}>
             <option value="COMBINED">combined</option>
             <option value="TEXT">text</option>
             <option value="BEHAVIOUR">behaviour</option>
           </select>
         </label>
-        <button type="submit" disabled={started.fetching || running}>Start run</button>
+        <button type="submit" disabled={started.fetching || running}>
+          Start run
+        </button>
       </form>
       <ErrorNote error={started.error} />
       <ErrorNote error={pollError as Error | null} />
@@ -110,7 +128,16 @@ function RelabelPanel() {
   return (
     <section aria-labelledby="relabel-title" className="panel">
       <h2 id="relabel-title">Relabel a segment</h2>
-      <label>Segment <select name="segment" value={segment.id} onChange={(e) => setChosen(e.target.value)}>{segments.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}</select></label>
+      <label>
+        Segment{' '}
+        <select name="segment" value={segment.id} onChange={(e) => setChosen(e.target.value)}>
+          {segments.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+      </label>
       <RelabelForm key={segment.id} segment={segment} onDone={() => refetch({ requestPolicy: 'network-only' })} />
     </section>
   );
@@ -123,25 +150,43 @@ function AuditPanel() {
   return (
     <section aria-labelledby="audit-title" className="panel">
       <h2 id="audit-title">Audit log</h2>
-      <button type="button" onClick={() => (after ? setAfter(null) : refetch({ requestPolicy: 'network-only' }))}>Newest first</button>
+      <button type="button" onClick={() => (after ? setAfter(null) : refetch({ requestPolicy: 'network-only' }))}>
+        Newest first
+      </button>
       <ErrorNote error={error} />
       <div className="table-scroll short">
         <table aria-busy={fetching}>
-          <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Change</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col">Change</th>
+            </tr>
+          </thead>
           <tbody>
             {log?.entries.map((e) => (
               <tr key={e.id} data-testid="audit-row">
                 <td>{fmt.date(e.at)}</td>
-                <td>{e.actor} <span className="muted small">({e.role.toLowerCase()})</span></td>
+                <td>
+                  {e.actor} <span className="muted small">({e.role.toLowerCase()})</span>
+                </td>
                 <td>{e.action}</td>
                 <td>{e.target ?? '–'}</td>
-                <td className="small"><code>{e.after ? JSON.stringify(e.after).slice(0, 160) : ''}</code></td>
+                <td className="small">
+                  <code>{e.after ? JSON.stringify(e.after).slice(0, 160) : ''}</code>
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-      {log?.pageInfo.hasNextPage && <button type="button" onClick={() => setAfter(log.pageInfo.endCursor ?? null)}>Older entries</button>}
+      {log?.pageInfo.hasNextPage && (
+        <button type="button" onClick={() => setAfter(log.pageInfo.endCursor ?? null)}>
+          Older entries
+        </button>
+      )}
     </section>
   );
 }

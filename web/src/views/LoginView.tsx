@@ -28,8 +28,12 @@ export function LoginView({ onLogin }: { onLogin(login: { key: string; name: str
           API key
           <input name="apiKey" type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} required aria-describedby="key-help" />
         </label>
-        <p id="key-help" className="muted small">Paste a key from <code>npm run keys:create</code> (the demo prints an admin key). It is kept for this tab only.</p>
-        <button type="submit" disabled={busy}>{busy ? 'Checking…' : 'Log in'}</button>
+        <p id="key-help" className="muted small">
+          Paste a key from <code>npm run keys:create</code> (the demo prints an admin key). It is kept for this tab only.
+        </p>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Checking…' : 'Log in'}
+        </button>
         <ErrorNote error={error as Error | string | null} />
       </form>
     </main>

@@ -47,10 +47,24 @@ export function LookalikeView({ segment }: { segment?: string }) {
         if (r.error) throw r.error;
         seeds = r.data?.segment.members.edges.map((m) => m.node.customer.id) ?? [];
       } else {
-        seeds = [...new Set(pasted.split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean))];
+        seeds = [
+          ...new Set(
+            pasted
+              .split(/[\s,;]+/)
+              .map((s) => s.trim())
+              .filter(Boolean),
+          ),
+        ];
       }
       const filter: AudienceFilter = {
-        ...(countries.trim() ? { countries: countries.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
+        ...(countries.trim()
+          ? {
+              countries: countries
+                .split(',')
+                .map((c) => c.trim())
+                .filter(Boolean),
+            }
+          : {}),
         ...(source === 'segment' && excludeSeedSegment ? { excludeSegments: [chosenSegment] } : {}),
       };
       const parameters: Parameters = { seeds, size, filter: Object.keys(filter).length ? filter : null, vector, strategy, excludeSeeds: true };
@@ -68,20 +82,33 @@ export function LookalikeView({ segment }: { segment?: string }) {
     <section aria-labelledby="lookalike-title">
       <h1 id="lookalike-title">Lookalike audience</h1>
       <form className="lookalike-form" onSubmit={build} aria-describedby="lookalike-help">
-        <p id="lookalike-help" className="muted">Customers most like the seeds, ranked; a fifth of the seeds is held out to estimate how well the audience finds people like them.</p>
+        <p id="lookalike-help" className="muted">
+          Customers most like the seeds, ranked; a fifth of the seeds is held out to estimate how well the audience finds people like them.
+        </p>
         <fieldset>
           <legend>Seeds</legend>
-          <label><input type="radio" name="source" checked={source === 'segment'} onChange={() => setSource('segment')} /> Members of a segment</label>
-          <label><input type="radio" name="source" checked={source === 'ids'} onChange={() => setSource('ids')} /> Pasted customer ids</label>
+          <label>
+            <input type="radio" name="source" checked={source === 'segment'} onChange={() => setSource('segment')} /> Members of a segment
+          </label>
+          <label>
+            <input type="radio" name="source" checked={source === 'ids'} onChange={() => setSource('ids')} /> Pasted customer ids
+          </label>
           {source === 'segment' ? (
             <>
               <label>
                 Seed segment
                 <select name="seedSegment" value={chosenSegment} onChange={(e) => setSeedSegment(e.target.value)}>
-                  {segments.map((s) => <option key={s.id} value={s.id}>{s.name} ({fmt.int(s.size)})</option>)}
+                  {segments.map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {s.name} ({fmt.int(s.size)})
+                    </option>
+                  ))}
                 </select>
               </label>
-              <label><input type="checkbox" checked={excludeSeedSegment} onChange={(e) => setExcludeSeedSegment(e.target.checked)} /> Leave the seed segment out of the audience</label>
+              <label>
+                <input type="checkbox" checked={excludeSeedSegment} onChange={(e) => setExcludeSeedSegment(e.target.checked)} /> Leave the seed segment out of
+                the audience
+              </label>
             </>
           ) : (
             <label>
@@ -91,8 +118,11 @@ export function LookalikeView({ segment }: { segment?: string }) {
           )}
         </fieldset>
         <div className="form-row">
-          <label>Audience size <input name="size" type="number" min={1} max={100000} value={size} onChange={(e) => setSize(Number(e.target.value))} required /></label>
-          <label>Vector
+          <label>
+            Audience size <input name="size" type="number" min={1} max={100000} value={size} onChange={(e) => setSize(Number(e.target.value))} required />
+          </label>
+          <label>
+            Vector
             <select name="vector" value={vector} onChange={(e) => setVector(e.target.value as VectorKind)}>
               <option value="LEXICAL">words (what they buy and write, against the shop)</option>
               <option value="COMBINED">combined (words + behaviour)</option>
@@ -100,15 +130,21 @@ export function LookalikeView({ segment }: { segment?: string }) {
               <option value="BEHAVIOUR">behaviour (what they do)</option>
             </select>
           </label>
-          <label>Strategy
+          <label>
+            Strategy
             <select name="strategy" value={strategy} onChange={(e) => setStrategy(e.target.value as LookalikeStrategy)}>
               <option value="AVERAGE_VECTOR">average vector (fast, broad)</option>
               <option value="BEST_SCORE">best score (every sub-group of the seeds)</option>
             </select>
           </label>
-          <label>Countries <span className="muted">(optional, comma-separated)</span><input name="countries" value={countries} onChange={(e) => setCountries(e.target.value)} /></label>
+          <label>
+            Countries <span className="muted">(optional, comma-separated)</span>
+            <input name="countries" value={countries} onChange={(e) => setCountries(e.target.value)} />
+          </label>
         </div>
-        <button type="submit" disabled={busy}>{busy ? 'Building…' : 'Build audience'}</button>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Building…' : 'Build audience'}
+        </button>
       </form>
       <ErrorNote error={error as Error | null} />
       {built && <Result built={built} />}
@@ -130,20 +166,34 @@ function Result({ built }: { built: { parameters: Parameters; result: LookalikeR
       <h2 id="result-title">Audience: {fmt.int(result.size)} customers</h2>
       <p data-testid="audience-quality">
         {result.quality ? (
-          <>Hold-out quality: <strong>{fmt.percent(result.quality.recall)}</strong> of {result.quality.heldOut} held-out seeds recovered ({result.quality.recovered}) by an audience of this size built from the other seeds.</>
+          <>
+            Hold-out quality: <strong>{fmt.percent(result.quality.recall)}</strong> of {result.quality.heldOut} held-out seeds recovered (
+            {result.quality.recovered}) by an audience of this size built from the other seeds.
+          </>
         ) : (
           'Too few seeds for a hold-out estimate.'
         )}{' '}
-        {result.seedsUsed} seeds used{result.seedsMissing.length > 0 && `, ${result.seedsMissing.length} unknown ids ignored (${result.seedsMissing.slice(0, 5).join(', ')}…)`}.
+        {result.seedsUsed} seeds used
+        {result.seedsMissing.length > 0 && `, ${result.seedsMissing.length} unknown ids ignored (${result.seedsMissing.slice(0, 5).join(', ')}…)`}.
       </p>
       <div className="table-scroll short">
         <table>
-          <thead><tr><th scope="col">#</th><th scope="col">Customer</th><th scope="col">{parameters.vector === 'TEXT' ? 'Similarity (higher is nearer)' : 'Distance (lower is nearer)'}</th><th scope="col">Segment</th><th scope="col">Country</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Customer</th>
+              <th scope="col">{parameters.vector === 'TEXT' ? 'Similarity (higher is nearer)' : 'Distance (lower is nearer)'}</th>
+              <th scope="col">Segment</th>
+              <th scope="col">Country</th>
+            </tr>
+          </thead>
           <tbody>
             {result.members.edges.map(({ node }) => (
               <tr key={node.customer.id} data-testid="audience-row">
                 <td>{node.rank + 1}</td>
-                <td><a href={`#/customer/${encodeURIComponent(node.customer.id)}`}>{node.customer.id}</a></td>
+                <td>
+                  <a href={`#/customer/${encodeURIComponent(node.customer.id)}`}>{node.customer.id}</a>
+                </td>
                 <td>{fmt.fixed(node.score, 4)}</td>
                 <td>{node.customer.segment?.name ?? '–'}</td>
                 <td>{node.customer.country ?? '–'}</td>
@@ -152,10 +202,18 @@ function Result({ built }: { built: { parameters: Parameters; result: LookalikeR
           </tbody>
         </table>
       </div>
-      {result.members.totalCount > result.members.edges.length && <p className="muted small">Showing the first {result.members.edges.length} of {fmt.int(result.members.totalCount)}; the CSV has all.</p>}
+      {result.members.totalCount > result.members.edges.length && (
+        <p className="muted small">
+          Showing the first {result.members.edges.length} of {fmt.int(result.members.totalCount)}; the CSV has all.
+        </p>
+      )}
       <form className="form-row" onSubmit={submit}>
-        <label>Audience name <input name="audienceName" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} /></label>
-        <button type="submit" disabled={saved.fetching}>Save audience</button>
+        <label>
+          Audience name <input name="audienceName" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+        </label>
+        <button type="submit" disabled={saved.fetching}>
+          Save audience
+        </button>
       </form>
       <ErrorNote error={saved.error} />
       {saved.data && (
@@ -179,12 +237,27 @@ function SavedAudiences() {
       <h2 id="saved-title">Saved audiences</h2>
       <div className="table-scroll short">
         <table>
-          <thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">Quality</th><th scope="col">Created</th><th scope="col">CSV</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Size</th>
+              <th scope="col">Quality</th>
+              <th scope="col">Created</th>
+              <th scope="col">CSV</th>
+            </tr>
+          </thead>
           <tbody>
             {audiences.map((a) => (
               <tr key={a.id}>
-                <td>{a.name}</td><td>{fmt.int(a.size)}</td><td>{fmt.percent(a.quality?.recall)}</td><td>{fmt.date(a.createdAt)} by {a.createdBy}</td>
-                <td><CsvButton audience={a} /></td>
+                <td>{a.name}</td>
+                <td>{fmt.int(a.size)}</td>
+                <td>{fmt.percent(a.quality?.recall)}</td>
+                <td>
+                  {fmt.date(a.createdAt)} by {a.createdBy}
+                </td>
+                <td>
+                  <CsvButton audience={a} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -216,8 +289,15 @@ function CsvButton({ audience }: { audience: { id: string; name: string; csvPath
   };
   return (
     <>
-      <button type="button" onClick={() => void download()} aria-label={`Download CSV of ${audience.name}`}>Download CSV</button>
-      {error && <span role="alert" className="error"> {error}</span>}
+      <button type="button" onClick={() => void download()} aria-label={`Download CSV of ${audience.name}`}>
+        Download CSV
+      </button>
+      {error && (
+        <span role="alert" className="error">
+          {' '}
+          {error}
+        </span>
+      )}
     </>
   );
 }

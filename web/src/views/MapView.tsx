@@ -22,7 +22,8 @@ export function MapView() {
     <section aria-labelledby="map-title">
       <h1 id="map-title">Customer map</h1>
       <p className="muted">
-        {fmt.int(map.count)} customers of run #{map.runId}, projected by {map.method.toUpperCase()} (x {fmt.percent(map.explainedVariance[0])}, y {fmt.percent(map.explainedVariance[1])} of the variance).
+        {fmt.int(map.count)} customers of run #{map.runId}, projected by {map.method.toUpperCase()} (x {fmt.percent(map.explainedVariance[0])}, y{' '}
+        {fmt.percent(map.explainedVariance[1])} of the variance).
       </p>
       <ul className="legend-list" aria-label="Segments">
         {map.segments.map((s, i) => (
@@ -59,11 +60,20 @@ function HoverCard({ id, segment, at }: { id: string; segment: string; at: { x: 
       <strong>{id}</strong> · {segment}
       {c && (
         <dl>
-          <dt>Country</dt><dd>{c.country ?? '–'}</dd>
-          <dt>Last order</dt><dd>{fmt.days(c.behaviour.recencyDays)}</dd>
-          <dt>Orders</dt><dd>{fmt.int(c.behaviour.frequency)}</dd>
-          <dt>Spend</dt><dd>{fmt.money(c.behaviour.monetary)}</dd>
-          {c.outlier && <><dt>Outlier</dt><dd>yes</dd></>}
+          <dt>Country</dt>
+          <dd>{c.country ?? '–'}</dd>
+          <dt>Last order</dt>
+          <dd>{fmt.days(c.behaviour.recencyDays)}</dd>
+          <dt>Orders</dt>
+          <dd>{fmt.int(c.behaviour.frequency)}</dd>
+          <dt>Spend</dt>
+          <dd>{fmt.money(c.behaviour.monetary)}</dd>
+          {c.outlier && (
+            <>
+              <dt>Outlier</dt>
+              <dd>yes</dd>
+            </>
+          )}
         </dl>
       )}
     </div>

@@ -32,21 +32,40 @@ export function OverviewView() {
               <strong>{fmt.int(s.size)}</strong> customers · {fmt.percent(s.share)}
             </p>
             <dl className="rfm">
-              <div><dt>Recency</dt><dd>{fmt.days(s.medians.recencyDays)}</dd></div>
-              <div><dt>Orders</dt><dd>{fmt.fixed(s.medians.frequency, 0)}</dd></div>
-              <div><dt>Spend</dt><dd>{fmt.money(s.medians.monetary)}</dd></div>
+              <div>
+                <dt>Recency</dt>
+                <dd>{fmt.days(s.medians.recencyDays)}</dd>
+              </div>
+              <div>
+                <dt>Orders</dt>
+                <dd>{fmt.fixed(s.medians.frequency, 0)}</dd>
+              </div>
+              <div>
+                <dt>Spend</dt>
+                <dd>{fmt.money(s.medians.monetary)}</dd>
+              </div>
             </dl>
-            <p className="small"><span className="muted">Top categories:</span> {s.topCategories.slice(0, 3).map((c) => `${c.category} ${fmt.percent(c.share)}`).join(', ')}</p>
+            <p className="small">
+              <span className="muted">Top categories:</span>{' '}
+              {s.topCategories
+                .slice(0, 3)
+                .map((c) => `${c.category} ${fmt.percent(c.share)}`)
+                .join(', ')}
+            </p>
             <p className="keywords small" lang="">
               {s.keywords.slice(0, 8).map((k) => (
-                <span key={k} className="chip">{k}</span>
+                <span key={k} className="chip">
+                  {k}
+                </span>
               ))}
             </p>
             <p className="small">
               <span className="muted">Trend:</span>{' '}
               {s.trend ? (
                 s.trend.previousSegmentId ? (
-                  <>{fmt.signed(s.trend.sizeChange)} since last run (in {fmt.int(s.trend.inflow)}, out {fmt.int(s.trend.outflow)})</>
+                  <>
+                    {fmt.signed(s.trend.sizeChange)} since last run (in {fmt.int(s.trend.inflow)}, out {fmt.int(s.trend.outflow)})
+                  </>
                 ) : (
                   <>new this run</>
                 )

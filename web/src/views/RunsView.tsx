@@ -15,7 +15,8 @@ export function RunsView() {
   const [from, setFrom] = useState<string | null>(null);
   const [to, setTo] = useState<string | null>(null);
   const toRun = succeeded.find((r) => r.id === to) ?? active;
-  const fromRun = succeeded.find((r) => r.id === from) ?? succeeded.find((r) => r.id === String(toRun?.previousRunId ?? '')) ?? succeeded.find((r) => r !== toRun);
+  const fromRun =
+    succeeded.find((r) => r.id === from) ?? succeeded.find((r) => r.id === String(toRun?.previousRunId ?? '')) ?? succeeded.find((r) => r !== toRun);
   if (error) return <ErrorNote error={error} />;
   if (fetching && !data) return <Loading what="runs" />;
   return (
@@ -25,13 +26,31 @@ export function RunsView() {
         <table>
           <caption className="visually-hidden">Runs, newest first</caption>
           <thead>
-            <tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">k</th><th scope="col">Rule</th><th scope="col">Vector</th><th scope="col">Customers</th><th scope="col">Silhouette</th><th scope="col">Davies–Bouldin</th><th scope="col">Finished</th></tr>
+            <tr>
+              <th scope="col">Run</th>
+              <th scope="col">Status</th>
+              <th scope="col">k</th>
+              <th scope="col">Rule</th>
+              <th scope="col">Vector</th>
+              <th scope="col">Customers</th>
+              <th scope="col">Silhouette</th>
+              <th scope="col">Davies–Bouldin</th>
+              <th scope="col">Finished</th>
+            </tr>
           </thead>
           <tbody>
             {runs.map((r) => (
               <tr key={r.id} aria-selected={shown?.id === r.id} data-testid="run-row">
-                <td><button type="button" className="link" onClick={() => setSelected(r.id)}>#{r.id}</button>{r.active && <span className="chip">active</span>}</td>
-                <td>{r.status.toLowerCase()}{r.error && <span className="muted small"> — {r.error}</span>}</td>
+                <td>
+                  <button type="button" className="link" onClick={() => setSelected(r.id)}>
+                    #{r.id}
+                  </button>
+                  {r.active && <span className="chip">active</span>}
+                </td>
+                <td>
+                  {r.status.toLowerCase()}
+                  {r.error && <span className="muted small"> — {r.error}</span>}
+                </td>
                 <td>{r.k ?? '–'}</td>
                 <td>{r.kRule ?? '–'}</td>
                 <td>{r.vector}</td>
@@ -51,12 +70,25 @@ export function RunsView() {
           <div className="table-scroll">
             <table>
               <thead>
-                <tr><th scope="col">k</th><th scope="col">Silhouette ↑</th><th scope="col">Davies–Bouldin ↓</th><th scope="col">Calinski–Harabasz ↑</th><th scope="col">Inertia</th></tr>
+                <tr>
+                  <th scope="col">k</th>
+                  <th scope="col">Silhouette ↑</th>
+                  <th scope="col">Davies–Bouldin ↓</th>
+                  <th scope="col">Calinski–Harabasz ↑</th>
+                  <th scope="col">Inertia</th>
+                </tr>
               </thead>
               <tbody>
                 {shown.triedK.map((m) => (
                   <tr key={m.k} className={m.k === shown.k ? 'chosen' : undefined}>
-                    <td>{m.k}{m.k === shown.k && ' (chosen)'}</td><td>{fmt.fixed(m.silhouette, 3)}</td><td>{fmt.fixed(m.daviesBouldin, 3)}</td><td>{fmt.int(m.calinskiHarabasz)}</td><td>{fmt.int(m.inertia)}</td>
+                    <td>
+                      {m.k}
+                      {m.k === shown.k && ' (chosen)'}
+                    </td>
+                    <td>{fmt.fixed(m.silhouette, 3)}</td>
+                    <td>{fmt.fixed(m.daviesBouldin, 3)}</td>
+                    <td>{fmt.int(m.calinskiHarabasz)}</td>
+                    <td>{fmt.int(m.inertia)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -70,8 +102,26 @@ export function RunsView() {
       ) : (
         <>
           <div className="form-row">
-            <label>From run <select value={fromRun.id} onChange={(e) => setFrom(e.target.value)}>{succeeded.map((r) => <option key={r.id} value={r.id}>#{r.id}</option>)}</select></label>
-            <label>To run <select value={toRun.id} onChange={(e) => setTo(e.target.value)}>{succeeded.map((r) => <option key={r.id} value={r.id}>#{r.id}</option>)}</select></label>
+            <label>
+              From run{' '}
+              <select value={fromRun.id} onChange={(e) => setFrom(e.target.value)}>
+                {succeeded.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    #{r.id}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              To run{' '}
+              <select value={toRun.id} onChange={(e) => setTo(e.target.value)}>
+                {succeeded.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    #{r.id}
+                  </option>
+                ))}
+              </select>
+            </label>
           </div>
           <Flows from={fromRun} to={toRun} />
         </>
@@ -99,12 +149,27 @@ function KChart({ tried, chosen }: { tried: { k: number; silhouette: number }[];
   const y = (s: number) => height - pad - ((s - lo) / (hi - lo)) * (height - 2 * pad);
   const best = tried.find((t) => t.k === chosen);
   return (
-    <svg viewBox={`0 0 ${width} ${height}`} className="k-chart" role="img" aria-label={`Silhouette for k from ${Math.min(...ks)} to ${Math.max(...ks)}; chosen k = ${chosen ?? '–'}${best ? ` with ${best.silhouette.toFixed(3)}` : ''}`}>
+    <svg
+      viewBox={`0 0 ${width} ${height}`}
+      className="k-chart"
+      role="img"
+      aria-label={`Silhouette for k from ${Math.min(...ks)} to ${Math.max(...ks)}; chosen k = ${chosen ?? '–'}${best ? ` with ${best.silhouette.toFixed(3)}` : ''}`}
+    >
       <polyline fill="none" stroke="#0072B2" strokeWidth={2} points={tried.map((t) => `${x(t.k)},${y(t.silhouette)}`).join(' ')} />
-      {tried.map((t) => <circle key={t.k} cx={x(t.k)} cy={y(t.silhouette)} r={t.k === chosen ? 5 : 3} fill={t.k === chosen ? '#D55E00' : '#0072B2'}><title>{`k = ${t.k}: ${t.silhouette.toFixed(3)}`}</title></circle>)}
+      {tried.map((t) => (
+        <circle key={t.k} cx={x(t.k)} cy={y(t.silhouette)} r={t.k === chosen ? 5 : 3} fill={t.k === chosen ? '#D55E00' : '#0072B2'}>
+          <title>{`k = ${t.k}: ${t.silhouette.toFixed(3)}`}</title>
+        </circle>
+      ))}
       <line x1={pad} x2={width - pad} y1={height - pad} y2={height - pad} stroke="#444" />
-      {tried.map((t) => <text key={t.k} x={x(t.k)} y={height - 10} fontSize="10" textAnchor="middle">{t.k}</text>)}
-      <text x={4} y={12} fontSize="10">silhouette</text>
+      {tried.map((t) => (
+        <text key={t.k} x={x(t.k)} y={height - 10} fontSize="10" textAnchor="middle">
+          {t.k}
+        </text>
+      ))}
+      <text x={4} y={12} fontSize="10">
+        silhouette
+      </text>
     </svg>
   );
 }

@@ -30,12 +30,22 @@ export function SegmentView({ id }: { id: string }) {
   const colour = segmentColour(Math.max(0, index));
   return (
     <section aria-labelledby="segment-title">
-      <p><a href="#/">← All segments</a></p>
+      <p>
+        <a href="#/">← All segments</a>
+      </p>
       <h1 id="segment-title">
         <span className="swatch" style={{ background: colour }} aria-hidden="true" /> {s.name}
       </h1>
       <p>{s.description}</p>
-      {s.tags.length > 0 && <p>{s.tags.map((t) => <span key={t} className="chip tag">{t}</span>)}</p>}
+      {s.tags.length > 0 && (
+        <p>
+          {s.tags.map((t) => (
+            <span key={t} className="chip tag">
+              {t}
+            </span>
+          ))}
+        </p>
+      )}
       <p className="muted">
         {fmt.int(s.size)} customers ({fmt.percent(s.share)}) · {s.archetype} · quality {fmt.fixed(s.quality)} · run #{s.runId}
         {s.label && <> · automatic name “{s.automaticName}”</>}
@@ -46,20 +56,48 @@ export function SegmentView({ id }: { id: string }) {
             {editing ? 'Close label editor' : 'Relabel segment'}
           </button>
         )}
-        {session.can('MARKETER') && <a className="button" href={`#/lookalike/${s.id}`}>Build a lookalike audience</a>}
+        {session.can('MARKETER') && (
+          <a className="button" href={`#/lookalike/${s.id}`}>
+            Build a lookalike audience
+          </a>
+        )}
       </div>
       {editing && session.can('ADMIN') && <RelabelForm key={s.id} segment={s} onDone={() => refetch({ requestPolicy: 'network-only' })} />}
 
       <h2>Profile</h2>
       <dl className="rfm wide">
-        <div><dt>Median recency</dt><dd>{fmt.days(s.medians.recencyDays)}</dd></div>
-        <div><dt>Median orders</dt><dd>{fmt.fixed(s.medians.frequency, 0)}</dd></div>
-        <div><dt>Median spend</dt><dd>{fmt.money(s.medians.monetary)}</dd></div>
-        <div><dt>Average order</dt><dd>{fmt.money(s.medians.averageOrderValue)}</dd></div>
-        <div><dt>Return rate</dt><dd>{fmt.percent(s.medians.returnRate)}</dd></div>
+        <div>
+          <dt>Median recency</dt>
+          <dd>{fmt.days(s.medians.recencyDays)}</dd>
+        </div>
+        <div>
+          <dt>Median orders</dt>
+          <dd>{fmt.fixed(s.medians.frequency, 0)}</dd>
+        </div>
+        <div>
+          <dt>Median spend</dt>
+          <dd>{fmt.money(s.medians.monetary)}</dd>
+        </div>
+        <div>
+          <dt>Average order</dt>
+          <dd>{fmt.money(s.medians.averageOrderValue)}</dd>
+        </div>
+        <div>
+          <dt>Return rate</dt>
+          <dd>{fmt.percent(s.medians.returnRate)}</dd>
+        </div>
       </dl>
-      <p><span className="muted">Keywords:</span> {s.keywords.map((k) => <span key={k} className="chip">{k}</span>)}</p>
-      <p className="small"><span className="muted">Top categories:</span> {s.topCategories.map((c) => `${c.category} ${fmt.percent(c.share)}`).join(' · ')}</p>
+      <p>
+        <span className="muted">Keywords:</span>{' '}
+        {s.keywords.map((k) => (
+          <span key={k} className="chip">
+            {k}
+          </span>
+        ))}
+      </p>
+      <p className="small">
+        <span className="muted">Top categories:</span> {s.topCategories.map((c) => `${c.category} ${fmt.percent(c.share)}`).join(' · ')}
+      </p>
       <div className="histograms">
         <Histogram data={s.histograms.recencyDays} colour={colour} />
         <Histogram data={s.histograms.frequency} colour={colour} />
@@ -67,19 +105,42 @@ export function SegmentView({ id }: { id: string }) {
       </div>
 
       <h2>Value and churn risk</h2>
-      {s.value.reason && <p className="small muted" role="note">{s.value.reason}</p>}
+      {s.value.reason && (
+        <p className="small muted" role="note">
+          {s.value.reason}
+        </p>
+      )}
       <dl className="rfm wide" aria-label="Predicted value">
-        <div><dt>Mean chance still a customer</dt><dd>{fmt.percent(s.value.meanPAlive)}</dd></div>
-        <div><dt>At risk</dt><dd>{fmt.percent(s.value.shareAtRisk)}</dd></div>
-        <div><dt>Purchases, next {s.value.horizonDays} days</dt><dd>{fmt.fixed(s.value.expectedPurchases, 0)}</dd></div>
-        <div><dt>Lifetime value ({s.value.horizonDays} days)</dt><dd>{fmt.money(s.value.sumClv)}</dd></div>
-        <div><dt>Per customer</dt><dd>{fmt.money(s.value.meanClv)}</dd></div>
+        <div>
+          <dt>Mean chance still a customer</dt>
+          <dd>{fmt.percent(s.value.meanPAlive)}</dd>
+        </div>
+        <div>
+          <dt>At risk</dt>
+          <dd>{fmt.percent(s.value.shareAtRisk)}</dd>
+        </div>
+        <div>
+          <dt>Purchases, next {s.value.horizonDays} days</dt>
+          <dd>{fmt.fixed(s.value.expectedPurchases, 0)}</dd>
+        </div>
+        <div>
+          <dt>Lifetime value ({s.value.horizonDays} days)</dt>
+          <dd>{fmt.money(s.value.sumClv)}</dd>
+        </div>
+        <div>
+          <dt>Per customer</dt>
+          <dd>{fmt.money(s.value.meanClv)}</dd>
+        </div>
       </dl>
       <h2>Products to offer</h2>
-      {s.recommendedProducts.length === 0 ? <p className="muted small">No product stands out in this segment.</p> : (
+      {s.recommendedProducts.length === 0 ? (
+        <p className="muted small">No product stands out in this segment.</p>
+      ) : (
         <ol aria-label="Products to offer">
           {s.recommendedProducts.map((r) => (
-            <li key={r.product.id}>{r.product.title} <span className="muted small">{r.reason}</span></li>
+            <li key={r.product.id}>
+              {r.product.title} <span className="muted small">{r.reason}</span>
+            </li>
           ))}
         </ol>
       )}
@@ -88,7 +149,10 @@ export function SegmentView({ id }: { id: string }) {
       <ul className="inline-list">
         {s.representatives.map((c) => (
           <li key={c.id}>
-            <a href={`#/customer/${encodeURIComponent(c.id)}`}>{c.id}</a> <span className="muted small">{c.country} · {fmt.money(c.behaviour.monetary)}</span>
+            <a href={`#/customer/${encodeURIComponent(c.id)}`}>{c.id}</a>{' '}
+            <span className="muted small">
+              {c.country} · {fmt.money(c.behaviour.monetary)}
+            </span>
           </li>
         ))}
       </ul>
@@ -110,21 +174,42 @@ function Members({ id, total }: { id: string; total: number }) {
       <h2 id="members-title">Members</h2>
       <label>
         Sort by{' '}
-        <select value={orderBy} onChange={(e) => { setOrderBy(e.target.value as MemberOrder); setCursors([null]); }}>
-          {ORDERS.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+        <select
+          value={orderBy}
+          onChange={(e) => {
+            setOrderBy(e.target.value as MemberOrder);
+            setCursors([null]);
+          }}
+        >
+          {ORDERS.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
         </select>
       </label>
       <ErrorNote error={error} />
       <div className="table-scroll">
         <table aria-describedby="members-page" aria-busy={fetching}>
           <thead>
-            <tr><th scope="col">#</th><th scope="col">Customer</th><th scope="col">Country</th><th scope="col">Distance</th><th scope="col">Last order</th><th scope="col">Orders</th><th scope="col">Spend</th><th scope="col">Flags</th></tr>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Customer</th>
+              <th scope="col">Country</th>
+              <th scope="col">Distance</th>
+              <th scope="col">Last order</th>
+              <th scope="col">Orders</th>
+              <th scope="col">Spend</th>
+              <th scope="col">Flags</th>
+            </tr>
           </thead>
           <tbody>
             {members?.edges.map((e, i) => (
               <tr key={e.cursor} data-testid="member-row">
                 <td>{(page - 1) * PAGE + i + 1}</td>
-                <td><a href={`#/customer/${encodeURIComponent(e.node.customer.id)}`}>{e.node.customer.id}</a></td>
+                <td>
+                  <a href={`#/customer/${encodeURIComponent(e.node.customer.id)}`}>{e.node.customer.id}</a>
+                </td>
                 <td>{e.node.customer.country ?? '–'}</td>
                 <td>{fmt.fixed(e.node.distance, 3)}</td>
                 <td>{fmt.days(e.node.recencyDays)}</td>
@@ -137,11 +222,19 @@ function Members({ id, total }: { id: string; total: number }) {
         </table>
       </div>
       <nav className="pager" aria-label="Member pages">
-        <button type="button" disabled={page === 1 || fetching} onClick={() => setCursors(cursors.slice(0, -1))}>Previous page</button>
+        <button type="button" disabled={page === 1 || fetching} onClick={() => setCursors(cursors.slice(0, -1))}>
+          Previous page
+        </button>
         <span id="members-page" aria-live="polite">
           Page {page} of {Math.max(1, Math.ceil((members?.totalCount ?? total) / PAGE))}
         </span>
-        <button type="button" disabled={!members?.pageInfo.hasNextPage || fetching} onClick={() => setCursors([...cursors, members!.pageInfo.endCursor ?? null])}>Next page</button>
+        <button
+          type="button"
+          disabled={!members?.pageInfo.hasNextPage || fetching}
+          onClick={() => setCursors([...cursors, members!.pageInfo.endCursor ?? null])}
+        >
+          Next page
+        </button>
       </nav>
     </section>
   );

@@ -1,12 +1,19 @@
 // Lookalike audiences: the customers most like a set of seed customers, ranked by the vector store's
 // recommendation (average-vector or best-score), with an honest quality estimate: a seeded fifth of
 // the seeds is held out, the audience is rebuilt from the rest, and the share of held-out seeds it
-// recovers is reported. Ranked lists are cached briefly so paging through one costs one search.
+// recovers is reported.
+//
+// A lookalike is computed once and paged from that result: each computation gets an id, its pages'
+// cursors carry the id, and the same request within CACHE_MS gets the same result back. A cursor whose
+// result has expired is refused (BAD_USER_INPUT on `after`) rather than answered from a new ranking
+// in which the page boundaries may have moved. Saved audiences (saved-audiences.ts) keep one for good.
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { PrismaClient } from '../db/database.js';
-import { InputError, NotFoundError } from '../errors/domain-errors.js';
+import { InputError } from '../errors/domain-errors.js';
 import { activeCollection } from '../customer-vectors/customer-space.js';
 import { sampleIndices, seededRng } from '../clustering/random.js';
+import { decodeCursor, toPage, type Page } from '../shared/paging.js';
 import type { Condition, Filter, RecommendStrategy, VectorName, VectorStore } from '../vectors/vector-store.js';
 
 export interface LookalikeRequest {
@@ -38,6 +45,8 @@ export interface AudienceQuality {
 }
 
 export interface Lookalike {
+  /** This computation: its pages' cursors name it. */
+  id: string;
   ranked: RankedCustomer[];
   seedsUsed: number;
   seedsMissing: string[];
@@ -46,41 +55,59 @@ export interface Lookalike {
 
 export const MAX_AUDIENCE = 100_000;
 const HOLDOUT_SHARE = 0.2;
-const CACHE_MS = 5 * 60_000;
-/** Ranked lists kept for paging; the oldest goes first (each can hold up to MAX_AUDIENCE rows). */
+const CACHE_MS = 30 * 60_000;
+/** Results kept for paging, least recently used out first (each can hold up to MAX_AUDIENCE rows). */
 const CACHE_ENTRIES = 32;
 
 export class Lookalikes {
-  private readonly cache = new Map<string, { at: number; value: Promise<Lookalike> }>();
+  /** By the request's hash: the same request pages the same result. */
+  private readonly cache = new LRUCache<string, Promise<Lookalike>>({ max: CACHE_ENTRIES, ttl: CACHE_MS });
+  private computed = 0;
 
-  constructor(private readonly prisma: PrismaClient, private readonly store: VectorStore) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly store: VectorStore,
+  ) {}
 
   build(request: LookalikeRequest): Promise<Lookalike> {
     validate(request);
     const key = createHash('sha256').update(JSON.stringify(request)).digest('hex');
-    const now = Date.now();
-    for (const [k, v] of this.cache) if (now - v.at > CACHE_MS) this.cache.delete(k);
     const cached = this.cache.get(key);
-    if (cached) return cached.value;
-    const value = this.compute(request);
-    this.cache.set(key, { at: now, value });
-    while (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    if (cached) return cached;
+    const value = this.compute(request, `${key.slice(0, 12)}.${Date.now().toString(36)}.${(this.computed++).toString(36)}`);
+    this.cache.set(key, value);
     value.catch(() => this.cache.delete(key));
     return value;
   }
 
-  private async compute(request: LookalikeRequest): Promise<Lookalike> {
+  /**
+   * A page of a computed lookalike, after `after` (a cursor of this same result). A cursor of another
+   * computation (expired, or of another request) is refused: its page would not follow on.
+   */
+  page(lookalike: Lookalike, first: number, after?: string): Page<RankedCustomer> {
+    const from = after ? decodeCursor(after, lookalike.id)[1] + 1 : 0;
+    return toPage(lookalike.ranked.slice(from, from + first + 1), first, (r) => [lookalike.id, r.rank, r.customerId]);
+  }
+
+  private async compute(request: LookalikeRequest, id: string): Promise<Lookalike> {
     const collection = await activeCollection(this.store);
     const customers = await this.prisma.customer.findMany({ where: { externalId: { in: request.seeds } }, select: { id: true, externalId: true } });
     const found = new Map(customers.map((c) => [c.externalId, c.id]));
     const withVectors = new Set((await this.store.retrieve(collection, [...found.values()])).map((p) => p.id));
     const seedIds = [...new Set(request.seeds)].map((s) => found.get(s)).filter((id): id is number => id !== undefined && withVectors.has(id));
     const seedsMissing = request.seeds.filter((s) => !withVectors.has(found.get(s) ?? -1));
-    if (seedIds.length === 0) throw new InputError('None of the seed customers has a vector.', [{ index: -1, field: 'seeds', message: 'no seed customer is embedded' }]);
+    if (seedIds.length === 0)
+      throw new InputError('None of the seed customers has a vector.', [{ index: -1, field: 'seeds', message: 'no seed customer is embedded' }]);
     const filter = toFilter(request, await this.valueRange(request));
 
     const rank = async (seeds: number[], size: number, filtered = true): Promise<RankedCustomer[]> => {
-      const hits = await this.store.recommend(collection, { using: request.vector, positive: seeds, strategy: request.strategy, limit: size, filter: filtered ? filter : undefined });
+      const hits = await this.store.recommend(collection, {
+        using: request.vector,
+        positive: seeds,
+        strategy: request.strategy,
+        limit: size,
+        filter: filtered ? filter : undefined,
+      });
       return hits.map((h, i) => ({ rank: i, customerId: h.id, score: h.score }));
     };
     let ranked = await rank(seedIds, request.size);
@@ -102,7 +129,7 @@ export class Lookalikes {
       const recovered = [...holdout].filter((id) => rebuilt.has(id)).length;
       quality = { holdoutShare: HOLDOUT_SHARE, heldOut: holdout.size, recovered, recall: recovered / holdout.size };
     }
-    return { ranked, seedsUsed: seedIds.length, seedsMissing, quality };
+    return { id, ranked, seedsUsed: seedIds.length, seedsMissing, quality };
   }
 
   /**
@@ -115,56 +142,15 @@ export class Lookalikes {
       where: {
         run: { active: true },
         ...(r.minClv !== undefined ? { clv: { gte: r.minClv } } : {}),
-        ...(r.minChurnRisk !== undefined || r.maxChurnRisk !== undefined ? { churnRisk: { ...(r.minChurnRisk !== undefined ? { gte: r.minChurnRisk } : {}), ...(r.maxChurnRisk !== undefined ? { lte: r.maxChurnRisk } : {}) } } : {}),
+        ...(r.minChurnRisk !== undefined || r.maxChurnRisk !== undefined
+          ? {
+              churnRisk: { ...(r.minChurnRisk !== undefined ? { gte: r.minChurnRisk } : {}), ...(r.maxChurnRisk !== undefined ? { lte: r.maxChurnRisk } : {}) },
+            }
+          : {}),
       },
       select: { customerId: true },
     });
     return rows.map((m) => m.customerId);
-  }
-
-  async save(name: string, request: LookalikeRequest, createdBy: string): Promise<number> {
-    if (!name.trim()) throw new InputError('name must not be empty', [{ index: -1, field: 'name', message: 'must not be empty' }]);
-    const lookalike = await this.build(request);
-    return this.prisma.$transaction(
-      async (tx) => {
-        const audience = await tx.audience.create({
-          data: { name: name.trim(), parameters: request as unknown as object, quality: (lookalike.quality ?? undefined) as object | undefined, size: lookalike.ranked.length, createdBy },
-        });
-        for (let i = 0; i < lookalike.ranked.length; i += 20_000) {
-          await tx.$executeRawUnsafe(
-            `INSERT INTO audience_member (audience_id, rank, customer_id, score)
-             SELECT $1, x.rank, x.customer_id, x.score FROM jsonb_to_recordset($2::jsonb) AS x(rank int, customer_id int, score float8)`,
-            audience.id,
-            JSON.stringify(lookalike.ranked.slice(i, i + 20_000).map((r) => ({ rank: r.rank, customer_id: r.customerId, score: Number.isNaN(r.score) ? null : r.score }))),
-          );
-        }
-        return audience.id;
-      },
-      { maxWait: 60_000, timeout: 10 * 60_000 },
-    );
-  }
-
-  async audience(id: number) {
-    const audience = await this.prisma.audience.findUnique({ where: { id } });
-    if (!audience) throw new NotFoundError(`No audience ${id}.`);
-    return audience;
-  }
-
-  /** Members of a saved audience, in rank order, `pageSize` at a time (for the CSV export). */
-  async *members(id: number, pageSize = 5000): AsyncGenerator<{ rank: number; externalId: string; score: number | null }[]> {
-    await this.audience(id);
-    for (let from = 0; ; from += pageSize) {
-      const rows = await this.prisma.$queryRawUnsafe<{ rank: number; external_id: string; score: number | null }[]>(
-        `SELECT m.rank, c.external_id, m.score FROM audience_member m JOIN customer c ON c.id = m.customer_id
-         WHERE m.audience_id = $1 AND m.rank >= $2 ORDER BY m.rank LIMIT $3`,
-        id,
-        from,
-        pageSize,
-      );
-      if (rows.length === 0) return;
-      yield rows.map((r) => ({ rank: r.rank, externalId: r.external_id, score: r.score }));
-      if (rows.length < pageSize) return;
-    }
   }
 }
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Matrix } from './matrix.js';
+import type { Matrix } from '../../src/clustering/matrix.js';
 
 export interface SklearnFigures {
   inertia?: number;
@@ -24,8 +24,23 @@ export function sklearnFigures(
   options: { fit?: boolean; metrics?: boolean; nInit?: number; minibatch?: boolean } = {},
 ): SklearnFigures {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sklearn-')), 'input.bin');
-  const header = JSON.stringify({ rows: x.rows, dim: x.dim, k, n_init: options.nInit ?? 4, fit: options.fit ?? true, metrics: options.metrics ?? true, minibatch: options.minibatch ?? false });
-  fs.writeFileSync(file, Buffer.concat([Buffer.from(`${header}\n`), Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength), Buffer.from(labels.buffer, labels.byteOffset, labels.byteLength)]));
+  const header = JSON.stringify({
+    rows: x.rows,
+    dim: x.dim,
+    k,
+    n_init: options.nInit ?? 4,
+    fit: options.fit ?? true,
+    metrics: options.metrics ?? true,
+    minibatch: options.minibatch ?? false,
+  });
+  fs.writeFileSync(
+    file,
+    Buffer.concat([
+      Buffer.from(`${header}\n`),
+      Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength),
+      Buffer.from(labels.buffer, labels.byteOffset, labels.byteLength),
+    ]),
+  );
   const result = spawnSync(PYTHON, [script, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
   if (result.status !== 0) throw new Error(`scikit-learn check failed (${PYTHON} ${script}): ${result.stderr || result.error?.message}`);

@@ -2,11 +2,11 @@
 // segmentation computes, and projects the run's 2-D map. The matrix lives in a SharedArrayBuffer, so
 // handing it over copies nothing (onnxruntime, which refuses shared memory, gets copies: onnx-kernels.ts).
 import { parentPort, Worker } from 'node:worker_threads';
-import { cluster, type ClusteringOptions, type ClusteringResult } from './choose-k.js';
-import type { Matrix } from './matrix.js';
-import { DistanceMatrix, silhouetteSamples } from './metrics.js';
-import { sampleIndices, seededRng } from './random.js';
-import { fitProjection, project, type Projection } from '../projection/pca-projection.js';
+import { cluster, type ClusteringOptions, type ClusteringResult } from '../../clustering/choose-k.js';
+import type { Matrix } from '../../clustering/matrix.js';
+import { DistanceMatrix, silhouetteSamples } from '../../clustering/metrics.js';
+import { sampleIndices, seededRng } from '../../clustering/random.js';
+import { fitProjection, project, type Projection } from '../../projection/pca-projection.js';
 
 interface Request {
   x: Matrix;
@@ -20,7 +20,8 @@ export type WorkerMessage =
 
 if (parentPort) {
   const port = parentPort;
-  port.once('message', async ({ x, options }: Request) => {
+  port.once('message', ({ x, options }: Request) => void answer(x, options));
+  const answer = async (x: Matrix, options: Request['options']) => {
     try {
       const clustering = await cluster(x, { ...options, onProgress: (done, total, message) => port.postMessage({ type: 'progress', done, total, message }) });
       const segmentSilhouettes = await silhouettesBySegment(x, clustering.result.labels, clustering.chosenK, options.seed);
@@ -32,7 +33,7 @@ if (parentPort) {
     } catch (error) {
       port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies WorkerMessage);
     }
-  });
+  };
 }
 
 /** Clusters `x` (whose data must sit in a SharedArrayBuffer) in a worker thread; `signal` terminates it. */
@@ -76,5 +77,5 @@ async function silhouettesBySegment(x: Matrix, labels: Int32Array, k: number, se
     sums[c] = sums[c]! + s[i]!;
     counts[c] = counts[c]! + 1;
   });
-  return Array.from(sums, (v, c) => (counts[c] ? v / counts[c]! : null));
+  return Array.from(sums, (v, c) => (counts[c] ? v / counts[c] : null));
 }

@@ -1,0 +1,178 @@
+// The one place where JSON columns cross the database boundary. Every read goes through a zod schema,
+// so a row written by an older version (or by hand) fails here, naming the column, instead of
+// surfacing as `undefined` deep inside a resolver; every write goes through `toJson`. The schemas describe what is stored; the domain types
+// (ViewBalance, Projection, ValueModelState, …) stay in their modules, and each caller assigns a parsed
+// value to its domain type, so TypeScript checks at that call that the two agree (db/ imports no
+// domain module).
+import { z } from 'zod';
+import type { Prisma } from './generated/client.js';
+import type { Customer, Segment, SegmentationRun } from './generated/client.js';
+
+/** A malformed JSON column: a bug or a hand-edited row, never the caller's fault (INTERNAL). */
+export class StoredJsonError extends Error {
+  override name = 'StoredJsonError';
+}
+
+export function readJson<T>(schema: z.ZodType<T>, value: unknown, column: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new StoredJsonError(
+      `${column} holds JSON of an unexpected shape: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * A domain object as a JSON column value. What is written here must be plain data (numbers, strings,
+ * arrays, nested objects; no Dates, Maps or class instances: JSON.stringify would drop or mangle them),
+ * which Prisma's JSON input type cannot check through an interface. One function, so that every write
+ * of a JSON column is found in one search.
+ */
+export function toJson(value: object): Prisma.InputJsonValue {
+  return value;
+}
+
+// JSON has no Infinity or NaN: JSON.stringify writes them as null, so statistics read back may be null.
+const num = z.number();
+const numOrNull = z.number().nullable();
+
+export const AudienceQualitySchema = z.object({ holdoutShare: num, heldOut: num, recovered: num, recall: num });
+
+const StatsSchema = z.object({
+  recencyDays: numOrNull,
+  frequency: numOrNull,
+  monetary: numOrNull,
+  averageOrderValue: numOrNull,
+  tenureDays: numOrNull,
+  returnRate: numOrNull,
+  meanRating: numOrNull,
+});
+export const SegmentStatsSchema = z.object({ medians: StatsSchema, means: StatsSchema, archetype: z.string() });
+export const CategorySharesSchema = z.array(z.object({ category: z.string(), share: num }));
+export const StringListSchema = z.array(z.string());
+
+export const ClusterMetricsSchema = z.object({
+  k: num,
+  silhouette: num,
+  daviesBouldin: num,
+  calinskiHarabasz: num,
+  inertia: num,
+  embeddingSilhouette: numOrNull.optional(),
+  smallestShare: numOrNull.optional(),
+});
+export const MigrationFlowsSchema = z.array(z.object({ from: numOrNull, to: num, customers: num }));
+export const TimingsSchema = z.record(z.string(), num);
+export const JsonObjectSchema = z.record(z.string(), z.unknown());
+
+export const ProjectionSchema = z.object({
+  method: z.literal('pca'),
+  mean: z.array(num),
+  axes: z.tuple([z.array(num), z.array(num)]),
+  explainedVariance: z.tuple([num, num]),
+  sampleSize: num,
+});
+
+const ViewScaleSchema = z.object({ variance: num, scale: num, weight: num, note: z.string().optional(), centre: z.array(num).optional() });
+export const ViewBalanceSchema = z.object({
+  text: ViewScaleSchema,
+  lexical: ViewScaleSchema,
+  value: ViewScaleSchema,
+  habits: ViewScaleSchema,
+  mix: ViewScaleSchema,
+});
+export const RobustScalerSchema = z.object({ features: z.array(z.string()), medians: z.array(num), iqrs: z.array(num), clip: num });
+
+const fitStats = { logLikelihood: num, iterations: num };
+export const ValueModelStateSchema = z.object({
+  status: z.enum(['FITTED', 'INSUFFICIENT_DATA', 'NOT_CONVERGED']),
+  reason: z.string().nullable(),
+  asOf: z.string(),
+  customers: num,
+  repeatCustomers: num,
+  historyDays: num,
+  futureOrders: num,
+  bgNbd: z.object({ r: num, alpha: num, a: num, b: num, ...fitStats }).nullable(),
+  gammaGamma: z.object({ p: num, q: num, v: num, customers: num, ...fitStats }).nullable(),
+  spendReason: z.string().nullable(),
+});
+
+/** A segment row with its JSON read. */
+export type SegmentRecord = Omit<Segment, 'stats' | 'topCategories' | 'keywords' | 'representatives'> & {
+  stats: z.infer<typeof SegmentStatsSchema>;
+  topCategories: z.infer<typeof CategorySharesSchema>;
+  keywords: string[];
+  representatives: string[];
+};
+
+export function segmentRecord(row: Segment): SegmentRecord {
+  const at = `segment ${row.id}`;
+  return {
+    ...row,
+    stats: readJson(SegmentStatsSchema, row.stats, `${at}.stats`),
+    topCategories: readJson(CategorySharesSchema, row.topCategories, `${at}.top_categories`),
+    keywords: readJson(StringListSchema, row.keywords, `${at}.keywords`),
+    representatives: readJson(StringListSchema, row.representatives, `${at}.representatives`),
+  };
+}
+
+/** A segmentation run's row with its JSON read (`valueModel` and `projection` are read where used: large, and not every reader needs them). */
+export type RunRecord = Omit<SegmentationRun, 'parameters' | 'metrics' | 'triedK' | 'timings' | 'migration'> & {
+  parameters: Record<string, unknown>;
+  metrics: z.infer<typeof ClusterMetricsSchema> | null;
+  triedK: z.infer<typeof ClusterMetricsSchema>[];
+  timings: Record<string, number> | null;
+  migration: z.infer<typeof MigrationFlowsSchema> | null;
+};
+
+export function runRecord(row: SegmentationRun): RunRecord {
+  const at = `segmentation_run ${row.id}`;
+  const maybe = <T>(schema: z.ZodType<T>, value: unknown, column: string) => (value === null ? null : readJson(schema, value, `${at}.${column}`));
+  return {
+    ...row,
+    parameters: readJson(JsonObjectSchema, row.parameters, `${at}.parameters`),
+    metrics: maybe(ClusterMetricsSchema, row.metrics, 'metrics'),
+    triedK: maybe(z.array(ClusterMetricsSchema), row.triedK, 'tried_k') ?? [],
+    timings: maybe(TimingsSchema, row.timings, 'timings'),
+    migration: maybe(MigrationFlowsSchema, row.migration, 'migration'),
+  };
+}
+
+export type CustomerRecord = Omit<Customer, 'attributes'> & { attributes: Record<string, unknown> };
+
+export function customerRecord(row: Customer): CustomerRecord {
+  return { ...row, attributes: readJson(JsonObjectSchema, row.attributes, `customer ${row.id}.attributes`) };
+}
+
+export function readProjection(value: unknown, at: string) {
+  return value === null ? null : readJson(ProjectionSchema, value, `${at}.projection`);
+}
+
+export function readValueModel(value: unknown, at: string) {
+  return value === null ? null : readJson(ValueModelStateSchema, value, `${at}.value_model`);
+}
+
+/** A vector index's balance of views; null when there is none or it predates one of today's views. */
+export function readViewBalance(value: unknown, at: string): z.infer<typeof ViewBalanceSchema> | null {
+  if (value === null || value === undefined) return null;
+  const full = ViewBalanceSchema.safeParse(value);
+  if (full.success) return full.data;
+  readJson(ViewBalanceSchema.partial(), value, `${at}.views`); // a malformed view is still an error
+  return null;
+}
+
+/**
+ * The parts of a vector index that describe its space. `views` is null for an index built before the
+ * views, and `viewsOutdated` is true for one built with fewer views than there are now.
+ */
+export function vectorIndexSpace(row: { id: number; features: unknown; scaler: unknown; views: unknown }) {
+  const at = `vector_index ${row.id}`;
+  const views = readViewBalance(row.views, at);
+  const viewsOutdated = views === null && row.views !== null && row.views !== undefined;
+  return {
+    features: readJson(StringListSchema, row.features, `${at}.features`),
+    scaler: readJson(RobustScalerSchema, row.scaler, `${at}.scaler`),
+    views,
+    viewsOutdated,
+  };
+}
