@@ -1179,7 +1179,7 @@ for (const target of databaseTargets()) {
         }
       `);
       assert.deepEqual(audiences[0], { id: listed.id, name: 'Listed audience', size: 20, createdBy: audiences[0]!.createdBy }, 'newest first');
-      assert.match(audiences[0]?.createdBy ?? "", /^test marketer \(sk_marketer_/);
+      assert.match(audiences[0]?.createdBy ?? '', /^test marketer \(sk_marketer_/);
       assert.deepEqual(
         audiences.map((a) => Number(a.id)),
         audiences.map((a) => Number(a.id)).sort((x, y) => y - x),
