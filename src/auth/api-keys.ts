@@ -32,9 +32,10 @@ export class ApiKeys {
 
   constructor(
     private readonly prisma: PrismaClient,
-    cacheMs = 30_000,
+    private readonly cacheMs = 30_000,
   ) {
-    this.cache = new LRUCache({ max: 1000, ttl: cacheMs });
+    // lru-cache reads ttl 0 as "never expires"; here 0 means no cache at all (every call asks).
+    this.cache = new LRUCache({ max: 1000, ttl: Math.max(1, cacheMs) });
   }
 
   async create(name: string, role: Role): Promise<{ key: string; id: number; prefix: string }> {
@@ -52,7 +53,7 @@ export class ApiKeys {
     const row = await this.prisma.apiKey.findUnique({ where: { hash } });
     const principal = row && !row.revokedAt ? { keyId: row.id, name: row.name, role: row.role, actor: `${row.name} (${row.prefix}…)` } : undefined;
     if (row && principal) await this.prisma.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
-    this.cache.set(hash, principal ?? { none: true });
+    if (this.cacheMs > 0) this.cache.set(hash, principal ?? { none: true });
     return principal;
   }
 
