@@ -1,6 +1,8 @@
 // Query limits, applied before execution: aliases, root fields, depth, and a cost estimate in which
 // list fields multiply by the page size they ask for (`first`, `limit`) and unpaginated lists of
 // objects by the most items they can return, and in which `totalCount` costs what a COUNT costs.
+// Depth and aliases are measured by graphql-armor's rules, the cost by graphql-query-complexity; only
+// the root-field count and the page-aware estimator are ours.
 //
 // Why aliases and unpaginated lists count: one request of 200 aliases of
 // `segments { members(first: 500) { totalCount } }` took 13 s and grew the process by 0.9 GB while
@@ -17,6 +19,7 @@ import {
   getVariableValues,
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
+  validate,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -24,6 +27,8 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { MAX_SEGMENTS } from '../clustering/choose-k.js';
 
@@ -38,97 +43,45 @@ export const UNPAGED_LIST_SIZE = MAX_SEGMENTS;
 /** A `totalCount`: one COUNT over up to every customer. */
 export const TOTAL_COUNT_COST = 100;
 
-function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+/**
+ * The depth (fields nested; fragments add none, as executing them adds none) and the aliased fields
+ * of the document's most demanding operation, measured by graphql-armor's rules with their limits
+ * off. Both follow each fragment once and reuse its measure at every spread, so a chain of fragments
+ * spreading the next one twice is linear work, and an alias inside a fragment counts once per spread,
+ * as it executes once per spread.
+ */
+export function operationMeasures(schema: GraphQLSchema, document: DocumentNode): { depth: number; aliases: number } {
+  let depth = 0;
+  let aliases = 0;
+  validate(schema, document, [
+    maxDepthRule({ n: Infinity, flattenFragments: true, ignoreIntrospection: false, onAccept: [(_, { n }: { n: number }) => (depth = Math.max(depth, n))] }),
+    maxAliasesRule({ n: Infinity, allowList: [], onAccept: [(_, { n }: { n: number }) => (aliases = Math.max(aliases, n))] }),
+  ]);
+  return { depth, aliases };
+}
+
+/**
+ * The operation's top-level fields, fragments followed (what graphql-armor does not limit): whether
+ * there are too many, and whether the query is nothing but introspection.
+ */
+export function operationRoots(document: DocumentNode, operationName?: string | null): { rootFields: number; introspectionOnly: boolean } {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  return fragments;
-}
-
-function operationsOf(document: DocumentNode, operationName?: string | null): OperationDefinitionNode[] {
-  return document.definitions.filter(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
-  );
-}
-
-/**
- * Folds a measure over selection sets with fragments followed, each fragment measured ONCE and the
- * result reused at every spread: a chain of fragments spreading the next one twice is linear work,
- * not exponential. A spread inside its own fragment (a cycle; validation refuses it earlier) counts 0.
- */
-function fragmentMemo<T>(fragments: Map<string, FragmentDefinitionNode>, measure: (set: SelectionSetNode, spread: (name: string) => T) => T, none: T) {
-  const memo = new Map<string, T>();
-  const open = new Set<string>();
-  const spread = (name: string): T => {
-    const known = memo.get(name);
-    if (known !== undefined) return known;
-    const f = fragments.get(name);
-    if (!f || open.has(name)) return none;
-    open.add(name);
-    const value = measure(f.selectionSet, spread);
-    open.delete(name);
-    memo.set(name, value);
-    return value;
-  };
-  return (set: SelectionSetNode | undefined) => (set ? measure(set, spread) : none);
-}
-
-/** The deepest field nesting of the operation, fragments followed. */
-export function operationDepth(document: DocumentNode, operationName?: string | null): number {
-  const depthOf = fragmentMemo<number>(
-    fragmentsOf(document),
-    function measure(set, spread): number {
-      let deepest = 0;
-      for (const s of set.selections) {
-        if (s.kind === Kind.FIELD) deepest = Math.max(deepest, 1 + (s.selectionSet ? measure(s.selectionSet, spread) : 0));
-        else if (s.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, measure(s.selectionSet, spread));
-        else deepest = Math.max(deepest, spread(s.name.value));
-      }
-      return deepest;
-    },
-    0,
-  );
-  return Math.max(0, ...operationsOf(document, operationName).map((d) => depthOf(d.selectionSet)));
-}
-
-/**
- * Aliased fields and root fields of the operation, fragments followed (an alias inside a fragment
- * counts once per spread, as it executes once per spread).
- */
-export function operationShape(document: DocumentNode, operationName?: string | null): { aliases: number; rootFields: number; introspectionOnly: boolean } {
-  const fragments = fragmentsOf(document);
-  const aliasesIn = fragmentMemo<number>(
-    fragments,
-    function measure(set, spread): number {
-      let n = 0;
-      for (const s of set.selections) {
-        if (s.kind === Kind.FIELD) n += (s.alias ? 1 : 0) + (s.selectionSet ? measure(s.selectionSet, spread) : 0);
-        else if (s.kind === Kind.INLINE_FRAGMENT) n += measure(s.selectionSet, spread);
-        else n += spread(s.name.value);
-      }
-      return n;
-    },
-    0,
-  );
-  const rootsIn = fragmentMemo<string[]>(
-    fragments,
-    function measure(set, spread): string[] {
-      const roots: string[] = [];
-      for (const s of set.selections) {
-        if (s.kind === Kind.FIELD) roots.push(s.name.value);
-        else if (s.kind === Kind.INLINE_FRAGMENT) roots.push(...measure(s.selectionSet, spread));
-        else roots.push(...spread(s.name.value));
-      }
-      return roots;
-    },
-    [],
-  );
-  let aliases = 0;
-  const roots: string[] = [];
-  for (const d of operationsOf(document, operationName)) {
-    aliases += aliasesIn(d.selectionSet);
-    roots.push(...rootsIn(d.selectionSet));
-  }
-  return { aliases, rootFields: roots.length, introspectionOnly: roots.length > 0 && roots.every((r) => r.startsWith('__')) };
+  // Each fragment's roots once (a spread of a spread is followed, a cycle is not: validation refuses it).
+  const memo = new Map<string, string[]>();
+  const rootsIn = (set: SelectionSetNode, open: Set<string>): string[] =>
+    set.selections.flatMap((s) => {
+      if (s.kind === Kind.FIELD) return [s.name.value];
+      if (s.kind === Kind.INLINE_FRAGMENT) return rootsIn(s.selectionSet, open);
+      const name = s.name.value;
+      const fragment = fragments.get(name);
+      if (!memo.has(name) && fragment && !open.has(name)) memo.set(name, rootsIn(fragment.selectionSet, new Set([...open, name])));
+      return memo.get(name) ?? [];
+    });
+  const roots = document.definitions
+    .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName))
+    .flatMap((d) => rootsIn(d.selectionSet, new Set()));
+  return { rootFields: roots.length, introspectionOnly: roots.length > 0 && roots.every((r) => r.startsWith('__')) };
 }
 
 /**
@@ -183,7 +136,9 @@ export function operationCost(
   variables: Record<string, unknown>,
   operationName?: string | null,
 ): number | undefined {
-  const operation = operationsOf(document, operationName)[0];
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
+  );
   const coerced = getVariableValues(schema, operation?.variableDefinitions ?? [], variables);
   if (coerced.errors) return undefined;
   const cost = getComplexity({
@@ -214,7 +169,7 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): A
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const shape = operationShape(document, request.operationName);
+          const shape = { ...operationRoots(document, request.operationName), ...operationMeasures(schema, document) };
           if (shape.aliases > limits.maxAliases) {
             throw reject(`The query uses ${shape.aliases} aliases; at most ${limits.maxAliases} are allowed.`, 'QUERY_TOO_COMPLEX', {
               aliases: shape.aliases,
@@ -229,8 +184,8 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): A
           }
           // The schema is public when introspection is on; the limits protect data, and standard
           // clients' introspection query (graphql-js getIntrospectionQuery) is 15 levels deep.
+          const depth = shape.depth;
           if (limits.introspection && shape.introspectionOnly) {
-            const depth = operationDepth(document, request.operationName);
             if (depth > MAX_INTROSPECTION_DEPTH) {
               throw reject(`Introspection depth ${depth} exceeds the limit of ${MAX_INTROSPECTION_DEPTH}.`, 'QUERY_TOO_DEEP', {
                 depth,
@@ -239,7 +194,6 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): A
             }
             return;
           }
-          const depth = operationDepth(document, request.operationName);
           if (depth > limits.maxDepth) {
             throw new GraphQLError(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}.`, {
               extensions: { code: 'QUERY_TOO_DEEP', depth, max: limits.maxDepth, http: { status: 400 } },

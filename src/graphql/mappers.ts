@@ -2,7 +2,7 @@
 import { InputError } from '../errors/domain-errors.js';
 import type { BehaviourStats as Stats } from '../segments/naming/segment-namer.js';
 import { type Customer } from './types/customer.js';
-import { type ClusterMetrics, type RunStatus, type Segment, type SegmentationRun } from './types/segment.js';
+import { type ClusterMetrics, toRunStatus, type RunStatus, type Segment, type SegmentationRun } from './types/segment.js';
 
 type SegmentRow = {
   id: number;
@@ -69,7 +69,7 @@ export function toCustomer(row: {
 
 type RunRow = {
   id: number;
-  status: string;
+  status: `${RunStatus}`;
   active: boolean;
   k: number | null;
   algorithm: string | null;
@@ -91,7 +91,7 @@ export function toRun(row: RunRow): SegmentationRun {
   const metric = (x: ClusterMetrics): ClusterMetrics => ({ ...x, embeddingSilhouette: x.embeddingSilhouette ?? null, smallestShare: x.smallestShare ?? null });
   return {
     id: String(row.id),
-    status: row.status as RunStatus,
+    status: toRunStatus(row.status),
     active: row.active,
     k: row.k,
     algorithm: row.algorithm,

@@ -43,6 +43,10 @@ export interface CustomerValue {
   pAlive: number;
   churnRisk: number;
   expectedPurchases: number;
+  /** P(at least one purchase over the horizon). */
+  purchaseProbability: number;
+  /** The median number of purchases over the horizon (the forecast with the least absolute error). */
+  likelyPurchases: number;
   /** Null when spend cannot be modelled (spendReason). */
   expectedSpendPerPurchase: number | null;
   expectedSpend: number | null;
@@ -141,8 +145,9 @@ export class ValueModel {
     if (!bg) return null;
     const pAlive = bg.pAlive(c);
     const expectedPurchases = bg.expectedPurchases(horizonDays, c);
+    const purchaseProbability = bg.purchaseProbability(horizonDays, c);
     // A fit can sit where a customer's terms overflow; such a customer gets no numbers, never NaN.
-    if (!Number.isFinite(pAlive) || !Number.isFinite(expectedPurchases) || expectedPurchases < 0) return null;
+    if (!Number.isFinite(pAlive) || !Number.isFinite(expectedPurchases) || expectedPurchases < 0 || !Number.isFinite(purchaseProbability)) return null;
     const spendOf = this.spend ? this.spend.expectedSpend(c.frequency, c.monetary) : null;
     const perPurchase = spendOf !== null && Number.isFinite(spendOf) ? spendOf : null;
     let clv: number | null = null;
@@ -161,6 +166,8 @@ export class ValueModel {
       pAlive,
       churnRisk: 1 - pAlive,
       expectedPurchases,
+      purchaseProbability,
+      likelyPurchases: bg.medianPurchases(horizonDays, c),
       expectedSpendPerPurchase: perPurchase,
       expectedSpend: perPurchase === null ? null : perPurchase * expectedPurchases,
       clv,

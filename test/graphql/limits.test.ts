@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { parse, type GraphQLSchema } from 'graphql';
-import { MAX_QUERY_NODES, operationCost, operationDepth, operationShape } from '../../src/graphql/limits.js';
+import { MAX_QUERY_NODES, operationCost, operationMeasures, operationRoots } from '../../src/graphql/limits.js';
 import { buildSchema } from '../../src/graphql/schema.js';
 
 describe('query limits', () => {
@@ -41,15 +41,34 @@ describe('query limits', () => {
     assert.equal(cost('query ($n: Int!) { segments { members(first: $n) { totalCount } } }', { n: 'many' }), undefined);
   });
 
+  test('depth: fields nest, fragments (inline or spread) add nothing; the deepest operation counts', () => {
+    assert.equal(operationMeasures(schema, parse('{ segments { id } }')).depth, 2);
+    assert.equal(operationMeasures(schema, parse('{ segments { ... on Segment { id } } }')).depth, 2);
+    assert.equal(
+      operationMeasures(schema, parse('{ segments { ...S } } fragment S on Segment { members(first: 1) { edges { node { distance } } } }')).depth,
+      5,
+    );
+    assert.equal(operationMeasures(schema, parse('query A { segments { id } } query B { segments { members(first: 1) { totalCount } } }')).depth, 3);
+    assert.equal(operationMeasures(schema, parse('{ a: segments { b: id } c: segments { id } }')).aliases, 3);
+  });
+
+  test('root fields: fragments at the root followed, introspection recognised', () => {
+    assert.deepEqual(operationRoots(parse('{ ...Q } fragment Q on Query { segments { id } me: segments { id } }')), {
+      rootFields: 2,
+      introspectionOnly: false,
+    });
+    assert.deepEqual(operationRoots(parse('{ __schema { types { name } } __type(name: "Segment") { name } }')), { rootFields: 2, introspectionOnly: true });
+  });
+
   test('fragments doubling at every level: shape and depth in linear time, the cost walk refuses', () => {
     const levels = 40; // 2⁴⁰ fields once expanded
     const fragments = [`fragment F0 on Segment { id name }`];
     for (let i = 1; i <= levels; i++) fragments.push(`fragment F${i} on Segment { ...F${i - 1} ...F${i - 1} x${i}: id }`);
     const document = parse(`{ segments { ...F${levels} } } ${fragments.join(' ')}`);
-    const shape = operationShape(document);
-    assert.equal(shape.aliases, 2 ** levels - 1, 'an alias counts once per spread');
-    assert.equal(shape.rootFields, 1);
-    assert.equal(operationDepth(document), 2);
+    const measures = operationMeasures(schema, document);
+    assert.equal(measures.aliases, 2 ** levels - 1, 'an alias counts once per spread');
+    assert.equal(measures.depth, 2);
+    assert.equal(operationRoots(document).rootFields, 1);
     assert.throws(() => operationCost(schema, document, {}), /maximum allowed number of nodes/);
     assert.ok(MAX_QUERY_NODES < 2 ** levels);
   });

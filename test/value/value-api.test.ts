@@ -84,7 +84,7 @@ for (const target of databaseTargets()) {
       const customer = await app.services.db.prisma.customer.findFirstOrThrow({ where: { orders: { some: {} } }, orderBy: { id: 'asc' } });
       const one = await rawGraphQL(
         app.server.url,
-        'query ($id: ID!) { customer(id: $id) { short: value(horizonDays: 30) { horizonDays pAlive churnRisk expectedPurchases clv reason } long: value { horizonDays pAlive expectedPurchases expectedSpend clv repeatPurchases ageDays } recommendedProducts(limit: 5) { product { id } score buyers reason } } }',
+        'query ($id: ID!) { customer(id: $id) { short: value(horizonDays: 30) { horizonDays pAlive churnRisk expectedPurchases clv reason } long: value { horizonDays pAlive expectedPurchases purchaseProbability likelyPurchases expectedSpend clv repeatPurchases ageDays } recommendedProducts(limit: 5) { product { id } score buyers reason } } }',
         { id: customer.externalId },
         app.keys.viewer,
       );
@@ -97,6 +97,8 @@ for (const target of databaseTargets()) {
       assert.equal(c.long.horizonDays, 365);
       assert.ok(c.long.expectedPurchases! > c.short.expectedPurchases!, JSON.stringify(c));
       assert.ok(Math.abs(c.short.pAlive! + c.short.churnRisk! - 1) < 1e-9);
+      assert.ok(c.long.purchaseProbability! >= 0 && c.long.purchaseProbability! <= c.long.pAlive!, JSON.stringify(c.long));
+      assert.ok(Number.isInteger(c.long.likelyPurchases) && c.long.likelyPurchases! >= 0, JSON.stringify(c.long));
       assert.ok(c.recommendedProducts.length > 0);
       const own = new Set(
         (

@@ -40,6 +40,34 @@ test("BG/NBD: the parameters equal scipy's fit of the same likelihood to 1e-3, a
   });
 });
 
+test('BG/NBD: the distribution of future purchases sums to 1, its mean is the closed-form expectation, its median and P(buy) agree with it', () => {
+  const { model } = BgNbd.fit(customers);
+  // Customers across the range: none, a few and many repeat purchases, recent and long gone.
+  const probe = [...customers].sort((p, q) => p.frequency - q.frequency || p.recency - q.recency).filter((_, i) => i % 150 === 0);
+  assert.ok(probe.some((c) => c.frequency === 0) && probe.some((c) => c.frequency >= 3), JSON.stringify(probe.map((c) => c.frequency)));
+  for (const t of [30, 365]) {
+    for (const c of probe) {
+      let total = 0;
+      let mean = 0;
+      let cumulative = 0;
+      let median = -1;
+      let n = 0;
+      for (const p of model.purchaseProbabilities(t, c)) {
+        assert.ok(p >= 0 && p <= 1, `P(${n}) = ${p}`);
+        total += p;
+        mean += n * p;
+        cumulative += p;
+        if (median < 0 && cumulative >= 0.5) median = n;
+        if (n === 0) assert.ok(Math.abs(1 - p - model.purchaseProbability(t, c)) < 1e-12, 'P(buy) = 1 − P(0)');
+        if (++n > 2000) break;
+      }
+      assert.ok(Math.abs(total - 1) < 1e-9, `sums to ${total} for ${JSON.stringify(c)} at ${t}`);
+      assert.ok(relative(mean, model.expectedPurchases(t, c)) < 1e-6, `mean ${mean} vs E[X] ${model.expectedPurchases(t, c)} for ${JSON.stringify(c)} at ${t}`);
+      assert.equal(model.medianPurchases(t, c), median);
+    }
+  }
+});
+
 test("Gamma–Gamma: the parameters equal scipy's fit to 1e-3; the expected spend shrinks towards the population's mean", () => {
   const repeat = customers.filter((c) => c.frequency > 0 && c.monetary > 0);
   const { model, fit } = GammaGamma.fit(repeat);

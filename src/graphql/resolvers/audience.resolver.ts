@@ -3,13 +3,12 @@ import { InputError } from '../../errors/domain-errors.js';
 import type { LookalikeRequest, RankedCustomer } from '../../audiences/lookalikes.js';
 import type { SavedAudience } from '../../audiences/saved-audiences.js';
 import { pageSize, type Page } from '../../shared/paging.js';
-import type { VectorName } from '../../vectors/vector-store.js';
 import type { AuthenticatedContext, GraphQLContext } from '../context.js';
 import { toConnection } from '../pagination.js';
 import { numericId, toCustomer, toSegment } from '../mappers.js';
 import { Audience, AudienceFilter, AudienceMemberConnection, LookalikeAudience, LookalikeStrategy, SegmentAssignment } from '../types/audience.js';
 import { ProspectInput } from '../types/customer.js';
-import { VectorKind } from './job.resolver.js';
+import { VectorKind, vectorNameOf } from '../types/vector-kind.js';
 
 function toRequest(
   seeds: string[],
@@ -23,7 +22,7 @@ function toRequest(
     seeds,
     size,
     excludeSeeds,
-    vector: vector.toLowerCase() as VectorName,
+    vector: vectorNameOf[vector],
     strategy: strategy === LookalikeStrategy.BEST_SCORE ? 'best_score' : 'average_vector',
     countries: filter?.countries ?? undefined,
     segmentIds: filter?.segments?.map((s) => numericId(s, 'filter.segments')),

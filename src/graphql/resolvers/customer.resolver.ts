@@ -1,10 +1,9 @@
 import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import type { VectorName } from '../../vectors/vector-store.js';
 import type { GraphQLContext } from '../context.js';
 import { toCustomer, toSegment } from '../mappers.js';
 import { Customer, CustomerBehaviour, CustomerProfileSummary, SimilarCustomer } from '../types/customer.js';
 import { Segment } from '../types/segment.js';
-import { VectorKind } from './job.resolver.js';
+import { VectorKind, vectorNameOf } from '../types/vector-kind.js';
 
 @Resolver(() => Customer)
 export class CustomerResolver {
@@ -60,7 +59,7 @@ export class CustomerResolver {
     @Arg('vector', () => VectorKind, { defaultValue: VectorKind.COMBINED }) vector: VectorKind,
     @Ctx() { services, loaders }: GraphQLContext,
   ): Promise<SimilarCustomer[]> {
-    const hits = await services.customers.similar(customer.internalId, { limit, sameSegment, vector: vector.toLowerCase() as VectorName });
+    const hits = await services.customers.similar(customer.internalId, { limit, sameSegment, vector: vectorNameOf[vector] });
     const rows = await loaders.customer.loadMany(hits.map((h) => h.id));
     return hits.flatMap((h, i) => {
       const row = rows[i];

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Entity } from '../../ingest/records.js';
 import type { GraphQLContext } from '../context.js';
-import { CustomerInput, IngestEntity, IngestResult, OrderInput, ProductInput, ReviewInput, SearchInput } from '../types/ingest.js';
+import { CustomerInput, IngestResult, ingestEntityOf, OrderInput, ProductInput, ReviewInput, SearchInput } from '../types/ingest.js';
 
 const BATCH_NOTE =
   'Idempotent by id. The whole batch (at most MAX_BATCH_SIZE records, 10,000 by default) is written in one ' +
@@ -44,5 +44,5 @@ export class IngestResolver {
 
 async function upsert(ctx: GraphQLContext, entity: Entity, records: readonly object[]): Promise<IngestResult> {
   const result = await ctx.services.ingest.upsert(entity, records);
-  return { ...result, entity: entity as IngestEntity };
+  return { ...result, entity: ingestEntityOf[entity] };
 }

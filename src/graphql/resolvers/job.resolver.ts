@@ -1,31 +1,13 @@
-import { Arg, Authorized, Ctx, Float, ID, Int, Mutation, Query, Resolver, registerEnumType } from 'type-graphql';
+import { Arg, Authorized, Ctx, Float, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { InputError } from '../../errors/domain-errors.js';
-import { MAX_SEGMENTS, type ClusteringAlgorithm } from '../../clustering/choose-k.js';
-import type { VectorName } from '../../vectors/vector-store.js';
+import { MAX_SEGMENTS } from '../../clustering/choose-k.js';
 import type { JobSnapshot } from '../../jobs/job-queue.js';
 import type { AuthenticatedContext, GraphQLContext } from '../context.js';
-import { Job, type JobStatus } from '../types/job.js';
-
-export enum VectorKind {
-  TEXT = 'TEXT',
-  LEXICAL = 'LEXICAL',
-  BEHAVIOUR = 'BEHAVIOUR',
-  COMBINED = 'COMBINED',
-}
-registerEnumType(VectorKind, { name: 'VectorKind', description: 'Which named vector of a customer to use.' });
-
-export enum ClusteringMethod {
-  SPECTRAL = 'SPECTRAL',
-  KMEANS = 'KMEANS',
-}
-registerEnumType(ClusteringMethod, {
-  name: 'ClusteringMethod',
-  description:
-    "SPECTRAL (default): k-means on the leading eigenvectors of the customers' 15-nearest-neighbour graph, members then assigned to the nearest segment centre. KMEANS: k-means on the vectors themselves.",
-});
+import { Job, toJobStatus } from '../types/job.js';
+import { ClusteringMethod, clusteringAlgorithmOf, VectorKind, vectorNameOf } from '../types/vector-kind.js';
 
 export function toJob(s: JobSnapshot): Job {
-  return { ...s, status: s.status as JobStatus, progress: s.total > 0 ? Math.min(1, s.processed / s.total) : s.status === 'SUCCEEDED' ? 1 : 0 };
+  return { ...s, status: toJobStatus(s.status), progress: s.total > 0 ? Math.min(1, s.processed / s.total) : s.status === 'SUCCEEDED' ? 1 : 0 };
 }
 
 @Resolver()
@@ -87,8 +69,8 @@ export class JobResolver {
       kRange: kRange as [number, number] | undefined,
       minSegmentShare: minSegmentShare ?? undefined,
       seed: seed ?? undefined,
-      vector: vector.toLowerCase() as VectorName,
-      algorithm: algorithm.toLowerCase() as ClusteringAlgorithm,
+      vector: vectorNameOf[vector],
+      algorithm: clusteringAlgorithmOf[algorithm],
     };
     const job = toJob(await services.jobs.enqueue('runSegmentation', options));
     await services.audit.record(principal, 'runSegmentation', `job:${job.id}`, null, options);

@@ -2,9 +2,8 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { DescribedRecommendation } from '../../recommendations/product-recommender.js';
 import type { GraphQLContext } from '../context.js';
-import type { VectorName } from '../../vectors/vector-store.js';
 import { Customer } from '../types/customer.js';
-import { VectorKind } from './job.resolver.js';
+import { VectorKind, vectorNameOf } from '../types/vector-kind.js';
 import { Segment } from '../types/segment.js';
 import { ProductRecommendation } from '../types/recommendation.js';
 
@@ -36,7 +35,7 @@ export class CustomerRecommendationResolver {
     vector: VectorKind,
     @Ctx() { services }: GraphQLContext,
   ): Promise<ProductRecommendation[]> {
-    const recs = await services.recommendations.forCustomer(customer.internalId, { limit, vector: vector.toLowerCase() as VectorName });
+    const recs = await services.recommendations.forCustomer(customer.internalId, { limit, vector: vectorNameOf[vector] });
     return toGraphQL(await services.recommendations.describe(recs));
   }
 }

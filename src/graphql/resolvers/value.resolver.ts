@@ -6,7 +6,7 @@ import { DEFAULT_HORIZON_DAYS, DEFAULT_MONTHLY_DISCOUNT, type ValueQuery } from 
 import type { GraphQLContext } from '../context.js';
 import { Customer } from '../types/customer.js';
 import { Segment, SegmentationRun } from '../types/segment.js';
-import { CustomerValue, SegmentValue, ValueModelInfo, ValueModelStatus } from '../types/value.js';
+import { CustomerValue, SegmentValue, ValueModelInfo, toValueModelStatus } from '../types/value.js';
 
 const HORIZON = { defaultValue: DEFAULT_HORIZON_DAYS, description: 'Days ahead (1 to 3,650).' };
 const DISCOUNT = { defaultValue: DEFAULT_MONTHLY_DISCOUNT, description: 'Discount per 30 days for the lifetime value (0 to 1).' };
@@ -42,6 +42,8 @@ export class CustomerValueResolver {
       pAlive: null,
       churnRisk: null,
       expectedPurchases: null,
+      purchaseProbability: null,
+      likelyPurchases: null,
       expectedSpendPerPurchase: null,
       expectedSpend: null,
       clv: null,
@@ -60,6 +62,8 @@ export class CustomerValueResolver {
       pAlive: v.pAlive ?? null,
       churnRisk: v.churnRisk ?? null,
       expectedPurchases: v.expectedPurchases ?? null,
+      purchaseProbability: v.purchaseProbability ?? null,
+      likelyPurchases: v.likelyPurchases ?? null,
       expectedSpendPerPurchase: v.expectedSpendPerPurchase ?? null,
       expectedSpend: v.expectedSpend ?? null,
       clv: v.clv ?? null,
@@ -92,7 +96,7 @@ export class RunValueResolver {
     if (!model) return null;
     const s = model.state;
     return {
-      status: s.status as ValueModelStatus,
+      status: toValueModelStatus(s.status),
       reason: s.reason,
       spendReason: s.spendReason,
       asOf: new Date(s.asOf),

@@ -1,6 +1,6 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
-import { ApiRole, Viewer } from '../types/viewer.js';
+import { toApiRole, Viewer } from '../types/viewer.js';
 
 @Resolver()
 export class ViewerResolver {
@@ -9,6 +9,6 @@ export class ViewerResolver {
     description: 'Who the API key belongs to and its role; null without a valid key (clients use it to log in and to offer only what the role may do).',
   })
   viewer(@Ctx() { principal }: GraphQLContext): Viewer | null {
-    return principal ? { name: principal.name, role: principal.role as ApiRole } : null;
+    return principal ? { name: principal.name, role: toApiRole(principal.role) } : null;
   }
 }

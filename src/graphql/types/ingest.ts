@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ORDER_STATUSES } from '../../ingest/records.js';
+import { ORDER_STATUSES, type Entity } from '../../ingest/records.js';
 
 export enum OrderStatus {
   COMPLETED = 'COMPLETED',
@@ -19,6 +19,14 @@ export enum IngestEntity {
   REVIEWS = 'reviews',
 }
 registerEnumType(IngestEntity, { name: 'IngestEntity' });
+/** The API's name of each entity the ingest takes (total: an entity added there without one here fails to compile). */
+export const ingestEntityOf: Record<Entity, IngestEntity> = {
+  customers: IngestEntity.CUSTOMERS,
+  products: IngestEntity.PRODUCTS,
+  orders: IngestEntity.ORDERS,
+  searches: IngestEntity.SEARCHES,
+  reviews: IngestEntity.REVIEWS,
+};
 
 @InputType({ description: "A shopper. `id` is the shop's pseudonymous id (never an e-mail address)." })
 export class CustomerInput {

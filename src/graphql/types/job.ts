@@ -8,6 +8,8 @@ export enum JobStatus {
   FAILED = 'FAILED',
   CANCELLED = 'CANCELLED',
 }
+/** The API's JobStatus of the queue's (the same names: a status added there without one here fails to compile). */
+export const toJobStatus = (status: `${JobStatus}`): JobStatus => JobStatus[status];
 registerEnumType(JobStatus, {
   name: 'JobStatus',
   description: 'QUEUED until a worker takes it; a RUNNING job whose worker process dies is marked FAILED (no heartbeat for a minute).',

@@ -145,6 +145,8 @@ export enum RunStatus {
   CANCELLED = 'CANCELLED',
 }
 registerEnumType(RunStatus, { name: 'RunStatus' });
+/** The API's RunStatus of a stored run's (the same names: a status added there without one here fails to compile). */
+export const toRunStatus = (status: `${RunStatus}`): RunStatus => RunStatus[status];
 
 @ObjectType()
 export class SegmentationRun {

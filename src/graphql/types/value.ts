@@ -7,6 +7,8 @@ export enum ValueModelStatus {
   INSUFFICIENT_DATA = 'INSUFFICIENT_DATA',
   NOT_CONVERGED = 'NOT_CONVERGED',
 }
+/** The API's status of the value model's (the same names: one added there without one here fails to compile). */
+export const toValueModelStatus = (status: `${ValueModelStatus}`): ValueModelStatus => ValueModelStatus[status];
 registerEnumType(ValueModelStatus, {
   name: 'ValueModelStatus',
   description: 'Whether the value models could be fitted on the shop’s history; when not, `reason` says why.',
@@ -51,7 +53,15 @@ export class CustomerValue {
   @Field(() => Int) horizonDays!: number;
   @Field(() => Float, { nullable: true, description: 'Probability the customer is still a customer (BG/NBD).' }) pAlive!: number | null;
   @Field(() => Float, { nullable: true, description: '1 − pAlive.' }) churnRisk!: number | null;
-  @Field(() => Float, { nullable: true, description: 'Purchases expected over the horizon.' }) expectedPurchases!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Purchases expected over the horizon (the mean).' }) expectedPurchases!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Probability of at least one purchase over the horizon (BG/NBD).' })
+  purchaseProbability!: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The median number of purchases over the horizon: the count with the least expected absolute error (most customers buy nothing and a few a lot, so the mean overstates the typical one).',
+  })
+  likelyPurchases!: number | null;
   @Field(() => Float, { nullable: true, description: 'Expected value of one purchase (Gamma–Gamma).' }) expectedSpendPerPurchase!: number | null;
   @Field(() => Float, { nullable: true, description: 'expectedPurchases × expectedSpendPerPurchase.' }) expectedSpend!: number | null;
   @Field(() => Float, { nullable: true, description: 'Customer lifetime value over the horizon, discounted monthly.' }) clv!: number | null;
