@@ -568,22 +568,10 @@ export class JobQueue {
   }
 }
 
-function snapshot(row: {
-  id: string;
-  kind: string;
-  lockKey: string;
-  status: JobStatus;
-  parameters: unknown;
-  processed: number;
-  total: number;
-  message: string | null;
-  createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  error: string | null;
-  result: unknown;
-  worker: string | null;
-}): JobSnapshot {
+/** A stored job as the API shows it: the row's fields, its queue time, and its rate and ETA so far. */
+function snapshot(
+  row: Omit<JobSnapshot, 'queuedAt' | 'startedAt' | 'ratePerSecond' | 'etaSeconds'> & { createdAt: Date; startedAt: Date | null },
+): JobSnapshot {
   const startedAt = row.startedAt ?? row.createdAt;
   const elapsed = row.startedAt ? ((row.finishedAt ?? new Date()).getTime() - row.startedAt.getTime()) / 1000 : 0;
   const rate = elapsed > 0 && row.processed > 0 ? row.processed / elapsed : null;
