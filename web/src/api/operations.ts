@@ -272,6 +272,14 @@ export const SegmentMembersQuery = graphql(`
   }
 `);
 
+export const ValuableAtRiskQuery = graphql(`
+  query ValuableAtRisk($minChurnRisk: Float!, $first: Int!) {
+    valuableAtRisk(minChurnRisk: $minChurnRisk, first: $first) {
+      id
+    }
+  }
+`);
+
 export const SegmentSeedsQuery = graphql(`
   query SegmentSeeds($id: ID!, $first: Int!) {
     segment(id: $id) {

@@ -1,6 +1,6 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { useClient, useMutation, useQuery } from 'urql';
-import { AudiencesQuery, LookalikeQuery, OverviewQuery, SaveAudienceMutation, SegmentSeedsQuery } from '../api/operations';
+import { AudiencesQuery, LookalikeQuery, OverviewQuery, SaveAudienceMutation, SegmentSeedsQuery, ValuableAtRiskQuery } from '../api/operations';
 import { ErrorNote } from '../components/ErrorNote';
 import { fmt } from '../components/format';
 import type { AudienceFilter, LookalikeQuery as LookalikeResult, LookalikeStrategy, VectorKind } from '../gql/graphql';
@@ -22,7 +22,8 @@ export function LookalikeView({ segment }: { segment?: string }) {
   const client = useClient();
   const [{ data: overview }] = useQuery({ query: OverviewQuery });
   const segments = overview?.segments ?? [];
-  const [source, setSource] = useState<'segment' | 'ids'>('segment');
+  const [source, setSource] = useState<'segment' | 'atRisk' | 'ids'>('segment');
+  const [minChurnRisk, setMinChurnRisk] = useState(0.5);
   const [seedSegment, setSeedSegment] = useState(segment ?? '');
   const [pasted, setPasted] = useState('');
   const [size, setSize] = useState(200);
@@ -46,6 +47,15 @@ export function LookalikeView({ segment }: { segment?: string }) {
         const r = await client.query(SegmentSeedsQuery, { id: chosenSegment, first: SEGMENT_SEEDS }).toPromise();
         if (r.error) throw r.error;
         seeds = r.data?.segment.members.edges.map((m) => m.node.customer.id) ?? [];
+      } else if (source === 'atRisk') {
+        // A win-back audience: customers like the valuable ones who are slipping away.
+        const r = await client.query(ValuableAtRiskQuery, { minChurnRisk, first: SEGMENT_SEEDS }, { requestPolicy: 'network-only' }).toPromise();
+        if (r.error) throw r.error;
+        seeds = r.data?.valuableAtRisk.map((c) => c.id) ?? [];
+        if (seeds.length === 0)
+          throw new Error(
+            `No customer has a churn risk of at least ${fmt.percent(minChurnRisk)} and a predicted value: lower the minimum, or see the active run’s value model for why there are no predictions.`,
+          );
       } else {
         seeds = [
           ...new Set(
@@ -91,6 +101,9 @@ export function LookalikeView({ segment }: { segment?: string }) {
             <input type="radio" name="source" checked={source === 'segment'} onChange={() => setSource('segment')} /> Members of a segment
           </label>
           <label>
+            <input type="radio" name="source" checked={source === 'atRisk'} onChange={() => setSource('atRisk')} /> High-value customers slipping away
+          </label>
+          <label>
             <input type="radio" name="source" checked={source === 'ids'} onChange={() => setSource('ids')} /> Pasted customer ids
           </label>
           {source === 'segment' ? (
@@ -110,6 +123,20 @@ export function LookalikeView({ segment }: { segment?: string }) {
                 the audience
               </label>
             </>
+          ) : source === 'atRisk' ? (
+            <label>
+              Minimum churn risk <span className="muted">(0 to 1; the {SEGMENT_SEEDS} with the highest predicted lifetime value among them are the seeds)</span>
+              <input
+                name="minChurnRisk"
+                type="number"
+                min={0}
+                max={1}
+                step="any"
+                value={minChurnRisk}
+                onChange={(e) => setMinChurnRisk(Number(e.target.value))}
+                required
+              />
+            </label>
           ) : (
             <label>
               Customer ids <span className="muted">(separated by spaces, commas or lines)</span>
