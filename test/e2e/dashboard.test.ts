@@ -401,7 +401,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.getByLabel('Audience size').fill('50');
     await page.getByRole('button', { name: 'Build audience' }).click();
     await page.getByTestId('audience-row').first().waitFor();
-    const ids = await page.getByTestId('audience-row').evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[1]!.textContent!.trim()));
+    const ids = await page.getByTestId('audience-row').evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[1]!.textContent.trim()));
     assert.equal(ids.length, 50);
     assert.ok(
       ids.every((id) => !seeds.has(id)),
