@@ -73,6 +73,15 @@ try {
   );
   const model = ValueModel.fromState(state);
   if (!model.fitted) throw new Error(`the value model was not fitted: ${state.reason}`);
+  if (state.selection) {
+    const sel = state.selection;
+    console.log(
+      `\nBG/NBD penalty chosen on the shop's own last ${sel.days} days before the cutoff (${sel.customers} customers; naive MAE there ${sel.naiveMae.toFixed(4)}):`,
+    );
+    console.log(`| penalizer | MAE of the median forecast |\n| ---: | ---: |`);
+    for (const c of sel.candidates)
+      console.log(`| ${c.penalizer}${c.penalizer === sel.penalizer ? ' (chosen)' : ''} | ${c.mae?.toFixed(4) ?? 'not converged'} |`);
+  } else console.log('\nno penalty selection (history too short)');
   const rows = await prisma.customerValue.findMany({ where: { runId: run.runId }, include: { customer: { select: { externalId: true } } } });
   const buckets = new Map<string, { n: number; actual: number; model: number; naive: number }>();
   const calibrationDays = state.historyDays;
@@ -180,7 +189,7 @@ try {
   }
 
   const ref = pythonReference<{ bgnbd: Record<string, number>; gg?: Record<string, number> }>('value-reference.py', {
-    bgnbd: { x: rows.map((r) => r.frequency), tx: rows.map((r) => r.recency), T: rows.map((r) => r.age) },
+    bgnbd: { x: rows.map((r) => r.frequency), tx: rows.map((r) => r.recency), T: rows.map((r) => r.age), penalizer: state.bgNbd?.penalizer ?? 0 },
     ...(state.gammaGamma
       ? {
           gg: {

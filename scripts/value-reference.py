@@ -2,7 +2,7 @@
 Gamma-Gamma likelihoods of `lifetimes` (BetaGeoFitter, GammaGammaFitter), maximised by scipy over
 log-parameters, and the conditional expectations with scipy's special functions.
 
-Input (JSON file): {"bgnbd": {"x": [...], "tx": [...], "T": [...]}, "gg": {"x": [...], "m": [...]},
+Input (JSON file): {"bgnbd": {"x": [...], "tx": [...], "T": [...], "penalizer": 0}, "gg": {"x": [...], "m": [...]},
 "predict": {"t": days, "x": [...], "tx": [...], "T": [...]}}. Output: the fitted parameters and the
 predictions for the "predict" customers."""
 import json
@@ -13,7 +13,7 @@ from scipy.optimize import minimize
 from scipy.special import gammaln, hyp2f1
 
 
-def bgnbd_nll(log_params, x, tx, T):
+def bgnbd_nll(log_params, x, tx, T, penalizer=0.0):
     r, alpha, a, b = np.exp(log_params)
     a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
     a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
@@ -21,7 +21,8 @@ def bgnbd_nll(log_params, x, tx, T):
     a4 = np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(tx + alpha)
     m = np.maximum(a3, a4)
     ll = a1 + a2 + np.log(np.exp(a3 - m) + np.exp(a4 - m) * (x > 0)) + m
-    return -ll.sum() / len(x)
+    # lifetimes' penalizer_coef: penalizer * sum(params ** 2) added to the mean.
+    return -ll.sum() / len(x) + penalizer * np.sum(np.exp(log_params) ** 2)
 
 
 def gg_nll(log_params, x, m):
@@ -45,7 +46,9 @@ def main():
     if "bgnbd" in data:
         d = data["bgnbd"]
         x, tx, T = (np.asarray(d[k], dtype=float) for k in ("x", "tx", "T"))
-        params, ll = fit(bgnbd_nll, [1.0, max(1.0, T.mean()), 1.0, 1.0], (x, tx, T))
+        penalizer = float(d.get("penalizer", 0.0))
+        params, _ = fit(bgnbd_nll, [1.0, max(1.0, T.mean()), 1.0, 1.0], (x, tx, T, penalizer))
+        ll = -bgnbd_nll(np.log(params), x, tx, T) * len(x)
         out["bgnbd"] = {"r": params[0], "alpha": params[1], "a": params[2], "b": params[3], "logLikelihood": ll}
         if "predict" in data:
             p = data["predict"]

@@ -92,7 +92,18 @@ export const ValueModelStateSchema = z.object({
   repeatCustomers: num,
   historyDays: num,
   futureOrders: num,
-  bgNbd: z.object({ r: num, alpha: num, a: num, b: num, ...fitStats }).nullable(),
+  bgNbd: z.object({ r: num, alpha: num, a: num, b: num, penalizer: num.optional(), ...fitStats }).nullable(),
+  // Runs stored before the penalty was chosen have neither.
+  selection: z
+    .object({
+      days: num,
+      customers: num,
+      candidates: z.array(z.object({ penalizer: num, mae: num.nullable() })),
+      naiveMae: num,
+      penalizer: num,
+    })
+    .nullable()
+    .optional(),
   gammaGamma: z.object({ p: num, q: num, v: num, customers: num, ...fitStats }).nullable(),
   spendReason: z.string().nullable(),
 });

@@ -27,8 +27,13 @@ export interface RepeatHistory {
 export class BgNbd {
   constructor(readonly params: BgNbdParams) {}
 
-  /** Maximum likelihood over the customers' histories (customers with one purchase included, x = 0). */
-  static fit(customers: readonly RepeatHistory[]): { model: BgNbd; fit: Fit } {
+  /**
+   * Maximum likelihood over the customers' histories (customers with one purchase included, x = 0),
+   * optionally penalised (lifetimes' penalizer_coef: penalizer·Σθ² added to the mean negative
+   * log-likelihood). On real shops the unpenalised optimum can lie on the edge where a → 0 and b → ∞
+   * (nobody ever leaves: seen on Online Retail), and a small penalty pulls it back inside.
+   */
+  static fit(customers: readonly RepeatHistory[], { penalizer = 0 }: { penalizer?: number } = {}): { model: BgNbd; fit: Fit } {
     const x = Float64Array.from(customers, (c) => c.frequency);
     const tx = Float64Array.from(customers, (c) => c.recency);
     const T = Float64Array.from(customers, (c) => c.age);
@@ -39,6 +44,7 @@ export class BgNbd {
       ([r, alpha, a, b]) => -logLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, x, tx, T),
       [1, Math.max(1, age / customers.length), 1, 1],
       customers.length,
+      { penalizer },
     );
     const [r, alpha, a, b] = fit.params as [number, number, number, number];
     return { model: new BgNbd({ r, alpha, a, b }), fit };
@@ -52,14 +58,34 @@ export class BgNbd {
     return 1 / (1 + Math.exp(logDiv));
   }
 
-  /** E[purchases in the next t days | x, t_x, T]. */
+  /**
+   * E[purchases in the next t days | x, t_x, T]: the closed form, or, where it is undefined (its
+   * hypergeometric term needs a + b + x − 1 > 0, which a penalised fit with a + b < 1 breaks for
+   * customers without repeats), the mean of purchaseProbabilities summed to a negligible tail.
+   */
   expectedPurchases(t: number, c: RepeatHistory): number {
     if (t <= 0) return 0;
+    const closed = this.expectedPurchasesClosedForm(t, c);
+    if (Number.isFinite(closed) && closed >= 0) return closed;
+    let mean = 0;
+    let mass = 0;
+    let n = 0;
+    for (const p of this.purchaseProbabilities(t, c)) {
+      mean += n * p;
+      mass += p;
+      if (1 - mass < 1e-12 || n >= 100_000) break;
+      n++;
+    }
+    return mean;
+  }
+
+  private expectedPurchasesClosedForm(t: number, c: RepeatHistory): number {
     const { r, alpha, a, b } = this.params;
     const x = c.frequency;
     const A = r + x;
     const B = b + x;
     const C = a + b + x - 1;
+    if (C <= 0) return Number.NaN;
     const z = t / (alpha + c.age + t);
     let lnHyp = Math.log(hyp2f1(A, B, C, z));
     // Euler's transformation when the series overflows (large x): the same value, finite.

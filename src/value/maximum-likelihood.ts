@@ -9,7 +9,7 @@ import numeric from 'numeric';
 export interface Fit {
   /** The parameters at the optimum (not logged). */
   params: number[];
-  /** Log-likelihood at the optimum (a sum over customers). */
+  /** Log-likelihood at the optimum (a sum over customers; the penalty not included). */
   logLikelihood: number;
   /** Largest |∂(−LL/n)/∂log θ| at the end: small when the optimiser stopped at an optimum. */
   gradient: number;
@@ -22,11 +22,19 @@ export const GRADIENT_TOLERANCE = 1e-5;
 
 /**
  * Minimises `negLogLikelihood(θ)` (a sum over `n` customers) over θ > 0 from `initial`. The objective
- * is divided by n so that the tolerances mean the same at any shop size.
+ * is divided by n so that the tolerances mean the same at any shop size. `penalizer` adds
+ * penalizer·Σθ² to that mean, as `lifetimes`' penalizer_coef does.
  */
-export function maximiseLikelihood(negLogLikelihood: (params: number[]) => number, initial: number[], n: number, maxIterations = 1000): Fit {
+export function maximiseLikelihood(
+  negLogLikelihood: (params: number[]) => number,
+  initial: number[],
+  n: number,
+  { maxIterations = 1000, penalizer = 0 }: { maxIterations?: number; penalizer?: number } = {},
+): Fit {
   const f = (logs: number[]) => {
-    const v = negLogLikelihood(logs.map(Math.exp)) / n;
+    const params = logs.map(Math.exp);
+    let v = negLogLikelihood(params) / n;
+    for (const p of params) v += penalizer * p * p;
     return Number.isFinite(v) ? v : 1e300;
   };
   const gradient = (logs: number[]) =>
@@ -53,7 +61,7 @@ export function maximiseLikelihood(negLogLikelihood: (params: number[]) => numbe
   const params = x.map(Math.exp);
   return {
     params,
-    logLikelihood: -value * n,
+    logLikelihood: -negLogLikelihood(params),
     gradient: worst,
     converged: value < 1e300 && worst <= GRADIENT_TOLERANCE && params.every((p) => Number.isFinite(p) && p > 0),
     iterations,

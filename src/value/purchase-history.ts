@@ -12,8 +12,26 @@ export interface CustomerHistory extends RepeatHistory {
   monetary: number;
 }
 
+/** A customer as they stood at the start of the validation window, and what they bought in it. */
+export interface ValidationHistory extends RepeatHistory {
+  /** Purchase days inside the window. */
+  actual: number;
+}
+
+/**
+ * The shop's last VALIDATION_DAYS held out of its own history: what the value model's settings are
+ * chosen on (a fit on the history before the window, scored on the purchases inside it).
+ */
+export interface ValidationWindow {
+  days: number;
+  /** The customers who had bought before the window. */
+  customers: ValidationHistory[];
+}
+
 export interface PurchaseHistory {
   customers: CustomerHistory[];
+  /** Absent when the history is too short to hold a window out of it. */
+  validation?: ValidationWindow;
   /** The end of the observation: the last order's day (a shop's data may end long before today). */
   asOf: Date;
   /** First and last purchase day in the shop. */
@@ -23,6 +41,10 @@ export interface PurchaseHistory {
 }
 
 const DAY = 86_400_000;
+/** A quarter: the horizon marketers plan on, and short enough to leave a year-old shop 9 months to fit on. */
+export const VALIDATION_DAYS = 90;
+/** History needed before the window for a fit there to mean anything (the model's own gate). */
+const MIN_DAYS_BEFORE_VALIDATION = 90;
 
 export async function readPurchaseHistory(prisma: PrismaClient, options: { until?: Date; now?: Date } = {}): Promise<PurchaseHistory> {
   const now = options.now ?? new Date();
@@ -30,7 +52,27 @@ export async function readPurchaseHistory(prisma: PrismaClient, options: { until
   const cut = options.until && options.until < now ? options.until : now;
   const until = options.until ? new Date(Math.floor(cut.getTime() / DAY) * DAY) : cut;
   const [future] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "order" WHERE placed_at > ${now}`;
-  const rows = await prisma.$queryRaw<{ customer_id: number; days: bigint; first_day: Date; last_day: Date; repeat_value: number | null }[]>`
+  // Where the observation ends decides where the validation window starts: one cheap query first.
+  const [span] = await prisma.$queryRaw<{ first_day: Date | null; last_day: Date | null }[]>`
+    SELECT min(date_trunc('day', placed_at, 'UTC')) AS first_day, max(date_trunc('day', placed_at, 'UTC')) AS last_day
+    FROM "order" WHERE status = 'COMPLETED' AND placed_at < ${until}`;
+  // The observation ends at the end of the last purchase day seen (or at `until` when given).
+  const last = span?.last_day?.getTime() ?? 0;
+  const end = options.until ? Math.min(until.getTime(), last + DAY) : last + DAY;
+  const first = span?.first_day?.getTime() ?? end;
+  const validate = end - first >= (VALIDATION_DAYS + MIN_DAYS_BEFORE_VALIDATION) * DAY;
+  const windowStart = new Date(end - VALIDATION_DAYS * DAY);
+  const rows = await prisma.$queryRaw<
+    {
+      customer_id: number;
+      days: bigint;
+      first_day: Date;
+      last_day: Date;
+      repeat_value: number | null;
+      days_before: bigint;
+      last_before: Date | null;
+    }[]
+  >`
     WITH purchase AS (
       SELECT o.customer_id, date_trunc('day', o.placed_at, 'UTC') AS day,
              sum(CASE WHEN i.returned THEN 0 ELSE i.quantity * i.unit_price END)::float8 AS value
@@ -40,16 +82,9 @@ export async function readPurchaseHistory(prisma: PrismaClient, options: { until
     ), numbered AS (
       SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY day) AS n FROM purchase
     )
-    SELECT customer_id, count(*) AS days, min(day) AS first_day, max(day) AS last_day, avg(value) FILTER (WHERE n > 1) AS repeat_value
+    SELECT customer_id, count(*) AS days, min(day) AS first_day, max(day) AS last_day, avg(value) FILTER (WHERE n > 1) AS repeat_value,
+           count(*) FILTER (WHERE day < ${windowStart}) AS days_before, max(day) FILTER (WHERE day < ${windowStart}) AS last_before
     FROM numbered GROUP BY customer_id ORDER BY customer_id`;
-  let last = 0;
-  let first = Infinity;
-  for (const r of rows) {
-    last = Math.max(last, r.last_day.getTime());
-    first = Math.min(first, r.first_day.getTime());
-  }
-  // The observation ends at the end of the last purchase day seen (or at `until` when given).
-  const end = options.until ? Math.min(until.getTime(), last + DAY) : last + DAY;
   const customers = rows.map((r) => {
     const start = r.first_day.getTime();
     return {
@@ -60,5 +95,30 @@ export async function readPurchaseHistory(prisma: PrismaClient, options: { until
       monetary: r.repeat_value ?? 0,
     };
   });
-  return { customers, asOf: new Date(end), firstDay: rows.length > 0 ? new Date(first) : null, futureOrders: Number(future?.n ?? 0) };
+  // The same summaries as of the window's start, for the customers who had bought by then.
+  const validation: ValidationWindow | undefined = validate
+    ? {
+        days: VALIDATION_DAYS,
+        customers: rows.flatMap((r) => {
+          if (!r.last_before) return [];
+          const start = r.first_day.getTime();
+          const before = Number(r.days_before);
+          return [
+            {
+              frequency: before - 1,
+              recency: (r.last_before.getTime() - start) / DAY,
+              age: Math.max(0, (windowStart.getTime() - DAY - start) / DAY),
+              actual: Number(r.days) - before,
+            },
+          ];
+        }),
+      }
+    : undefined;
+  return {
+    customers,
+    ...(validation ? { validation } : {}),
+    asOf: new Date(end),
+    firstDay: rows.length > 0 ? new Date(first) : null,
+    futureOrders: Number(future?.n ?? 0),
+  };
 }

@@ -6,7 +6,7 @@
 import { BgNbd, type BgNbdParams } from './bg-nbd.js';
 import { GammaGamma, type GammaGammaParams } from './gamma-gamma.js';
 import type { Fit } from './maximum-likelihood.js';
-import type { CustomerHistory, PurchaseHistory } from './purchase-history.js';
+import type { CustomerHistory, PurchaseHistory, ValidationWindow } from './purchase-history.js';
 
 /** Gates (Klaviyo asks for 500 customers with orders and 180 days of history; a smaller shop can still learn from 100 and 90). */
 export const MIN_CUSTOMERS = 100;
@@ -23,6 +23,26 @@ const MONTH_DAYS = 30;
 
 export type ValueStatus = 'FITTED' | 'INSUFFICIENT_DATA' | 'NOT_CONVERGED';
 
+/**
+ * The BG/NBD penalties tried on the shop's validation window (lifetimes' penalizer_coef, decades from
+ * none to the 0.1 its documentation's examples stop at); the one whose fit best forecasts the window
+ * (least absolute error of the median forecast) is used for the shop's fit.
+ */
+export const PENALIZERS = [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1] as const;
+/** Customers a validation fit uses at most (every k-th): seven fits must not cost seven full ones on a large shop. */
+export const MAX_VALIDATION_CUSTOMERS = 20_000;
+
+/** How the penalty was chosen: each candidate's error on the window, and the naive forecast's. */
+export interface PenaltySelection {
+  days: number;
+  customers: number;
+  /** Mean absolute error of each penalty's median forecast (null: that fit did not converge). */
+  candidates: { penalizer: number; mae: number | null }[];
+  /** The customer's repeat purchases ÷ days since their first × the window: the bar to clear. */
+  naiveMae: number;
+  penalizer: number;
+}
+
 /** What is stored with a segmentation run. */
 export interface ValueModelState {
   status: ValueStatus;
@@ -33,7 +53,9 @@ export interface ValueModelState {
   repeatCustomers: number;
   historyDays: number;
   futureOrders: number;
-  bgNbd: (BgNbdParams & { logLikelihood: number; iterations: number }) | null;
+  bgNbd: (BgNbdParams & { logLikelihood: number; iterations: number; penalizer?: number }) | null;
+  /** How the penalty was chosen; null when the history was too short to hold a window out. */
+  selection?: PenaltySelection | null;
   /** Absent (with `spendReason`) when spend cannot be modelled though purchases can. */
   gammaGamma: (GammaGammaParams & { logLikelihood: number; iterations: number; customers: number }) | null;
   spendReason: string | null;
@@ -92,9 +114,10 @@ export class ValueModel {
         null,
       );
     }
-    const fitted = BgNbd.fit(customers);
-    // a + b ≤ 1 leaves the hypergeometric term of a customer without repeats undefined (c ≤ 0).
-    if (!fitted.fit.converged || fitted.model.params.a + fitted.model.params.b <= 1) {
+    const selection = history.validation ? choosePenalizer(history.validation) : null;
+    const penalizer = selection?.penalizer ?? 0;
+    const fitted = BgNbd.fit(customers, { penalizer });
+    if (!fitted.fit.converged) {
       return new ValueModel(
         {
           ...base,
@@ -105,7 +128,7 @@ export class ValueModel {
         null,
       );
     }
-    const bgNbd = { ...fitted.model.params, logLikelihood: fitted.fit.logLikelihood, iterations: fitted.fit.iterations };
+    const bgNbd = { ...fitted.model.params, logLikelihood: fitted.fit.logLikelihood, iterations: fitted.fit.iterations, penalizer };
     const spenders = repeat.filter((c) => c.monetary > 0);
     let gammaGamma: ValueModelState['gammaGamma'] = null;
     let spendReason: string | null = null;
@@ -124,6 +147,7 @@ export class ValueModel {
       ...base,
       status: 'FITTED',
       bgNbd,
+      selection,
       gammaGamma,
       spendReason: spendReason ? `No spend or lifetime value: ${spendReason}.` : null,
       reason: future ? `Fitted${future}.` : null,
@@ -173,6 +197,30 @@ export class ValueModel {
       clv,
     };
   }
+}
+
+/**
+ * The penalty chosen on the shop's own last quarter: each candidate fitted on the history before the
+ * window and scored on the purchases inside it. The likelihood alone cannot choose (it always prefers
+ * no penalty, edge optimum included); how well each fit forecasts unseen purchases can.
+ */
+export function choosePenalizer(window: ValidationWindow): PenaltySelection | null {
+  const step = Math.ceil(window.customers.length / MAX_VALIDATION_CUSTOMERS);
+  const customers = window.customers.filter((_, i) => i % step === 0);
+  if (customers.length < MIN_CUSTOMERS || customers.filter((c) => c.frequency > 0).length < MIN_REPEAT_CUSTOMERS) return null;
+  let naive = 0;
+  for (const c of customers) naive += Math.abs((c.age > 0 ? (c.frequency / c.age) * window.days : 0) - c.actual);
+  const candidates = PENALIZERS.map((penalizer) => {
+    const { model, fit } = BgNbd.fit(customers, { penalizer });
+    if (!fit.converged) return { penalizer, mae: null };
+    let error = 0;
+    for (const c of customers) error += Math.abs(model.medianPurchases(window.days, c) - c.actual);
+    return { penalizer, mae: error / customers.length };
+  });
+  let best: { penalizer: number; mae: number } | null = null;
+  for (const c of candidates) if (c.mae !== null && (best === null || c.mae < best.mae)) best = { penalizer: c.penalizer, mae: c.mae };
+  if (!best) return null;
+  return { days: window.days, customers: customers.length, candidates, naiveMae: naive / customers.length, penalizer: best.penalizer };
 }
 
 function describe(fit: Fit): string {

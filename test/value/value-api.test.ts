@@ -30,7 +30,7 @@ for (const target of databaseTargets()) {
     test('the run carries fitted models; customers and segments get finite predictions and explained recommendations', async () => {
       const run = await rawGraphQL(
         app.server.url,
-        '{ segmentationRuns { active valueModel { status reason customers repeatCustomers historyDays bgNbd { r alpha a b } gammaGamma { p q v customers } } } }',
+        '{ segmentationRuns { active valueModel { status reason customers repeatCustomers historyDays bgNbd { r alpha a b } penalty: bgNbd { penalizer } penaltySelection { days customers penalizer naiveMae candidates { penalizer mae } } gammaGamma { p q v customers } } } }',
         undefined,
         app.keys.viewer,
       );
@@ -41,8 +41,11 @@ for (const target of databaseTargets()) {
           valueModel: {
             status: string;
             reason: string | null;
+            customers: number;
             repeatCustomers: number;
             bgNbd: Record<string, number>;
+            penalty: { penalizer: number };
+            penaltySelection: { days: number; customers: number; penalizer: number; naiveMae: number; candidates: { penalizer: number; mae: number | null }[] };
             gammaGamma: Record<string, number> | null;
           };
         }[]
@@ -50,6 +53,14 @@ for (const target of databaseTargets()) {
       assert.equal(active.valueModel.status, 'FITTED', active.valueModel.reason ?? '');
       assert.ok(active.valueModel.repeatCustomers >= 20);
       for (const v of Object.values(active.valueModel.bgNbd)) assert.ok(v > 0 && Number.isFinite(v));
+      // The penalty was chosen on the shop's last 90 days (its history is over a year long) and used.
+      const selection = active.valueModel.penaltySelection;
+      assert.equal(selection.days, 90);
+      assert.ok(selection.customers >= 100 && selection.customers < active.valueModel.customers, JSON.stringify(selection));
+      assert.equal(selection.candidates.length, 7);
+      assert.equal(active.valueModel.penalty.penalizer, selection.penalizer);
+      const best = Math.min(...selection.candidates.flatMap((c) => (c.mae === null ? [] : [c.mae])));
+      assert.equal(selection.candidates.find((c) => c.penalizer === selection.penalizer)!.mae, best);
 
       const seg = await rawGraphQL(
         app.server.url,

@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BgNbd, type RepeatHistory } from '../../src/value/bg-nbd.js';
 import { GammaGamma } from '../../src/value/gamma-gamma.js';
-import { ValueModel } from '../../src/value/value-model.js';
+import type { ValidationWindow } from '../../src/value/purchase-history.js';
+import { choosePenalizer, PENALIZERS, ValueModel } from '../../src/value/value-model.js';
+import { seededRng } from '../../src/clustering/random.js';
 import { pythonReference } from '../support/python.js';
-import { simulateCustomers } from '../support/value-shop.js';
+import { gamma, simulateCustomers, type SimulatedCustomer } from '../support/value-shop.js';
 
 const customers = simulateCustomers(3000, 7);
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
@@ -66,6 +68,81 @@ test('BG/NBD: the distribution of future purchases sums to 1, its mean is the cl
       assert.equal(model.medianPurchases(t, c), median);
     }
   }
+});
+
+test("BG/NBD penalised (lifetimes' penalizer_coef): the parameters equal scipy's fit of the same penalised likelihood to 1e-3", () => {
+  const penalizer = 1e-3;
+  const { model, fit } = BgNbd.fit(customers, { penalizer });
+  assert.ok(fit.converged, `converged (gradient ${fit.gradient})`);
+  const ref = pythonReference<{ bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number } }>('value-reference.py', {
+    bgnbd: { x: customers.map((c) => c.frequency), tx: customers.map((c) => c.recency), T: customers.map((c) => c.age), penalizer },
+  });
+  for (const k of ['r', 'alpha', 'a', 'b'] as const) {
+    assert.ok(relative(model.params[k], ref.bgnbd[k]) < 1e-3, `${k}: ours ${model.params[k]}, scipy ${ref.bgnbd[k]}`);
+  }
+  assert.ok(Math.abs(fit.logLikelihood - ref.bgnbd.logLikelihood) < 1e-3 * Math.abs(ref.bgnbd.logLikelihood), 'the unpenalised log-likelihood at that optimum');
+  const plain = BgNbd.fit(customers);
+  assert.ok(plain.fit.logLikelihood > fit.logLikelihood, 'the penalty costs likelihood');
+});
+
+test('BG/NBD with a + b < 1 (where the closed form is undefined for x = 0): the expectation from the distribution agrees with a simulation', () => {
+  const model = new BgNbd({ r: 0.5, alpha: 40, a: 0.05, b: 0.6 });
+  const c = { frequency: 0, recency: 0, age: 60 };
+  const t = 180;
+  const expected = model.expectedPurchases(t, c);
+  assert.ok(Number.isFinite(expected) && expected > 0, String(expected));
+  // x = 0: alive for sure; λ ~ Gamma(r, α + T), p ~ Beta(a, b); buy at λ, leave after a purchase with p.
+  const rng = seededRng(3);
+  const draws = 200_000;
+  let total = 0;
+  let buyers = 0;
+  for (let i = 0; i < draws; i++) {
+    const lambda = gamma(rng, 0.5, 40 + c.age);
+    const ga = gamma(rng, 0.05, 1);
+    const p = ga / (ga + gamma(rng, 0.6, 1));
+    let n = 0;
+    for (let at = -Math.log(1 - rng()) / lambda; at <= t; at += -Math.log(1 - rng()) / lambda) {
+      n++;
+      if (rng() < p) break;
+    }
+    total += n;
+    if (n > 0) buyers++;
+  }
+  assert.ok(relative(expected, total / draws) < 0.03, `E[X(${t})] ${expected} vs simulated ${total / draws}`);
+  assert.ok(Math.abs(model.purchaseProbability(t, c) - buyers / draws) < 0.005, `P(buy) ${model.purchaseProbability(t, c)} vs ${buyers / draws}`);
+});
+
+/** Simulated customers as they stood `days` before the end of their observation, and what they bought in those days. */
+function windowOf(simulated: readonly SimulatedCustomer[], days: number): ValidationWindow {
+  return {
+    days,
+    customers: simulated.flatMap((c) => {
+      const cut = c.age - days;
+      const before = c.purchases.filter((p) => p.day < cut);
+      if (before.length === 0) return [];
+      return [{ frequency: before.length - 1, recency: before.at(-1)!.day, age: cut, actual: c.purchases.length - before.length }];
+    }),
+  };
+}
+
+test('the penalty is chosen on a held-out window: every candidate scored, the least error chosen, better than the naive rate there', () => {
+  const window = windowOf(customers, 90);
+  const selection = choosePenalizer(window)!;
+  assert.ok(selection, 'enough customers before the window');
+  assert.deepEqual(
+    selection.candidates.map((c) => c.penalizer),
+    [...PENALIZERS],
+  );
+  const errors = selection.candidates.flatMap((c) => (c.mae === null ? [] : [c.mae]));
+  assert.ok(errors.length >= 4, JSON.stringify(selection.candidates));
+  assert.equal(selection.candidates.find((c) => c.penalizer === selection.penalizer)!.mae, Math.min(...errors));
+  // Drawn from the model itself: its forecast must beat the customer's own historic rate.
+  assert.ok(Math.min(...errors) < selection.naiveMae, `${Math.min(...errors)} vs naive ${selection.naiveMae}`);
+  const fitted = ValueModel.fit({ customers, validation: window, asOf: new Date('2024-01-01'), firstDay: new Date('2022-12-01'), futureOrders: 0 });
+  assert.equal(fitted.state.bgNbd!.penalizer, selection.penalizer);
+  assert.deepEqual(fitted.state.selection, selection);
+  // Too few customers before the window: no selection, no penalty.
+  assert.equal(choosePenalizer({ days: 90, customers: window.customers.slice(0, 50) }), null);
 });
 
 test("Gamma–Gamma: the parameters equal scipy's fit to 1e-3; the expected spend shrinks towards the population's mean", () => {

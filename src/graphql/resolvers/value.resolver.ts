@@ -104,8 +104,9 @@ export class RunValueResolver {
       repeatCustomers: s.repeatCustomers,
       historyDays: s.historyDays,
       futureOrders: s.futureOrders,
-      bgNbd: s.bgNbd,
+      bgNbd: s.bgNbd && { ...s.bgNbd, penalizer: s.bgNbd.penalizer ?? null },
       gammaGamma: s.gammaGamma,
+      penaltySelection: s.selection ?? null,
     };
   }
 }

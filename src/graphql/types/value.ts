@@ -21,6 +21,26 @@ export class BgNbdParameters implements BgNbd.BgNbdParams {
   @Field(() => Float) a!: number;
   @Field(() => Float) b!: number;
   @Field(() => Float) logLikelihood!: number;
+  @Field(() => Float, { nullable: true, description: 'The penalty the fit used (lifetimes’ penalizer_coef); null for runs made before it was chosen.' })
+  penalizer!: number | null;
+}
+
+@ObjectType({ description: 'One candidate penalty and how well its fit forecast the validation window.' })
+export class PenaltyCandidate {
+  @Field(() => Float) penalizer!: number;
+  @Field(() => Float, { nullable: true, description: 'Mean absolute error of the median forecast; null when that fit did not converge.' }) mae!: number | null;
+}
+
+@ObjectType({
+  description: 'How the BG/NBD penalty was chosen: fitted on the shop’s history before its last `days`, each candidate scored on the purchases inside them.',
+})
+export class PenaltySelection {
+  @Field(() => Int) days!: number;
+  @Field(() => Int, { description: 'Customers who had bought before the window (a sample on large shops).' }) customers!: number;
+  @Field(() => [PenaltyCandidate]) candidates!: PenaltyCandidate[];
+  @Field(() => Float, { description: 'The naive forecast’s error on the same window (repeat purchases ÷ days since the first × days): the bar to clear.' })
+  naiveMae!: number;
+  @Field(() => Float) penalizer!: number;
 }
 
 @ObjectType({ description: 'Gamma–Gamma parameters of the value of a purchase.' })
@@ -46,6 +66,8 @@ export class ValueModelInfo {
   @Field(() => Int, { description: 'Orders dated in the future, left out.' }) futureOrders!: number;
   @Field(() => BgNbdParameters, { nullable: true }) bgNbd!: BgNbdParameters | null;
   @Field(() => GammaGammaParameters, { nullable: true }) gammaGamma!: GammaGammaParameters | null;
+  @Field(() => PenaltySelection, { nullable: true, description: 'Null when the history was too short to hold a validation window out of it.' })
+  penaltySelection!: PenaltySelection | null;
 }
 
 @ObjectType({ description: 'A customer’s predicted value and churn risk over a horizon. Null numbers come with `reason`.' })
