@@ -99,7 +99,9 @@ try {
       // median of the predicted distribution, not its mean: same fit, the other summary of it.
       name: 'BG/NBD median (ours, likelyPurchases)',
       predict: (r) =>
-        model.predict({ customerId: r.customerId, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizon)!.likelyPurchases,
+        model.predict({ customerId: r.customerId, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizon, undefined, {
+          likely: true,
+        })!.likelyPurchases!,
       abs: 0,
       sq: 0,
     },
@@ -169,7 +171,7 @@ try {
     const rows2 = history.customers;
     const preds: [string, (c: (typeof rows2)[number]) => number][] = [
       ['BG/NBD (ours)', (c) => early.predict(c, h)?.expectedPurchases ?? Number.NaN],
-      ['BG/NBD median (ours, likelyPurchases)', (c) => early.predict(c, h)?.likelyPurchases ?? Number.NaN],
+      ['BG/NBD median (ours, likelyPurchases)', (c) => early.predict(c, h, undefined, { likely: true })?.likelyPurchases ?? Number.NaN],
       [`naive: repeat purchases ÷ days since the first × ${h}`, (c) => (c.age > 0 ? (c.frequency / c.age) * h : 0)],
       [`naive: purchases ÷ the ${early.state.historyDays}-day calibration × ${h}`, (c) => ((c.frequency + 1) / early.state.historyDays) * h],
     ];

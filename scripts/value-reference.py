@@ -47,7 +47,11 @@ def main():
         d = data["bgnbd"]
         x, tx, T = (np.asarray(d[k], dtype=float) for k in ("x", "tx", "T"))
         penalizer = float(d.get("penalizer", 0.0))
-        params, _ = fit(bgnbd_nll, [1.0, max(1.0, T.mean()), 1.0, 1.0], (x, tx, T, penalizer))
+        # As lifetimes' BetaGeoFitter: time rescaled so that the oldest customer is 10 units old (the
+        # penalty then means what penalizer_coef means there), alpha scaled back afterwards.
+        scale = 10.0 / T.max() if T.max() > 0 else 1.0
+        params, _ = fit(bgnbd_nll, [1.0, max(scale, (T * scale).mean()), 1.0, 1.0], (x, tx * scale, T * scale, penalizer))
+        params[1] /= scale
         ll = -bgnbd_nll(np.log(params), x, tx, T) * len(x)
         out["bgnbd"] = {"r": params[0], "alpha": params[1], "a": params[2], "b": params[3], "logLikelihood": ll}
         if "predict" in data:

@@ -98,7 +98,7 @@ export const ValueModelStateSchema = z.object({
     .object({
       days: num,
       customers: num,
-      candidates: z.array(z.object({ penalizer: num, mae: num.nullable() })),
+      candidates: z.array(z.object({ penalizer: num, mae: num.nullable(), standardError: num.nullable() })),
       naiveMae: num,
       penalizer: num,
     })

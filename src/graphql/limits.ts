@@ -45,15 +45,19 @@ export const TOTAL_COUNT_COST = 100;
 
 /**
  * The depth (fields nested; fragments add none, as executing them adds none) and the aliased fields
- * of the document's most demanding operation, measured by graphql-armor's rules with their limits
+ * of the operation named (without a name: the document's most demanding one), measured by graphql-armor's rules with their limits
  * off. Both follow each fragment once and reuse its measure at every spread, so a chain of fragments
  * spreading the next one twice is linear work, and an alias inside a fragment counts once per spread,
  * as it executes once per spread.
  */
-export function operationMeasures(schema: GraphQLSchema, document: DocumentNode): { depth: number; aliases: number } {
+export function operationMeasures(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): { depth: number; aliases: number } {
   let depth = 0;
   let aliases = 0;
-  validate(schema, document, [
+  // Only the operation that runs (and the fragments): another one in the same document costs nothing.
+  const selected = operationName
+    ? { ...document, definitions: document.definitions.filter((d) => d.kind !== Kind.OPERATION_DEFINITION || d.name?.value === operationName) }
+    : document;
+  validate(schema, selected, [
     maxDepthRule({ n: Infinity, flattenFragments: true, ignoreIntrospection: false, onAccept: [(_, { n }: { n: number }) => (depth = Math.max(depth, n))] }),
     maxAliasesRule({ n: Infinity, allowList: [], onAccept: [(_, { n }: { n: number }) => (aliases = Math.max(aliases, n))] }),
   ]);
@@ -169,7 +173,7 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): A
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const shape = { ...operationRoots(document, request.operationName), ...operationMeasures(schema, document) };
+          const shape = { ...operationRoots(document, request.operationName), ...operationMeasures(schema, document, request.operationName) };
           if (shape.aliases > limits.maxAliases) {
             throw reject(`The query uses ${shape.aliases} aliases; at most ${limits.maxAliases} are allowed.`, 'QUERY_TOO_COMPLEX', {
               aliases: shape.aliases,

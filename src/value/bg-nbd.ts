@@ -29,25 +29,33 @@ export class BgNbd {
 
   /**
    * Maximum likelihood over the customers' histories (customers with one purchase included, x = 0),
-   * optionally penalised (lifetimes' penalizer_coef: penalizer·Σθ² added to the mean negative
-   * log-likelihood). On real shops the unpenalised optimum can lie on the edge where a → 0 and b → ∞
-   * (nobody ever leaves: seen on Online Retail), and a small penalty pulls it back inside.
+   * optionally penalised as `lifetimes` does (penalizer_coef: penalizer·Σθ² added to the mean negative
+   * log-likelihood, with time rescaled so that the oldest customer is 10 units old, α then scaled
+   * back), so that a penalty means what it means there. On real shops the unpenalised optimum can lie
+   * on the edge where a → 0 and b → ∞ (nobody ever leaves: seen on Online Retail); a penalty pulls it
+   * back inside. Unpenalised, the rescaling changes nothing but α's unit.
    */
   static fit(customers: readonly RepeatHistory[], { penalizer = 0 }: { penalizer?: number } = {}): { model: BgNbd; fit: Fit } {
+    let oldest = 0;
+    for (const c of customers) oldest = Math.max(oldest, c.age);
+    const scale = oldest > 0 ? 10 / oldest : 1;
     const x = Float64Array.from(customers, (c) => c.frequency);
-    const tx = Float64Array.from(customers, (c) => c.recency);
-    const T = Float64Array.from(customers, (c) => c.age);
+    const tx = Float64Array.from(customers, (c) => c.recency * scale);
+    const T = Float64Array.from(customers, (c) => c.age * scale);
     // Start where the data are: α near the mean age per purchase, r = a = b = 1.
     let age = 0;
     for (const t of T) age += t;
     const fit = maximiseLikelihood(
       ([r, alpha, a, b]) => -logLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, x, tx, T),
-      [1, Math.max(1, age / customers.length), 1, 1],
+      [1, Math.max(scale, age / customers.length), 1, 1],
       customers.length,
       { penalizer },
     );
-    const [r, alpha, a, b] = fit.params as [number, number, number, number];
-    return { model: new BgNbd({ r, alpha, a, b }), fit };
+    const [r, scaledAlpha, a, b] = fit.params as [number, number, number, number];
+    const params = { r, alpha: scaledAlpha / scale, a, b };
+    // The log-likelihood in days (rescaling time shifts it by −Σx·log(scale)), as scipy's reference reports it.
+    const days = { x, tx: Float64Array.from(customers, (c) => c.recency), T: Float64Array.from(customers, (c) => c.age) };
+    return { model: new BgNbd(params), fit: { ...fit, params: [r, params.alpha, a, b], logLikelihood: logLikelihood(params, days.x, days.tx, days.T) } };
   }
 
   /** P(alive | x, t_x, T): 1 for a customer who never came back (the model cannot tell them gone). */
@@ -59,9 +67,9 @@ export class BgNbd {
   }
 
   /**
-   * E[purchases in the next t days | x, t_x, T]: the closed form, or, where it is undefined (its
-   * hypergeometric term needs a + b + x − 1 > 0, which a penalised fit with a + b < 1 breaks for
-   * customers without repeats), the mean of purchaseProbabilities summed to a negligible tail.
+   * E[purchases in the next t days | x, t_x, T]: the closed form (for a + b < 1 and x = 0 its
+   * hypergeometric term has c < 0, reached by Gauss's contiguous relation), or, should that not be
+   * finite, the mean of purchaseProbabilities summed to a negligible tail.
    */
   expectedPurchases(t: number, c: RepeatHistory): number {
     if (t <= 0) return 0;
@@ -85,13 +93,19 @@ export class BgNbd {
     const A = r + x;
     const B = b + x;
     const C = a + b + x - 1;
-    if (C <= 0) return Number.NaN;
     const z = t / (alpha + c.age + t);
-    let lnHyp = Math.log(hyp2f1(A, B, C, z));
-    // Euler's transformation when the series overflows (large x): the same value, finite.
-    if (!Number.isFinite(lnHyp)) lnHyp = Math.log(hyp2f1(C - A, C - B, C, z)) + (C - A - B) * Math.log(1 - z);
+    const lnShrink = (r + x) * Math.log((alpha + c.age) / (alpha + t + c.age));
+    let second: number;
+    if (C > 0) {
+      let lnHyp = Math.log(hyp2f1(A, B, C, z));
+      // Euler's transformation when the series overflows (large x): the same value, finite.
+      if (!Number.isFinite(lnHyp)) lnHyp = Math.log(hyp2f1(C - A, C - B, C, z)) + (C - A - B) * Math.log(1 - z);
+      second = 1 - Math.exp(lnHyp + lnShrink);
+    } else {
+      // Only x = 0 with a + b < 1 lands here (x ≥ 1 gives C ≥ a + b > 0); the function may be negative.
+      second = 1 - hyp2f1NegativeC(A, B, C, z) * Math.exp(lnShrink);
+    }
     const first = (a + b + x - 1) / (a - 1);
-    const second = 1 - Math.exp(lnHyp + (r + x) * Math.log((alpha + c.age) / (alpha + t + c.age)));
     const denominator = 1 + (x > 0 ? (a / (b + x - 1)) * ((alpha + c.age) / (alpha + c.recency)) ** (r + x) : 0);
     return (first * second) / denominator;
   }
@@ -111,14 +125,22 @@ export class BgNbd {
     const shape = r + c.frequency;
     const beta = alpha + c.age;
     const b1 = b + c.frequency;
-    const lnBeta = (x: number, y: number) => gammaln(x) + gammaln(y) - gammaln(x + y);
-    const lnB0 = lnBeta(a, b1);
+    // Term to term by ratios (one log and a few products a term, not nine log-gammas):
+    // NegBin: P(N = n) = P(N = n − 1)·(shape + n − 1)/n·t/(β + t), in logs (P(N = 0) may underflow);
+    // Beta moments: E[(1−p)^n] = E[(1−p)^(n−1)]·(b1 + n − 1)/(a + b1 + n − 1),
+    // E[p(1−p)^(n−1)] = a/(a + b1) at n = 1, then ·(b1 + n − 2)/(a + b1 + n − 1).
+    const lnQ = Math.log(t / (beta + t));
+    let lnNb = shape * Math.log(beta / (beta + t));
+    let stay = 1;
+    let leave = 0;
     let below = 0; // P(N < n)
     for (let n = 0; ; n++) {
-      const lnNb = gammaln(shape + n) - gammaln(shape) - gammaln(n + 1) + shape * Math.log(beta / (beta + t)) + n * Math.log(t / (beta + t));
+      if (n > 0) {
+        lnNb += Math.log((shape + n - 1) / n) + lnQ;
+        stay *= (b1 + n - 1) / (a + b1 + n - 1);
+        leave = n === 1 ? a / (a + b1) : (leave * (b1 + n - 2)) / (a + b1 + n - 1);
+      }
       const pN = t > 0 ? Math.exp(lnNb) : n === 0 ? 1 : 0;
-      const stay = Math.exp(lnBeta(a, b1 + n) - lnB0);
-      const leave = n > 0 ? Math.exp(lnBeta(a + 1, b1 + n - 1) - lnB0) : 0;
       yield alive * (leave * Math.max(0, 1 - below) + stay * pN) + (n === 0 ? 1 - alive : 0);
       below += pN;
     }
@@ -144,13 +166,16 @@ export class BgNbd {
     }
     return n;
   }
+}
 
-  /** E[purchases in t days] of a new customer (the population's expectation). */
-  expectedPurchasesNew(t: number): number {
-    const { r, alpha, a, b } = this.params;
-    const z = t / (alpha + t);
-    return ((a + b - 1) / (a - 1)) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z));
-  }
+/**
+ * ₂F₁(a, b; c; z) for −1 < c < 0 (stdlib's covers c > 0): Gauss's contiguous relation (DLMF 15.5.18)
+ * from c + 1 and c + 2, both positive. NaN at c = 0 or c ≤ −1, where the caller sums the series.
+ */
+function hyp2f1NegativeC(a: number, b: number, c: number, z: number): number {
+  if (!(c > -1 && c < 0)) return Number.NaN;
+  const d = c + 1;
+  return -(d * (d - 1 - (2 * d - a - b - 1) * z) * hyp2f1(a, b, d, z) + (d - a) * (d - b) * z * hyp2f1(a, b, d + 1, z)) / (d * (d - 1) * (z - 1));
 }
 
 /** The BG/NBD log-likelihood summed over customers (lifetimes' BetaGeoFitter._negative_log_likelihood, negated). */

@@ -88,7 +88,7 @@ export class CustomerValues {
       };
     }
     const history: CustomerHistory = { customerId, frequency: row.frequency, recency: row.recency, age: row.age, monetary: row.monetary };
-    const v = model.predict(history, horizonDays, monthlyDiscountRate);
+    const v = model.predict(history, horizonDays, monthlyDiscountRate, { likely: true });
     return {
       horizonDays,
       history,

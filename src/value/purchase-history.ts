@@ -52,10 +52,11 @@ export async function readPurchaseHistory(prisma: PrismaClient, options: { until
   const cut = options.until && options.until < now ? options.until : now;
   const until = options.until ? new Date(Math.floor(cut.getTime() / DAY) * DAY) : cut;
   const [future] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "order" WHERE placed_at > ${now}`;
-  // Where the observation ends decides where the validation window starts: one cheap query first.
+  // Where the observation ends decides where the validation window starts: one cheap query first
+  // (over the same orders as the purchases below: completed, with lines).
   const [span] = await prisma.$queryRaw<{ first_day: Date | null; last_day: Date | null }[]>`
     SELECT min(date_trunc('day', placed_at, 'UTC')) AS first_day, max(date_trunc('day', placed_at, 'UTC')) AS last_day
-    FROM "order" WHERE status = 'COMPLETED' AND placed_at < ${until}`;
+    FROM "order" o WHERE status = 'COMPLETED' AND placed_at < ${until} AND EXISTS (SELECT 1 FROM order_item i WHERE i.order_id = o.id)`;
   // The observation ends at the end of the last purchase day seen (or at `until` when given).
   const last = span?.last_day?.getTime() ?? 0;
   const end = options.until ? Math.min(until.getTime(), last + DAY) : last + DAY;

@@ -25,8 +25,7 @@ export type ValueStatus = 'FITTED' | 'INSUFFICIENT_DATA' | 'NOT_CONVERGED';
 
 /**
  * The BG/NBD penalties tried on the shop's validation window (lifetimes' penalizer_coef, decades from
- * none to the 0.1 its documentation's examples stop at); the one whose fit best forecasts the window
- * (least absolute error of the median forecast) is used for the shop's fit.
+ * none to 0.1); see choosePenalizer for which one the shop's fit uses.
  */
 export const PENALIZERS = [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1] as const;
 /** Customers a validation fit uses at most (every k-th): seven fits must not cost seven full ones on a large shop. */
@@ -36,8 +35,11 @@ export const MAX_VALIDATION_CUSTOMERS = 20_000;
 export interface PenaltySelection {
   days: number;
   customers: number;
-  /** Mean absolute error of each penalty's median forecast (null: that fit did not converge). */
-  candidates: { penalizer: number; mae: number | null }[];
+  /**
+   * Mean absolute error of each penalty's median forecast (null: that fit did not converge), and the
+   * standard error of its paired difference from no penalty's (null for none itself).
+   */
+  candidates: { penalizer: number; mae: number | null; standardError: number | null }[];
   /** The customer's repeat purchases ÷ days since their first × the window: the bar to clear. */
   naiveMae: number;
   penalizer: number;
@@ -67,8 +69,8 @@ export interface CustomerValue {
   expectedPurchases: number;
   /** P(at least one purchase over the horizon). */
   purchaseProbability: number;
-  /** The median number of purchases over the horizon (the forecast with the least absolute error). */
-  likelyPurchases: number;
+  /** The median number of purchases over the horizon (the forecast with the least absolute error); null unless asked for. */
+  likelyPurchases: number | null;
   /** Null when spend cannot be modelled (spendReason). */
   expectedSpendPerPurchase: number | null;
   expectedSpend: number | null;
@@ -164,7 +166,13 @@ export class ValueModel {
    * (lifetimes' customer_lifetime_value: the purchases expected in each month times the expected
    * value of a purchase, discounted). Null when the model is not fitted.
    */
-  predict(c: CustomerHistory, horizonDays = DEFAULT_HORIZON_DAYS, monthlyDiscount = DEFAULT_MONTHLY_DISCOUNT): CustomerValue | null {
+  predict(
+    c: CustomerHistory,
+    horizonDays = DEFAULT_HORIZON_DAYS,
+    monthlyDiscount = DEFAULT_MONTHLY_DISCOUNT,
+    // The median walks the distribution term by term: asked for per customer, not in segment loops.
+    { likely = false }: { likely?: boolean } = {},
+  ): CustomerValue | null {
     const bg = this.purchases;
     if (!bg) return null;
     const pAlive = bg.pAlive(c);
@@ -191,7 +199,7 @@ export class ValueModel {
       churnRisk: 1 - pAlive,
       expectedPurchases,
       purchaseProbability,
-      likelyPurchases: bg.medianPurchases(horizonDays, c),
+      likelyPurchases: likely ? bg.medianPurchases(horizonDays, c) : null,
       expectedSpendPerPurchase: perPurchase,
       expectedSpend: perPurchase === null ? null : perPurchase * expectedPurchases,
       clv,
@@ -201,8 +209,9 @@ export class ValueModel {
 
 /**
  * The penalty chosen on the shop's own last quarter: each candidate fitted on the history before the
- * window and scored on the purchases inside it. The likelihood alone cannot choose (it always prefers
- * no penalty, edge optimum included); how well each fit forecasts unseen purchases can.
+ * window and scored by the absolute error of its median forecast of the purchases inside it; the one
+ * with the least error, if it beats no penalty by more than two standard errors. The likelihood alone
+ * cannot choose (it always prefers no penalty, edge optimum included); unseen purchases can.
  */
 export function choosePenalizer(window: ValidationWindow): PenaltySelection | null {
   const step = Math.ceil(window.customers.length / MAX_VALIDATION_CUSTOMERS);
@@ -210,17 +219,49 @@ export function choosePenalizer(window: ValidationWindow): PenaltySelection | nu
   if (customers.length < MIN_CUSTOMERS || customers.filter((c) => c.frequency > 0).length < MIN_REPEAT_CUSTOMERS) return null;
   let naive = 0;
   for (const c of customers) naive += Math.abs((c.age > 0 ? (c.frequency / c.age) * window.days : 0) - c.actual);
-  const candidates = PENALIZERS.map((penalizer) => {
+  const fits = PENALIZERS.map((penalizer) => {
     const { model, fit } = BgNbd.fit(customers, { penalizer });
-    if (!fit.converged) return { penalizer, mae: null };
-    let error = 0;
-    for (const c of customers) error += Math.abs(model.medianPurchases(window.days, c) - c.actual);
-    return { penalizer, mae: error / customers.length };
+    return { penalizer, errors: fit.converged ? Float64Array.from(customers, (c) => Math.abs(model.medianPurchases(window.days, c) - c.actual)) : null };
   });
+  const none = fits[0]!.errors;
+  const candidates = fits.map(({ penalizer, errors }) => {
+    if (!errors) return { penalizer, mae: null, standardError: null };
+    // The paired differences against no penalty: how far this candidate's gain is from noise.
+    let standardError: number | null = null;
+    if (none && penalizer > 0) {
+      let sum = 0;
+      let squares = 0;
+      for (let i = 0; i < errors.length; i++) {
+        const d = errors[i]! - none[i]!;
+        sum += d;
+        squares += d * d;
+      }
+      const n = errors.length;
+      standardError = Math.sqrt(Math.max(0, squares / n - (sum / n) ** 2) / (n - 1));
+    }
+    return { penalizer, mae: mean(errors), standardError };
+  });
+  // No penalty (the maximum-likelihood fit) unless a penalty lowers the error by more than two
+  // standard errors of the paired differences: a gain within noise is not a reason to move off the MLE.
   let best: { penalizer: number; mae: number } | null = null;
-  for (const c of candidates) if (c.mae !== null && (best === null || c.mae < best.mae)) best = { penalizer: c.penalizer, mae: c.mae };
+  const base = candidates[0]!;
+  if (base.mae !== null) {
+    best = { penalizer: 0, mae: base.mae };
+    for (const c of candidates) {
+      if (c.mae !== null && c.standardError !== null && c.mae < best.mae && base.mae - c.mae > 2 * c.standardError)
+        best = { penalizer: c.penalizer, mae: c.mae };
+    }
+  } else {
+    for (const c of candidates) if (c.mae !== null && (best === null || c.mae < best.mae)) best = { penalizer: c.penalizer, mae: c.mae };
+  }
   if (!best) return null;
   return { days: window.days, customers: customers.length, candidates, naiveMae: naive / customers.length, penalizer: best.penalizer };
+}
+
+function mean(values: Float64Array): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
 }
 
 function describe(fit: Fit): string {

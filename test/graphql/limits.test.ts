@@ -48,7 +48,10 @@ describe('query limits', () => {
       operationMeasures(schema, parse('{ segments { ...S } } fragment S on Segment { members(first: 1) { edges { node { distance } } } }')).depth,
       5,
     );
-    assert.equal(operationMeasures(schema, parse('query A { segments { id } } query B { segments { members(first: 1) { totalCount } } }')).depth, 3);
+    const two = parse('query A { segments { id } } query B { segments { members(first: 1) { totalCount } } }');
+    assert.equal(operationMeasures(schema, two).depth, 3);
+    assert.equal(operationMeasures(schema, two, 'A').depth, 2, 'only the operation that runs');
+    assert.equal(operationMeasures(schema, two, 'B').depth, 3);
     assert.equal(operationMeasures(schema, parse('{ a: segments { b: id } c: segments { id } }')).aliases, 3);
   });
 

@@ -30,7 +30,7 @@ for (const target of databaseTargets()) {
     test('the run carries fitted models; customers and segments get finite predictions and explained recommendations', async () => {
       const run = await rawGraphQL(
         app.server.url,
-        '{ segmentationRuns { active valueModel { status reason customers repeatCustomers historyDays bgNbd { r alpha a b } penalty: bgNbd { penalizer } penaltySelection { days customers penalizer naiveMae candidates { penalizer mae } } gammaGamma { p q v customers } } } }',
+        '{ segmentationRuns { active valueModel { status reason customers repeatCustomers historyDays bgNbd { r alpha a b } penalty: bgNbd { penalizer } penaltySelection { days customers penalizer naiveMae candidates { penalizer mae standardError } } gammaGamma { p q v customers } } } }',
         undefined,
         app.keys.viewer,
       );
@@ -45,7 +45,13 @@ for (const target of databaseTargets()) {
             repeatCustomers: number;
             bgNbd: Record<string, number>;
             penalty: { penalizer: number };
-            penaltySelection: { days: number; customers: number; penalizer: number; naiveMae: number; candidates: { penalizer: number; mae: number | null }[] };
+            penaltySelection: {
+              days: number;
+              customers: number;
+              penalizer: number;
+              naiveMae: number;
+              candidates: { penalizer: number; mae: number | null; standardError: number | null }[];
+            };
             gammaGamma: Record<string, number> | null;
           };
         }[]
@@ -59,8 +65,11 @@ for (const target of databaseTargets()) {
       assert.ok(selection.customers >= 100 && selection.customers < active.valueModel.customers, JSON.stringify(selection));
       assert.equal(selection.candidates.length, 7);
       assert.equal(active.valueModel.penalty.penalizer, selection.penalizer);
-      const best = Math.min(...selection.candidates.flatMap((c) => (c.mae === null ? [] : [c.mae])));
-      assert.equal(selection.candidates.find((c) => c.penalizer === selection.penalizer)!.mae, best);
+      // No penalty unless one beats it by more than two standard errors; then the best of those.
+      const base = selection.candidates[0]!;
+      const clear = selection.candidates.filter((c) => c.mae !== null && c.standardError !== null && base.mae! - c.mae > 2 * c.standardError);
+      const expected = clear.length === 0 ? 0 : clear.reduce((m, c) => (c.mae! < m.mae! ? c : m)).penalizer;
+      assert.equal(selection.penalizer, expected, JSON.stringify(selection));
 
       const seg = await rawGraphQL(
         app.server.url,

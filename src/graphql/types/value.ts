@@ -1,6 +1,8 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type * as BgNbd from '../../value/bg-nbd.js';
 import type * as GammaGamma from '../../value/gamma-gamma.js';
+import type * as Values from '../../value/customer-values.js';
+import type * as Model from '../../value/value-model.js';
 
 export enum ValueModelStatus {
   FITTED = 'FITTED',
@@ -29,12 +31,17 @@ export class BgNbdParameters implements BgNbd.BgNbdParams {
 export class PenaltyCandidate {
   @Field(() => Float) penalizer!: number;
   @Field(() => Float, { nullable: true, description: 'Mean absolute error of the median forecast; null when that fit did not converge.' }) mae!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Standard error of its per-customer error minus no penalty’s; a penalty is used only when it lowers the error by more than two of these.',
+  })
+  standardError!: number | null;
 }
 
 @ObjectType({
   description: 'How the BG/NBD penalty was chosen: fitted on the shop’s history before its last `days`, each candidate scored on the purchases inside them.',
 })
-export class PenaltySelection {
+export class PenaltySelection implements Model.PenaltySelection {
   @Field(() => Int) days!: number;
   @Field(() => Int, { description: 'Customers who had bought before the window (a sample on large shops).' }) customers!: number;
   @Field(() => [PenaltyCandidate]) candidates!: PenaltyCandidate[];
@@ -94,7 +101,7 @@ export class CustomerValue {
 }
 
 @ObjectType({ description: 'A segment’s predicted value and churn risk over a horizon.' })
-export class SegmentValue {
+export class SegmentValue implements Values.SegmentValueAnswer {
   @Field(() => Int) horizonDays!: number;
   @Field(() => Int) members!: number;
   @Field(() => Int, { description: 'Members with a completed order (the others have nothing to predict from).' }) withHistory!: number;
