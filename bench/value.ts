@@ -78,9 +78,12 @@ try {
     console.log(
       `\nBG/NBD penalty chosen on the shop's own last ${sel.days} days before the cutoff (${sel.customers} customers; naive MAE there ${sel.naiveMae.toFixed(4)}):`,
     );
-    console.log(`| penalizer | MAE of the median forecast |\n| ---: | ---: |`);
-    for (const c of sel.candidates)
-      console.log(`| ${c.penalizer}${c.penalizer === sel.penalizer ? ' (chosen)' : ''} | ${c.mae?.toFixed(4) ?? 'not converged'} |`);
+    console.log(`| penalizer | MAE of the median forecast | standard error of the difference from no penalty |\n| ---: | ---: | ---: |`);
+    for (const c of sel.candidates) {
+      console.log(
+        `| ${c.penalizer}${c.penalizer === sel.penalizer ? ' (chosen)' : ''} | ${c.mae?.toFixed(4) ?? 'not converged'} | ${c.standardError?.toFixed(4) ?? ''} |`,
+      );
+    }
   } else console.log('\nno penalty selection (history too short)');
   const rows = await prisma.customerValue.findMany({ where: { runId: run.runId }, include: { customer: { select: { externalId: true } } } });
   const buckets = new Map<string, { n: number; actual: number; model: number; naive: number }>();
