@@ -43,10 +43,17 @@ export const UNPAGED_LIST_SIZE = MAX_SEGMENTS;
 /** A `totalCount`: one COUNT over up to every customer. */
 export const TOTAL_COUNT_COST = 100;
 
+/** The operation named (without a name: every operation of the document). */
+function operationsOf(document: DocumentNode, operationName?: string | null): OperationDefinitionNode[] {
+  return document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
+  );
+}
+
 /**
  * The depth (fields nested; fragments add none, as executing them adds none) and the aliased fields
- * of the operation named (without a name: the document's most demanding one), measured by graphql-armor's rules with their limits
- * off. Both follow each fragment once and reuse its measure at every spread, so a chain of fragments
+ * of the operation named (without a name: the document's most demanding one), measured by
+ * graphql-armor's rules with their limits off. Both follow each fragment once and reuse its measure at every spread, so a chain of fragments
  * spreading the next one twice is linear work, and an alias inside a fragment counts once per spread,
  * as it executes once per spread.
  */
@@ -54,9 +61,10 @@ export function operationMeasures(schema: GraphQLSchema, document: DocumentNode,
   let depth = 0;
   let aliases = 0;
   // Only the operation that runs (and the fragments): another one in the same document costs nothing.
-  const selected = operationName
-    ? { ...document, definitions: document.definitions.filter((d) => d.kind !== Kind.OPERATION_DEFINITION || d.name?.value === operationName) }
-    : document;
+  const selected = {
+    ...document,
+    definitions: [...operationsOf(document, operationName), ...document.definitions.filter((d) => d.kind !== Kind.OPERATION_DEFINITION)],
+  };
   validate(schema, selected, [
     maxDepthRule({ n: Infinity, flattenFragments: true, ignoreIntrospection: false, onAccept: [(_, { n }: { n: number }) => (depth = Math.max(depth, n))] }),
     maxAliasesRule({ n: Infinity, allowList: [], onAccept: [(_, { n }: { n: number }) => (aliases = Math.max(aliases, n))] }),
@@ -82,9 +90,7 @@ export function operationRoots(document: DocumentNode, operationName?: string | 
       if (!memo.has(name) && fragment && !open.has(name)) memo.set(name, rootsIn(fragment.selectionSet, new Set([...open, name])));
       return memo.get(name) ?? [];
     });
-  const roots = document.definitions
-    .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName))
-    .flatMap((d) => rootsIn(d.selectionSet, new Set()));
+  const roots = operationsOf(document, operationName).flatMap((d) => rootsIn(d.selectionSet, new Set()));
   return { rootFields: roots.length, introspectionOnly: roots.length > 0 && roots.every((r) => r.startsWith('__')) };
 }
 
@@ -140,9 +146,7 @@ export function operationCost(
   variables: Record<string, unknown>,
   operationName?: string | null,
 ): number | undefined {
-  const operation = document.definitions.find(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
-  );
+  const operation = operationsOf(document, operationName)[0];
   const coerced = getVariableValues(schema, operation?.variableDefinitions ?? [], variables);
   if (coerced.errors) return undefined;
   const cost = getComplexity({

@@ -36,26 +36,24 @@ export class BgNbd {
    * back inside. Unpenalised, the rescaling changes nothing but α's unit.
    */
   static fit(customers: readonly RepeatHistory[], { penalizer = 0 }: { penalizer?: number } = {}): { model: BgNbd; fit: Fit } {
-    let oldest = 0;
-    for (const c of customers) oldest = Math.max(oldest, c.age);
-    const scale = oldest > 0 ? 10 / oldest : 1;
     const x = Float64Array.from(customers, (c) => c.frequency);
-    const tx = Float64Array.from(customers, (c) => c.recency * scale);
-    const T = Float64Array.from(customers, (c) => c.age * scale);
+    const tx = Float64Array.from(customers, (c) => c.recency);
+    const T = Float64Array.from(customers, (c) => c.age);
+    const oldest = T.reduce((m, t) => Math.max(m, t), 0);
+    const scale = oldest > 0 ? 10 / oldest : 1;
+    const scaledTx = tx.map((t) => t * scale);
+    const scaledT = T.map((t) => t * scale);
     // Start where the data are: α near the mean age per purchase, r = a = b = 1.
-    let age = 0;
-    for (const t of T) age += t;
     const fit = maximiseLikelihood(
-      ([r, alpha, a, b]) => -logLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, x, tx, T),
-      [1, Math.max(scale, age / customers.length), 1, 1],
+      ([r, alpha, a, b]) => -logLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, x, scaledTx, scaledT),
+      [1, Math.max(scale, scaledT.reduce((s, t) => s + t, 0) / customers.length), 1, 1],
       customers.length,
       { penalizer },
     );
     const [r, scaledAlpha, a, b] = fit.params as [number, number, number, number];
     const params = { r, alpha: scaledAlpha / scale, a, b };
     // The log-likelihood in days (rescaling time shifts it by −Σx·log(scale)), as scipy's reference reports it.
-    const days = { x, tx: Float64Array.from(customers, (c) => c.recency), T: Float64Array.from(customers, (c) => c.age) };
-    return { model: new BgNbd(params), fit: { ...fit, params: [r, params.alpha, a, b], logLikelihood: logLikelihood(params, days.x, days.tx, days.T) } };
+    return { model: new BgNbd(params), fit: { ...fit, params: [r, params.alpha, a, b], logLikelihood: logLikelihood(params, x, tx, T) } };
   }
 
   /** P(alive | x, t_x, T): 1 for a customer who never came back (the model cannot tell them gone). */

@@ -3,6 +3,7 @@
 // customer lifetime value over a horizon. Like the commercial tools, it says when the data are not
 // enough instead of answering from a fit that means nothing: each gate below has its reason, and the
 // API returns the reason in place of numbers.
+import { deviation, mean } from 'd3-array';
 import { BgNbd, type BgNbdParams } from './bg-nbd.js';
 import { GammaGamma, type GammaGammaParams } from './gamma-gamma.js';
 import type { Fit } from './maximum-likelihood.js';
@@ -217,30 +218,18 @@ export function choosePenalizer(window: ValidationWindow): PenaltySelection | nu
   const step = Math.ceil(window.customers.length / MAX_VALIDATION_CUSTOMERS);
   const customers = window.customers.filter((_, i) => i % step === 0);
   if (customers.length < MIN_CUSTOMERS || customers.filter((c) => c.frequency > 0).length < MIN_REPEAT_CUSTOMERS) return null;
-  let naive = 0;
-  for (const c of customers) naive += Math.abs((c.age > 0 ? (c.frequency / c.age) * window.days : 0) - c.actual);
+  const naiveMae = mean(customers, (c) => Math.abs((c.age > 0 ? (c.frequency / c.age) * window.days : 0) - c.actual))!;
   const fits = PENALIZERS.map((penalizer) => {
     const { model, fit } = BgNbd.fit(customers, { penalizer });
     return { penalizer, errors: fit.converged ? Float64Array.from(customers, (c) => Math.abs(model.medianPurchases(window.days, c) - c.actual)) : null };
   });
   const none = fits[0]!.errors;
-  const candidates = fits.map(({ penalizer, errors }) => {
-    if (!errors) return { penalizer, mae: null, standardError: null };
+  const candidates = fits.map(({ penalizer, errors }) => ({
+    penalizer,
+    mae: errors ? mean(errors)! : null,
     // The paired differences against no penalty: how far this candidate's gain is from noise.
-    let standardError: number | null = null;
-    if (none && penalizer > 0) {
-      let sum = 0;
-      let squares = 0;
-      for (let i = 0; i < errors.length; i++) {
-        const d = errors[i]! - none[i]!;
-        sum += d;
-        squares += d * d;
-      }
-      const n = errors.length;
-      standardError = Math.sqrt(Math.max(0, squares / n - (sum / n) ** 2) / (n - 1));
-    }
-    return { penalizer, mae: mean(errors), standardError };
-  });
+    standardError: errors && none && penalizer > 0 ? deviation(errors.map((e, i) => e - none[i]!))! / Math.sqrt(errors.length) : null,
+  }));
   // No penalty (the maximum-likelihood fit) unless a penalty lowers the error by more than two
   // standard errors of the paired differences: a gain within noise is not a reason to move off the MLE.
   let best: { penalizer: number; mae: number } | null = null;
@@ -255,13 +244,7 @@ export function choosePenalizer(window: ValidationWindow): PenaltySelection | nu
     for (const c of candidates) if (c.mae !== null && (best === null || c.mae < best.mae)) best = { penalizer: c.penalizer, mae: c.mae };
   }
   if (!best) return null;
-  return { days: window.days, customers: customers.length, candidates, naiveMae: naive / customers.length, penalizer: best.penalizer };
-}
-
-function mean(values: Float64Array): number {
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
+  return { days: window.days, customers: customers.length, candidates, naiveMae, penalizer: best.penalizer };
 }
 
 function describe(fit: Fit): string {
