@@ -22,7 +22,8 @@ import path from 'node:path';
 import { createServices } from '../src/app/services.js';
 import { loadSettings } from '../src/config/settings.js';
 import { openRowSource } from '../src/ingest/file-source.js';
-import { loadHardShop } from '../src/demo/hard-shop.js';
+import { loadHardShop, writeShop } from '../src/demo/hard-shop.js';
+import { family } from './family.js';
 import { documentText } from '../src/profiles/profile-text.js';
 import { importOnlineRetail, londonTimeToDate } from '../src/ingest/online-retail.js';
 import { kmeans } from '../src/clustering/kmeans.js';
@@ -37,10 +38,12 @@ const settings = loadSettings();
 const rows = Number(process.env.BENCH_ZH_ROWS ?? Infinity);
 const K = 10;
 
-const parts = (process.env.BENCH_PARTS ?? 'zh,retail,hard').split(',');
+const parts = (process.env.BENCH_PARTS ?? 'zh,zh-shop,retail,hard,family').split(',');
 if (parts.includes('zh')) await chinese();
+if (parts.includes('zh-shop')) await chineseShop();
 if (parts.includes('retail')) await onlineRetail();
 if (parts.includes('hard')) await hard();
+if (parts.includes('family')) await family();
 
 async function chinese(): Promise<void> {
   const reviews = readChineseReviews(settings.chineseReviewsPath, rows);
@@ -116,6 +119,66 @@ async function chinese(): Promise<void> {
   });
 }
 
+/**
+ * The Chinese reviews as a shop, through the product with its defaults: one customer per review (its
+ * rating 5 when positive, 1 when negative; no orders), embedded, segmented at k = 10 with the default
+ * `combined` vector and with `lexical`; NMI against the categories, and each segment's keywords.
+ */
+async function chineseShop(): Promise<void> {
+  const reviews = readChineseReviews(settings.chineseReviewsPath, Number(process.env.BENCH_ZH_SHOP_ROWS ?? rows));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-zh-shop-'));
+  const services = await createServices(loadSettings({ ...process.env, DATA_DIR: dataDir, PGLITE_DIR: 'memory://' }));
+  const idle = { signal: new AbortController().signal, progress: () => {} };
+  try {
+    const at = new Date('2026-01-01T00:00:00Z');
+    const truth = await writeShop(services.ingest, {
+      products: [],
+      customers: reviews.map((_, i) => ({ id: `z${i}`, attributes: {} })),
+      orders: [],
+      searches: [],
+      reviews: reviews.map((r, i) => ({
+        id: `zr${i}`,
+        customerId: `z${i}`,
+        rating: r.positive ? 5 : 1,
+        text: r.text.slice(0, 5000),
+        language: 'zh',
+        reviewedAt: at,
+      })),
+      truth: reviews.map((r, i) => ({ customerId: `z${i}`, persona: r.category })),
+    });
+    let t = performance.now();
+    await (await services.indexer()).run(idle);
+    const embedSeconds = (performance.now() - t) / 1000;
+    const collection = await services.db.prisma.vectorIndex.findFirst({ orderBy: { id: 'desc' }, select: { views: true } });
+    console.log(`\nChinese reviews as a shop: ${reviews.length} customers (one review each, no orders); embed ${embedSeconds.toFixed(0)} s`);
+    console.log(
+      `views: ${JSON.stringify(Object.fromEntries(Object.entries((collection?.views ?? {}) as Record<string, { weight: number; note?: string }>).map(([v, s]) => [v, s.note ? `${s.weight.toFixed(3)} (${s.note})` : s.weight.toFixed(3)])))}`,
+    );
+    console.log('| vector | k | NMI | ARI | seconds |');
+    console.log('| --- | ---: | ---: | ---: | ---: |');
+    for (const vector of ['combined', 'lexical'] as const) {
+      t = performance.now();
+      const run = await services.segments.run(idle, { k: K, vector });
+      const members = await services.db.prisma.membership.findMany({
+        where: { runId: run.runId },
+        select: { segmentId: true, customer: { select: { externalId: true } } },
+      });
+      const labels = members.map((m) => m.segmentId);
+      const categories = members.map((m) => truth.get(m.customer.externalId)!);
+      console.log(
+        `| ${vector}${vector === 'combined' ? ' (default)' : ''} | ${run.k} | ${normalizedMutualInfo(labels, categories).toFixed(3)} | ${adjustedRandIndex(labels, categories).toFixed(3)} | ${((performance.now() - t) / 1000).toFixed(0)} |`,
+      );
+      if (vector === 'combined') {
+        const segments = await services.db.prisma.segment.findMany({ where: { runId: run.runId }, orderBy: { size: 'desc' } });
+        for (const s of segments) console.log(`  ${String(s.size).padStart(5)}  ${s.autoName} — ${(s.keywords as string[]).slice(0, 6).join(' ')}`);
+      }
+    }
+  } finally {
+    await services.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function onlineRetail(): Promise<void> {
   const cutoff = londonTimeToDate('2011-09-09 00:00:00');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-retail-'));
@@ -167,6 +230,11 @@ async function onlineRetail(): Promise<void> {
     console.log(`| scikit-learn k-means on standardised log-RFM, same k | ${run.k} | ${base.toFixed(3)} | 1.00 |`);
     console.log('\nSegments:');
     for (const s of segments) console.log(`  ${String(s.size).padStart(5)}  ${s.autoName} — ${(s.keywords as string[]).slice(0, 6).join(', ')}`);
+    const tops = segments.map((s) => (s.keywords as string[]).slice(0, 3));
+    const shared = tops.flat().filter((w, i, all) => all.indexOf(w) !== i);
+    console.log(
+      `Top-3 keywords: ${shared.length === 0 ? 'distinct in every segment' : `shared: ${[...new Set(shared)].join(', ')}`}; names ${new Set(segments.map((s) => s.autoName)).size === segments.length ? 'all distinct' : 'repeat'}`,
+    );
 
     await retailLookalikes(services);
   } finally {

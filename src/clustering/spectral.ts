@@ -119,21 +119,39 @@ export interface SpectralEmbedding {
   vectors: Float64Array;
 }
 
-/** The m leading eigenvectors of S = D^-½ A D^-½ (the smallest of the normalised Laplacian). */
-export function spectralEmbedding(graph: SparseSymmetric, m: number, seed: number): SpectralEmbedding {
+/**
+ * Regularisation τ of the graph, as a share of its mean degree (Qin & Rohe 2013, "Regularized spectral
+ * clustering under the degree-corrected stochastic blockmodel"; Amini et al. 2013): A + (τ/n)·11ᵀ.
+ * Without it, a clique of customers with identical vectors (say, a dozen who wrote nothing and bought
+ * one same product once) forms a component of its own; the leading eigenvectors then describe such
+ * cliques, and the k rule scored k = 4 a perfect silhouette of 1.0 on a shop of 16 personas (shop
+ * family, seed 103: ARI 0.06). The rank-one term costs one dot product per multiplication.
+ */
+export const GRAPH_REGULARISATION = 0.25;
+
+/** The m leading eigenvectors of S = D^-½ A_τ D^-½ (the smallest of the normalised Laplacian), A_τ = A + (τ/n)·11ᵀ. */
+export function spectralEmbedding(graph: SparseSymmetric, m: number, seed: number, regularisation = GRAPH_REGULARISATION): SpectralEmbedding {
   const { n, offsets, columns, values } = graph;
-  const scale = new Float64Array(n);
+  const degree = new Float64Array(n);
+  let totalDegree = 0;
   for (let i = 0; i < n; i++) {
-    let d = 0;
-    for (let p = offsets[i]!; p < offsets[i + 1]!; p++) d += values[p]!;
-    scale[i] = d > 0 ? 1 / Math.sqrt(d) : 0;
+    for (let p = offsets[i]!; p < offsets[i + 1]!; p++) degree[i] = degree[i]! + values[p]!;
+    totalDegree += degree[i]!;
   }
+  // τ/n added to every entry: each degree grows by τ.
+  const tau = regularisation * (totalDegree / Math.max(1, n));
+  const scale = new Float64Array(n);
+  for (let i = 0; i < n; i++) scale[i] = degree[i]! + tau > 0 ? 1 / Math.sqrt(degree[i]! + tau) : 0;
   // S's entries, computed once: the eigen-solver multiplies by S some two thousand times.
   const weights = new Float64Array(values.length);
   for (let i = 0; i < n; i++) for (let p = offsets[i]!; p < offsets[i + 1]!; p++) weights[p] = values[p]! * scale[i]! * scale[columns[p]!]!;
   const multiply = (v: Float64Array, out: Float64Array) => {
+    // The rank-one part: (τ/n)·D^-½ 1 1ᵀ D^-½ v.
+    let dot = 0;
+    if (tau > 0) for (let i = 0; i < n; i++) dot += scale[i]! * v[i]!;
+    const rankOne = (tau / n) * dot;
     for (let i = 0; i < n; i++) {
-      let s = 0;
+      let s = rankOne * scale[i]!;
       for (let p = offsets[i]!; p < offsets[i + 1]!; p++) s += weights[p]! * v[columns[p]!]!;
       out[i] = s;
     }

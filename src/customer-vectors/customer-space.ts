@@ -7,7 +7,15 @@
 // Balance: each view is scaled to unit total variance (its variance measured on the shop's customers
 // when the index is built), then multiplied by √weight, so a view's share of the squared distances in
 // `combined` is its weight's share. A view without variance (a shop with no text at all) gets weight 0
-// and the run says so; the others still segment.
+// and the run says so; the others still segment. Two corrections come first, both measured on the shop
+// when the index is built and stored with it:
+//   - the word views (text, lexical) lose each script's mean offset (language-balance.ts), so that the
+//     same persona writing Chinese or English lands in one place: meaning, not language;
+//   - a behaviour view counts by the share of its features that vary in the shop: in a shop of reviews
+//     without orders the habits view is the rating alone, and one number must not weigh as much as
+//     everything customers wrote (its weight × 1/4, said in the view's note); the text view counts by
+//     the share of the shop's words its model reads (the English-only default reads a few Latin
+//     letters in Chinese reviews, and pooled to unit length that sliver spoke as loud as the words).
 import { vectorIndexSpace } from '../db/json-columns.js';
 import { InputError } from '../errors/domain-errors.js';
 import { LexicalModel } from '../lexical/lexical-model.js';
@@ -15,6 +23,7 @@ import { featureRow, HABIT_FEATURES, VALUE_FEATURES, type CustomerProfile } from
 import type { ProfileDocument } from '../profiles/profile-text.js';
 import { scaleRow, type RobustScalerState } from '../profiles/robust-scaler.js';
 import type { CollectionSpec, VectorName, VectorStore } from '../vectors/vector-store.js';
+import { removeLanguage, scriptShares, type LanguageOffsets } from './language-balance.js';
 import { OWN_WORDS_WEIGHT } from './text-pool.js';
 
 export const CUSTOMERS_ALIAS = 'customers';
@@ -31,10 +40,11 @@ export type View = (typeof VIEWS)[number];
 export type ViewWeights = Record<View, number>;
 
 /**
- * Equal shares, habits half of one: chosen on three shops at once (the hard shop's planted personas,
- * the demo's, Online Retail's holdout spend); see README "Customer vectors" for the table.
+ * Chosen on the shop family's tuning half (20 generated shops of random structure, and the hard shop;
+ * bench:quality reports the held-out half): the words count most (lexical 2 — it reads every language
+ * the shop writes), then recency/frequency/spend (1½); README "Customer vectors" has the grid.
  */
-export const DEFAULT_VIEW_WEIGHTS: ViewWeights = { text: 1, lexical: 1, value: 1, habits: 0.5, mix: 1 };
+export const DEFAULT_VIEW_WEIGHTS: ViewWeights = { text: 0.5, lexical: 2, value: 1.5, habits: 0.5, mix: 0.5 };
 /** Below this total variance a view carries no information (every customer alike). */
 const NO_VARIANCE = 1e-8;
 
@@ -56,24 +66,60 @@ export interface ViewScale {
    * it have no centre and keep raw vectors.
    */
   centre?: number[];
+  /** text and lexical: each script's writers' offset, removed in `combined` (language-balance.ts). */
+  languages?: LanguageOffsets;
+  /**
+   * Multiplies the weight: for value, habits and mix the share of the view's features that vary in the
+   * shop; for text the share of the shop's words the sentence model reads (TextVectors.readableShare).
+   */
+  liveShare?: number;
 }
 export type ViewBalance = Record<View, ViewScale>;
 
-export function balanceViews(variances: Record<View, number>, weights: ViewWeights): ViewBalance {
+/**
+ * Each view's scale in `combined` from its variance, its weight and, for behaviour views, the share of
+ * its features that vary (`liveShares`, from liveShare(); 1 when absent).
+ */
+export function balanceViews(variances: Record<View, number>, weights: ViewWeights, liveShares: Partial<Record<View, number>> = {}): ViewBalance {
   const out = {} as ViewBalance;
   for (const v of VIEWS) {
     const variance = variances[v];
-    const usable = variance > NO_VARIANCE && weights[v] > 0;
+    const live = liveShares[v] ?? 1;
+    const weight = weights[v] * live;
+    const usable = variance > NO_VARIANCE && weight > 0;
+    const note =
+      variance <= NO_VARIANCE
+        ? `every customer has the same ${v} view (no ${v === 'text' || v === 'lexical' ? 'text' : 'behaviour'} to tell them apart)`
+        : live < 1 && weights[v] > 0
+          ? v === 'text'
+            ? `the sentence model reads ${Math.round(live * 100)} % of this shop's words: weight ${weights[v]} × ${live.toFixed(2)}`
+            : `only ${Math.round(live * 100)} % of its features vary in this shop: weight ${weights[v]} × ${live.toFixed(2)}`
+          : undefined;
     out[v] = {
       variance,
-      weight: usable ? weights[v] : 0,
-      scale: usable ? Math.sqrt(weights[v] / variance) : 0,
-      ...(variance > NO_VARIANCE
-        ? {}
-        : { note: `every customer has the same ${v} view (no ${v === 'text' || v === 'lexical' ? 'text' : 'behaviour'} to tell them apart)` }),
+      weight: usable ? weight : 0,
+      scale: usable ? Math.sqrt(weight / variance) : 0,
+      ...(liveShares[v] === undefined ? {} : { liveShare: live }),
+      ...(note ? { note } : {}),
     };
   }
   return out;
+}
+
+/** A feature varies when its variance is at least this share of the view's most varied feature's. */
+const LIVE_FEATURE = 1e-3;
+
+/** Share of the features (columns of these rows) that vary: see ViewScale.liveShare. */
+export function liveShare(rows: readonly Float32Array[]): number {
+  const d = rows[0]?.length ?? 0;
+  if (d === 0 || rows.length < 2) return 1;
+  const mean = new Float64Array(d);
+  const variance = new Float64Array(d);
+  for (const r of rows) for (let j = 0; j < d; j++) mean[j] = mean[j]! + r[j]! / rows.length;
+  for (const r of rows) for (let j = 0; j < d; j++) variance[j] = variance[j]! + (r[j]! - mean[j]!) ** 2 / rows.length;
+  const most = Math.max(...variance);
+  if (most <= NO_VARIANCE) return 1;
+  return variance.filter((v) => v >= LIVE_FEATURE * most && v > NO_VARIANCE).length / d;
 }
 
 /** Sum over dimensions of the variance of these vectors. */
@@ -166,7 +212,18 @@ export class CustomerSpace {
     behaviour = this.behaviour(profile, asOf),
   ): Record<VectorName, Float32Array> {
     const lexical = this.lexicalView(profile.document);
-    return { text, lexical: this.centred(lexical), behaviour, combined: this.combine(this.split(text, lexical, behaviour)) };
+    return {
+      text,
+      lexical: this.centred(lexical),
+      behaviour,
+      combined: this.combine(this.split(...this.withoutLanguage(profile.document, text, lexical), behaviour)),
+    };
+  }
+
+  /** The word views less their customer's scripts' offsets (ViewScale.languages): what `combined` holds. */
+  withoutLanguage(document: ProfileDocument, text: Float32Array, lexical: Float32Array): [Float32Array, Float32Array] {
+    const shares = scriptShares(document.own);
+    return [removeLanguage(text, shares, this.views.text.languages), removeLanguage(lexical, shares, this.views.lexical.languages)];
   }
 
   /** The stored `lexical` vector: the view minus the shop's centre, unit length (see ViewScale.centre). */

@@ -124,6 +124,18 @@ export class TextVectors {
     return { byText, embedded: missing.length };
   }
 
+  /** Share of these customers' text weight the model reads (1 for a model that reads everything). */
+  readableShare(customers: readonly (readonly WeightedText[])[]): number {
+    let read = 0;
+    let total = 0;
+    for (const c of customers)
+      for (const p of c) {
+        read += p.weight * (this.embedder.readableShare?.(p.text) ?? 1);
+        total += p.weight;
+      }
+    return total > 0 ? read / total : 1;
+  }
+
   /**
    * Each customer's pooled text vector. Each text's weight is multiplied by the share of it the model
    * reads (TextEmbedder.readableShare): with the English-only offline model, a Chinese review would

@@ -73,7 +73,15 @@ export const ProjectionSchema = z.object({
   sampleSize: num,
 });
 
-const ViewScaleSchema = z.object({ variance: num, scale: num, weight: num, note: z.string().optional(), centre: z.array(num).optional() });
+const ViewScaleSchema = z.object({
+  variance: num,
+  scale: num,
+  weight: num,
+  note: z.string().optional(),
+  centre: z.array(num).optional(),
+  languages: z.object({ han: z.array(num), latin: z.array(num) }).optional(),
+  liveShare: num.optional(),
+});
 export const ViewBalanceSchema = z.object({
   text: ViewScaleSchema,
   lexical: ViewScaleSchema,

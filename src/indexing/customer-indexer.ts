@@ -32,6 +32,7 @@ import { seededRng } from '../clustering/random.js';
 import {
   balanceViews,
   collectionSpec,
+  liveShare,
   CUSTOMERS_ALIAS,
   CustomerSpace,
   DEFAULT_VIEW_WEIGHTS,
@@ -42,6 +43,7 @@ import {
   type ViewBalance,
   type ViewWeights,
 } from '../customer-vectors/customer-space.js';
+import { fitLanguageOffsets, removeLanguage, scriptShares } from '../customer-vectors/language-balance.js';
 import { COVERAGE_SAMPLE, LexicalModel, DEFAULT_LEXICAL } from '../lexical/lexical-model.js';
 import { sampleIndices } from '../clustering/random.js';
 import { CustomerProfiles, featureNames, featureRow } from '../profiles/customer-profiles.js';
@@ -56,8 +58,12 @@ export { CUSTOMERS_ALIAS, collectionSpec };
 export const SEGMENT_PAYLOAD_FIELDS = ['segmentId', 'runId', 'distance', 'provisional', 'outlier'] as const;
 const TOP_CATEGORIES = 8;
 
-/** Customers' texts pooled to measure the text view's variance when an index is built. */
-const TEXT_VARIANCE_SAMPLE = 256;
+/**
+ * Customers' texts pooled to measure the text view's variance and its scripts' offsets when an index
+ * is built (each script's mean of a 512-d view wants some hundreds of writers; the texts are embedded
+ * once and cached, so the batches find them there).
+ */
+const TEXT_VARIANCE_SAMPLE = 1000;
 /** Documents transformed to measure the lexical view's variance. */
 const LEXICAL_VARIANCE_SAMPLE = 2000;
 /** A drop of word coverage (share of word occurrences the lexical fit knows) that calls for a refit. */
@@ -127,9 +133,10 @@ export interface EmbedReport {
  * The layout of the points (which named vectors, how `combined` is made). A new layout gets new
  * collections and new index rows, so an upgrade embeds beside the old collection while readers keep
  * using it, and the alias moves when the new one is complete. v2: the lexical view; v3: `combined`
- * balances five views (value split into value and habits).
+ * balances five views (value split into value and habits); v4: the word views lose their
+ * scripts' offsets in `combined`, and behaviour views count by their share of varying features.
  */
-export const VECTOR_LAYOUT = 'v3';
+export const VECTOR_LAYOUT = 'v4';
 
 const COLLECTION_PREFIX = `customers__${VECTOR_LAYOUT}__`;
 
@@ -420,11 +427,20 @@ export class CustomerIndexer {
     const storedSpace = stored && vectorIndexSpace(stored);
     if (stored?.lexical && storedSpace?.views) {
       let views: ViewBalance = storedSpace.views;
-      if (VIEWS.some((v) => views[v].weight !== weights[v] && views[v].variance > 0)) {
-        // New weights rewrite every point (its hash includes the balance) but re-embed no text.
-        const centre = views.lexical.centre;
-        views = balanceViews(Object.fromEntries(VIEWS.map((v) => [v, views[v].variance])) as Record<View, number>, weights);
-        if (centre) views.lexical.centre = centre;
+      if (VIEWS.some((v) => views[v].weight !== weights[v] * (views[v].liveShare ?? 1) && views[v].variance > 0)) {
+        // New weights rewrite every point (its hash includes the balance) but re-embed no text; what
+        // was measured on the shop (variances, live shares, centre, script offsets) is kept.
+        const before = views;
+        views = balanceViews(
+          Object.fromEntries(VIEWS.map((v) => [v, before[v].variance])) as Record<View, number>,
+          weights,
+          Object.fromEntries(VIEWS.flatMap((v) => (before[v].liveShare === undefined ? [] : [[v, before[v].liveShare]]))),
+        );
+        for (const v of VIEWS) {
+          const { centre, languages } = before[v];
+          if (centre) views[v].centre = centre;
+          if (languages) views[v].languages = languages;
+        }
         await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: toJson(views), behaviourWeight: weights.value } });
       }
       const space = CustomerSpace.fromIndex({ ...stored, views });
@@ -437,7 +453,7 @@ export class CustomerIndexer {
     // Seeded reservoir samples: documents for the lexical fit, profile texts for the text variance.
     const rng = seededRng(0x5eed);
     const documents: ProfileDocument[] = [];
-    const texts: WeightedText[][] = [];
+    const texts: { texts: WeightedText[]; own: string }[] = [];
     let seen = 0;
     let after = 0;
     for (;;) {
@@ -449,7 +465,7 @@ export class CustomerIndexer {
         rows.push(featureRow(p, categories, asOf));
         seen++;
         reservoir(documents, p.document, seen, DEFAULT_LEXICAL.fitSample, rng);
-        reservoir(texts, textWeights(p.texts, asOf), seen, TEXT_VARIANCE_SAMPLE, rng);
+        reservoir(texts, { texts: textWeights(p.texts, asOf), own: p.document.own }, seen, TEXT_VARIANCE_SAMPLE, rng);
       }
       control.progress(0, undefined, `reading customers to fit the views (${rows.length})`);
     }
@@ -464,18 +480,41 @@ export class CustomerIndexer {
       return space.split(b, b, b);
     });
     // The sample's texts are embedded (and cached) here; the batches then find them in the cache.
-    const sample = await this.texts.pooled(texts);
-    const lexicalSample = documents.slice(0, LEXICAL_VARIANCE_SAMPLE).map((d) => space.lexicalView(d));
+    const sample = await this.texts.pooled(texts.map((t) => t.texts));
+    const lexicalDocuments = documents.slice(0, LEXICAL_VARIANCE_SAMPLE);
+    const lexicalSample = lexicalDocuments.map((d) => space.lexicalView(d));
+    // Each word view's scripts' offsets, and its variance once they are gone (what `combined` holds).
+    const withoutLanguage = (vectors: Float32Array[], own: string[]) => {
+      const shares = own.map(scriptShares);
+      const languages = fitLanguageOffsets(vectors, shares);
+      return { languages, variance: totalVariance(languages ? vectors.map((v, i) => removeLanguage(v, shares[i]!, languages)) : vectors) };
+    };
+    const text = withoutLanguage(
+      sample.vectors,
+      texts.map((t) => t.own),
+    );
+    const lexicalView = withoutLanguage(
+      lexicalSample,
+      lexicalDocuments.map((d) => d.own),
+    );
     const views = balanceViews(
       {
-        text: totalVariance(sample.vectors),
-        lexical: totalVariance(lexicalSample),
+        text: text.variance,
+        lexical: lexicalView.variance,
         value: totalVariance(behaviour.map((b) => b.value)),
         habits: totalVariance(behaviour.map((b) => b.habits)),
         mix: totalVariance(behaviour.map((b) => b.mix)),
       },
       weights,
+      {
+        text: this.texts.readableShare(texts.map((t) => t.texts)),
+        value: liveShare(behaviour.map((b) => b.value)),
+        habits: liveShare(behaviour.map((b) => b.habits)),
+        mix: liveShare(behaviour.map((b) => b.mix)),
+      },
     );
+    if (text.languages) views.text.languages = text.languages;
+    if (lexicalView.languages) views.lexical.languages = lexicalView.languages;
     if (lexicalSample.length > 0) views.lexical.centre = meanVector(lexicalSample);
     const data = {
       features,

@@ -224,11 +224,15 @@ function embedSuite(target: DatabaseTarget) {
         offset += sizes[v];
       }
       const all = VIEWS.reduce((s, v) => s + variance[v]!, 0);
-      const weights = VIEWS.reduce((s, v) => s + DEFAULT_VIEW_WEIGHTS[v], 0);
-      // The text and lexical variances were measured on samples when the index was built, hence the slack.
+      // The weights in force: the defaults, each times its live share on this shop (recorded with the index).
+      const balance = (await app.services.db.prisma.vectorIndex.findFirstOrThrow()).views as Record<string, { weight: number; liveShare?: number }>;
+      for (const v of VIEWS) assert.ok(Math.abs(balance[v]!.weight - DEFAULT_VIEW_WEIGHTS[v] * (balance[v]!.liveShare ?? 1)) < 1e-12, v);
+      const weights = VIEWS.reduce((s, v) => s + balance[v]!.weight, 0);
+      // The text and lexical variances were measured on samples when the index was built (and the word
+      // views less their scripts' offsets), hence the slack.
       for (const v of VIEWS) {
         const share = variance[v]! / all;
-        const expected = DEFAULT_VIEW_WEIGHTS[v] / weights;
+        const expected = balance[v]!.weight / weights;
         assert.ok(Math.abs(share - expected) < 0.25 * expected, `${v}: ${share.toFixed(3)} of the spread, weight share ${expected.toFixed(3)}`);
       }
     });

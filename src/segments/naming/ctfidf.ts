@@ -8,6 +8,16 @@ export const tokenize = keywordWords;
 
 /** The `top` keywords of each class; `documents[c]` holds the texts of class c. */
 export function classKeywords(documents: readonly (readonly string[])[], top = 10): string[][] {
+  return classScores(documents).map((m) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, top)
+      .map(([w]) => w),
+  );
+}
+
+/** Every word of each class with its c-TF-IDF weight. */
+export function classScores(documents: readonly (readonly string[])[]): Map<string, number>[] {
   const counts = documents.map((texts) => {
     const m = new Map<string, number>();
     for (const t of texts) for (const w of tokenize(t)) m.set(w, (m.get(w) ?? 0) + 1);
@@ -17,11 +27,5 @@ export function classKeywords(documents: readonly (readonly string[])[], top = 1
   const average = totals.reduce((s, v) => s + v, 0) / Math.max(1, counts.length);
   const across = new Map<string, number>();
   for (const m of counts) for (const [w, n] of m) across.set(w, (across.get(w) ?? 0) + n);
-  return counts.map((m, c) =>
-    [...m]
-      .map(([w, n]) => ({ w, score: (n / Math.max(1, totals[c]!)) * Math.log(1 + average / across.get(w)!) }))
-      .sort((a, b) => b.score - a.score || (a.w < b.w ? -1 : 1))
-      .slice(0, top)
-      .map((x) => x.w),
-  );
+  return counts.map((m, c) => new Map([...m].map(([w, n]) => [w, (n / Math.max(1, totals[c]!)) * Math.log(1 + average / across.get(w)!)])));
 }

@@ -9,7 +9,7 @@ import { sampleIndices, seededRng } from '../../clustering/random.js';
 import { throwIfCancelled, type JobControl } from '../../jobs/job-control.js';
 import type { BehaviourSummary, CustomerProfiles } from '../../profiles/customer-profiles.js';
 import { documentText } from '../../profiles/profile-text.js';
-import { classKeywords } from '../naming/ctfidf.js';
+import { distinctKeywords } from '../naming/distinct-keywords.js';
 import { rfmArchetype, segmentDescription, segmentName, uniqueNames, type BehaviourStats } from '../naming/segment-namer.js';
 import type { LoadedVectors } from './load-vectors.js';
 
@@ -89,7 +89,11 @@ export async function describeSegments(
 
   const behaviour = ids.map((id) => byId.get(id));
   const population = statsOf(behaviour.filter((b): b is BehaviourSummary => b !== undefined));
-  const keywords = classKeywords(keywordRows.map((rows) => rows.map((r) => texts.get(ids[r]!) ?? '')));
+  const keywords = distinctKeywords(
+    keywordRows.map((rows) => rows.map((r) => texts.get(ids[r]!) ?? '')),
+    10,
+    members.map((rows) => rows.length),
+  );
   const distances = Float64Array.from(fit.distances, Math.sqrt);
   const segments = members.map((rows, c): DescribedSegment => {
     const summaries = rows.map((r) => behaviour[r]).filter((b): b is BehaviourSummary => b !== undefined);

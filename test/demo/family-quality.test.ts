@@ -1,0 +1,16 @@
+// Quality floors on shops of the family small enough for CI (PGlite, the real model, the defaults):
+// the same persona writing Chinese, English or both lands in one segment; a review-only shop's
+// one-number habits view does not vote like the words. bench:quality's `family` part has the figures
+// over 20 held-out shops.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { scoreFamilyShop } from '../support/shop-family-score.js';
+
+test('a bilingual shop (48 % Chinese, 24 % both; two pairs that differ only in words): personas, not languages', async () => {
+  const s = await scoreFamilyShop(2);
+  assert.equal(s.planted, 5);
+  assert.ok(s.spec.chinese > 0.4 && s.spec.bilingual > 0.2 && s.spec.meaningPairs === 2);
+  assert.equal(s.splitByLanguage, 0, 'no persona split by language at the planted k');
+  assert.ok(s.plantedAri >= 0.8, `ARI at k = 5: ${s.plantedAri}`);
+  assert.ok(s.languageNmi <= 0.05, `segments follow language: NMI ${s.languageNmi}`);
+});
