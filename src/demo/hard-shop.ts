@@ -98,13 +98,7 @@ export function hardShop(options: { customers: number; seed: number }): HardShop
         lines.set(pid, (lines.get(pid) ?? 0) + Math.max(1, poisson(rng, b.quantity)));
         if (goods === persona.goods) bought.push(pid);
       }
-      shop.orders.push({
-        id: `${id}-o${o + 1}`,
-        customerId: id,
-        placedAt: new Date(Math.round(placedAt / 1000) * 1000),
-        status: 'COMPLETED',
-        items: [...lines].map(([productId, quantity]) => ({ productId, quantity, unitPrice: price.get(productId)!, returned: false })),
-      });
+      shop.orders.push(completedOrder(`${id}-o${o + 1}`, id, placedAt, lines, price));
     }
 
     const lang = () => (language === 'mixed' ? (rng() < 0.5 ? 'zh' : 'en') : language);
@@ -139,6 +133,17 @@ function review(rng: Rng, topic: Words, language: 'en' | 'zh'): string {
   const c = pick(rng, COMMON[language]);
   if (language === 'zh') return pick(rng, [`${a}，${b}。${c}。`, `${c}，${a}。`, `${a}，${c}，${b}。`]);
   return pick(rng, [`${a}, ${b}. ${c}.`, `${c} — ${a}.`, `Bought it: ${a}; ${c}, and ${b}.`]);
+}
+
+/** A completed order of these lines (product id → quantity) at the products' prices, placed at `placedAt` (ms, to the second). */
+export function completedOrder(id: string, customerId: string, placedAt: number, lines: ReadonlyMap<string, number>, price: ReadonlyMap<string, number | undefined>): OrderRecord {
+  return {
+    id,
+    customerId,
+    placedAt: new Date(Math.round(placedAt / 1000) * 1000),
+    status: 'COMPLETED',
+    items: [...lines].map(([productId, quantity]) => ({ productId, quantity, unitPrice: price.get(productId) ?? 0, returned: false })),
+  };
 }
 
 /** Writes the hard shop through the batch writer (parents first); returns the truth (customer id → persona). */

@@ -12,7 +12,7 @@
 //   - one shop in six "review-only": everyone buys once, in the same way; only goods and words differ.
 // The truth (customer → persona) is returned apart; it never reaches the shop data. Seeds split into
 // halves (FAMILY_TUNING_SEEDS, FAMILY_HELD_OUT_SEEDS): defaults are chosen on the first, reported on the second.
-import type { HardShop } from './hard-shop.js';
+import { completedOrder, type HardShop } from './hard-shop.js';
 import { normal, pick, poisson, rngFor, type Rng } from './random.js';
 import { FAMILY_GOODS, FAMILY_TOPIC_GOODS, FAMILY_TOPICS, type Words } from './vocabulary.js';
 
@@ -236,13 +236,7 @@ export function familyShop(spec: FamilyShopSpec): HardShop {
         lines.set(pid, (lines.get(pid) ?? 0) + Math.max(1, poisson(rng, b.quantity)));
         bought.push(pid);
       }
-      shop.orders.push({
-        id: `${id}-o${o + 1}`,
-        customerId: id,
-        placedAt: new Date(Math.round(placedAt / 1000) * 1000),
-        status: 'COMPLETED',
-        items: [...lines].map(([productId, quantity]) => ({ productId, quantity, unitPrice: price.get(productId)!, returned: false })),
-      });
+      shop.orders.push(completedOrder(`${id}-o${o + 1}`, id, placedAt, lines, price));
     }
     if (rng() < spec.textFree) continue;
 

@@ -1,5 +1,5 @@
-// The 2-D map of a run: PCA fitted on a seeded sample, then every customer projected with the stored
-// mean and axes. Fitting on a sample keeps the cost flat in the number of customers; storing the axes
+// The 2-D map of a run: PCA fitted on a seeded sample (of the segments' means, when the run's labels
+// are given), then every customer projected with the stored mean and axes. Fitting on a sample keeps the cost flat in the number of customers; storing the axes
 // lets customers assigned between runs land on the same map without refitting.
 //
 // The covariance is accumulated here in one flat Float64Array (ml-pca's own covariance over arrays of
@@ -22,17 +22,25 @@ export interface Projection {
 
 export const PROJECTION_SAMPLE = 3000;
 
-export function fitProjection(x: Matrix, options: { seed?: number; sampleSize?: number } = {}): Projection {
+/**
+ * `labels` (each row's segment): the axes are those along which the segments' means spread most — PCA
+ * of the sample with each row replaced by its segment's mean — so the map shows the segments apart even
+ * when most of the customers' variance lies in directions that do not separate them (the words' many
+ * dimensions); every customer is still placed by their own vector. Without labels, plain PCA.
+ */
+export function fitProjection(x: Matrix, options: { seed?: number; sampleSize?: number; labels?: ArrayLike<number> } = {}): Projection {
   const { dim } = x;
   const rows = sampleIndices(x.rows, Math.min(x.rows, options.sampleSize ?? PROJECTION_SAMPLE), seededRng((options.seed ?? 42) ^ 0x5bd1e995));
   const n = rows.length;
   const mean = new Float64Array(dim);
   for (const r of rows) for (let j = 0; j < dim; j++) mean[j] = mean[j]! + x.data[r * dim + j]! / n;
-  // Upper triangle of the sample covariance.
+  const segmentMeans = options.labels && segmentMeansOf(x, rows, options.labels);
+  // Upper triangle of the sample covariance (of the rows, or of their segments' means).
   const cov = new Float64Array(dim * dim);
   const centred = new Float64Array(dim);
   for (const r of rows) {
-    for (let j = 0; j < dim; j++) centred[j] = x.data[r * dim + j]! - mean[j]!;
+    const source = segmentMeans ? segmentMeans.get(options.labels![r]!)! : x.data.subarray(r * dim, (r + 1) * dim);
+    for (let j = 0; j < dim; j++) centred[j] = source[j]! - mean[j]!;
     for (let a = 0; a < dim; a++) {
       const ca = centred[a]!;
       const o = a * dim;
@@ -54,6 +62,18 @@ export function fitProjection(x: Matrix, options: { seed?: number; sampleSize?: 
     explainedVariance: [explained[0] ?? 0, explained[1] ?? 0],
     sampleSize: n,
   };
+}
+
+function segmentMeansOf(x: Matrix, rows: readonly number[], labels: ArrayLike<number>): Map<number, Float64Array> {
+  const sums = new Map<number, { sum: Float64Array; n: number }>();
+  for (const r of rows) {
+    const label = labels[r]!;
+    const entry = sums.get(label) ?? { sum: new Float64Array(x.dim), n: 0 };
+    for (let j = 0; j < x.dim; j++) entry.sum[j] = entry.sum[j]! + x.data[r * x.dim + j]!;
+    entry.n++;
+    sums.set(label, entry);
+  }
+  return new Map([...sums].map(([label, { sum, n }]) => [label, sum.map((v) => v / n)]));
 }
 
 /** x, y of every row, interleaved. */

@@ -183,7 +183,7 @@ describe('each variable', () => {
     assert.deepEqual(loadSettings({ VIEW_WEIGHTS: 'text=2, habits=0 ,mix=0.25' }).viewWeights, { text: 2, lexical: 2, value: 1.5, habits: 0, mix: 0.25 });
     assert.deepEqual(loadSettings({ VIEW_WEIGHTS: ',,' }).viewWeights, { text: 0.5, lexical: 2, value: 1.5, habits: 0.5, mix: 0.5 });
     // Each call starts from the defaults (no state kept between calls).
-    assert.equal(loadSettings({}).viewWeights.text, 1);
+    assert.equal(loadSettings({}).viewWeights.text, 0.5);
   });
 });
 

@@ -27,7 +27,7 @@ if (parentPort) {
       const segmentSilhouettes = await silhouettesBySegment(x, clustering.result.labels, clustering.chosenK, options.seed);
       // The run's 2-D map, here too: the vectors are already in this thread.
       port.postMessage({ type: 'progress', done: 0, total: 1, message: 'projecting the map' } satisfies WorkerMessage);
-      const projection = fitProjection(x, { seed: options.seed });
+      const projection = fitProjection(x, { seed: options.seed, labels: clustering.result.labels });
       const map = project(x, projection);
       port.postMessage({ type: 'result', clustering, segmentSilhouettes, projection, map } satisfies WorkerMessage, [map.buffer as ArrayBuffer]);
     } catch (error) {
