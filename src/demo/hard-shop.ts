@@ -136,7 +136,13 @@ function review(rng: Rng, topic: Words, language: 'en' | 'zh'): string {
 }
 
 /** A completed order of these lines (product id → quantity) at the products' prices, placed at `placedAt` (ms, to the second). */
-export function completedOrder(id: string, customerId: string, placedAt: number, lines: ReadonlyMap<string, number>, price: ReadonlyMap<string, number | undefined>): OrderRecord {
+export function completedOrder(
+  id: string,
+  customerId: string,
+  placedAt: number,
+  lines: ReadonlyMap<string, number>,
+  price: ReadonlyMap<string, number | undefined>,
+): OrderRecord {
   return {
     id,
     customerId,
