@@ -62,13 +62,13 @@ const EnvSchema = z.object({
   /** Cron expressions (e.g. `0 3 * * *`): re-embed changed customers / re-segment on a schedule; `off` removes one. */
   SCHEDULE_EMBED: optionalString.pipe(cronExpression),
   SCHEDULE_SEGMENT: optionalString.pipe(cronExpression),
-  /** Shares of the views in `combined`, e.g. `text=0.5,lexical=2,value=1.5,habits=0.5,mix=0.5` (any view left out keeps its default). */
+  /** Shares of the views in `combined`, e.g. `text=1,lexical=1,value=1,habits=0.5,mix=1` (any view left out keeps its default). */
   VIEW_WEIGHTS: z
     .string()
     .default('')
     .transform((value, ctx) => {
       // customer-vectors' DEFAULT_VIEW_WEIGHTS (config imports no domain module; a test keeps them equal).
-      const weights: Record<string, number> = { text: 0.5, lexical: 2, value: 1.5, habits: 0.5, mix: 0.5 };
+      const weights: Record<string, number> = { text: 1, lexical: 1, value: 1, habits: 0.5, mix: 1 };
       for (const part of value
         .split(',')
         .map((p) => p.trim())

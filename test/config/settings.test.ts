@@ -48,7 +48,7 @@ describe('defaults', () => {
     assert.deepEqual(s.demo, { customers: 2000, seed: 42, outputDir: root('data', 'demo') });
     assert.deepEqual(s.embedding, { modelsDir: root('models'), model: 'use-lite', modelDir: undefined, threads: undefined });
     assert.deepEqual(s.vectors, { kind: 'embedded', dir: root('data', 'vectors') });
-    assert.deepEqual(s.viewWeights, { text: 0.5, lexical: 2, value: 1.5, habits: 0.5, mix: 0.5 });
+    assert.deepEqual(s.viewWeights, { text: 1, lexical: 1, value: 1, habits: 0.5, mix: 1 });
     assert.equal(s.embedBatchSize, 256);
     assert.equal(s.embedShardSize, 2000);
     assert.deepEqual(s.jobs, { workerInProcess: true, schedules: {} });
@@ -180,10 +180,10 @@ describe('each variable', () => {
   });
 
   test('VIEW_WEIGHTS overrides the views it names; the others keep their defaults', () => {
-    assert.deepEqual(loadSettings({ VIEW_WEIGHTS: 'text=2, habits=0 ,mix=0.25' }).viewWeights, { text: 2, lexical: 2, value: 1.5, habits: 0, mix: 0.25 });
-    assert.deepEqual(loadSettings({ VIEW_WEIGHTS: ',,' }).viewWeights, { text: 0.5, lexical: 2, value: 1.5, habits: 0.5, mix: 0.5 });
+    assert.deepEqual(loadSettings({ VIEW_WEIGHTS: 'text=2, habits=0 ,mix=0.25' }).viewWeights, { text: 2, lexical: 1, value: 1, habits: 0, mix: 0.25 });
+    assert.deepEqual(loadSettings({ VIEW_WEIGHTS: ',,' }).viewWeights, { text: 1, lexical: 1, value: 1, habits: 0.5, mix: 1 });
     // Each call starts from the defaults (no state kept between calls).
-    assert.equal(loadSettings({}).viewWeights.text, 0.5);
+    assert.equal(loadSettings({}).viewWeights.text, 1);
   });
 });
 
