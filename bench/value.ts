@@ -18,8 +18,9 @@ import { createServices } from '../src/app/services.js';
 import { loadSettings } from '../src/config/settings.js';
 import { openRowSource } from '../src/ingest/file-source.js';
 import { importOnlineRetail, londonTimeToDate } from '../src/ingest/online-retail.js';
-import { DEFAULT_NEIGHBOURS } from '../src/recommendations/product-recommender.js';
+import { BUY_AGAIN_HALF_LIFE_DAYS, DEFAULT_NEIGHBOURS } from '../src/recommendations/product-recommender.js';
 import { readPurchaseHistory } from '../src/value/purchase-history.js';
+import { calibrationError, decileRates, rocAuc } from '../src/value/propensity/scores.js';
 import { ValueModel } from '../src/value/value-model.js';
 import { readValueModel } from '../src/db/json-columns.js';
 import type { VectorName } from '../src/vectors/vector-store.js';
@@ -160,6 +161,34 @@ try {
     `(holdout purchases of calibration customers: ${rows.reduce((n, r) => n + (holdoutDays.get(r.customer.externalId)?.size ?? 0), 0)}; BG/NBD expected ${rows.reduce((n, r) => n + ours.predict(r), 0).toFixed(0)}; all customers' holdout purchases ${actualTotal})`,
   );
 
+  // Churn risk as the run serves it (customer_value.churn_risk: the model chosen for the shop on its
+  // last 90 days before the cutoff), against who bought in the holdout: the issue's bars are AUC of the
+  // purchase chance (1 − churn risk) ≥ 0.77, calibration error ≤ 0.05, the top decile of churn risk
+  // buying at most ⅓ as often as the bottom decile.
+  {
+    const churn = state.churn;
+    console.log(`\nchurn model: ${churn ? `${churn.serving} serves — ${churn.why}` : 'none (run made before churn models)'}`);
+    const scored = rows.filter((r) => r.churnRisk !== null);
+    const p = scored.map((r) => 1 - r.churnRisk!);
+    const bought = scored.map((r) => ((holdoutDays.get(r.customer.externalId)?.size ?? 0) > 0 ? 1 : 0));
+    const pAlive = scored.map((r) => r.pAlive ?? 0);
+    const recency = scored.map((r) => -(r.age - r.recency)); // fewer days since the last purchase ranks higher
+    const frequency = scored.map((r) => r.frequency);
+    const deciles = decileRates(p, bought);
+    console.log(
+      `\n| served churn risk (${scored.length} customers; ${bought.filter(Boolean).length} bought in the holdout) | ROC-AUC | calibration error | bottom-decile buy rate ÷ top |`,
+    );
+    console.log('| --- | ---: | ---: | ---: |');
+    console.log(
+      `| 1 − churn risk (ours, served) | ${rocAuc(p, bought).toFixed(3)} | ${calibrationError(p, bought).toFixed(3)} | ${(deciles[9]! / deciles[0]!).toFixed(2)} |`,
+    );
+    console.log(
+      `| BG/NBD P(alive) (served before) | ${rocAuc(pAlive, bought).toFixed(3)} | — | ${(decileRates(pAlive, bought)[9]! / decileRates(pAlive, bought)[0]!).toFixed(2)} |`,
+    );
+    console.log(`| days since the last purchase alone | ${rocAuc(recency, bought).toFixed(3)} | — | — |`);
+    console.log(`| repeat purchases alone | ${rocAuc(frequency, bought).toFixed(3)} | — | — |`);
+  }
+
   // The same comparison on a window without the Christmas season: calibration to 2011-06-10, holdout
   // to 2011-09-10 (both inside the imported calibration data).
   {
@@ -298,6 +327,67 @@ try {
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const r of results)
     console.log(`| ${r.name} | ${r.hitRate.toFixed(3)} | ${r.recall.toFixed(3)} | ${(r.hitRate / base).toFixed(2)} | ${r.seconds.toFixed(0)} |`);
+
+  // 3. Buy again: products a customer had bought and bought again after the cut. Against P-TopFreq
+  // (their products by purchase days, the most recent first among equals) and their most recent
+  // products. The half-life is chosen on the window before the season (history to 2011-06-10, truth:
+  // what they bought again to 2011-09-10, both inside the imported data) and reported on the holdout.
+  const buyAgainWindow = async (before: Date, truthOf: (id: number) => Set<string> | undefined, label: string) => {
+    const own = await prisma.$queryRaw<{ customer_id: number; product: string; days: bigint; last_day: Date }[]>`
+      SELECT o.customer_id, p.external_id AS product, count(DISTINCT date_trunc('day', o.placed_at, 'UTC')) AS days, max(o.placed_at) AS last_day
+      FROM "order" o JOIN order_item i ON i.order_id = o.id JOIN product p ON p.id = i.product_id
+      WHERE o.status = 'COMPLETED' AND NOT i.returned AND i.quantity > 0 AND o.placed_at < ${before}
+      GROUP BY 1, 2`;
+    const byCustomer = new Map<number, { product: string; days: number; last: number }[]>();
+    for (const r of own) {
+      if (!byCustomer.has(r.customer_id)) byCustomer.set(r.customer_id, []);
+      byCustomer.get(r.customer_id)!.push({ product: r.product, days: Number(r.days), last: r.last_day.getTime() });
+    }
+    const cases = [...byCustomer].flatMap(([id, items]) => {
+      const later = truthOf(id);
+      const truth = new Set(items.filter((i) => later?.has(i.product)).map((i) => i.product));
+      return truth.size > 0 ? [{ id, items, truth }] : [];
+    });
+    const rate = async (top: (c: (typeof cases)[number]) => Promise<string[]> | string[]) => {
+      let hits = 0;
+      let recall = 0;
+      for (const c of cases) {
+        const found = (await top(c)).slice(0, K).filter((p) => c.truth.has(p)).length;
+        if (found > 0) hits++;
+        recall += found / c.truth.size;
+      }
+      return { hitRate: hits / cases.length, recall: recall / cases.length };
+    };
+    const lines: { name: string; hitRate: number; recall: number }[] = [];
+    lines.push({
+      name: 'P-TopFreq (purchase days, most recent first among equals)',
+      ...(await rate((c) => [...c.items].sort((a, b) => b.days - a.days || b.last - a.last).map((i) => i.product))),
+    });
+    lines.push({ name: 'most recent first', ...(await rate((c) => [...c.items].sort((a, b) => b.last - a.last || b.days - a.days).map((i) => i.product))) });
+    for (const halfLifeDays of [30, 90, 180, 365]) {
+      lines.push({
+        name: `ours: buyAgain, half-life ${halfLifeDays} days${halfLifeDays === BUY_AGAIN_HALF_LIFE_DAYS ? ' (the default)' : ''}`,
+        ...(await rate(async (c) =>
+          (await services.recommendations.buyAgain(c.id, { limit: K, halfLifeDays, before })).map((x) => productIds.get(x.productId)!),
+        )),
+      });
+    }
+    console.log(`\nBuy again, ${label}: ${cases.length} customers who bought again something they had bought; top ${K} of their own products.\n`);
+    console.log('| recommender | hit rate@10 | recall@10 | hit rate ÷ P-TopFreq |');
+    console.log('| --- | ---: | ---: | ---: |');
+    for (const l of lines) console.log(`| ${l.name} | ${l.hitRate.toFixed(3)} | ${l.recall.toFixed(3)} | ${(l.hitRate / lines[0]!.hitRate).toFixed(3)} |`);
+  };
+  const early = new Date('2011-06-10T00:00:00Z');
+  const later = await prisma.$queryRaw<{ customer_id: number; product: string }[]>`
+    SELECT DISTINCT o.customer_id, p.external_id AS product FROM "order" o JOIN order_item i ON i.order_id = o.id JOIN product p ON p.id = i.product_id
+    WHERE o.status = 'COMPLETED' AND NOT i.returned AND i.quantity > 0 AND o.placed_at >= ${early}`;
+  const laterOf = new Map<number, Set<string>>();
+  for (const r of later) {
+    if (!laterOf.has(r.customer_id)) laterOf.set(r.customer_id, new Set());
+    laterOf.get(r.customer_id)!.add(r.product);
+  }
+  await buyAgainWindow(early, (id) => laterOf.get(id), 'choosing window (history to 2011-06-10, truth to 2011-09-10)');
+  await buyAgainWindow(CUTOFF, (id) => holdoutProducts.get(external.get(id) ?? ''), 'holdout (history to 2011-09-10, truth: the 91 days after)');
 } finally {
   await services.close();
 }

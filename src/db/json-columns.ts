@@ -114,7 +114,37 @@ export const ValueModelStateSchema = z.object({
     .optional(),
   gammaGamma: z.object({ p: num, q: num, v: num, customers: num, ...fitStats }).nullable(),
   spendReason: z.string().nullable(),
+  // Runs stored before the churn model was chosen have none.
+  churn: z
+    .object({
+      serving: z.enum(['PROPENSITY', 'BG_NBD']).nullable(),
+      horizonDays: num,
+      why: z.string(),
+      propensity: z.object({
+        status: z.enum(['FITTED', 'INSUFFICIENT_DATA']),
+        reason: z.string().nullable(),
+        horizonDays: num,
+        asOf: z.string(),
+        features: z.array(z.string()),
+        mean: z.array(num),
+        scale: z.array(num),
+        model: z.object({ coef: z.array(num), intercept: num, iterations: num, converged: z.boolean() }).nullable(),
+        windows: z.array(z.string()),
+        rows: num,
+        validation: z.object({ cutoff: z.string(), customers: num, baseRate: num, auc: num, logLoss: num, calibrationError: num, windows: num }).nullable(),
+      }),
+      bgNbdValidation: z.object({ auc: num, logLoss: num, calibrationError: num }).nullable(),
+    })
+    .nullable()
+    .optional(),
 });
+
+/** customer_value.churn_reasons: the learnt churn model's strongest features for one customer. */
+export const ChurnReasonsSchema = z.array(z.object({ feature: z.string(), effect: z.enum(['raises', 'lowers']), contribution: num }));
+
+export function readChurnReasons(value: unknown, at: string) {
+  return value === null || value === undefined ? null : readJson(ChurnReasonsSchema, value, `${at}.churn_reasons`);
+}
 
 /** A segment row with its JSON read. */
 export type SegmentRecord = Omit<Segment, 'stats' | 'topCategories' | 'keywords' | 'representatives'> & {

@@ -13,7 +13,7 @@ import { SegmentResolver } from './resolvers/segment.resolver.js';
 import { ChartsResolver } from './resolvers/charts.resolver.js';
 import { ViewerResolver } from './resolvers/viewer.resolver.js';
 import { CustomerValueResolver, RunValueResolver, SegmentValueResolver } from './resolvers/value.resolver.js';
-import { CustomerRecommendationResolver, SegmentRecommendationResolver } from './resolvers/recommendation.resolver.js';
+import { CustomerBuyAgainResolver, CustomerRecommendationResolver, SegmentRecommendationResolver } from './resolvers/recommendation.resolver.js';
 
 export const RESOLVERS = [
   HealthResolver,
@@ -31,6 +31,7 @@ export const RESOLVERS = [
   SegmentValueResolver,
   RunValueResolver,
   CustomerRecommendationResolver,
+  CustomerBuyAgainResolver,
   SegmentRecommendationResolver,
 ] as const;
 

@@ -1,6 +1,8 @@
 // Products to offer. For a customer: what their nearest neighbours in the vector store bought and
 // they have not (user-based collaborative filtering over our customer vectors), each neighbour's
-// purchase weighted by how near they are, how recently they bought it and how much of it. For a
+// purchase weighted by how near they are, how recently they bought it and how much of it; and what
+// they bought themselves and may buy again (next-basket studies find most of the accuracy in repeat
+// items: Li et al., "A Next Basket Recommendation Reality Check", TOIS 2023). For a
 // segment: the products its members buy most over the population's habit (lift), with a floor of
 // buyers so one enthusiast does not make a recommendation. Every recommendation says in one line why.
 import type { PrismaClient } from '../db/database.js';
@@ -37,6 +39,13 @@ export const DEFAULT_NEIGHBOURS = 50;
 /** A neighbour's purchase counts half as much when it is this many days older than the shop's last order. */
 export const PURCHASE_HALF_LIFE_DAYS = 180;
 export const MAX_RECOMMENDATIONS = 100;
+/**
+ * Buy again: each day the customer bought a product counts half as much when it is this many days
+ * older than the shop's last order. Chosen on Online Retail's window before the season (history to
+ * 2011-06-10, what was bought again to 2011-09-10: hit rate@10 0.930 / 0.933 / 0.937 / 0.937 for 30 /
+ * 90 / 180 / 365 days; the shorter of the tied two), not on the holdout bench:value reports it on.
+ */
+export const BUY_AGAIN_HALF_LIFE_DAYS = 180;
 /** A segment's product needs this many buyers among the members (and 1 % of them) to be recommended. */
 export const MIN_SEGMENT_BUYERS = 5;
 
@@ -101,6 +110,42 @@ export class ProductRecommender {
     return rows.map((r) => {
       const buyers = Number(r.buyers);
       return { productId: r.product_id, score: r.score, buyers, lift: null, reason: `bought by ${buyers} of your ${hits.length} nearest customers` };
+    });
+  }
+
+  /**
+   * What the customer bought and may buy again: their products, each day they bought it weighted by
+   * how recent it is (half-life `halfLifeDays` before the shop's last order) — their most frequent
+   * items (P-TopFreq, the baseline next-basket studies find hard to beat) with recent habits first.
+   * Empty for a customer without completed orders.
+   */
+  async buyAgain(customerId: number, options: { limit: number; halfLifeDays?: number; before?: Date }): Promise<ProductRecommendation[]> {
+    const limit = checkLimit(options.limit);
+    const halfLife = options.halfLifeDays ?? BUY_AGAIN_HALF_LIFE_DAYS;
+    const before = options.before ?? new Date('9999-12-31T00:00:00Z');
+    const rows = await this.prisma.$queryRaw<{ product_id: number; score: number; days: bigint; last_day: Date }[]>`
+      WITH last AS (SELECT max(placed_at) AS at FROM "order" WHERE placed_at < ${before}),
+      days AS (
+        SELECT i.product_id, date_trunc('day', o.placed_at, 'UTC') AS day
+        FROM "order" o JOIN order_item i ON i.order_id = o.id
+        WHERE o.customer_id = ${customerId} AND o.status = 'COMPLETED' AND NOT i.returned AND i.quantity > 0 AND o.placed_at < ${before}
+        GROUP BY 1, 2
+      )
+      SELECT product_id,
+             sum(power(0.5, greatest(0, extract(epoch FROM ((SELECT at FROM last) - day))) / 86400.0 / ${halfLife}))::float8 AS score,
+             count(*) AS days, max(day) AS last_day
+      FROM days GROUP BY product_id
+      ORDER BY score DESC, product_id
+      LIMIT ${limit}`;
+    return rows.map((r) => {
+      const days = Number(r.days);
+      return {
+        productId: r.product_id,
+        score: r.score,
+        buyers: 1,
+        lift: null,
+        reason: `you bought it on ${days} day${days === 1 ? '' : 's'}, last on ${r.last_day.toISOString().slice(0, 10)}`,
+      };
     });
   }
 

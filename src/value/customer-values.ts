@@ -3,10 +3,12 @@
 // parameters (closed forms: no refit).
 import { LRUCache } from 'lru-cache';
 import type { PrismaClient } from '../db/database.js';
-import { readValueModel } from '../db/json-columns.js';
+import { readChurnReasons, readValueModel } from '../db/json-columns.js';
 import { InputError } from '../errors/domain-errors.js';
+import { reasonInWords } from './churn-model.js';
+import { FEATURE_WORDS, type PurchaseFeature } from './propensity/purchase-features.js';
 import type { CustomerHistory } from './purchase-history.js';
-import { AT_RISK_BELOW, DEFAULT_HORIZON_DAYS, DEFAULT_MONTHLY_DISCOUNT, ValueModel, type CustomerValue } from './value-model.js';
+import { AT_RISK_ABOVE, DEFAULT_HORIZON_DAYS, DEFAULT_MONTHLY_DISCOUNT, ValueModel, type CustomerValue } from './value-model.js';
 
 export interface ValueQuery {
   horizonDays: number;
@@ -15,6 +17,10 @@ export interface ValueQuery {
 
 export interface CustomerValueAnswer extends Partial<CustomerValue> {
   horizonDays: number;
+  /** The days churnRisk speaks of (whatever horizonDays asks); absent for runs made before the churn model. */
+  churnHorizonDays?: number;
+  /** Why the learnt churn model rates this customer as it does, in words (empty when BG/NBD serves). */
+  churnReasons?: string[];
   /** Why the predictions are missing (or partly missing); null when all are there. */
   reason: string | null;
   history: CustomerHistory | null;
@@ -89,10 +95,22 @@ export class CustomerValues {
     }
     const history: CustomerHistory = { customerId, frequency: row.frequency, recency: row.recency, age: row.age, monetary: row.monetary };
     const v = model.predict(history, horizonDays, monthlyDiscountRate, { likely: true });
+    // Churn risk as the run stored it, from the model chosen for the shop; runs made before the choice
+    // keep BG/NBD's 1 − P(alive) (in `v`).
+    const churn = model.state.churn
+      ? {
+          churnRisk: row.churnRisk ?? undefined,
+          churnHorizonDays: model.state.churn.horizonDays,
+          churnReasons: (readChurnReasons(row.churnReasons, `customer_value ${runId}/${customerId}`) ?? []).map((r) =>
+            reasonInWords({ words: FEATURE_WORDS[r.feature as PurchaseFeature] ?? r.feature, effect: r.effect }),
+          ),
+        }
+      : {};
     return {
       horizonDays,
       history,
       ...(v ?? {}),
+      ...churn,
       reason:
         model.state.status !== 'FITTED'
           ? model.state.reason
@@ -133,7 +151,7 @@ export class CustomerValues {
     const [row] = await this.prisma.$queryRaw<
       { n: bigint; alive: number | null; at_risk: bigint; purchases: number | null; spend: number | null; clv: number | null; priced: bigint }[]
     >`
-      SELECT count(*) AS n, avg(v.p_alive) AS alive, count(*) FILTER (WHERE v.p_alive < ${AT_RISK_BELOW}) AS at_risk,
+      SELECT count(*) AS n, avg(v.p_alive) AS alive, count(*) FILTER (WHERE m.churn_risk > ${AT_RISK_ABOVE}) AS at_risk,
              sum(v.expected_purchases) AS purchases, sum(v.expected_spend) AS spend, sum(v.clv) AS clv, count(v.clv) AS priced
       FROM customer_value v JOIN membership m ON m.run_id = v.run_id AND m.customer_id = v.customer_id
       WHERE v.run_id = ${runId} AND m.segment_id = ${segmentId}`;
@@ -160,8 +178,10 @@ export class CustomerValues {
     if (model?.fitted && horizonDays === DEFAULT_HORIZON_DAYS && monthlyDiscountRate === DEFAULT_MONTHLY_DISCOUNT)
       return this.storedSegment(runId, segmentId, members, model);
     const empty = { horizonDays, members, meanPAlive: null, shareAtRisk: null, expectedPurchases: null, expectedSpend: null, sumClv: null, meanClv: null };
-    const rows = await this.prisma.$queryRaw<{ customer_id: number; frequency: number; recency: number; age: number; monetary: number }[]>`
-      SELECT v.customer_id, v.frequency, v.recency, v.age, v.monetary
+    const rows = await this.prisma.$queryRaw<
+      { customer_id: number; frequency: number; recency: number; age: number; monetary: number; churn_risk: number | null }[]
+    >`
+      SELECT v.customer_id, v.frequency, v.recency, v.age, v.monetary, m.churn_risk
       FROM customer_value v JOIN membership m ON m.run_id = v.run_id AND m.customer_id = v.customer_id
       WHERE v.run_id = ${runId} AND m.segment_id = ${segmentId}`;
     if (!model) return { ...empty, withHistory: rows.length, reason: 'The active segmentation was made before value models: run a segmentation.' };
@@ -185,7 +205,10 @@ export class CustomerValues {
         continue;
       }
       alive += v.pAlive;
-      if (v.pAlive < AT_RISK_BELOW) atRisk++;
+      // At risk by the run's churn risk: the same share whatever horizon the value is asked for.
+      // (A member the serving churn model had nothing to say of is not counted at risk, as in storedSegment.)
+      const risk = model.state.churn ? r.churn_risk : 1 - v.pAlive;
+      if (risk !== null && risk > AT_RISK_ABOVE) atRisk++;
       purchases += v.expectedPurchases;
       if (v.clv === null || v.expectedSpend === null) priced = false;
       else {

@@ -3,19 +3,22 @@
 // main thread must keep answering and writing the job's heartbeat (a job silent for a minute is taken
 // for dead). The histories go over as plain arrays; the fitted state comes back.
 import { parentPort, Worker } from 'node:worker_threads';
+import type { PurchaseEvents } from './propensity/purchase-features.js';
 import type { PurchaseHistory } from './purchase-history.js';
 import { ValueModel, type ValueModelState } from './value-model.js';
 
 interface Request {
   history: Omit<PurchaseHistory, 'asOf' | 'firstDay'> & { asOf: string; firstDay: string | null };
+  /** Typed arrays cross to the worker as they are (structured clone). */
+  events?: PurchaseEvents[];
 }
 type Reply = { type: 'result'; state: ValueModelState } | { type: 'error'; message: string };
 
 if (parentPort) {
   const port = parentPort;
-  port.once('message', ({ history }: Request) => {
+  port.once('message', ({ history, events }: Request) => {
     try {
-      const state = ValueModel.fit({ ...history, asOf: new Date(history.asOf), firstDay: history.firstDay ? new Date(history.firstDay) : null }).state;
+      const state = ValueModel.fit({ ...history, asOf: new Date(history.asOf), firstDay: history.firstDay ? new Date(history.firstDay) : null }, events).state;
       port.postMessage({ type: 'result', state } satisfies Reply);
     } catch (error) {
       port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies Reply);
@@ -23,8 +26,8 @@ if (parentPort) {
   });
 }
 
-/** ValueModel.fit(history), in a worker thread. */
-export function fitInWorker(history: PurchaseHistory): Promise<ValueModel> {
+/** ValueModel.fit(history, events), in a worker thread. */
+export function fitInWorker(history: PurchaseHistory, events?: PurchaseEvents[]): Promise<ValueModel> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url));
     worker.once('message', (m: Reply) => {
@@ -33,6 +36,9 @@ export function fitInWorker(history: PurchaseHistory): Promise<ValueModel> {
       else reject(new Error(m.message));
     });
     worker.once('error', reject);
-    worker.postMessage({ history: { ...history, asOf: history.asOf.toISOString(), firstDay: history.firstDay?.toISOString() ?? null } } satisfies Request);
+    worker.postMessage({
+      history: { ...history, asOf: history.asOf.toISOString(), firstDay: history.firstDay?.toISOString() ?? null },
+      ...(events ? { events } : {}),
+    } satisfies Request);
   });
 }

@@ -5,6 +5,7 @@
 // Orders dated after `now` (a clock or an import gone wrong) are left out and counted, not believed.
 import type { PrismaClient } from '../db/database.js';
 import type { RepeatHistory } from './bg-nbd.js';
+import type { PurchaseEvents } from './propensity/purchase-features.js';
 
 export interface CustomerHistory extends RepeatHistory {
   customerId: number;
@@ -122,4 +123,26 @@ export async function readPurchaseHistory(prisma: PrismaClient, options: { until
     firstDay: rows.length > 0 ? new Date(first) : null,
     futureOrders: Number(future?.n ?? 0),
   };
+}
+
+/**
+ * Every customer's purchase days and their spend (the same purchases as readPurchaseHistory: completed
+ * orders with lines, one purchase a day, returned lines worth nothing, `until` rounded down to a whole
+ * day as there), in customer id order: what the learnt churn model reads.
+ */
+export async function readPurchaseEvents(prisma: PrismaClient, options: { until?: Date; now?: Date } = {}): Promise<PurchaseEvents[]> {
+  const now = options.now ?? new Date();
+  const cut = options.until && options.until < now ? options.until : now;
+  const until = options.until ? new Date(Math.floor(cut.getTime() / DAY) * DAY) : cut;
+  const rows = await prisma.$queryRaw<{ customer_id: number; days: number[]; spend: number[] }[]>`
+    WITH purchase AS (
+      SELECT o.customer_id, (extract(epoch FROM date_trunc('day', o.placed_at, 'UTC')) / 86400)::int AS day,
+             sum(CASE WHEN i.returned THEN 0 ELSE i.quantity * i.unit_price END)::float8 AS value
+      FROM "order" o JOIN order_item i ON i.order_id = o.id
+      WHERE o.status = 'COMPLETED' AND o.placed_at < ${until}
+      GROUP BY 1, 2
+    )
+    SELECT customer_id, array_agg(day ORDER BY day) AS days, array_agg(value ORDER BY day) AS spend
+    FROM purchase GROUP BY customer_id ORDER BY customer_id`;
+  return rows.map((r) => ({ customerId: r.customer_id, days: Int32Array.from(r.days), spend: Float64Array.from(r.spend) }));
 }

@@ -2,7 +2,7 @@
 // made, and the run's members' histories and default-horizon predictions, which the run stores in its
 // one transaction (segments/run/segment-runs).
 import type { PrismaClient } from '../db/database.js';
-import { readPurchaseHistory } from './purchase-history.js';
+import { readPurchaseEvents, readPurchaseHistory } from './purchase-history.js';
 import { fitInWorker } from './fit-worker.js';
 import type { ValueModelState } from './value-model.js';
 
@@ -16,6 +16,10 @@ export interface CustomerValueRow {
   expected_purchases: number | null;
   expected_spend: number | null;
   clv: number | null;
+  /** The serving churn model's risk of no purchase in the next CHURN_HORIZON_DAYS. */
+  churn_risk: number | null;
+  /** Its reasons (the learnt model's strongest features), as stored in customer_value.churn_reasons. */
+  churn_reasons: { feature: string; effect: string; contribution: number }[] | null;
 }
 
 export interface RunValue {
@@ -25,13 +29,17 @@ export interface RunValue {
 
 /** Fits on every customer's history; rows for the members (`ids`) who have one. */
 export async function fitRunValue(prisma: PrismaClient, ids: readonly number[]): Promise<RunValue> {
-  const history = await readPurchaseHistory(prisma);
-  const model = await fitInWorker(history);
+  const now = new Date();
+  const history = await readPurchaseHistory(prisma, { now });
+  const events = await readPurchaseEvents(prisma, { now });
+  const model = await fitInWorker(history, events);
   const members = new Set(ids);
+  const eventsOf = new Map(events.map((e) => [e.customerId, e]));
   const rows: CustomerValueRow[] = [];
   for (const c of history.customers) {
     if (!members.has(c.customerId)) continue;
     const v = model.predict(c);
+    const churn = model.churn(c, eventsOf.get(c.customerId));
     rows.push({
       customer_id: c.customerId,
       frequency: c.frequency,
@@ -42,6 +50,8 @@ export async function fitRunValue(prisma: PrismaClient, ids: readonly number[]):
       expected_purchases: v?.expectedPurchases ?? null,
       expected_spend: v?.expectedSpend ?? null,
       clv: v?.clv ?? null,
+      churn_risk: churn?.risk ?? null,
+      churn_reasons: churn ? churn.reasons.map((r) => ({ feature: r.feature, effect: r.effect, contribution: r.contribution })) : null,
     });
   }
   return { state: model.state, rows };

@@ -5,8 +5,11 @@
 // API returns the reason in place of numbers.
 import { deviation, mean } from 'd3-array';
 import { BgNbd, type BgNbdParams } from './bg-nbd.js';
+import { chooseChurnModel, type ChurnChoice } from './churn-model.js';
 import { GammaGamma, type GammaGammaParams } from './gamma-gamma.js';
 import type { Fit } from './maximum-likelihood.js';
+import { PropensityModel, type Reason } from './propensity/propensity-model.js';
+import { epochDay, type PurchaseEvents } from './propensity/purchase-features.js';
 import type { CustomerHistory, PurchaseHistory, ValidationWindow } from './purchase-history.js';
 
 /** Gates (Klaviyo asks for 500 customers with orders and 180 days of history; a smaller shop can still learn from 100 and 90). */
@@ -18,8 +21,8 @@ export const MIN_HISTORY_DAYS = 90;
 /** Defaults of the API's arguments: a year ahead, 1 % a month discount (lifetimes' defaults). */
 export const DEFAULT_HORIZON_DAYS = 365;
 export const DEFAULT_MONTHLY_DISCOUNT = 0.01;
-/** A customer with P(alive) below this counts as at risk in a segment's share. */
-export const AT_RISK_BELOW = 0.5;
+/** A customer whose churn risk is above this counts as at risk in a segment's share (more likely to stay away than to buy). */
+export const AT_RISK_ABOVE = 0.5;
 const MONTH_DAYS = 30;
 
 export type ValueStatus = 'FITTED' | 'INSUFFICIENT_DATA' | 'NOT_CONVERGED';
@@ -62,10 +65,21 @@ export interface ValueModelState {
   /** Absent (with `spendReason`) when spend cannot be modelled though purchases can. */
   gammaGamma: (GammaGammaParams & { logLikelihood: number; iterations: number; customers: number }) | null;
   spendReason: string | null;
+  /** Which model gives churn risk and why (churn-model.ts); absent for runs made before the choice. */
+  churn?: ChurnChoice | null;
+}
+
+/** A customer's churn risk from the serving model: the chance of no purchase in the next `horizonDays`. */
+export interface ChurnRisk {
+  risk: number;
+  horizonDays: number;
+  /** The features that move it most (the learnt model only). */
+  reasons: Reason[];
 }
 
 export interface CustomerValue {
   pAlive: number;
+  /** 1 − pAlive: what runs made before the churn model serve (newer runs serve `churn()`'s risk). */
   churnRisk: number;
   expectedPurchases: number;
   /** P(at least one purchase over the horizon). */
@@ -79,18 +93,35 @@ export interface CustomerValue {
 }
 
 export class ValueModel {
+  private readonly propensity: PropensityModel | null;
+
   private constructor(
     readonly state: ValueModelState,
     private readonly purchases: BgNbd | null,
     private readonly spend: GammaGamma | null,
-  ) {}
+  ) {
+    this.propensity = state.churn?.serving === 'PROPENSITY' ? new PropensityModel(state.churn.propensity) : null;
+  }
 
   static fromState(state: ValueModelState): ValueModel {
     return new ValueModel(state, state.bgNbd ? new BgNbd(state.bgNbd) : null, state.gammaGamma ? new GammaGamma(state.gammaGamma) : null);
   }
 
-  /** Fits both models on the shop's history, behind the gates. */
-  static fit(history: PurchaseHistory): ValueModel {
+  /**
+   * Fits both models on the shop's history, behind the gates; with the customers' purchase `events`,
+   * also the churn model (churn-model.ts), whichever way the gates went.
+   */
+  static fit(history: PurchaseHistory, events?: readonly PurchaseEvents[]): ValueModel {
+    const model = ValueModel.fitValue(history);
+    if (!events) return model;
+    const churn = chooseChurnModel(events, epochDay(history.asOf), history.validation, {
+      fitted: model.fitted,
+      penalizer: model.state.bgNbd?.penalizer ?? 0,
+    });
+    return ValueModel.fromState({ ...model.state, churn });
+  }
+
+  private static fitValue(history: PurchaseHistory): ValueModel {
     const customers = history.customers;
     const repeat = customers.filter((c) => c.frequency > 0);
     const historyDays = history.firstDay ? Math.round((history.asOf.getTime() - history.firstDay.getTime()) / 86_400_000) : 0;
@@ -160,6 +191,25 @@ export class ValueModel {
 
   get fitted(): boolean {
     return this.purchases !== null;
+  }
+
+  /**
+   * The customer's churn risk from the model chosen for this shop; `events` are their purchases (the
+   * learnt model reads their rhythm). Null for runs made before the choice, and when the serving model
+   * has nothing to say of this customer.
+   */
+  churn(c: CustomerHistory, events: PurchaseEvents | undefined): ChurnRisk | null {
+    const choice = this.state.churn;
+    if (!choice) return null;
+    if (choice.serving === 'PROPENSITY') {
+      const p = events && this.propensity?.predict(events);
+      return p ? { risk: 1 - p.probability, horizonDays: choice.horizonDays, reasons: p.reasons } : null;
+    }
+    if (choice.serving === 'BG_NBD' && this.purchases) {
+      const p = this.purchases.purchaseProbability(choice.horizonDays, c);
+      return Number.isFinite(p) ? { risk: 1 - p, horizonDays: choice.horizonDays, reasons: [] } : null;
+    }
+    return null;
   }
 
   /**

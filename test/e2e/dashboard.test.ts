@@ -254,6 +254,11 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await shot(page, '04-customer');
     await page.getByRole('heading', { name: 'Value and churn risk' }).waitFor();
     await page.getByRole('heading', { name: 'Recommended products' }).waitFor();
+    // What they bought and may buy again, each with when; or why there is nothing.
+    await page.getByRole('heading', { name: 'Buy again' }).waitFor();
+    const again = page.getByRole('list', { name: 'Buy again' });
+    if ((await again.count()) > 0) assert.match((await again.getByRole('listitem').first().textContent())!, /you bought it on \d+ days?, last on /);
+    else await page.getByText('None: no completed order yet.').waitFor();
     // Keyboard zoom redraws: fewer points fit once zoomed in.
     await page.goBack();
     await canvas.waitFor();

@@ -148,6 +148,9 @@ for (const target of databaseTargets()) {
             expected_purchases: r,
             expected_spend: 2 * r,
             clv: 100 - r,
+            // The churn model's risk, stored and copied onto the memberships (not derived from p_alive).
+            churn_risk: r / 20,
+            churn_reasons: [{ feature: 'daysSinceLast', effect: 'lowers', contribution: -r }],
           })),
         },
       };
@@ -174,13 +177,16 @@ for (const target of databaseTargets()) {
         members.map((m) => [m.churnRisk === null ? null : Number(m.churnRisk.toFixed(6)), m.clv]),
         [
           [0, 100],
-          [0.1, 99],
-          [0.2, 98],
-          [0.3, 97],
+          [0.05, 99],
+          [0.1, 98],
+          [0.15, 97],
           [null, null],
         ],
       );
       assert.equal(await db.prisma.customerValue.count({ where: { runId: first } }), 4);
+      const stored = await db.prisma.customerValue.findFirstOrThrow({ where: { runId: first, customerId: customers[2] } });
+      assert.equal(stored.churnRisk, 0.1);
+      assert.deepEqual(stored.churnReasons, [{ feature: 'daysSinceLast', effect: 'lowers', contribution: -2 }]);
       assert.equal(((await db.prisma.segmentationRun.findUniqueOrThrow({ where: { id: first } })).valueModel as { status: string }).status, 'FITTED');
       await db.prisma.segment.update({ where: { id: firstIds[1] }, data: { label: 'kept' } });
 

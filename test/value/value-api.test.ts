@@ -30,7 +30,7 @@ for (const target of databaseTargets()) {
     test('the run carries fitted models; customers and segments get finite predictions and explained recommendations', async () => {
       const run = await rawGraphQL(
         app.server.url,
-        '{ segmentationRuns { active valueModel { status reason customers repeatCustomers historyDays bgNbd { r alpha a b } penalty: bgNbd { penalizer } penaltySelection { days customers penalizer naiveMae candidates { penalizer mae standardError } } gammaGamma { p q v customers } } } }',
+        '{ segmentationRuns { active valueModel { status reason customers repeatCustomers historyDays bgNbd { r alpha a b } penalty: bgNbd { penalizer } penaltySelection { days customers penalizer naiveMae candidates { penalizer mae standardError } } gammaGamma { p q v customers } churnModel { serving horizonDays why learntValidation { auc logLoss calibrationError } bgNbdValidation { auc logLoss calibrationError } trainingCutoffs learntReason } } } }',
         undefined,
         app.keys.viewer,
       );
@@ -53,6 +53,14 @@ for (const target of databaseTargets()) {
               candidates: { penalizer: number; mae: number | null; standardError: number | null }[];
             };
             gammaGamma: Record<string, number> | null;
+            churnModel: {
+              serving: string | null;
+              horizonDays: number;
+              why: string;
+              learntValidation: Record<string, number> | null;
+              bgNbdValidation: Record<string, number> | null;
+              trainingCutoffs: string[];
+            };
           };
         }[]
       ).find((r) => r.active)!;
@@ -70,6 +78,14 @@ for (const target of databaseTargets()) {
       const clear = selection.candidates.filter((c) => c.mae !== null && c.standardError !== null && base.mae! - c.mae > 2 * c.standardError);
       const expected = clear.length === 0 ? 0 : clear.reduce((m, c) => (c.mae! < m.mae! ? c : m)).penalizer;
       assert.equal(selection.penalizer, expected, JSON.stringify(selection));
+      // The churn model: both candidates scored on the same last 90 days; the better ranking serves.
+      const churn = active.valueModel.churnModel;
+      assert.equal(churn.horizonDays, 90);
+      assert.ok(churn.learntValidation && churn.bgNbdValidation, JSON.stringify(churn));
+      for (const v of [...Object.values(churn.learntValidation), ...Object.values(churn.bgNbdValidation)]) assert.ok(Number.isFinite(v));
+      assert.equal(churn.serving, churn.learntValidation.auc! >= churn.bgNbdValidation.auc! ? 'PROPENSITY' : 'BG_NBD', JSON.stringify(churn));
+      assert.match(churn.why, /ranked who bought on the last 90 days .* better: ROC-AUC/);
+      assert.ok(churn.trainingCutoffs.length >= 2, JSON.stringify(churn.trainingCutoffs));
 
       const seg = await rawGraphQL(
         app.server.url,
@@ -104,19 +120,32 @@ for (const target of databaseTargets()) {
       const customer = await app.services.db.prisma.customer.findFirstOrThrow({ where: { orders: { some: {} } }, orderBy: { id: 'asc' } });
       const one = await rawGraphQL(
         app.server.url,
-        'query ($id: ID!) { customer(id: $id) { short: value(horizonDays: 30) { horizonDays pAlive churnRisk expectedPurchases clv reason } long: value { horizonDays pAlive expectedPurchases purchaseProbability likelyPurchases expectedSpend clv repeatPurchases ageDays } recommendedProducts(limit: 5) { product { id } score buyers reason } } }',
+        'query ($id: ID!) { customer(id: $id) { short: value(horizonDays: 30) { horizonDays pAlive churnRisk churnHorizonDays churnReasons expectedPurchases clv reason } quarter: value(horizonDays: 90) { purchaseProbability churnRisk } long: value { horizonDays pAlive expectedPurchases purchaseProbability likelyPurchases expectedSpend clv repeatPurchases ageDays } recommendedProducts(limit: 5) { product { id } score buyers reason } } }',
         { id: customer.externalId },
         app.keys.viewer,
       );
       assert.equal(one.body.errors, undefined, JSON.stringify(one.body.errors));
       const c = one.body.data!.customer as {
-        short: Record<string, number>;
+        short: Record<string, number> & { churnReasons: string[] };
+        quarter: Record<string, number>;
         long: Record<string, number>;
         recommendedProducts: { product: { id: string }; buyers: number; reason: string }[];
       };
       assert.equal(c.long.horizonDays, 365);
       assert.ok(c.long.expectedPurchases! > c.short.expectedPurchases!, JSON.stringify(c));
-      assert.ok(Math.abs(c.short.pAlive! + c.short.churnRisk! - 1) < 1e-9);
+      // Churn risk speaks of the next 90 days whatever horizon is asked, and is the run's (as on the membership).
+      assert.equal(c.short.churnHorizonDays, 90);
+      assert.equal(c.short.churnRisk, c.quarter.churnRisk);
+      assert.ok(c.short.churnRisk! >= 0 && c.short.churnRisk! <= 1, JSON.stringify(c.short));
+      const membership = await app.services.db.prisma.membership.findFirstOrThrow({ where: { customerId: customer.id, run: { active: true } } });
+      assert.ok(Math.abs(membership.churnRisk! - c.short.churnRisk!) < 1e-12);
+      if (churn.serving === 'BG_NBD') {
+        assert.ok(Math.abs(c.short.churnRisk! - (1 - c.quarter.purchaseProbability!)) < 1e-9, JSON.stringify(c));
+        assert.deepEqual(c.short.churnReasons, []);
+      } else {
+        assert.equal(c.short.churnReasons.length, 2);
+        for (const r of c.short.churnReasons) assert.match(r, / (raises|lowers) the chance of buying$/);
+      }
       assert.ok(c.long.purchaseProbability! >= 0 && c.long.purchaseProbability! <= c.long.pAlive!, JSON.stringify(c.long));
       assert.ok(Number.isInteger(c.long.likelyPurchases) && c.long.likelyPurchases! >= 0, JSON.stringify(c.long));
       assert.ok(c.recommendedProducts.length > 0);
@@ -131,6 +160,21 @@ for (const target of databaseTargets()) {
       for (const r of c.recommendedProducts) {
         assert.ok(!own.has(r.product.id), `recommended ${r.product.id}, which they bought`);
         assert.match(r.reason, /^bought by \d+ of your \d+ nearest customers$/);
+      }
+      // Buy again: only what they bought, most likely first, each with when and how often.
+      const again = await rawGraphQL(
+        app.server.url,
+        'query ($id: ID!) { customer(id: $id) { buyAgain(limit: 5) { product { id } score reason } } }',
+        { id: customer.externalId },
+        app.keys.viewer,
+      );
+      assert.equal(again.body.errors, undefined, JSON.stringify(again.body.errors));
+      const repeat = (again.body.data!.customer as { buyAgain: { product: { id: string }; score: number; reason: string }[] }).buyAgain;
+      assert.ok(repeat.length > 0 && repeat.length <= 5, JSON.stringify(repeat));
+      for (const [i, r] of repeat.entries()) {
+        assert.ok(own.has(r.product.id), `buy again ${r.product.id}, which they never bought`);
+        assert.match(r.reason, /^you bought it on \d+ days?, last on \d{4}-\d{2}-\d{2}$/);
+        if (i > 0) assert.ok(r.score <= repeat[i - 1]!.score);
       }
     });
 
@@ -220,6 +264,14 @@ for (const target of databaseTargets()) {
       const r = await rawGraphQL(app.server.url, '{ segments { recommendedProducts(limit: 1000) { reason } } }', undefined, app.keys.viewer);
       assert.equal(r.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.deepEqual(r.body.errors?.[0]?.path?.slice(-1), ['recommendedProducts']);
+      const again = await rawGraphQL(
+        app.server.url,
+        'query ($id: ID!) { customer(id: $id) { id buyAgain(limit: 0) { reason } } }',
+        { id: customer.externalId },
+        app.keys.viewer,
+      );
+      assert.equal(again.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(again.body));
+      assert.deepEqual(again.body.errors?.[0]?.path, ['customer', 'buyAgain']);
     });
   });
 }

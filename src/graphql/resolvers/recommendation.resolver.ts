@@ -40,6 +40,21 @@ export class CustomerRecommendationResolver {
   }
 }
 
+@Resolver(() => Customer)
+export class CustomerBuyAgainResolver {
+  @FieldResolver(() => [ProductRecommendation], {
+    description:
+      'Products the customer bought and may buy again: each day they bought it counts, recent days more (half-life 180 days). Beside `recommendedProducts` (new to them). Empty without completed orders.',
+  })
+  async buyAgain(
+    @Root() customer: Customer,
+    @Arg('limit', () => Int, LIMIT) limit: number,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<ProductRecommendation[]> {
+    return toGraphQL(await services.recommendations.describe(await services.recommendations.buyAgain(customer.internalId, { limit })));
+  }
+}
+
 @Resolver(() => Segment)
 export class SegmentRecommendationResolver {
   @FieldResolver(() => [ProductRecommendation], {

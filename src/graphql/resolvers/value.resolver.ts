@@ -6,7 +6,7 @@ import { DEFAULT_HORIZON_DAYS, DEFAULT_MONTHLY_DISCOUNT, type ValueQuery } from 
 import type { GraphQLContext } from '../context.js';
 import { Customer } from '../types/customer.js';
 import { Segment, SegmentationRun } from '../types/segment.js';
-import { CustomerValue, SegmentValue, ValueModelInfo, toValueModelStatus } from '../types/value.js';
+import { CustomerValue, SegmentValue, ValueModelInfo, toChurnModel, toValueModelStatus } from '../types/value.js';
 
 const HORIZON = { defaultValue: DEFAULT_HORIZON_DAYS, description: 'Days ahead (1 to 3,650).' };
 const DISCOUNT = { defaultValue: DEFAULT_MONTHLY_DISCOUNT, description: 'Discount per 30 days for the lifetime value (0 to 1).' };
@@ -41,6 +41,8 @@ export class CustomerValueResolver {
     const empty = {
       pAlive: null,
       churnRisk: null,
+      churnHorizonDays: null,
+      churnReasons: null,
       expectedPurchases: null,
       purchaseProbability: null,
       likelyPurchases: null,
@@ -61,6 +63,8 @@ export class CustomerValueResolver {
       horizonDays,
       pAlive: v.pAlive ?? null,
       churnRisk: v.churnRisk ?? null,
+      churnHorizonDays: v.churnHorizonDays ?? null,
+      churnReasons: v.churnReasons ?? null,
       expectedPurchases: v.expectedPurchases ?? null,
       purchaseProbability: v.purchaseProbability ?? null,
       likelyPurchases: v.likelyPurchases ?? null,
@@ -107,6 +111,17 @@ export class RunValueResolver {
       bgNbd: s.bgNbd && { ...s.bgNbd, penalizer: s.bgNbd.penalizer ?? null },
       gammaGamma: s.gammaGamma,
       penaltySelection: s.selection ?? null,
+      churnModel: s.churn
+        ? {
+            serving: s.churn.serving && toChurnModel(s.churn.serving),
+            horizonDays: s.churn.horizonDays,
+            why: s.churn.why,
+            learntValidation: s.churn.propensity.validation,
+            bgNbdValidation: s.churn.bgNbdValidation,
+            trainingCutoffs: s.churn.propensity.windows,
+            learntReason: s.churn.propensity.reason,
+          }
+        : null,
     };
   }
 }

@@ -21,7 +21,11 @@ export class AudienceFilter {
   @Field(() => [ID], { nullable: true, description: 'No customers of these segments.' }) excludeSegments?: string[];
   @Field(() => Float, { nullable: true, description: 'Only customers whose predicted lifetime value (default horizon, active run) is at least this.' })
   minClv?: number;
-  @Field(() => Float, { nullable: true, description: 'Only customers whose churn risk (active run) is at least this, e.g. 0.5: slipping away.' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Only customers whose churn risk (active run: the chance of no purchase in the next 90 days) is at least this, e.g. 0.5: more likely than not to stay away.',
+  })
   minChurnRisk?: number;
   @Field(() => Float, { nullable: true, description: 'Only customers whose churn risk is at most this.' }) maxChurnRisk?: number;
 }

@@ -53,7 +53,11 @@ export class MemberFilter implements Catalog.MemberFilter {
   @Field(() => Float, { nullable: true }) maxMonetary?: number;
   @Field(() => Int, { nullable: true }) minFrequency?: number;
   @Field(() => Float, { nullable: true }) maxRecencyDays?: number;
-  @Field(() => Float, { nullable: true, description: 'Churn risk (1 − pAlive, as of the run) at least this.' }) minChurnRisk?: number;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Churn risk (chance of no purchase in the next 90 days, as of the run; 1 − pAlive for older runs) at least this.',
+  })
+  minChurnRisk?: number;
   @Field(() => Float, { nullable: true }) maxChurnRisk?: number;
   @Field(() => Float, { nullable: true, description: 'Predicted lifetime value (default horizon, as of the run) at least this.' }) minClv?: number;
 }
@@ -67,8 +71,12 @@ export class SegmentMember {
   @Field(() => Float, { nullable: true, description: 'As of the run.' }) recencyDays!: number | null;
   @Field(() => Int, { description: 'As of the run.' }) frequency!: number;
   @Field(() => Float, { description: 'As of the run.' }) monetary!: number;
-  @Field(() => Float, { nullable: true, description: 'Churn risk (1 − pAlive) as of the run; null without order history or when provisional.' }) churnRisk!:
-    number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Churn risk as of the run: the chance of no purchase in the next 90 days from the shop’s churn model (1 − pAlive for older runs); null without order history, when that model has nothing to say of the customer, or when provisional.',
+  })
+  churnRisk!: number | null;
   @Field(() => Float, { nullable: true, description: 'Predicted lifetime value (default horizon) as of the run; null when not predicted.' }) clv!:
     number | null;
 }

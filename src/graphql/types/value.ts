@@ -1,6 +1,7 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type * as BgNbd from '../../value/bg-nbd.js';
 import type * as GammaGamma from '../../value/gamma-gamma.js';
+import type * as Churn from '../../value/churn-model.js';
 import type * as Values from '../../value/customer-values.js';
 import type * as Model from '../../value/value-model.js';
 
@@ -50,6 +51,44 @@ export class PenaltySelection implements Model.PenaltySelection {
   @Field(() => Float) penalizer!: number;
 }
 
+export enum ChurnModel {
+  PROPENSITY = 'PROPENSITY',
+  BG_NBD = 'BG_NBD',
+}
+/** The API's name of the churn model's kind (the same names). */
+export const toChurnModel = (kind: Churn.ChurnModelKind): ChurnModel => ChurnModel[kind];
+registerEnumType(ChurnModel, {
+  name: 'ChurnModel',
+  description:
+    'What gives churn risk: PROPENSITY, a model learnt from the shop’s earlier quarters (who bought after each cut-off); BG_NBD, the buy-till-you-die model.',
+  valuesConfig: {
+    PROPENSITY: {
+      description: 'L2 logistic regression on recency, frequency, spend, gaps, the last quarter and last year’s season, learnt at earlier cut-offs.',
+    },
+    BG_NBD: { description: 'BG/NBD’s probability of at least one purchase.' },
+  },
+});
+
+@ObjectType({ description: 'How well a churn model forecast who bought in the shop’s last window, fitted on the history before it.' })
+export class ChurnValidation implements Churn.WindowScore {
+  @Field(() => Float, { description: 'ROC-AUC for "bought in the window": the chance a buyer ranks above a non-buyer.' }) auc!: number;
+  @Field(() => Float, { description: 'Mean negative log-likelihood of what happened (lower is better): what the choice is made on.' }) logLoss!: number;
+  @Field(() => Float, { description: 'Expected calibration error over 10 bins: how far the stated chances were from what happened.' })
+  calibrationError!: number;
+}
+
+@ObjectType({ description: 'Which model gives churn risk for this run, and why.' })
+export class ChurnModelInfo {
+  @Field(() => ChurnModel, { nullable: true, description: 'Null when neither could be fitted (then churn risk is null).' }) serving!: ChurnModel | null;
+  @Field(() => Int, { description: 'Churn risk is the chance of no purchase in this many days.' }) horizonDays!: number;
+  @Field(() => String) why!: string;
+  @Field(() => ChurnValidation, { nullable: true, description: 'The learnt model on the last window; null when the history was too short to hold one out.' })
+  learntValidation!: ChurnValidation | null;
+  @Field(() => ChurnValidation, { nullable: true }) bgNbdValidation!: ChurnValidation | null;
+  @Field(() => [String], { description: 'Cut-offs (ISO dates) the served learnt model learnt from.' }) trainingCutoffs!: string[];
+  @Field(() => String, { nullable: true, description: 'Why the learnt model was not fitted, or a note on it.' }) learntReason!: string | null;
+}
+
 @ObjectType({ description: 'Gamma–Gamma parameters of the value of a purchase.' })
 export class GammaGammaParameters implements GammaGamma.GammaGammaParams {
   @Field(() => Float) p!: number;
@@ -75,13 +114,27 @@ export class ValueModelInfo {
   @Field(() => GammaGammaParameters, { nullable: true }) gammaGamma!: GammaGammaParameters | null;
   @Field(() => PenaltySelection, { nullable: true, description: 'Null when the history was too short to hold a validation window out of it.' })
   penaltySelection!: PenaltySelection | null;
+  @Field(() => ChurnModelInfo, { nullable: true, description: 'Null for runs made before churn models were chosen (their churn risk is 1 − pAlive).' })
+  churnModel!: ChurnModelInfo | null;
 }
 
 @ObjectType({ description: 'A customer’s predicted value and churn risk over a horizon. Null numbers come with `reason`.' })
 export class CustomerValue {
   @Field(() => Int) horizonDays!: number;
   @Field(() => Float, { nullable: true, description: 'Probability the customer is still a customer (BG/NBD).' }) pAlive!: number | null;
-  @Field(() => Float, { nullable: true, description: '1 − pAlive.' }) churnRisk!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Chance the customer does not buy in the next `churnHorizonDays` (whatever `horizonDays` asks), from the model chosen for the shop (`SegmentationRun.valueModel.churnModel`); 1 − pAlive for runs made before that choice.',
+  })
+  churnRisk!: number | null;
+  @Field(() => Int, { nullable: true, description: 'The days churnRisk speaks of; null for runs made before the churn model.' }) churnHorizonDays!:
+    number | null;
+  @Field(() => [String], {
+    nullable: true,
+    description: 'The features that move this customer’s churn risk most, in words (the learnt model; empty when BG/NBD serves).',
+  })
+  churnReasons!: string[] | null;
   @Field(() => Float, { nullable: true, description: 'Purchases expected over the horizon (the mean).' }) expectedPurchases!: number | null;
   @Field(() => Float, { nullable: true, description: 'Probability of at least one purchase over the horizon (BG/NBD).' })
   purchaseProbability!: number | null;
@@ -106,7 +159,7 @@ export class SegmentValue implements Values.SegmentValueAnswer {
   @Field(() => Int) members!: number;
   @Field(() => Int, { description: 'Members with a completed order (the others have nothing to predict from).' }) withHistory!: number;
   @Field(() => Float, { nullable: true }) meanPAlive!: number | null;
-  @Field(() => Float, { nullable: true, description: 'Share of members with history whose pAlive is below 0.5.' }) shareAtRisk!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Share of members with history whose churn risk is above 0.5.' }) shareAtRisk!: number | null;
   @Field(() => Float, { nullable: true }) expectedPurchases!: number | null;
   @Field(() => Float, { nullable: true }) expectedSpend!: number | null;
   @Field(() => Float, { nullable: true }) sumClv!: number | null;

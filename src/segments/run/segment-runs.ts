@@ -123,13 +123,14 @@ export class SegmentRuns {
         }
         for (let start = 0; start < a.value.rows.length; start += MEMBERSHIP_CHUNK) {
           await tx.$executeRaw`
-            INSERT INTO customer_value (run_id, customer_id, frequency, recency, age, monetary, p_alive, expected_purchases, expected_spend, clv)
-            SELECT ${a.runId}, v.customer_id, v.frequency, v.recency, v.age, v.monetary, v.p_alive, v.expected_purchases, v.expected_spend, v.clv
+            INSERT INTO customer_value (run_id, customer_id, frequency, recency, age, monetary, p_alive, expected_purchases, expected_spend, clv, churn_risk, churn_reasons)
+            SELECT ${a.runId}, v.customer_id, v.frequency, v.recency, v.age, v.monetary, v.p_alive, v.expected_purchases, v.expected_spend, v.clv, v.churn_risk, v.churn_reasons
             FROM jsonb_to_recordset(${JSON.stringify(a.value.rows.slice(start, start + MEMBERSHIP_CHUNK))}::jsonb)
-              AS v(customer_id int, frequency int, recency float8, age float8, monetary float8, p_alive float8, expected_purchases float8, expected_spend float8, clv float8)`;
+              AS v(customer_id int, frequency int, recency float8, age float8, monetary float8, p_alive float8, expected_purchases float8, expected_spend float8, clv float8, churn_risk float8, churn_reasons jsonb)`;
         }
+        // Churn risk from the model chosen for the shop (value/churn-model.ts).
         await tx.$executeRaw`
-          UPDATE membership m SET churn_risk = 1 - v.p_alive, clv = v.clv
+          UPDATE membership m SET churn_risk = v.churn_risk, clv = v.clv
           FROM customer_value v WHERE m.run_id = ${a.runId} AND v.run_id = ${a.runId} AND v.customer_id = m.customer_id`;
         // Who moved where: every member of this run, from their (non-provisional) segment in the previous one.
         const flows = a.previous

@@ -142,6 +142,8 @@ export const CustomerQuery = graphql(`
       value {
         pAlive
         churnRisk
+        churnHorizonDays
+        churnReasons
         expectedPurchases
         expectedSpend
         clv
@@ -149,6 +151,14 @@ export const CustomerQuery = graphql(`
         reason
       }
       recommendedProducts(limit: 8) {
+        product {
+          id
+          title
+          category
+        }
+        reason
+      }
+      buyAgain(limit: 8) {
         product {
           id
           title

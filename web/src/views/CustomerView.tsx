@@ -72,7 +72,7 @@ export function CustomerView({ id }: { id: string }) {
           <dd>{fmt.percent(c.value.pAlive)}</dd>
         </div>
         <div>
-          <dt>Churn risk</dt>
+          <dt>Churn risk{c.value.churnHorizonDays ? ` (no purchase in ${c.value.churnHorizonDays} days)` : ''}</dt>
           <dd>{fmt.percent(c.value.churnRisk)}</dd>
         </div>
         <div>
@@ -84,12 +84,32 @@ export function CustomerView({ id }: { id: string }) {
           <dd>{fmt.money(c.value.clv)}</dd>
         </div>
       </dl>
+      {c.value.churnReasons && c.value.churnReasons.length > 0 && (
+        <p className="small" aria-label="Why this churn risk">
+          <span className="muted">Why:</span> {c.value.churnReasons.join('; ')}
+        </p>
+      )}
       <h2>Recommended products</h2>
       {c.recommendedProducts.length === 0 ? (
         <p className="muted small">None: the customer has no vector yet.</p>
       ) : (
         <ol aria-label="Recommended products">
           {c.recommendedProducts.map((r) => (
+            <li key={r.product.id}>
+              {r.product.title}{' '}
+              <span className="muted small">
+                {r.product.category ?? ''} · {r.reason}
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+      <h2>Buy again</h2>
+      {c.buyAgain.length === 0 ? (
+        <p className="muted small">None: no completed order yet.</p>
+      ) : (
+        <ol aria-label="Buy again">
+          {c.buyAgain.map((r) => (
             <li key={r.product.id}>
               {r.product.title}{' '}
               <span className="muted small">
