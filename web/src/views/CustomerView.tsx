@@ -90,35 +90,9 @@ export function CustomerView({ id }: { id: string }) {
         </p>
       )}
       <h2>Recommended products</h2>
-      {c.recommendedProducts.length === 0 ? (
-        <p className="muted small">None: the customer has no vector yet.</p>
-      ) : (
-        <ol aria-label="Recommended products">
-          {c.recommendedProducts.map((r) => (
-            <li key={r.product.id}>
-              {r.product.title}{' '}
-              <span className="muted small">
-                {r.product.category ?? ''} · {r.reason}
-              </span>
-            </li>
-          ))}
-        </ol>
-      )}
+      <ProductList label="Recommended products" items={c.recommendedProducts} none="None: the customer has no vector yet." />
       <h2>Buy again</h2>
-      {c.buyAgain.length === 0 ? (
-        <p className="muted small">None: no completed order yet.</p>
-      ) : (
-        <ol aria-label="Buy again">
-          {c.buyAgain.map((r) => (
-            <li key={r.product.id}>
-              {r.product.title}{' '}
-              <span className="muted small">
-                {r.product.category ?? ''} · {r.reason}
-              </span>
-            </li>
-          ))}
-        </ol>
-      )}
+      <ProductList label="Buy again" items={c.buyAgain} none="None: no completed order yet." />
       <h2>Similar customers</h2>
       <ol>
         {c.similarCustomers.map((s) => (
@@ -131,5 +105,30 @@ export function CustomerView({ id }: { id: string }) {
         ))}
       </ol>
     </section>
+  );
+}
+
+/** A list of products to offer, each with its category and why; `none` when there are none. */
+function ProductList({
+  label,
+  items,
+  none,
+}: {
+  label: string;
+  items: readonly { product: { id: string; title: string; category?: string | null }; reason: string }[];
+  none: string;
+}) {
+  if (items.length === 0) return <p className="muted small">{none}</p>;
+  return (
+    <ol aria-label={label}>
+      {items.map((r) => (
+        <li key={r.product.id}>
+          {r.product.title}{' '}
+          <span className="muted small">
+            {r.product.category ?? ''} · {r.reason}
+          </span>
+        </li>
+      ))}
+    </ol>
   );
 }
