@@ -92,6 +92,7 @@ export const ViewBalanceSchema = z.object({
 export const RobustScalerSchema = z.object({ features: z.array(z.string()), medians: z.array(num), iqrs: z.array(num), clip: num });
 
 const fitStats = { logLikelihood: num, iterations: num };
+const CalibrationBinSchema = z.object({ from: num, to: num, count: num, predicted: num, observed: num });
 export const ValueModelStateSchema = z.object({
   status: z.enum(['FITTED', 'INSUFFICIENT_DATA', 'NOT_CONVERGED']),
   reason: z.string().nullable(),
@@ -131,9 +132,20 @@ export const ValueModelStateSchema = z.object({
         model: z.object({ coef: z.array(num), intercept: num, iterations: num, converged: z.boolean() }).nullable(),
         windows: z.array(z.string()),
         rows: num,
-        validation: z.object({ cutoff: z.string(), customers: num, baseRate: num, auc: num, logLoss: num, calibrationError: num, windows: num }).nullable(),
+        validation: z
+          .object({
+            cutoff: z.string(),
+            customers: num,
+            baseRate: num,
+            auc: num,
+            logLoss: num,
+            calibrationError: num,
+            calibration: z.array(CalibrationBinSchema),
+            windows: num,
+          })
+          .nullable(),
       }),
-      bgNbdValidation: z.object({ auc: num, logLoss: num, calibrationError: num }).nullable(),
+      bgNbdValidation: z.object({ auc: num, logLoss: num, calibrationError: num, calibration: z.array(CalibrationBinSchema) }).nullable(),
     })
     .nullable()
     .optional(),

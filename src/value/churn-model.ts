@@ -14,7 +14,7 @@
 import { BgNbd } from './bg-nbd.js';
 import { PropensityModel, type PropensityState, type Reason } from './propensity/propensity-model.js';
 import type { PurchaseEvents } from './propensity/purchase-features.js';
-import { calibrationError, logLoss, rocAuc } from './propensity/scores.js';
+import { calibrationError, calibrationTable, logLoss, rocAuc, type CalibrationBin } from './propensity/scores.js';
 import { VALIDATION_DAYS, type ValidationWindow } from './purchase-history.js';
 
 /** Customers the BG/NBD validation fit uses at most (every k-th beyond): the penalty's choice caps the same way. */
@@ -29,6 +29,7 @@ export interface WindowScore {
   auc: number;
   logLoss: number;
   calibrationError: number;
+  calibration: CalibrationBin[];
 }
 
 export interface ChurnChoice {
@@ -69,7 +70,7 @@ export function chooseChurnModel(
   const v = p.validation;
   const window_ = v ? `on the last ${CHURN_HORIZON_DAYS} days before ${p.asOf} (${v.customers} customers)` : '';
   if (p.status === 'FITTED' && v && bgScore) {
-    const learnt: WindowScore = { auc: v.auc, logLoss: v.logLoss, calibrationError: v.calibrationError };
+    const learnt: WindowScore = v;
     const learntWins = learnt.auc > bgScore.auc || (learnt.auc === bgScore.auc && learnt.logLoss <= bgScore.logLoss);
     return learntWins
       ? { ...base, serving: 'PROPENSITY', why: `The learnt model ranked who bought ${window_} better: ${fmt(learnt)}; BG/NBD ${fmt(bgScore)}.` }
@@ -85,7 +86,12 @@ export function chooseChurnModel(
 
 /** Null when the window cannot score (everyone bought, or nobody did: no ranking to judge). */
 function score(probabilities: number[], labels: number[]): WindowScore | null {
-  const s = { auc: rocAuc(probabilities, labels), logLoss: logLoss(probabilities, labels), calibrationError: calibrationError(probabilities, labels) };
+  const s = {
+    auc: rocAuc(probabilities, labels),
+    logLoss: logLoss(probabilities, labels),
+    calibrationError: calibrationError(probabilities, labels),
+    calibration: calibrationTable(probabilities, labels),
+  };
   return Number.isFinite(s.auc) && Number.isFinite(s.logLoss) && Number.isFinite(s.calibrationError) ? s : null;
 }
 

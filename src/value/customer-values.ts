@@ -42,6 +42,14 @@ export interface SegmentValueAnswer {
 
 export const MAX_HORIZON_DAYS = 3650;
 
+/** Members by churn risk: low below ⅓, high above ⅔, medium between; `unknown` without a risk. */
+export interface RiskBands {
+  low: number;
+  medium: number;
+  high: number;
+  unknown: number;
+}
+
 export function checkValueQuery(q: ValueQuery): ValueQuery {
   if (!Number.isInteger(q.horizonDays) || q.horizonDays < 1 || q.horizonDays > MAX_HORIZON_DAYS) {
     throw new InputError(`horizonDays must be a whole number of days from 1 to ${MAX_HORIZON_DAYS}.`, [
@@ -169,6 +177,17 @@ export class CustomerValues {
       meanClv: priced && n > 0 ? (row!.clv ?? 0) / n : null,
       reason: priced ? null : (model.state.spendReason ?? 'Some members have no finite prediction.'),
     };
+  }
+
+  /** The segment's members by churn risk band (as the run stored the risks). */
+  async riskBands(segmentId: number): Promise<RiskBands> {
+    const [row] = await this.prisma.$queryRaw<{ low: bigint; medium: bigint; high: bigint; unknown: bigint }[]>`
+      SELECT count(*) FILTER (WHERE churn_risk < ${1 / 3}) AS low,
+             count(*) FILTER (WHERE churn_risk >= ${1 / 3} AND churn_risk <= ${2 / 3}) AS medium,
+             count(*) FILTER (WHERE churn_risk > ${2 / 3}) AS high,
+             count(*) FILTER (WHERE churn_risk IS NULL) AS unknown
+      FROM membership WHERE segment_id = ${segmentId}`;
+    return { low: Number(row?.low ?? 0), medium: Number(row?.medium ?? 0), high: Number(row?.high ?? 0), unknown: Number(row?.unknown ?? 0) };
   }
 
   async forSegment(runId: number, segmentId: number, query: ValueQuery): Promise<SegmentValueAnswer> {

@@ -368,8 +368,8 @@ describe('dashboard in headless Chromium', { skip }, () => {
   });
 
   test('marketers seed a win-back lookalike from the high-value customers slipping away', async () => {
-    // The threshold is taken from the demo shop's own churn risks (the riskiest tenth; its BG/NBD fit
-    // puts that tenth's risks under 1 %), and the seeds the dashboard should use are asked of the API.
+    // The threshold is taken from the demo shop's own churn risks (the riskiest tenth), and the seeds
+    // the dashboard should use are asked of the API.
     const risks = await app.clientWith(app.keys.marketer).request<{ valuableAtRisk: { value: { churnRisk: number } }[] }>(gql`
       {
         valuableAtRisk(minChurnRisk: 0, first: 10000) {
@@ -414,6 +414,67 @@ describe('dashboard in headless Chromium', { skip }, () => {
     );
     const quality = (await page.getByTestId('audience-quality').textContent())!.match(/of (\d+) held-out seeds/);
     assert.ok(quality && Number(quality[1]) > 0 && Number(quality[1]) <= seeds.size, `held out from the ${seeds.size} seeds`);
+  });
+
+  test('at risk: the churn model and its calibration chart, valuable customers slipping away, bands per segment', async () => {
+    const api = await app.clientWith(app.keys.viewer).request<{
+      segmentationRuns: {
+        active: boolean;
+        valueModel: { churnModel: { serving: string | null; learntValidation: unknown; bgNbdValidation: unknown } | null } | null;
+      }[];
+      segments: { name: string; size: number; churnRiskBands: { low: number; medium: number; high: number; unknown: number } }[];
+      valuableAtRisk: { id: string }[];
+    }>(gql`
+      {
+        segmentationRuns {
+          active
+          valueModel {
+            churnModel {
+              serving
+              learntValidation {
+                auc
+              }
+              bgNbdValidation {
+                auc
+              }
+            }
+          }
+        }
+        segments {
+          name
+          size
+          churnRiskBands {
+            low
+            medium
+            high
+            unknown
+          }
+        }
+        valuableAtRisk(minChurnRisk: 0.5, first: 50) {
+          id
+        }
+      }
+    `);
+    for (const s of api.segments) {
+      const b = s.churnRiskBands;
+      assert.equal(b.low + b.medium + b.high + b.unknown, s.size, `${s.name}: every member in one band`);
+    }
+    const churn = api.segmentationRuns.find((r) => r.active)!.valueModel!.churnModel!;
+    assert.ok(churn.serving, 'the demo shop has a churn model');
+    const page = await loggedIn('viewer');
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'At risk' }).click();
+    await page.getByRole('heading', { level: 1, name: 'At risk' }).waitFor();
+    await page.getByText(/Churn risk is the chance of no purchase in the next 90 days/).waitFor();
+    const validated = churn.serving === 'PROPENSITY' ? churn.learntValidation : churn.bgNbdValidation;
+    assert.equal(await page.getByTestId('calibration-chart').count(), validated ? 1 : 0);
+    const bands = page.getByRole('table', { name: 'Risk bands by segment' });
+    assert.equal(await bands.getByRole('row').count(), api.segments.length + 1);
+    if (api.valuableAtRisk.length > 0) {
+      const rows = page.getByRole('table', { name: 'Valuable customers at risk' }).getByRole('row');
+      assert.equal(await rows.count(), api.valuableAtRisk.length + 1);
+      assert.equal((await rows.nth(1).getByRole('link').first().textContent())!.trim(), api.valuableAtRisk[0]!.id);
+    } else await page.getByText(/No customer has a churn risk of at least/).waitFor();
+    await shot(page, '10-at-risk');
   });
 
   test('admins start a segmentation run and watch its progress reach 100%; runs show the flow between runs', async () => {

@@ -5,6 +5,7 @@ import type { ApiRole } from './gql/graphql';
 import { href, useRoute, type Route } from './routing/router';
 import { SessionProvider, createApiClient, storedKey, useSession } from './session/session';
 import { AdminView } from './views/AdminView';
+import { AtRiskView } from './views/AtRiskView';
 import { CustomerView } from './views/CustomerView';
 import { LoginView } from './views/LoginView';
 import { LookalikeView } from './views/LookalikeView';
@@ -44,6 +45,7 @@ const NAV: { route: Route; label: string; role: ApiRole }[] = [
   { route: { view: 'overview' }, label: 'Overview', role: 'VIEWER' },
   { route: { view: 'map' }, label: 'Map', role: 'VIEWER' },
   { route: { view: 'runs' }, label: 'Runs', role: 'VIEWER' },
+  { route: { view: 'risk' }, label: 'At risk', role: 'VIEWER' },
   { route: { view: 'lookalike' }, label: 'Lookalikes', role: 'MARKETER' },
   { route: { view: 'admin' }, label: 'Admin', role: 'ADMIN' },
 ];
@@ -118,6 +120,8 @@ function View({ route }: { route: Route }) {
       return <CustomerView id={route.id} />;
     case 'runs':
       return <RunsView />;
+    case 'risk':
+      return <AtRiskView />;
     case 'lookalike':
       return session.can('MARKETER') ? <LookalikeView segment={route.segment} /> : <NotAllowed />;
     case 'admin':

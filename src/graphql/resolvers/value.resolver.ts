@@ -6,7 +6,7 @@ import { DEFAULT_HORIZON_DAYS, DEFAULT_MONTHLY_DISCOUNT, type ValueQuery } from 
 import type { GraphQLContext } from '../context.js';
 import { Customer } from '../types/customer.js';
 import { Segment, SegmentationRun } from '../types/segment.js';
-import { CustomerValue, SegmentValue, ValueModelInfo, toChurnModel, toValueModelStatus } from '../types/value.js';
+import { CustomerValue, RiskBands, SegmentValue, ValueModelInfo, toChurnModel, toValueModelStatus } from '../types/value.js';
 
 const HORIZON = { defaultValue: DEFAULT_HORIZON_DAYS, description: 'Days ahead (1 to 3,650).' };
 const DISCOUNT = { defaultValue: DEFAULT_MONTHLY_DISCOUNT, description: 'Discount per 30 days for the lifetime value (0 to 1).' };
@@ -89,6 +89,11 @@ export class SegmentValueResolver {
     @Ctx() { services }: GraphQLContext,
   ): Promise<SegmentValue> {
     return services.values.forSegment(segment.runIdNumber, Number(segment.id), { horizonDays, monthlyDiscountRate });
+  }
+
+  @FieldResolver(() => RiskBands, { description: 'Members by churn risk band (low below ⅓, high above ⅔), as the run stored it.' })
+  async churnRiskBands(@Root() segment: Segment, @Ctx() { services }: GraphQLContext): Promise<RiskBands> {
+    return services.values.riskBands(Number(segment.id));
   }
 }
 

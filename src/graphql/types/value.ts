@@ -69,12 +69,31 @@ registerEnumType(ChurnModel, {
   },
 });
 
+@ObjectType({ description: 'One tenth of the stated chances: how many customers were told that, and how many of them bought.' })
+export class CalibrationBin {
+  @Field(() => Float) from!: number;
+  @Field(() => Float) to!: number;
+  @Field(() => Int) count!: number;
+  @Field(() => Float, { description: 'Mean stated chance of buying in the bin.' }) predicted!: number;
+  @Field(() => Float, { description: 'Share of them who bought.' }) observed!: number;
+}
+
+@ObjectType({ description: 'A segment’s members by churn risk (as the run stored it): low below ⅓, high above ⅔.' })
+export class RiskBands implements Values.RiskBands {
+  @Field(() => Int) low!: number;
+  @Field(() => Int) medium!: number;
+  @Field(() => Int) high!: number;
+  @Field(() => Int, { description: 'Members without a churn risk (no order history, or provisional).' }) unknown!: number;
+}
+
 @ObjectType({ description: 'How well a churn model forecast who bought in the shop’s last window, fitted on the history before it.' })
 export class ChurnValidation implements Churn.WindowScore {
   @Field(() => Float, { description: 'ROC-AUC for "bought in the window": the chance a buyer ranks above a non-buyer.' }) auc!: number;
   @Field(() => Float, { description: 'Mean negative log-likelihood of what happened (lower is better): what the choice is made on.' }) logLoss!: number;
   @Field(() => Float, { description: 'Expected calibration error over 10 bins: how far the stated chances were from what happened.' })
   calibrationError!: number;
+  @Field(() => [CalibrationBin], { description: 'The bins behind calibrationError (empty ones left out): a calibration chart.' })
+  calibration!: CalibrationBin[];
 }
 
 @ObjectType({ description: 'Which model gives churn risk for this run, and why.' })

@@ -12,7 +12,7 @@
 // included (the most recent behaviour is the best guide to the next quarter).
 import { FEATURE_WORDS, PURCHASE_FEATURES, boughtWithin, purchaseFeatures, type PurchaseEvents, type PurchaseFeature } from './purchase-features.js';
 import { LogisticRegression, type LogisticRegressionState } from './logistic-regression.js';
-import { calibrationError, logLoss, rocAuc } from './scores.js';
+import { calibrationError, calibrationTable, logLoss, rocAuc, type CalibrationBin } from './scores.js';
 
 export interface PropensityOptions {
   /** Days ahead the probability speaks of. */
@@ -48,6 +48,8 @@ export interface PropensityValidation {
   auc: number;
   logLoss: number;
   calibrationError: number;
+  /** Predicted against observed by tenth of the probability: what a calibration chart draws. */
+  calibration: CalibrationBin[];
   /** The cut-offs the validation fit learnt from. */
   windows: number;
 }
@@ -143,6 +145,7 @@ export class PropensityModel {
         auc: rocAuc(p, window.labels),
         logLoss: logLoss(p, window.labels),
         calibrationError: calibrationError(p, window.labels),
+        calibration: calibrationTable(p, window.labels),
         windows: validationCutoffs.length,
       };
     }

@@ -282,6 +282,70 @@ export const SegmentMembersQuery = graphql(`
   }
 `);
 
+export const AtRiskQuery = graphql(`
+  query AtRisk($minChurnRisk: Float!, $first: Int!) {
+    segmentationRuns(limit: 10) {
+      id
+      active
+      valueModel {
+        status
+        reason
+        churnModel {
+          serving
+          horizonDays
+          why
+          learntValidation {
+            auc
+            calibrationError
+            calibration {
+              from
+              to
+              count
+              predicted
+              observed
+            }
+          }
+          bgNbdValidation {
+            auc
+            calibrationError
+            calibration {
+              from
+              to
+              count
+              predicted
+              observed
+            }
+          }
+        }
+      }
+    }
+    segments {
+      id
+      name
+      size
+      churnRiskBands {
+        low
+        medium
+        high
+        unknown
+      }
+    }
+    valuableAtRisk(minChurnRisk: $minChurnRisk, first: $first) {
+      id
+      segment {
+        id
+        name
+      }
+      value {
+        churnRisk
+        churnReasons
+        clv
+        horizonDays
+      }
+    }
+  }
+`);
+
 export const ValuableAtRiskQuery = graphql(`
   query ValuableAtRisk($minChurnRisk: Float!, $first: Int!) {
     valuableAtRisk(minChurnRisk: $minChurnRisk, first: $first) {

@@ -9,6 +9,7 @@ export type Route =
   | { view: 'customer'; id: string }
   | { view: 'runs' }
   | { view: 'lookalike'; segment?: string }
+  | { view: 'risk' }
   | { view: 'admin' };
 
 export function parseRoute(hash: string): Route {
@@ -22,6 +23,8 @@ export function parseRoute(hash: string): Route {
       return id ? { view: 'customer', id: decodeURIComponent(id) } : { view: 'overview' };
     case 'runs':
       return { view: 'runs' };
+    case 'risk':
+      return { view: 'risk' };
     case 'lookalike':
       return id ? { view: 'lookalike', segment: decodeURIComponent(id) } : { view: 'lookalike' };
     case 'admin':
