@@ -9,11 +9,13 @@
 // the holdout", log loss, expected calibration error (10 bins), and the buy rates of the top and
 // bottom deciles (bottom ÷ top is what "churn risk" must separate: at most ⅓).
 import { loadSettings } from '../src/config/settings.js';
-import { BgNbd, type RepeatHistory } from '../src/value/bg-nbd.js';
-import { boughtWithin, epochDay, purchaseFeatures, type PurchaseEvents } from '../src/value/propensity/purchase-features.js';
+import { BgNbd } from '../src/value/bg-nbd.js';
+import { boughtWithin, epochDay, purchaseFeatures, repeatHistoryAt, type PurchaseEvents } from '../src/value/propensity/purchase-features.js';
 import { PropensityModel, PROPENSITY_DEFAULTS, rowsAt } from '../src/value/propensity/propensity-model.js';
 import { calibrationError, decileRates, logLoss, rocAuc } from '../src/value/propensity/scores.js';
-import { choosePenalizer } from '../src/value/value-model.js';
+import { variantName } from '../src/value/bg-nbd.js';
+import { choosePurchaseModel } from '../src/value/purchase-model-choice.js';
+import { MIN_CUSTOMERS, MIN_REPEAT_CUSTOMERS } from '../src/value/value-model.js';
 import { readCdnow, readOnlineRetailEvents } from '../test/support/purchase-events.js';
 import { pythonReference } from '../test/support/python.js';
 
@@ -51,29 +53,39 @@ async function shop(name: string, events: PurchaseEvents[], asOf: number): Promi
   const lines: Line[] = [];
   lines.push({ method: 'propensity model (ours, served)', p: seen.map((e) => model.predict(e)!.probability), probability: true });
 
-  // BG/NBD as the product fits it: the penalty chosen on the last 90 days before asOf.
-  const history = (e: PurchaseEvents, at: number): RepeatHistory | null => {
-    const before = e.days.filter((d) => d < at);
-    if (before.length === 0) return null;
-    return { frequency: before.length - 1, recency: before.at(-1)! - before[0]!, age: Math.max(0, at - 1 - before[0]!) };
-  };
+  // The buy-till-you-die model as the product fits it: model and penalty chosen on the last 90 days before asOf.
+  const history = repeatHistoryAt;
   const windowStart = asOf - 90;
-  const selection = choosePenalizer({
-    days: 90,
-    customers: seen.flatMap((e) => {
-      const h = history(e, windowStart);
-      return h ? [{ ...h, actual: e.days.filter((d) => d >= windowStart && d < asOf).length }] : [];
-    }),
-  });
-  const bg = BgNbd.fit(
-    seen.map((e) => history(e, asOf)!),
-    { penalizer: selection?.penalizer ?? 0 },
+  const selection = choosePurchaseModel(
+    {
+      days: 90,
+      customers: seen.flatMap((e) => {
+        const h = history(e, windowStart);
+        return h ? [{ ...h, actual: e.days.filter((d) => d >= windowStart && d < asOf).length }] : [];
+      }),
+    },
+    { minCustomers: MIN_CUSTOMERS, minRepeatCustomers: MIN_REPEAT_CUSTOMERS },
   );
-  lines.push({
-    method: `BG/NBD P(buys), penalty ${selection?.penalizer ?? 0} (before)`,
-    p: seen.map((e) => bg.model.purchaseProbability(HORIZON, history(e, asOf)!)),
-    probability: true,
-  });
+  if (selection) console.log(`purchase model: ${selection.why}`);
+  // Both buy-till-you-die models at the penalty each was given on that window: BG/NBD is what the
+  // product served before MBG/NBD was a candidate.
+  for (const variant of ['BG', 'MBG'] as const) {
+    const penalizer = selection?.variants.find((v) => v.variant === variant)?.penalizer ?? 0;
+    const fitted = BgNbd.fit(
+      seen.map((e) => history(e, asOf)!),
+      { penalizer, variant },
+    );
+    const served = (selection?.variant ?? 'BG') === variant ? 'chosen' : 'not chosen';
+    const { r, alpha, a, b } = fitted.model.params;
+    console.log(
+      `${variantName(variant)} at the cut-off: r ${r.toPrecision(3)}, α ${alpha.toPrecision(3)}, a ${a.toPrecision(3)}, b ${b.toPrecision(3)}; mean dropout a/(a+b) ${(a / (a + b)).toExponential(2)}`,
+    );
+    lines.push({
+      method: `${variantName(variant)} P(buys), penalty ${penalizer} (${served})`,
+      p: seen.map((e) => fitted.model.purchaseProbability(HORIZON, history(e, asOf)!)),
+      probability: true,
+    });
+  }
   lines.push({ method: 'days since last purchase alone (fewer ranks higher)', p: rows.map((r) => -r[1]!), probability: false });
   lines.push({ method: 'purchase days alone', p: rows.map((r) => r[0]!), probability: false });
 

@@ -19,6 +19,7 @@ import { loadSettings } from '../src/config/settings.js';
 import { openRowSource } from '../src/ingest/file-source.js';
 import { importOnlineRetail, londonTimeToDate } from '../src/ingest/online-retail.js';
 import { BUY_AGAIN_HALF_LIFE_DAYS, DEFAULT_NEIGHBOURS } from '../src/recommendations/product-recommender.js';
+import { variantName } from '../src/value/bg-nbd.js';
 import { readPurchaseHistory } from '../src/value/purchase-history.js';
 import { calibrationError, decileRates, rocAuc } from '../src/value/propensity/scores.js';
 import { ValueModel } from '../src/value/value-model.js';
@@ -77,14 +78,16 @@ try {
   if (state.selection) {
     const sel = state.selection;
     console.log(
-      `\nBG/NBD penalty chosen on the shop's own last ${sel.days} days before the cutoff (${sel.customers} customers; naive MAE there ${sel.naiveMae.toFixed(4)}):`,
+      `\nPurchase model and penalty chosen on the shop's own last ${sel.days} days before the cutoff (${sel.customers} customers; naive MAE there ${sel.naiveMae.toFixed(4)}):`,
     );
-    console.log(`| penalizer | MAE of the median forecast | standard error of the difference from no penalty |\n| ---: | ---: | ---: |`);
+    console.log(`| model | penalizer | MAE of the median forecast | standard error of the difference from no penalty |\n| --- | ---: | ---: | ---: |`);
     for (const c of sel.candidates) {
-      console.log(
-        `| ${c.penalizer}${c.penalizer === sel.penalizer ? ' (chosen)' : ''} | ${c.mae?.toFixed(4) ?? 'not converged'} | ${c.standardError?.toFixed(4) ?? ''} |`,
-      );
+      const chosen = c.penalizer === sel.variants.find((v) => v.variant === c.variant)?.penalizer ? ' (its choice)' : '';
+      console.log(`| ${variantName(c.variant)} | ${c.penalizer}${chosen} | ${c.mae?.toFixed(4) ?? 'not converged'} | ${c.standardError?.toFixed(4) ?? ''} |`);
     }
+    console.log('\n| model at its penalty | log score on the window | MAE of the median |\n| --- | ---: | ---: |');
+    for (const v of sel.variants) console.log(`| ${variantName(v.variant)}, ${v.penalizer} | ${v.logScore.toFixed(4)} | ${v.mae.toFixed(4)} |`);
+    console.log(`\nserving: ${variantName(sel.variant)} — ${sel.why}`);
   } else console.log('\nno penalty selection (history too short)');
   const rows = await prisma.customerValue.findMany({ where: { runId: run.runId }, include: { customer: { select: { externalId: true } } } });
   const buckets = new Map<string, { n: number; actual: number; model: number; naive: number }>();
@@ -92,7 +95,7 @@ try {
   // "Each customer's historic rate × the holdout's length", read three ways (none is the obvious one).
   const predictors: { name: string; predict: (r: (typeof rows)[number]) => number; abs: number; sq: number }[] = [
     {
-      name: 'BG/NBD (ours)',
+      name: `${variantName(state.bgNbd?.variant)} (ours)`,
       predict: (r) =>
         model.predict({ customerId: r.customerId, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizon)!.expectedPurchases,
       abs: 0,
@@ -101,7 +104,7 @@ try {
     {
       // The error measured is absolute, and the value that minimises expected absolute error is the
       // median of the predicted distribution, not its mean: same fit, the other summary of it.
-      name: 'BG/NBD median (ours, likelyPurchases)',
+      name: `${variantName(state.bgNbd?.variant)} median (ours, likelyPurchases)`,
       predict: (r) =>
         model.predict({ customerId: r.customerId, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizon, undefined, {
           likely: true,
@@ -202,8 +205,11 @@ try {
     const h = 92;
     const rows2 = history.customers;
     const preds: [string, (c: (typeof rows2)[number]) => number][] = [
-      ['BG/NBD (ours)', (c) => early.predict(c, h)?.expectedPurchases ?? Number.NaN],
-      ['BG/NBD median (ours, likelyPurchases)', (c) => early.predict(c, h, undefined, { likely: true })?.likelyPurchases ?? Number.NaN],
+      [`${variantName(early.state.bgNbd?.variant)} (ours)`, (c) => early.predict(c, h)?.expectedPurchases ?? Number.NaN],
+      [
+        `${variantName(early.state.bgNbd?.variant)} median (ours, likelyPurchases)`,
+        (c) => early.predict(c, h, undefined, { likely: true })?.likelyPurchases ?? Number.NaN,
+      ],
       [`naive: repeat purchases ÷ days since the first × ${h}`, (c) => (c.age > 0 ? (c.frequency / c.age) * h : 0)],
       [`naive: purchases ÷ the ${early.state.historyDays}-day calibration × ${h}`, (c) => ((c.frequency + 1) / early.state.historyDays) * h],
     ];
@@ -222,8 +228,9 @@ try {
     }
   }
 
-  const ref = pythonReference<{ bgnbd: Record<string, number>; gg?: Record<string, number> }>('value-reference.py', {
-    bgnbd: { x: rows.map((r) => r.frequency), tx: rows.map((r) => r.recency), T: rows.map((r) => r.age), penalizer: state.bgNbd?.penalizer ?? 0 },
+  const servedKey = state.bgNbd?.variant === 'MBG' ? 'mbgnbd' : 'bgnbd';
+  const reply = pythonReference<Partial<Record<'bgnbd' | 'mbgnbd', Record<string, number>>> & { gg?: Record<string, number> }>('value-reference.py', {
+    [servedKey]: { x: rows.map((r) => r.frequency), tx: rows.map((r) => r.recency), T: rows.map((r) => r.age), penalizer: state.bgNbd?.penalizer ?? 0 },
     ...(state.gammaGamma
       ? {
           gg: {
@@ -233,16 +240,19 @@ try {
         }
       : {}),
   });
+  const ref = { bgnbd: reply[servedKey]!, gg: reply.gg };
+  console.log(`\n${variantName(state.bgNbd?.variant)} and Gamma–Gamma against scipy's fit of the same likelihoods:`);
   console.log('\n| parameter | ours | scipy | relative difference |');
   console.log('| --- | ---: | ---: | ---: |');
-  const fitted: Record<string, number> = { ...(state.bgNbd ?? {}), ...(state.gammaGamma ?? {}) };
+  const { variant: _variant, ...bgNbdNumbers } = state.bgNbd ?? {};
+  const fitted: Record<string, number> = { ...bgNbdNumbers, ...(state.gammaGamma ?? {}) };
   for (const [k, v] of [...Object.entries(ref.bgnbd), ...Object.entries(ref.gg ?? {})]) {
     if (k === 'logLikelihood') continue;
     console.log(`| ${k} | ${fitted[k]!.toPrecision(6)} | ${v.toPrecision(6)} | ${(Math.abs(fitted[k]! - v) / Math.abs(v)).toExponential(1)} |`);
   }
   const dropout = (p: Record<string, number>) => p.a! / (p.a! + p.b!);
   console.log(
-    `| BG/NBD log-likelihood | ${state.bgNbd!.logLikelihood.toFixed(4)} | ${ref.bgnbd.logLikelihood!.toFixed(4)} | ${(Math.abs(state.bgNbd!.logLikelihood - ref.bgnbd.logLikelihood!) / Math.abs(ref.bgnbd.logLikelihood!)).toExponential(1)} |`,
+    `| ${variantName(state.bgNbd?.variant)} log-likelihood | ${state.bgNbd!.logLikelihood.toFixed(4)} | ${ref.bgnbd.logLikelihood!.toFixed(4)} | ${(Math.abs(state.bgNbd!.logLikelihood - ref.bgnbd.logLikelihood!) / Math.abs(ref.bgnbd.logLikelihood!)).toExponential(1)} |`,
   );
   console.log(`| mean dropout a/(a+b) | ${dropout(fitted).toExponential(2)} | ${dropout(ref.bgnbd).toExponential(2)} | |`);
 

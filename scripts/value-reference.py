@@ -1,8 +1,8 @@
-"""Reference fit of the value models (tests and benches only, never the product): the BG/NBD and
-Gamma-Gamma likelihoods of `lifetimes` (BetaGeoFitter, GammaGammaFitter), maximised by scipy over
+"""Reference fit of the value models (tests and benches only, never the product): the BG/NBD, MBG/NBD and
+Gamma-Gamma likelihoods of `lifetimes` (BetaGeoFitter, ModifiedBetaGeoFitter, GammaGammaFitter), maximised by scipy over
 log-parameters, and the conditional expectations with scipy's special functions.
 
-Input (JSON file): {"bgnbd": {"x": [...], "tx": [...], "T": [...], "penalizer": 0}, "gg": {"x": [...], "m": [...]},
+Input (JSON file): {"bgnbd" or "mbgnbd": {"x": [...], "tx": [...], "T": [...], "penalizer": 0}, "gg": {"x": [...], "m": [...]},
 "predict": {"t": days, "x": [...], "tx": [...], "T": [...]}}. Output: the fitted parameters and the
 predictions for the "predict" customers."""
 import json
@@ -22,6 +22,17 @@ def bgnbd_nll(log_params, x, tx, T, penalizer=0.0):
     m = np.maximum(a3, a4)
     ll = a1 + a2 + np.log(np.exp(a3 - m) + np.exp(a4 - m) * (x > 0)) + m
     # lifetimes' penalizer_coef: penalizer * sum(params ** 2) added to the mean.
+    return -ll.sum() / len(x) + penalizer * np.sum(np.exp(log_params) ** 2)
+
+
+def mbgnbd_nll(log_params, x, tx, T, penalizer=0.0):
+    # lifetimes' ModifiedBetaGeoFitter: one more chance to leave, right after the first purchase.
+    r, alpha, a, b = np.exp(log_params)
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    a2 = gammaln(a + b) + gammaln(b + x + 1) - gammaln(b) - gammaln(a + b + x + 1)
+    a3 = -(r + x) * np.log(alpha + T)
+    a4 = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
+    ll = a1 + a2 + a3 + np.logaddexp(a4, 0)
     return -ll.sum() / len(x) + penalizer * np.sum(np.exp(log_params) ** 2)
 
 
@@ -65,6 +76,26 @@ def main():
             second = 1 - hyp * ((alpha + pT) / (alpha + t + pT)) ** (r + px)
             denom = 1 + (px > 0) * (a / (b + px - 1)) * ((alpha + pT) / (alpha + ptx)) ** (r + px)
             out["predict"] = {"pAlive": p_alive.tolist(), "expected": (first * second / denom).tolist()}
+    if "mbgnbd" in data:
+        d = data["mbgnbd"]
+        x, tx, T = (np.asarray(d[k], dtype=float) for k in ("x", "tx", "T"))
+        penalizer = float(d.get("penalizer", 0.0))
+        scale = 10.0 / T.max() if T.max() > 0 else 1.0
+        params, _ = fit(mbgnbd_nll, [1.0, max(scale, (T * scale).mean()), 1.0, 1.0], (x, tx * scale, T * scale, penalizer))
+        params[1] /= scale
+        ll = -mbgnbd_nll(np.log(params), x, tx, T) * len(x)
+        out["mbgnbd"] = {"r": params[0], "alpha": params[1], "a": params[2], "b": params[3], "logLikelihood": ll}
+        if "predict" in data:
+            # lifetimes' ModifiedBetaGeoFitter.conditional_probability_alive and
+            # conditional_expected_number_of_purchases_up_to_time.
+            p = data["predict"]
+            r, alpha, a, b = params
+            px, ptx, pT, t = np.asarray(p["x"], float), np.asarray(p["tx"], float), np.asarray(p["T"], float), float(p["t"])
+            denom = 1 + (a / (b + px)) * ((alpha + pT) / (alpha + ptx)) ** (r + px)
+            hyp = hyp2f1(r + px, b + px + 1, a + b + px, t / (alpha + pT + t))
+            first = (a + b + px) / (a - 1)
+            second = 1 - hyp * ((alpha + pT) / (alpha + t + pT)) ** (r + px)
+            out["mbgPredict"] = {"pAlive": (1 / denom).tolist(), "expected": (first * second / denom).tolist()}
     if "gg" in data:
         d = data["gg"]
         x, m = np.asarray(d["x"], float), np.asarray(d["m"], float)

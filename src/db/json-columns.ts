@@ -92,6 +92,7 @@ export const ViewBalanceSchema = z.object({
 export const RobustScalerSchema = z.object({ features: z.array(z.string()), medians: z.array(num), iqrs: z.array(num), clip: num });
 
 const fitStats = { logLikelihood: num, iterations: num };
+const Variant = z.enum(['BG', 'MBG']);
 const CalibrationBinSchema = z.object({ from: num, to: num, count: num, predicted: num, observed: num });
 export const ValueModelStateSchema = z.object({
   status: z.enum(['FITTED', 'INSUFFICIENT_DATA', 'NOT_CONVERGED']),
@@ -101,15 +102,19 @@ export const ValueModelStateSchema = z.object({
   repeatCustomers: num,
   historyDays: num,
   futureOrders: num,
-  bgNbd: z.object({ r: num, alpha: num, a: num, b: num, penalizer: num.optional(), ...fitStats }).nullable(),
-  // Runs stored before the penalty was chosen have neither.
+  // Runs stored before MBG/NBD was a candidate have no variant: they are BG/NBD.
+  bgNbd: z.object({ r: num, alpha: num, a: num, b: num, penalizer: num.optional(), variant: Variant.optional(), ...fitStats }).nullable(),
+  // Runs stored before the penalty was chosen have neither; before the model was chosen, BG/NBD's candidates alone.
   selection: z
     .object({
       days: num,
       customers: num,
-      candidates: z.array(z.object({ penalizer: num, mae: num.nullable(), standardError: num.nullable() })),
+      candidates: z.array(z.object({ variant: Variant.default('BG'), penalizer: num, mae: num.nullable(), standardError: num.nullable() })),
+      variants: z.array(z.object({ variant: Variant, penalizer: num, mae: num, logScore: num })).default([]),
       naiveMae: num,
+      variant: Variant.default('BG'),
       penalizer: num,
+      why: z.string().default('BG/NBD: the only model then.'),
     })
     .nullable()
     .optional(),

@@ -4,6 +4,13 @@
 // own age T (days since their first purchase), it gives the probability that they are still alive
 // and how many purchases to expect over the next t days. Formulas as in `lifetimes`
 // (BetaGeoFitter), whose likelihood scipy fits in the reference test.
+//
+// MBG/NBD (Batislam, Denizel & Filiztekin 2007; lifetimes' ModifiedBetaGeoFitter) is the same story
+// with one more chance to leave: right after the first purchase. BG/NBD cannot lose a customer who
+// never came back (P(alive) = 1 whatever their age), so on a shop of many one-off buyers — Online
+// Retail — it ranked who buys next worse than chance by P(alive); MBG/NBD can find that dropout. Every
+// prediction is BG/NBD's with the customer's chances to leave survived, m, in place of x: m = x for
+// BG/NBD, x + 1 for MBG/NBD (the posterior dropout is Beta(a, b + m)); only the likelihood differs.
 import { maximiseLikelihood, type Fit } from './maximum-likelihood.js';
 import { gammaln, hyp2f1 } from './special.js';
 
@@ -12,6 +19,16 @@ export interface BgNbdParams {
   alpha: number;
   a: number;
   b: number;
+  /** MBG: dropout also possible right after the first purchase (MBG/NBD). Absent: BG/NBD. */
+  variant?: PurchaseModelVariant;
+}
+
+/** BG: BG/NBD; MBG: MBG/NBD. */
+export type PurchaseModelVariant = 'BG' | 'MBG';
+
+/** The model's name as the API and the run's notes say it. */
+export function variantName(variant: PurchaseModelVariant | undefined): string {
+  return variant === 'MBG' ? 'MBG/NBD' : 'BG/NBD';
 }
 
 /** What the models read of a customer (time in days). */
@@ -35,7 +52,11 @@ export class BgNbd {
    * on the edge where a → 0 and b → ∞ (nobody ever leaves: seen on Online Retail); a penalty pulls it
    * back inside. Unpenalised, the rescaling changes nothing but α's unit.
    */
-  static fit(customers: readonly RepeatHistory[], { penalizer = 0 }: { penalizer?: number } = {}): { model: BgNbd; fit: Fit } {
+  static fit(
+    customers: readonly RepeatHistory[],
+    { penalizer = 0, variant = 'BG' }: { penalizer?: number; variant?: PurchaseModelVariant } = {},
+  ): { model: BgNbd; fit: Fit } {
+    const ll = variant === 'MBG' ? mbgLogLikelihood : logLikelihood;
     const x = Float64Array.from(customers, (c) => c.frequency);
     const tx = Float64Array.from(customers, (c) => c.recency);
     const T = Float64Array.from(customers, (c) => c.age);
@@ -45,22 +66,32 @@ export class BgNbd {
     const scaledT = T.map((t) => t * scale);
     // Start where the data are: α near the mean age per purchase, r = a = b = 1.
     const fit = maximiseLikelihood(
-      ([r, alpha, a, b]) => -logLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, x, scaledTx, scaledT),
+      ([r, alpha, a, b]) => -ll({ r: r!, alpha: alpha!, a: a!, b: b! }, x, scaledTx, scaledT),
       [1, Math.max(scale, scaledT.reduce((s, t) => s + t, 0) / customers.length), 1, 1],
       customers.length,
       { penalizer },
     );
     const [r, scaledAlpha, a, b] = fit.params as [number, number, number, number];
-    const params = { r, alpha: scaledAlpha / scale, a, b };
+    const params: BgNbdParams = { r, alpha: scaledAlpha / scale, a, b, ...(variant === 'MBG' ? { variant } : {}) };
     // The log-likelihood in days (rescaling time shifts it by −Σx·log(scale)), as scipy's reference reports it.
-    return { model: new BgNbd(params), fit: { ...fit, params: [r, params.alpha, a, b], logLikelihood: logLikelihood(params, x, tx, T) } };
+    return { model: new BgNbd(params), fit: { ...fit, params: [r, params.alpha, a, b], logLikelihood: ll(params, x, tx, T) } };
   }
 
-  /** P(alive | x, t_x, T): 1 for a customer who never came back (the model cannot tell them gone). */
+  get name(): string {
+    return variantName(this.params.variant);
+  }
+
+  /** Chances to leave the customer has survived: their repeat purchases, and the first for MBG/NBD. */
+  private survived(c: RepeatHistory): number {
+    return c.frequency + (this.params.variant === 'MBG' ? 1 : 0);
+  }
+
+  /** P(alive | x, t_x, T). BG/NBD: 1 for a customer who never came back (it cannot tell them gone). */
   pAlive(c: RepeatHistory): number {
     const { r, alpha, a, b } = this.params;
-    if (c.frequency === 0) return 1;
-    const logDiv = (r + c.frequency) * Math.log((alpha + c.age) / (alpha + c.recency)) + Math.log(a / (b + c.frequency - 1));
+    const m = this.survived(c);
+    if (m === 0) return 1;
+    const logDiv = (r + c.frequency) * Math.log((alpha + c.age) / (alpha + c.recency)) + Math.log(a / (b + m - 1));
     return 1 / (1 + Math.exp(logDiv));
   }
 
@@ -88,9 +119,10 @@ export class BgNbd {
   private expectedPurchasesClosedForm(t: number, c: RepeatHistory): number {
     const { r, alpha, a, b } = this.params;
     const x = c.frequency;
+    const m = this.survived(c);
     const A = r + x;
-    const B = b + x;
-    const C = a + b + x - 1;
+    const B = b + m;
+    const C = a + b + m - 1;
     const z = t / (alpha + c.age + t);
     const lnShrink = (r + x) * Math.log((alpha + c.age) / (alpha + t + c.age));
     let second: number;
@@ -100,17 +132,17 @@ export class BgNbd {
       if (!Number.isFinite(lnHyp)) lnHyp = Math.log(hyp2f1(C - A, C - B, C, z)) + (C - A - B) * Math.log(1 - z);
       second = 1 - Math.exp(lnHyp + lnShrink);
     } else {
-      // Only x = 0 with a + b < 1 lands here (x ≥ 1 gives C ≥ a + b > 0); the function may be negative.
+      // Only m = 0 with a + b < 1 lands here (m ≥ 1 gives C ≥ a + b > 0); the function may be negative.
       second = 1 - hyp2f1NegativeC(A, B, C, z) * Math.exp(lnShrink);
     }
-    const first = (a + b + x - 1) / (a - 1);
-    const denominator = 1 + (x > 0 ? (a / (b + x - 1)) * ((alpha + c.age) / (alpha + c.recency)) ** (r + x) : 0);
+    const first = (a + b + m - 1) / (a - 1);
+    const denominator = 1 + (m > 0 ? (a / (b + m - 1)) * ((alpha + c.age) / (alpha + c.recency)) ** (r + x) : 0);
     return (first * second) / denominator;
   }
 
   /**
    * P(n purchases in the next t days | x, t_x, T) for n = 0, 1, 2, … Alive at T (P(alive)), the
-   * customer's rate is Gamma(r + x, α + T) and their dropout Beta(a, b + x) a posteriori; they buy at
+   * customer's rate is Gamma(r + x, α + T) and their dropout Beta(a, b + m) a posteriori; they buy at
    * that rate and may leave after each purchase, so n purchases means n arrivals by t and then either
    * leaving (after the n-th) or staying with no further arrival: with N ~ NegBin(r + x, t/(α+T+t)),
    * P(n | alive) = E[p(1−p)^(n−1)]·P(N ≥ n) + E[(1−p)^n]·P(N = n). Its mean is expectedPurchases (a
@@ -122,7 +154,7 @@ export class BgNbd {
     const alive = this.pAlive(c);
     const shape = r + c.frequency;
     const beta = alpha + c.age;
-    const b1 = b + c.frequency;
+    const b1 = b + this.survived(c);
     // Term to term by ratios (one log and a few products a term, not nine log-gammas):
     // NegBin: P(N = n) = P(N = n − 1)·(shape + n − 1)/n·t/(β + t), in logs (P(N = 0) may underflow);
     // Beta moments: E[(1−p)^n] = E[(1−p)^(n−1)]·(b1 + n − 1)/(a + b1 + n − 1),
@@ -190,6 +222,26 @@ export function logLikelihood(p: BgNbdParams, x: Float64Array, tx: Float64Array,
       const m = Math.max(a3, a4);
       sum += a1 + m + Math.log(Math.exp(a3 - m) + Math.exp(a4 - m));
     } else sum += a1 + a3;
+  }
+  return sum;
+}
+
+/**
+ * The MBG/NBD log-likelihood summed over customers (lifetimes' ModifiedBetaGeoFitter
+ * _negative_log_likelihood, negated): alive through all x + 1 chances to leave and no purchase since
+ * t_x, or gone after the last purchase.
+ */
+export function mbgLogLikelihood(p: BgNbdParams, x: Float64Array, tx: Float64Array, T: Float64Array): number {
+  const { r, alpha, a, b } = p;
+  const common = -gammaln(r) + r * Math.log(alpha) + gammaln(a + b) - gammaln(b);
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i]!;
+    const a12 = gammaln(r + xi) + common + gammaln(b + xi + 1) - gammaln(a + b + xi + 1);
+    const a3 = -(r + xi) * Math.log(alpha + T[i]!);
+    const a4 = Math.log(a) - Math.log(b + xi) + (r + xi) * (Math.log(alpha + T[i]!) - Math.log(alpha + tx[i]!));
+    // log(1 + e^a4), stable both ways.
+    sum += a12 + a3 + (a4 > 0 ? a4 + Math.log1p(Math.exp(-a4)) : Math.log1p(Math.exp(a4)));
   }
   return sum;
 }

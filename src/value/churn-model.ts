@@ -1,6 +1,7 @@
 // Which model tells a marketer who is slipping away, chosen per shop on its own last window. Two
-// candidates: the learnt purchase propensity (propensity/), and BG/NBD's probability of at least one
-// purchase over the same days. Both are fitted on the history before the shop's last VALIDATION_DAYS
+// candidates: the learnt purchase propensity (propensity/), and the buy-till-you-die model's
+// probability of at least one purchase over the same days (BG/NBD or MBG/NBD, whichever
+// purchase-model-choice.ts chose for the shop; the kind BG_NBD names both). Both are fitted on the history before the shop's last VALIDATION_DAYS
 // and scored on who bought inside them; the one that ranked the buyers better (ROC-AUC; log loss breaks
 // a tie) serves, and the run records both scores and why. Ranking decides because that is what churn
 // risk is used for — ordering members, the at-risk filters, win-back seeds — and because the learnt
@@ -11,14 +12,12 @@
 // Churn risk is then one thing whatever serves: the chance the customer does not buy in the next
 // CHURN_HORIZON_DAYS. (BG/NBD's 1 − P(alive) was near 0 for every customer of a shop where the fit finds
 // no dropout — Online Retail — and a filter on it selected by noise.)
-import { BgNbd } from './bg-nbd.js';
+import { BgNbd, variantName, type PurchaseModelVariant } from './bg-nbd.js';
 import { PropensityModel, type PropensityState, type Reason } from './propensity/propensity-model.js';
 import type { PurchaseEvents } from './propensity/purchase-features.js';
 import { calibrationError, calibrationTable, logLoss, rocAuc, type CalibrationBin } from './propensity/scores.js';
-import { VALIDATION_DAYS, type ValidationWindow } from './purchase-history.js';
-
-/** Customers the BG/NBD validation fit uses at most (every k-th beyond): the penalty's choice caps the same way. */
-const MAX_VALIDATION_CUSTOMERS = 20_000;
+import { MAX_VALIDATION_CUSTOMERS, VALIDATION_DAYS, type ValidationWindow } from './purchase-history.js';
+import { everyKth } from '../shared/thinning.js';
 
 /** The days churn risk speaks of: a quarter, the window both candidates are validated on. */
 export const CHURN_HORIZON_DAYS = VALIDATION_DAYS;
@@ -37,7 +36,7 @@ export interface ChurnChoice {
   horizonDays: number;
   why: string;
   propensity: PropensityState;
-  /** BG/NBD's score on the same window (fitted on the history before it); null when it could not be fitted there. */
+  /** The buy-till-you-die model's score on the same window (fitted on the history before it); null when it could not be fitted there. */
   bgNbdValidation: WindowScore | null;
 }
 
@@ -49,16 +48,16 @@ export function chooseChurnModel(
   events: readonly PurchaseEvents[],
   asOf: number,
   window: ValidationWindow | undefined,
-  bgNbd: { fitted: boolean; penalizer: number },
+  bgNbd: { fitted: boolean; penalizer: number; variant: PurchaseModelVariant },
 ): ChurnChoice {
+  const name = variantName(bgNbd.variant);
   const propensity = PropensityModel.fit(events, asOf, { horizonDays: CHURN_HORIZON_DAYS });
   const p = propensity.state;
   let bgScore: WindowScore | null = null;
   if (bgNbd.fitted && window && window.customers.length > 0) {
     // Every k-th customer on a large shop, as the penalty's choice does: one more fit must stay cheap.
-    const step = Math.ceil(window.customers.length / MAX_VALIDATION_CUSTOMERS);
-    const customers = window.customers.filter((_, i) => i % step === 0);
-    const { model, fit } = BgNbd.fit(customers, { penalizer: bgNbd.penalizer });
+    const customers = everyKth(window.customers, MAX_VALIDATION_CUSTOMERS);
+    const { model, fit } = BgNbd.fit(customers, { penalizer: bgNbd.penalizer, variant: bgNbd.variant });
     if (fit.converged) {
       const probabilities = customers.map((c) => model.purchaseProbability(window.days, c));
       const labels = customers.map((c) => (c.actual > 0 ? 1 : 0));
@@ -73,14 +72,14 @@ export function chooseChurnModel(
     const learnt: WindowScore = v;
     const learntWins = learnt.auc > bgScore.auc || (learnt.auc === bgScore.auc && learnt.logLoss <= bgScore.logLoss);
     return learntWins
-      ? { ...base, serving: 'PROPENSITY', why: `The learnt model ranked who bought ${window_} better: ${fmt(learnt)}; BG/NBD ${fmt(bgScore)}.` }
-      : { ...base, serving: 'BG_NBD', why: `BG/NBD ranked who bought ${window_} better: ${fmt(bgScore)}; the learnt model ${fmt(learnt)}.` };
+      ? { ...base, serving: 'PROPENSITY', why: `The learnt model ranked who bought ${window_} better: ${fmt(learnt)}; ${name} ${fmt(bgScore)}.` }
+      : { ...base, serving: 'BG_NBD', why: `${name} ranked who bought ${window_} better: ${fmt(bgScore)}; the learnt model ${fmt(learnt)}.` };
   }
   if (p.status === 'FITTED' && v)
-    return { ...base, serving: 'PROPENSITY', why: `BG/NBD could not be scored on the last window; the learnt model there: ${fmt(v)}.` };
-  if (bgNbd.fitted) return { ...base, serving: 'BG_NBD', why: `BG/NBD serves: the learnt model was not validated (${p.reason ?? 'no window'}).` };
+    return { ...base, serving: 'PROPENSITY', why: `${name} could not be scored on the last window; the learnt model there: ${fmt(v)}.` };
+  if (bgNbd.fitted) return { ...base, serving: 'BG_NBD', why: `${name} serves: the learnt model was not validated (${p.reason ?? 'no window'}).` };
   if (p.status === 'FITTED')
-    return { ...base, serving: 'PROPENSITY', why: `The learnt model serves unvalidated: BG/NBD was not fitted. ${p.reason ?? ''}`.trim() };
+    return { ...base, serving: 'PROPENSITY', why: `The learnt model serves unvalidated: ${name} was not fitted. ${p.reason ?? ''}`.trim() };
   return { ...base, serving: null, why: p.reason ?? 'Neither model could be fitted.' };
 }
 

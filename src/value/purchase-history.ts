@@ -44,6 +44,8 @@ export interface PurchaseHistory {
 const DAY = 86_400_000;
 /** A quarter: the horizon marketers plan on, and short enough to leave a year-old shop 9 months to fit on. */
 export const VALIDATION_DAYS = 90;
+/** Customers a validation fit uses at most (every k-th): seven penalty fits and the churn model's BG/NBD fit must not cost full ones on a large shop. */
+export const MAX_VALIDATION_CUSTOMERS = 20_000;
 /** History needed before the window for a fit there to mean anything (the model's own gate). */
 const MIN_DAYS_BEFORE_VALIDATION = 90;
 

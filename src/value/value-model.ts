@@ -3,14 +3,14 @@
 // customer lifetime value over a horizon. Like the commercial tools, it says when the data are not
 // enough instead of answering from a fit that means nothing: each gate below has its reason, and the
 // API returns the reason in place of numbers.
-import { deviation, mean } from 'd3-array';
-import { BgNbd, type BgNbdParams } from './bg-nbd.js';
+import { BgNbd, variantName, type BgNbdParams } from './bg-nbd.js';
 import { chooseChurnModel, type ChurnChoice } from './churn-model.js';
 import { GammaGamma, type GammaGammaParams } from './gamma-gamma.js';
 import type { Fit } from './maximum-likelihood.js';
 import { PropensityModel, type Reason } from './propensity/propensity-model.js';
 import { epochDay, type PurchaseEvents } from './propensity/purchase-features.js';
-import type { CustomerHistory, PurchaseHistory, ValidationWindow } from './purchase-history.js';
+import { choosePurchaseModel, type PurchaseModelSelection } from './purchase-model-choice.js';
+import type { CustomerHistory, PurchaseHistory } from './purchase-history.js';
 
 /** Gates (Klaviyo asks for 500 customers with orders and 180 days of history; a smaller shop can still learn from 100 and 90). */
 export const MIN_CUSTOMERS = 100;
@@ -27,28 +27,6 @@ const MONTH_DAYS = 30;
 
 export type ValueStatus = 'FITTED' | 'INSUFFICIENT_DATA' | 'NOT_CONVERGED';
 
-/**
- * The BG/NBD penalties tried on the shop's validation window (lifetimes' penalizer_coef, decades from
- * none to 0.1); see choosePenalizer for which one the shop's fit uses.
- */
-export const PENALIZERS = [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1] as const;
-/** Customers a validation fit uses at most (every k-th): seven fits must not cost seven full ones on a large shop. */
-export const MAX_VALIDATION_CUSTOMERS = 20_000;
-
-/** How the penalty was chosen: each candidate's error on the window, and the naive forecast's. */
-export interface PenaltySelection {
-  days: number;
-  customers: number;
-  /**
-   * Mean absolute error of each penalty's median forecast (null: that fit did not converge), and the
-   * standard error of its paired difference from no penalty's (null for none itself).
-   */
-  candidates: { penalizer: number; mae: number | null; standardError: number | null }[];
-  /** The customer's repeat purchases ÷ days since their first × the window: the bar to clear. */
-  naiveMae: number;
-  penalizer: number;
-}
-
 /** What is stored with a segmentation run. */
 export interface ValueModelState {
   status: ValueStatus;
@@ -60,8 +38,8 @@ export interface ValueModelState {
   historyDays: number;
   futureOrders: number;
   bgNbd: (BgNbdParams & { logLikelihood: number; iterations: number; penalizer?: number }) | null;
-  /** How the penalty was chosen; null when the history was too short to hold a window out. */
-  selection?: PenaltySelection | null;
+  /** How the model and its penalty were chosen; null when the history was too short to hold a window out. */
+  selection?: PurchaseModelSelection | null;
   /** Absent (with `spendReason`) when spend cannot be modelled though purchases can. */
   gammaGamma: (GammaGammaParams & { logLikelihood: number; iterations: number; customers: number }) | null;
   spendReason: string | null;
@@ -117,6 +95,7 @@ export class ValueModel {
     const churn = chooseChurnModel(events, epochDay(history.asOf), history.validation, {
       fitted: model.fitted,
       penalizer: model.state.bgNbd?.penalizer ?? 0,
+      variant: model.state.bgNbd?.variant ?? 'BG',
     });
     return ValueModel.fromState({ ...model.state, churn });
   }
@@ -148,15 +127,18 @@ export class ValueModel {
         null,
       );
     }
-    const selection = history.validation ? choosePenalizer(history.validation) : null;
+    const selection = history.validation
+      ? choosePurchaseModel(history.validation, { minCustomers: MIN_CUSTOMERS, minRepeatCustomers: MIN_REPEAT_CUSTOMERS })
+      : null;
     const penalizer = selection?.penalizer ?? 0;
-    const fitted = BgNbd.fit(customers, { penalizer });
+    const variant = selection?.variant ?? 'BG';
+    const fitted = BgNbd.fit(customers, { penalizer, variant });
     if (!fitted.fit.converged) {
       return new ValueModel(
         {
           ...base,
           status: 'NOT_CONVERGED',
-          reason: `The purchase model did not converge on this shop's history (${describe(fitted.fit)}); no predictions until more history is in${future}.`,
+          reason: `The purchase model (${variantName(variant)}) did not converge on this shop's history (${describe(fitted.fit)}); no predictions until more history is in${future}.`,
         },
         null,
         null,
@@ -256,45 +238,6 @@ export class ValueModel {
       clv,
     };
   }
-}
-
-/**
- * The penalty chosen on the shop's own last quarter: each candidate fitted on the history before the
- * window and scored by the absolute error of its median forecast of the purchases inside it; the one
- * with the least error, if it beats no penalty by more than two standard errors. The likelihood alone
- * cannot choose (it always prefers no penalty, edge optimum included); unseen purchases can.
- */
-export function choosePenalizer(window: ValidationWindow): PenaltySelection | null {
-  const step = Math.ceil(window.customers.length / MAX_VALIDATION_CUSTOMERS);
-  const customers = window.customers.filter((_, i) => i % step === 0);
-  if (customers.length < MIN_CUSTOMERS || customers.filter((c) => c.frequency > 0).length < MIN_REPEAT_CUSTOMERS) return null;
-  const naiveMae = mean(customers, (c) => Math.abs((c.age > 0 ? (c.frequency / c.age) * window.days : 0) - c.actual))!;
-  const fits = PENALIZERS.map((penalizer) => {
-    const { model, fit } = BgNbd.fit(customers, { penalizer });
-    return { penalizer, errors: fit.converged ? Float64Array.from(customers, (c) => Math.abs(model.medianPurchases(window.days, c) - c.actual)) : null };
-  });
-  const none = fits[0]!.errors;
-  const candidates = fits.map(({ penalizer, errors }) => ({
-    penalizer,
-    mae: errors ? mean(errors)! : null,
-    // The paired differences against no penalty: how far this candidate's gain is from noise.
-    standardError: errors && none && penalizer > 0 ? deviation(errors.map((e, i) => e - none[i]!))! / Math.sqrt(errors.length) : null,
-  }));
-  // No penalty (the maximum-likelihood fit) unless a penalty lowers the error by more than two
-  // standard errors of the paired differences: a gain within noise is not a reason to move off the MLE.
-  let best: { penalizer: number; mae: number } | null = null;
-  const base = candidates[0]!;
-  if (base.mae !== null) {
-    best = { penalizer: 0, mae: base.mae };
-    for (const c of candidates) {
-      if (c.mae !== null && c.standardError !== null && c.mae < best.mae && base.mae - c.mae > 2 * c.standardError)
-        best = { penalizer: c.penalizer, mae: c.mae };
-    }
-  } else {
-    for (const c of candidates) if (c.mae !== null && (best === null || c.mae < best.mae)) best = { penalizer: c.penalizer, mae: c.mae };
-  }
-  if (!best) return null;
-  return { days: window.days, customers: customers.length, candidates, naiveMae, penalizer: best.penalizer };
 }
 
 function describe(fit: Fit): string {

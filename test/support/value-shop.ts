@@ -1,9 +1,11 @@
 // Shops drawn from the value models themselves: each customer buys at a Poisson rate λ ~ Gamma(r, α)
-// (per day) and leaves after a purchase with probability p ~ Beta(a, b) (BG/NBD), each purchase worth
+// (per day) and leaves after a repeat purchase with probability p ~ Beta(a, b) (BG/NBD) — or also
+// right after the first (MBG/NBD, where one-off buyers can be gone) — each purchase worth
 // Gamma(p, ν) with ν ~ Gamma(q, γ) (Gamma–Gamma). Unlike the demo shop, whose personas never leave,
 // these shops have customers who slipped away, so churn risk has something to find.
 import { seededRng } from '../../src/clustering/random.js';
 import type { BatchWriter } from '../../src/ingest/batch-writer.js';
+import type { PurchaseModelVariant } from '../../src/value/bg-nbd.js';
 import type { CustomerHistory } from '../../src/value/purchase-history.js';
 
 export const TRUE_PARAMS = { r: 0.25, alpha: 30, a: 0.8, b: 2.4, p: 6, q: 4, v: 15 };
@@ -30,10 +32,14 @@ export interface SimulatedCustomer extends CustomerHistory {
   purchases: { day: number; value: number }[];
 }
 
-/** Customers with ages between 30 and 400 days. */
-export function simulateCustomers(n: number, seed: number): SimulatedCustomer[] {
+/** Customers with ages between 30 and 400 days, drawn from BG/NBD or MBG/NBD. */
+export function simulateCustomers(
+  n: number,
+  seed: number,
+  { variant = 'BG', params = {} }: { variant?: PurchaseModelVariant; params?: Partial<typeof TRUE_PARAMS> } = {},
+): SimulatedCustomer[] {
   const rng = seededRng(seed);
-  const { r, alpha, a, b, p, q, v } = TRUE_PARAMS;
+  const { r, alpha, a, b, p, q, v } = { ...TRUE_PARAMS, ...params };
   const out: SimulatedCustomer[] = [];
   for (let i = 0; i < n; i++) {
     const lambda = gamma(rng, r, alpha);
@@ -44,7 +50,8 @@ export function simulateCustomers(n: number, seed: number): SimulatedCustomer[] 
     const purchases = [{ day: 0, value: gamma(rng, p, nu) }];
     let t = 0;
     for (;;) {
-      if (rng() < dropout) break; // gone after the last purchase
+      // Gone after the last purchase: after a repeat purchase in BG/NBD, after the first too in MBG/NBD.
+      if ((variant === 'MBG' || purchases.length > 1) && rng() < dropout) break;
       t += -Math.log(1 - rng()) / lambda;
       const day = Math.floor(t);
       if (day > age) break;
@@ -79,7 +86,8 @@ export async function loadValueShop(
   writer: BatchWriter,
   options: { customers: number; seed: number; end?: Date; price?: number },
 ): Promise<SimulatedCustomer[]> {
-  const customers = simulateCustomers(options.customers, options.seed);
+  // MBG/NBD: a shop where one-off buyers leave too, as on real shops (Online Retail, CDNOW).
+  const customers = simulateCustomers(options.customers, options.seed, { variant: 'MBG' });
   const rng = seededRng(options.seed + 1);
   const end = (options.end ?? new Date('2024-06-30T12:00:00Z')).getTime();
   await writer.upsert(

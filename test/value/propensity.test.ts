@@ -10,7 +10,7 @@ import { BgNbd } from '../../src/value/bg-nbd.js';
 import { chooseChurnModel } from '../../src/value/churn-model.js';
 import { LogisticRegression } from '../../src/value/propensity/logistic-regression.js';
 import { PropensityModel } from '../../src/value/propensity/propensity-model.js';
-import { boughtWithin, epochDay, FEATURE_WORDS, purchaseFeatures, type PurchaseEvents } from '../../src/value/propensity/purchase-features.js';
+import { boughtWithin, epochDay, FEATURE_WORDS, purchaseFeatures, repeatHistoryAt, type PurchaseEvents } from '../../src/value/propensity/purchase-features.js';
 import { calibrationError, decileRates, logLoss, rocAuc } from '../../src/value/propensity/scores.js';
 import { readCdnow } from '../support/purchase-events.js';
 import { pythonReference } from '../support/python.js';
@@ -92,10 +92,10 @@ test('a shop with too little history says why and predicts nothing; a shop with 
   assert.match(short.state.reason!, /Not enough history/);
   assert.equal(short.predict(shopOf(100)[0]!), null);
   // The choice falls back with the learnt model's reason: to BG/NBD when it is fitted, else to nothing.
-  const none = chooseChurnModel(shopOf(100), start + 100, undefined, { fitted: false, penalizer: 0 });
+  const none = chooseChurnModel(shopOf(100), start + 100, undefined, { fitted: false, penalizer: 0, variant: 'BG' });
   assert.equal(none.serving, null);
   assert.match(none.why, /Not enough history/);
-  const fallback = chooseChurnModel(shopOf(100), start + 100, undefined, { fitted: true, penalizer: 0 });
+  const fallback = chooseChurnModel(shopOf(100), start + 100, undefined, { fitted: true, penalizer: 0, variant: 'BG' });
   assert.equal(fallback.serving, 'BG_NBD');
   assert.match(fallback.why, /not validated \(Not enough history/);
   const young = shopOf(200);
@@ -134,12 +134,7 @@ test('CDNOW (real dropout): learnt from the shop’s own past, it ranks next qua
     rows.map((r) => r[0]!),
     y,
   );
-  const histories = cdnow.map((e) => ({ frequency: e.days.filter((d) => d < asOf).length - 1, recency: 0, age: 0, first: e.days[0]! }));
-  for (const [i, h] of histories.entries()) {
-    const before = cdnow[i]!.days.filter((d) => d < asOf);
-    h.recency = before.at(-1)! - before[0]!;
-    h.age = asOf - 1 - before[0]!;
-  }
+  const histories = cdnow.map((e) => repeatHistoryAt(e, asOf)!);
   const bg = BgNbd.fit(histories).model;
   const bgAuc = rocAuc(
     histories.map((h) => bg.purchaseProbability(horizon, h)),

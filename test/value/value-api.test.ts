@@ -30,7 +30,7 @@ for (const target of databaseTargets()) {
     test('the run carries fitted models; customers and segments get finite predictions and explained recommendations', async () => {
       const run = await rawGraphQL(
         app.server.url,
-        '{ segmentationRuns { active valueModel { status reason customers repeatCustomers historyDays bgNbd { r alpha a b } penalty: bgNbd { penalizer } penaltySelection { days customers penalizer naiveMae candidates { penalizer mae standardError } } gammaGamma { p q v customers } churnModel { serving horizonDays why learntValidation { auc logLoss calibrationError } bgNbdValidation { auc logLoss calibrationError } trainingCutoffs learntReason } } } }',
+        '{ segmentationRuns { active valueModel { status reason customers repeatCustomers historyDays bgNbd { r alpha a b } penalty: bgNbd { penalizer model } penaltySelection { days customers penalizer model why naiveMae candidates { model penalizer mae standardError } models { model penalizer logScore } } gammaGamma { p q v customers } churnModel { serving horizonDays why learntValidation { auc logLoss calibrationError } bgNbdValidation { auc logLoss calibrationError } trainingCutoffs learntReason } } } }',
         undefined,
         app.keys.viewer,
       );
@@ -44,13 +44,16 @@ for (const target of databaseTargets()) {
             customers: number;
             repeatCustomers: number;
             bgNbd: Record<string, number>;
-            penalty: { penalizer: number };
+            penalty: { penalizer: number; model: string };
             penaltySelection: {
               days: number;
               customers: number;
               penalizer: number;
+              model: string;
+              why: string;
               naiveMae: number;
-              candidates: { penalizer: number; mae: number | null; standardError: number | null }[];
+              candidates: { model: string; penalizer: number; mae: number | null; standardError: number | null }[];
+              models: { model: string; penalizer: number; logScore: number }[];
             };
             gammaGamma: Record<string, number> | null;
             churnModel: {
@@ -71,13 +74,24 @@ for (const target of databaseTargets()) {
       const selection = active.valueModel.penaltySelection;
       assert.equal(selection.days, 90);
       assert.ok(selection.customers >= 100 && selection.customers < active.valueModel.customers, JSON.stringify(selection));
-      assert.equal(selection.candidates.length, 7);
+      assert.deepEqual(
+        selection.candidates.map((c) => c.model),
+        [...Array<string>(7).fill('BG_NBD'), ...Array<string>(7).fill('MBG_NBD')],
+      );
       assert.equal(active.valueModel.penalty.penalizer, selection.penalizer);
-      // No penalty unless one beats it by more than two standard errors; then the best of those.
-      const base = selection.candidates[0]!;
-      const clear = selection.candidates.filter((c) => c.mae !== null && c.standardError !== null && base.mae! - c.mae > 2 * c.standardError);
+      assert.equal(active.valueModel.penalty.model, selection.model);
+      // Per model: no penalty unless one beats it by more than two standard errors; then the best of those.
+      const chosen = selection.models.find((m) => m.model === selection.model)!;
+      const ofModel = selection.candidates.filter((c) => c.model === selection.model);
+      const clear = ofModel.filter((c) => c.mae !== null && c.standardError !== null && ofModel[0]!.mae! - c.mae > 2 * c.standardError);
       const expected = clear.length === 0 ? 0 : clear.reduce((m, c) => (c.mae! < m.mae! ? c : m)).penalizer;
       assert.equal(selection.penalizer, expected, JSON.stringify(selection));
+      assert.equal(chosen.penalizer, selection.penalizer);
+      // Both models scored; MBG/NBD serves only when it forecast the window better (by its log score), and the why says which.
+      assert.deepEqual(selection.models.map((m) => m.model).sort(), ['BG_NBD', 'MBG_NBD']);
+      const bgScore = selection.models.find((m) => m.model === 'BG_NBD')!.logScore;
+      if (selection.model === 'MBG_NBD') assert.ok(chosen.logScore > bgScore, JSON.stringify(selection.models));
+      assert.match(selection.why, selection.model === 'MBG_NBD' ? /^MBG\/NBD forecast/ : /^BG\/NBD serves/);
       // The churn model: both candidates scored on the same last 90 days; the better ranking serves.
       const churn = active.valueModel.churnModel;
       assert.equal(churn.horizonDays, 90);

@@ -1,4 +1,4 @@
-// BG/NBD and Gamma–Gamma against scipy: the same likelihoods (lifetimes'), maximised by scipy
+// BG/NBD, MBG/NBD and Gamma–Gamma against scipy: the same likelihoods (lifetimes'), maximised by scipy
 // (Nelder–Mead then BFGS, scripts/value-reference.py), give the same parameters to 1e-3 relative, and
 // the conditional expectations (P(alive), expected purchases, with scipy's hyp2f1) agree. The data
 // are drawn from the models themselves with known parameters, so the fit must also land near them.
@@ -7,12 +7,16 @@ import { test } from 'node:test';
 import { BgNbd, type RepeatHistory } from '../../src/value/bg-nbd.js';
 import { GammaGamma } from '../../src/value/gamma-gamma.js';
 import type { ValidationWindow } from '../../src/value/purchase-history.js';
-import { choosePenalizer, PENALIZERS, ValueModel } from '../../src/value/value-model.js';
+import { choosePurchaseModel, PENALIZERS, VARIANTS } from '../../src/value/purchase-model-choice.js';
+import { MIN_CUSTOMERS, MIN_REPEAT_CUSTOMERS, ValueModel } from '../../src/value/value-model.js';
 import { seededRng } from '../../src/clustering/random.js';
 import { pythonReference } from '../support/python.js';
 import { gamma, simulateCustomers, type SimulatedCustomer } from '../support/value-shop.js';
 
 const customers = simulateCustomers(3000, 7);
+/** A shop where customers may also leave right after their first purchase. */
+const leavers = simulateCustomers(3000, 7, { variant: 'MBG' });
+const gates = { minCustomers: MIN_CUSTOMERS, minRepeatCustomers: MIN_REPEAT_CUSTOMERS };
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 test("BG/NBD: the parameters equal scipy's fit of the same likelihood to 1e-3, and the predictions agree", () => {
@@ -42,8 +46,11 @@ test("BG/NBD: the parameters equal scipy's fit of the same likelihood to 1e-3, a
   });
 });
 
-test('BG/NBD: the distribution of future purchases sums to 1, its mean is the closed-form expectation, its median and P(buy) agree with it', () => {
-  const { model } = BgNbd.fit(customers);
+test('BG/NBD and MBG/NBD: the distribution of future purchases sums to 1, its mean is the closed-form expectation, its median and P(buy) agree with it', () => {
+  for (const variant of VARIANTS) checkDistribution(BgNbd.fit(variant === 'MBG' ? leavers : customers, { variant }).model);
+});
+
+function checkDistribution(model: BgNbd): void {
   // Customers across the range: none, a few and many repeat purchases, recent and long gone.
   const probe = [...customers].sort((p, q) => p.frequency - q.frequency || p.recency - q.recency).filter((_, i) => i % 150 === 0);
   assert.ok(probe.some((c) => c.frequency === 0) && probe.some((c) => c.frequency >= 3), JSON.stringify(probe.map((c) => c.frequency)));
@@ -68,6 +75,36 @@ test('BG/NBD: the distribution of future purchases sums to 1, its mean is the cl
       assert.equal(model.medianPurchases(t, c), median);
     }
   }
+}
+
+test("MBG/NBD: the parameters equal scipy's fit of lifetimes' ModifiedBetaGeoFitter likelihood to 1e-3, the predictions agree, and it finds one-off buyers gone", () => {
+  const { model, fit } = BgNbd.fit(leavers, { variant: 'MBG' });
+  assert.ok(fit.converged, `converged (gradient ${fit.gradient})`);
+  assert.equal(model.name, 'MBG/NBD');
+  const probe = leavers.slice(0, 200);
+  const ref = pythonReference<{
+    mbgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number };
+    mbgPredict: { pAlive: number[]; expected: number[] };
+  }>('value-reference.py', {
+    mbgnbd: { x: leavers.map((c) => c.frequency), tx: leavers.map((c) => c.recency), T: leavers.map((c) => c.age) },
+    predict: { t: 90, x: probe.map((c) => c.frequency), tx: probe.map((c) => c.recency), T: probe.map((c) => c.age) },
+  });
+  for (const k of ['r', 'alpha', 'a', 'b'] as const) {
+    assert.ok(relative(model.params[k], ref.mbgnbd[k]) < 1e-3, `${k}: ours ${model.params[k]}, scipy ${ref.mbgnbd[k]}`);
+  }
+  assert.ok(Math.abs(fit.logLikelihood - ref.mbgnbd.logLikelihood) < 1e-3 * Math.abs(ref.mbgnbd.logLikelihood));
+  // Drawn from MBG/NBD with r 0.25, a 0.8: the fit lands near them (3,000 customers: loose).
+  assert.ok(model.params.r > 0.15 && model.params.r < 0.4 && model.params.a > 0.4 && model.params.a < 1.6, JSON.stringify(model.params));
+  probe.forEach((c: RepeatHistory, i) => {
+    assert.ok(Math.abs(model.pAlive(c) - ref.mbgPredict.pAlive[i]!) < 1e-3, `P(alive) of ${JSON.stringify(c)}`);
+    assert.ok(relative(model.expectedPurchases(90, c), ref.mbgPredict.expected[i]!) < 2e-3, `E[X(90)] of ${JSON.stringify(c)}`);
+  });
+  // What BG/NBD cannot say: a one-off buyer of long ago is less likely alive than a recent one.
+  const bg = BgNbd.fit(leavers).model;
+  const recent = { frequency: 0, recency: 0, age: 20 };
+  const old = { frequency: 0, recency: 0, age: 300 };
+  assert.equal(bg.pAlive(old), 1);
+  assert.ok(model.pAlive(old) < model.pAlive(recent) && model.pAlive(recent) < 1, `${model.pAlive(old)} < ${model.pAlive(recent)} < 1`);
 });
 
 test("BG/NBD penalised (lifetimes' penalizer_coef): the parameters equal scipy's fit of the same penalised likelihood to 1e-3", () => {
@@ -133,29 +170,67 @@ function windowOf(simulated: readonly SimulatedCustomer[], days: number): Valida
   };
 }
 
-test('the penalty is chosen on a held-out window: every candidate scored, none unless one clearly beats it, better than the naive rate there', () => {
+test('model and penalty are chosen on a held-out window: every candidate scored, no penalty unless one clearly beats it, better than the naive rate there', () => {
   const window = windowOf(customers, 90);
-  const selection = choosePenalizer(window)!;
+  const selection = choosePurchaseModel(window, gates)!;
   assert.ok(selection, 'enough customers before the window');
   assert.deepEqual(
-    selection.candidates.map((c) => c.penalizer),
-    [...PENALIZERS],
+    selection.candidates.map((c) => `${c.variant} ${c.penalizer}`),
+    VARIANTS.flatMap((v) => PENALIZERS.map((p) => `${v} ${p}`)),
   );
-  const errors = selection.candidates.flatMap((c) => (c.mae === null ? [] : [c.mae]));
-  assert.ok(errors.length >= 4, JSON.stringify(selection.candidates));
-  // No penalty unless one beats it by more than two standard errors of the paired differences.
-  const base = selection.candidates[0]!;
-  assert.equal(base.standardError, null);
-  const clear = selection.candidates.filter((c) => c.mae !== null && c.standardError !== null && base.mae! - c.mae > 2 * c.standardError);
-  assert.equal(selection.penalizer, clear.length === 0 ? 0 : clear.reduce((m, c) => (c.mae! < m.mae! ? c : m)).penalizer);
-  assert.ok(selection.candidates.slice(1).every((c) => c.mae === null || (c.standardError! >= 0 && Number.isFinite(c.standardError!))));
-  // Drawn from the model itself: its forecast must beat the customer's own historic rate.
-  assert.ok(Math.min(...errors) < selection.naiveMae, `${Math.min(...errors)} vs naive ${selection.naiveMae}`);
+  for (const variant of VARIANTS) {
+    const own = selection.candidates.filter((c) => c.variant === variant);
+    const errors = own.flatMap((c) => (c.mae === null ? [] : [c.mae]));
+    assert.ok(errors.length >= 4, JSON.stringify(own));
+    // No penalty unless one beats it by more than two standard errors of the paired differences.
+    const base = own[0]!;
+    assert.equal(base.standardError, null);
+    const clear = own.filter((c) => c.mae !== null && c.standardError !== null && base.mae! - c.mae > 2 * c.standardError);
+    const chosen = selection.variants.find((v) => v.variant === variant)!;
+    assert.equal(chosen.penalizer, clear.length === 0 ? 0 : clear.reduce((m, c) => (c.mae! < m.mae! ? c : m)).penalizer);
+    assert.ok(own.slice(1).every((c) => c.mae === null || (c.standardError! >= 0 && Number.isFinite(c.standardError!))));
+    assert.ok(Number.isFinite(chosen.logScore) && chosen.logScore < 0, JSON.stringify(chosen));
+    // Drawn from the model family itself: its forecast must beat the customer's own historic rate.
+    assert.ok(Math.min(...errors) < selection.naiveMae, `${Math.min(...errors)} vs naive ${selection.naiveMae}`);
+  }
   const fitted = ValueModel.fit({ customers, validation: window, asOf: new Date('2024-01-01'), firstDay: new Date('2022-12-01'), futureOrders: 0 });
   assert.equal(fitted.state.bgNbd!.penalizer, selection.penalizer);
+  assert.equal(fitted.state.bgNbd!.variant ?? 'BG', selection.variant);
   assert.deepEqual(fitted.state.selection, selection);
   // Too few customers before the window: no selection, no penalty.
-  assert.equal(choosePenalizer({ days: 90, customers: window.customers.slice(0, 50) }), null);
+  assert.equal(choosePurchaseModel({ days: 90, customers: window.customers.slice(0, 50) }, gates), null);
+});
+
+test('the model is chosen by how well it forecast the window: MBG/NBD on a shop where one-off buyers leave, BG/NBD on one where they cannot', () => {
+  // Rates alike enough (r = 2) that a customer who never came back in months is more likely gone than
+  // slow: there the two models forecast differently. (With TRUE_PARAMS' spread of rates, r = 0.25, a
+  // slow buyer explains a one-off as well as a leaver, and both models forecast alike: no choice.)
+  const params = { r: 2, alpha: 60, a: 1, b: 1 };
+  const leaving = simulateCustomers(3000, 7, { variant: 'MBG', params });
+  const staying = simulateCustomers(3000, 7, { variant: 'BG', params });
+  const onLeavers = choosePurchaseModel(windowOf(leaving, 90), gates)!;
+  const onStayers = choosePurchaseModel(windowOf(staying, 90), gates)!;
+  const score = (s: typeof onLeavers, v: string) => s.variants.find((x) => x.variant === v)!.logScore;
+  // The model the shop was drawn from gives the window's purchases the higher probability.
+  assert.ok(score(onLeavers, 'MBG') > score(onLeavers, 'BG'), JSON.stringify(onLeavers.variants));
+  assert.ok(score(onStayers, 'BG') > score(onStayers, 'MBG'), JSON.stringify(onStayers.variants));
+  assert.equal(onLeavers.variant, 'MBG', onLeavers.why);
+  assert.match(onLeavers.why, /MBG\/NBD forecast the last 90 days better than BG\/NBD by [\d.]+ standard errors/);
+  assert.equal(onStayers.variant, 'BG', onStayers.why);
+  assert.match(onStayers.why, /BG\/NBD serves/);
+  // The run serves what was chosen.
+  const model = ValueModel.fit({
+    customers: leaving,
+    validation: windowOf(leaving, 90),
+    asOf: new Date('2024-01-01'),
+    firstDay: new Date('2022-12-01'),
+    futureOrders: 0,
+  });
+  assert.equal(model.state.bgNbd!.variant, 'MBG');
+  assert.equal(model.state.selection!.variant, 'MBG');
+  const gone = model.predict({ customerId: 1, frequency: 0, recency: 0, age: 300, monetary: 0 }, 90)!;
+  const fresh = model.predict({ customerId: 2, frequency: 0, recency: 0, age: 20, monetary: 0 }, 90)!;
+  assert.ok(gone.pAlive < fresh.pAlive && gone.expectedPurchases < fresh.expectedPurchases, `${JSON.stringify(gone)} vs ${JSON.stringify(fresh)}`);
 });
 
 test("Gamma–Gamma: the parameters equal scipy's fit to 1e-3; the expected spend shrinks towards the population's mean", () => {

@@ -6,7 +6,7 @@ import { DEFAULT_HORIZON_DAYS, DEFAULT_MONTHLY_DISCOUNT, type ValueQuery } from 
 import type { GraphQLContext } from '../context.js';
 import { Customer } from '../types/customer.js';
 import { Segment, SegmentationRun } from '../types/segment.js';
-import { CustomerValue, RiskBands, SegmentValue, ValueModelInfo, toChurnModel, toValueModelStatus } from '../types/value.js';
+import { CustomerValue, RiskBands, SegmentValue, ValueModelInfo, toChurnModel, toPurchaseModel, toValueModelStatus } from '../types/value.js';
 
 const HORIZON = { defaultValue: DEFAULT_HORIZON_DAYS, description: 'Days ahead (1 to 3,650).' };
 const DISCOUNT = { defaultValue: DEFAULT_MONTHLY_DISCOUNT, description: 'Discount per 30 days for the lifetime value (0 to 1).' };
@@ -113,9 +113,16 @@ export class RunValueResolver {
       repeatCustomers: s.repeatCustomers,
       historyDays: s.historyDays,
       futureOrders: s.futureOrders,
-      bgNbd: s.bgNbd && { ...s.bgNbd, penalizer: s.bgNbd.penalizer ?? null },
+      bgNbd: s.bgNbd && { ...s.bgNbd, model: toPurchaseModel(s.bgNbd.variant), penalizer: s.bgNbd.penalizer ?? null },
       gammaGamma: s.gammaGamma,
-      penaltySelection: s.selection ?? null,
+      penaltySelection: s.selection
+        ? {
+            ...s.selection,
+            model: toPurchaseModel(s.selection.variant),
+            candidates: s.selection.candidates.map((c) => ({ ...c, model: toPurchaseModel(c.variant) })),
+            models: s.selection.variants.map((v) => ({ ...v, model: toPurchaseModel(v.variant) })),
+          }
+        : null,
       churnModel: s.churn
         ? {
             serving: s.churn.serving && toChurnModel(s.churn.serving),

@@ -3,7 +3,6 @@ import type * as BgNbd from '../../value/bg-nbd.js';
 import type * as GammaGamma from '../../value/gamma-gamma.js';
 import type * as Churn from '../../value/churn-model.js';
 import type * as Values from '../../value/customer-values.js';
-import type * as Model from '../../value/value-model.js';
 
 export enum ValueModelStatus {
   FITTED = 'FITTED',
@@ -17,8 +16,27 @@ registerEnumType(ValueModelStatus, {
   description: 'Whether the value models could be fitted on the shop’s history; when not, `reason` says why.',
 });
 
-@ObjectType({ description: 'BG/NBD parameters: purchase rate ~ Gamma(r, alpha) per day, dropout after a purchase ~ Beta(a, b).' })
-export class BgNbdParameters implements BgNbd.BgNbdParams {
+export enum PurchaseModel {
+  BG_NBD = 'BG_NBD',
+  MBG_NBD = 'MBG_NBD',
+}
+export const toPurchaseModel = (variant: BgNbd.PurchaseModelVariant | undefined): PurchaseModel =>
+  variant === 'MBG' ? PurchaseModel.MBG_NBD : PurchaseModel.BG_NBD;
+registerEnumType(PurchaseModel, {
+  name: 'PurchaseModel',
+  description: 'The buy-till-you-die model that forecasts purchases, chosen per shop on its last quarter.',
+  valuesConfig: {
+    BG_NBD: { description: 'BG/NBD: a customer may leave after each repeat purchase (one who never came back counts as alive).' },
+    MBG_NBD: { description: 'MBG/NBD: a customer may also leave right after the first purchase, so one-off buyers of long ago can be gone.' },
+  },
+});
+
+@ObjectType({
+  description:
+    'Parameters of the buy-till-you-die model (BG/NBD or MBG/NBD, `model` says which): purchase rate ~ Gamma(r, alpha) per day, dropout after a purchase ~ Beta(a, b).',
+})
+export class BgNbdParameters implements Omit<BgNbd.BgNbdParams, 'variant'> {
+  @Field(() => PurchaseModel) model!: PurchaseModel;
   @Field(() => Float) r!: number;
   @Field(() => Float) alpha!: number;
   @Field(() => Float) a!: number;
@@ -28,27 +46,44 @@ export class BgNbdParameters implements BgNbd.BgNbdParams {
   penalizer!: number | null;
 }
 
-@ObjectType({ description: 'One candidate penalty and how well its fit forecast the validation window.' })
+@ObjectType({ description: 'One candidate model and penalty, and how well its fit forecast the validation window.' })
 export class PenaltyCandidate {
+  @Field(() => PurchaseModel) model!: PurchaseModel;
   @Field(() => Float) penalizer!: number;
   @Field(() => Float, { nullable: true, description: 'Mean absolute error of the median forecast; null when that fit did not converge.' }) mae!: number | null;
   @Field(() => Float, {
     nullable: true,
-    description: 'Standard error of its per-customer error minus no penalty’s; a penalty is used only when it lowers the error by more than two of these.',
+    description:
+      'Standard error of its per-customer error minus the same model’s without penalty; a penalty is used only when it lowers the error by more than two of these.',
   })
   standardError!: number | null;
 }
 
+@ObjectType({ description: 'A model at its chosen penalty, scored on the validation window.' })
+export class PurchaseModelScore {
+  @Field(() => PurchaseModel) model!: PurchaseModel;
+  @Field(() => Float) penalizer!: number;
+  @Field(() => Float, { description: 'Mean absolute error of the median forecast.' }) mae!: number;
+  @Field(() => Float, {
+    description: 'Mean log-probability it gave to the number of purchases each customer made (higher is better): what the model is chosen on.',
+  })
+  logScore!: number;
+}
+
 @ObjectType({
-  description: 'How the BG/NBD penalty was chosen: fitted on the shop’s history before its last `days`, each candidate scored on the purchases inside them.',
+  description:
+    'How the purchase model (BG/NBD or MBG/NBD) and its penalty were chosen: fitted on the shop’s history before its last `days`, each candidate scored on the purchases inside them.',
 })
-export class PenaltySelection implements Model.PenaltySelection {
+export class PenaltySelection {
   @Field(() => Int) days!: number;
   @Field(() => Int, { description: 'Customers who had bought before the window (a sample on large shops).' }) customers!: number;
   @Field(() => [PenaltyCandidate]) candidates!: PenaltyCandidate[];
+  @Field(() => [PurchaseModelScore], { description: 'Each model that converged, at its chosen penalty.' }) models!: PurchaseModelScore[];
   @Field(() => Float, { description: 'The naive forecast’s error on the same window (repeat purchases ÷ days since the first × days): the bar to clear.' })
   naiveMae!: number;
+  @Field(() => PurchaseModel) model!: PurchaseModel;
   @Field(() => Float) penalizer!: number;
+  @Field(() => String, { description: 'Why this model serves.' }) why!: string;
 }
 
 export enum ChurnModel {
@@ -60,12 +95,12 @@ export const toChurnModel = (kind: Churn.ChurnModelKind): ChurnModel => ChurnMod
 registerEnumType(ChurnModel, {
   name: 'ChurnModel',
   description:
-    'What gives churn risk: PROPENSITY, a model learnt from the shop’s earlier quarters (who bought after each cut-off); BG_NBD, the buy-till-you-die model.',
+    'What gives churn risk: PROPENSITY, a model learnt from the shop’s earlier quarters (who bought after each cut-off); BG_NBD, the buy-till-you-die model (BG/NBD or MBG/NBD: `bgNbd.model`).',
   valuesConfig: {
     PROPENSITY: {
       description: 'L2 logistic regression on recency, frequency, spend, gaps, the last quarter and last year’s season, learnt at earlier cut-offs.',
     },
-    BG_NBD: { description: 'BG/NBD’s probability of at least one purchase.' },
+    BG_NBD: { description: 'The buy-till-you-die model’s probability of at least one purchase (BG/NBD or MBG/NBD, as chosen for the shop).' },
   },
 });
 
@@ -103,7 +138,8 @@ export class ChurnModelInfo {
   @Field(() => String) why!: string;
   @Field(() => ChurnValidation, { nullable: true, description: 'The learnt model on the last window; null when the history was too short to hold one out.' })
   learntValidation!: ChurnValidation | null;
-  @Field(() => ChurnValidation, { nullable: true }) bgNbdValidation!: ChurnValidation | null;
+  @Field(() => ChurnValidation, { nullable: true, description: 'The buy-till-you-die model (BG/NBD or MBG/NBD) on the same window.' })
+  bgNbdValidation!: ChurnValidation | null;
   @Field(() => [String], { description: 'Cut-offs (ISO dates) the served learnt model learnt from.' }) trainingCutoffs!: string[];
   @Field(() => String, { nullable: true, description: 'Why the learnt model was not fitted, or a note on it.' }) learntReason!: string | null;
 }

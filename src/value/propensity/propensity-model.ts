@@ -11,6 +11,7 @@
 // would have seen had they used it then. The served fit then learns from every window, the last one
 // included (the most recent behaviour is the best guide to the next quarter).
 import { FEATURE_WORDS, PURCHASE_FEATURES, boughtWithin, purchaseFeatures, type PurchaseEvents, type PurchaseFeature } from './purchase-features.js';
+import { everyKth } from '../../shared/thinning.js';
 import { LogisticRegression, type LogisticRegressionState } from './logistic-regression.js';
 import { calibrationError, calibrationTable, logLoss, rocAuc, type CalibrationBin } from './scores.js';
 
@@ -124,8 +125,7 @@ export class PropensityModel {
       return out;
     };
     const served = cutoffsBefore(asOf - h);
-    const step = Math.ceil(events.length / MAX_TRAINING_CUSTOMERS);
-    const learners = step > 1 ? events.filter((_, i) => i % step === 0) : events;
+    const learners = everyKth(events, MAX_TRAINING_CUSTOMERS);
     const training = rowsAt(learners, served, h);
     const short = shortOf(training, `${Number.isFinite(firstDay) ? Math.max(0, asOf - firstDay) : 0} days of history`, o.minHistoryDays + h);
     if (short) return new PropensityModel({ ...base, reason: short });

@@ -102,6 +102,19 @@ export function purchaseFeatures(e: PurchaseEvents, cutoff: number, horizon: num
   return row;
 }
 
+/**
+ * What BG/NBD reads of the same purchases as of `cutoff` (repeat purchase days, days from the first to
+ * the last, days from the first to the cut-off's eve, as purchase-history.ts computes them); null
+ * without a purchase before it. For comparing the two models on the same events.
+ */
+export function repeatHistoryAt(e: PurchaseEvents, cutoff: number): { frequency: number; recency: number; age: number } | null {
+  let n = 0;
+  while (n < e.days.length && e.days[n]! < cutoff) n++;
+  if (n === 0) return null;
+  const first = e.days[0]!;
+  return { frequency: n - 1, recency: e.days[n - 1]! - first, age: Math.max(0, cutoff - 1 - first) };
+}
+
 /** Whether the customer bought on a day in [from, from + days). */
 export function boughtWithin(e: PurchaseEvents, from: number, days: number): boolean {
   for (const d of e.days) if (d >= from && d < from + days) return true;
