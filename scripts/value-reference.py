@@ -51,20 +51,25 @@ def fit(nll, start, args):
     return np.exp(best.x), -best.fun * len(args[0])
 
 
+def fit_repeat_model(nll, d, out, name):
+    """BG/NBD or MBG/NBD as lifetimes fits them: time rescaled so that the oldest customer is 10 units
+    old (the penalty then means what penalizer_coef means there), alpha scaled back afterwards; the
+    parameters and the log-likelihood in days go to out[name]."""
+    x, tx, T = (np.asarray(d[k], dtype=float) for k in ("x", "tx", "T"))
+    penalizer = float(d.get("penalizer", 0.0))
+    scale = 10.0 / T.max() if T.max() > 0 else 1.0
+    params, _ = fit(nll, [1.0, max(scale, (T * scale).mean()), 1.0, 1.0], (x, tx * scale, T * scale, penalizer))
+    params[1] /= scale
+    ll = -nll(np.log(params), x, tx, T) * len(x)
+    out[name] = {"r": params[0], "alpha": params[1], "a": params[2], "b": params[3], "logLikelihood": ll}
+    return params
+
+
 def main():
     data = json.load(open(sys.argv[1]))
     out = {}
     if "bgnbd" in data:
-        d = data["bgnbd"]
-        x, tx, T = (np.asarray(d[k], dtype=float) for k in ("x", "tx", "T"))
-        penalizer = float(d.get("penalizer", 0.0))
-        # As lifetimes' BetaGeoFitter: time rescaled so that the oldest customer is 10 units old (the
-        # penalty then means what penalizer_coef means there), alpha scaled back afterwards.
-        scale = 10.0 / T.max() if T.max() > 0 else 1.0
-        params, _ = fit(bgnbd_nll, [1.0, max(scale, (T * scale).mean()), 1.0, 1.0], (x, tx * scale, T * scale, penalizer))
-        params[1] /= scale
-        ll = -bgnbd_nll(np.log(params), x, tx, T) * len(x)
-        out["bgnbd"] = {"r": params[0], "alpha": params[1], "a": params[2], "b": params[3], "logLikelihood": ll}
+        params = fit_repeat_model(bgnbd_nll, data["bgnbd"], out, "bgnbd")
         if "predict" in data:
             p = data["predict"]
             r, alpha, a, b = params
@@ -77,14 +82,7 @@ def main():
             denom = 1 + (px > 0) * (a / (b + px - 1)) * ((alpha + pT) / (alpha + ptx)) ** (r + px)
             out["predict"] = {"pAlive": p_alive.tolist(), "expected": (first * second / denom).tolist()}
     if "mbgnbd" in data:
-        d = data["mbgnbd"]
-        x, tx, T = (np.asarray(d[k], dtype=float) for k in ("x", "tx", "T"))
-        penalizer = float(d.get("penalizer", 0.0))
-        scale = 10.0 / T.max() if T.max() > 0 else 1.0
-        params, _ = fit(mbgnbd_nll, [1.0, max(scale, (T * scale).mean()), 1.0, 1.0], (x, tx * scale, T * scale, penalizer))
-        params[1] /= scale
-        ll = -mbgnbd_nll(np.log(params), x, tx, T) * len(x)
-        out["mbgnbd"] = {"r": params[0], "alpha": params[1], "a": params[2], "b": params[3], "logLikelihood": ll}
+        params = fit_repeat_model(mbgnbd_nll, data["mbgnbd"], out, "mbgnbd")
         if "predict" in data:
             # lifetimes' ModifiedBetaGeoFitter.conditional_probability_alive and
             # conditional_expected_number_of_purchases_up_to_time.
