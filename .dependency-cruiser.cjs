@@ -7,7 +7,7 @@
 // Dependencies point inward only; no folder cycles. Type-only imports count too.
 const DOMAIN =
   '^src/(audiences|auth|clustering|customer-vectors|customers|demo|embedding|indexing|ingest|jobs|lexical|onnx|profiles|projection|recommendations|segments|text|value)/';
-const INFRASTRUCTURE = '^src/(db|vectors|config|errors|shared)/';
+const INFRASTRUCTURE = '^src/(db|vectors|config|errors|shared|observability)/';
 
 module.exports = {
   forbidden: [

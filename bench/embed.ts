@@ -53,7 +53,8 @@ const seconds = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
   );
 
   // 2. Embedder vs bare session, on the distinct texts of those customers.
-  const embedder = (await services.embedder()) as UseLiteEmbedder;
+  // The model itself, not the service's measured wrapper: its tokenizer and batches are compared below.
+  const embedder = (await loadEmbedder(services.settings.embedding)) as UseLiteEmbedder;
   const profiles = new CustomerProfiles(services.db.prisma);
   const ids = await profiles.customerIds(0, CUSTOMERS);
   const texts = [...new Set((await profiles.build(ids, await profiles.asOf())).flatMap((p) => p.texts.map((t) => t.text)))];

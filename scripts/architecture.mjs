@@ -20,7 +20,7 @@ const folderOf = (file) => {
 };
 // Edges into the folders nearly everything uses (errors, config, shared, db) are left out of the
 // picture and listed once: they would hide the rest.
-const EVERYWHERE = new Set(['errors', 'config', 'shared', 'db']);
+const EVERYWHERE = new Set(['errors', 'config', 'shared', 'db', 'observability']);
 const id = (folder) => folder.replace(/[^A-Za-z0-9]/g, '_');
 const edges = new Set();
 for (const module of JSON.parse(run.stdout).modules) {

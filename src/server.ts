@@ -3,15 +3,23 @@
 import { createServices } from './app/services.js';
 import { ConfigError, loadSettings } from './config/settings.js';
 import { startServer } from './http/app.js';
+import { configureLogging, log } from './observability/log.js';
 
 export async function serve(): Promise<void> {
-  const services = await createServices(loadSettings());
+  const settings = loadSettings();
+  // A server's output is its log: JSON lines on stdout (pretty on a terminal).
+  configureLogging({ output: 'stdout', level: settings.logging.level });
+  const services = await createServices(settings);
   const server = await startServer(services);
   await services.startWork();
-  console.log(`Segment API ready at ${server.url} (database: ${services.db.kind})`);
-  if (server.dashboardUrl) console.log(`Dashboard at ${server.dashboardUrl} (log in with an API key)`);
+  const logger = log('server');
+  logger.info(
+    { url: server.url, dashboard: server.dashboardUrl, database: services.db.kind, vectorStore: settings.vectors.kind, version: services.version },
+    `Segment API ready at ${server.url} (database: ${services.db.kind})`,
+  );
+  if (server.dashboardUrl) logger.info(`Dashboard at ${server.dashboardUrl} (log in with an API key)`);
   const shutdown = async (signal: string) => {
-    console.log(`${signal}: shutting down`);
+    logger.info({ signal }, `${signal}: shutting down`);
     await server.stop();
     await services.close();
     process.exit(0);
@@ -23,7 +31,8 @@ export async function serve(): Promise<void> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   serve().catch((error: unknown) => {
     // A bad setting's message says what to fix; anything else is a bug: its stack.
-    console.error(error instanceof ConfigError ? error.message : error);
+    if (error instanceof ConfigError) console.error(error.message);
+    else log('server').fatal({ err: error }, 'the server could not start');
     process.exit(1);
   });
 }

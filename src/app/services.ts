@@ -1,11 +1,10 @@
 // The composition root: builds every service once from the settings. Entry points (server, CLI,
 // tests) call this and nothing else to get a working system.
-import fs from 'node:fs';
-import path from 'node:path';
-import { projectRoot, type Settings } from '../config/settings.js';
+import { packageVersion, type Settings } from '../config/settings.js';
 import { openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migrations.js';
 import { loadEmbedder } from '../embedding/load-embedder.js';
+import { measured } from '../embedding/measured-embedder.js';
 import { CustomerIndexer, EMBED_SHARD_JOB, type EmbedShard } from '../indexing/customer-indexer.js';
 import { BatchWriter } from '../ingest/batch-writer.js';
 import { JobQueue } from '../jobs/job-queue.js';
@@ -19,6 +18,9 @@ import { SavedAudiences } from '../audiences/saved-audiences.js';
 import type { Database } from '../db/database.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
 import { appliedMigrations } from '../db/migrations.js';
+import { checkReadiness, type Readiness } from './readiness.js';
+import { log } from '../observability/log.js';
+import { setQueueDepthSource } from '../observability/metrics.js';
 import { SegmentCatalog } from '../segments/segment-catalog.js';
 import { SegmentCharts } from '../segments/segment-charts.js';
 import { createVectorStore } from '../vectors/create-vector-store.js';
@@ -51,8 +53,10 @@ export interface Services {
   values: CustomerValues;
   recommendations: ProductRecommender;
   audit: AuditLog;
-  /** Applied migrations: readiness (the database answers and is migrated). */
+  /** Applied migrations (it also proves the database answers). */
   migrations(): Promise<string[]>;
+  /** Whether the database (migrated) and the vector store answer now: /readyz. */
+  readiness(): Promise<Readiness>;
   startedAt: Date;
   version: string;
 }
@@ -78,7 +82,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     throw error;
   }
   const vectors = createVectorStore(settings.vectors);
-  const embedder = memo(() => loadEmbedder(settings.embedding));
+  const embedder = memo(async () => measured(await loadEmbedder(settings.embedding)));
   const profiles = memo(async () => new CustomerProfiles(db.prisma));
   const segments = new SegmentationService(db.prisma, vectors, profiles);
   const indexer = memo(
@@ -121,6 +125,12 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     lookalikes,
     audiences: new SavedAudiences(db.prisma, lookalikes),
     migrations: () => appliedMigrations(db.prisma),
+    readiness: () =>
+      checkReadiness({
+        appliedMigrations: () => appliedMigrations(db.prisma),
+        pingVectorStore: () => vectors.collectionExists('readiness-probe'),
+        migrationsDir: settings.migrationsDir,
+      }),
     customers: new CustomerDirectory(db.prisma, vectors),
     profiles,
     apiKeys: new ApiKeys(db.prisma),
@@ -139,9 +149,12 @@ export async function createServices(settings: Settings, options: { migrate?: bo
       if (worker ?? (settings.jobs.workerInProcess || db.kind === 'pglite')) await jobs.startWorker();
       else await jobs.sweep();
       const runs = await segments.failAbandonedRuns(ABANDONED_RUN);
-      if (runs > 0) console.warn(`${runs} segmentation run(s) left RUNNING by a stopped process marked FAILED`);
+      if (runs > 0) log('segments').warn({ runs }, `${runs} segmentation run(s) left RUNNING by a stopped process marked FAILED`);
+      // Queue depth for /metrics, read from the shared job table when scraped.
+      setQueueDepthSource(() => jobs.countByStatus());
     },
     close: async () => {
+      setQueueDepthSource(undefined);
       await jobs.close();
       await vectors.close();
       if (embedder.loaded()) await (await embedder()).dispose();
@@ -159,9 +172,4 @@ function memo<T>(create: () => Promise<T>): (() => Promise<T>) & { loaded(): boo
       throw error;
     }));
   return Object.assign(get, { loaded: () => value !== undefined });
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
 }

@@ -14,7 +14,24 @@ export interface Principal {
   role: Role;
   /** How the audit log names this caller. */
   actor: string;
+  /** When the key stops working (undefined: until revoked). */
+  expiresAt?: Date;
 }
+
+/** A key as admins see it: never the secret, only its first characters. */
+export interface ApiKeyRecord {
+  id: number;
+  name: string;
+  role: Role;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** What a presented key turned out to be. */
+export type KeyCheck = { status: 'valid'; principal: Principal } | { status: 'unknown' | 'revoked' | 'expired' };
 
 export function roleAllows(have: Role, need: Role): boolean {
   return RANK[have] >= RANK[need];
@@ -28,7 +45,7 @@ export class ApiKeys {
    * Bounded, least recently used out first, so a flood of made-up keys cannot grow it without limit
    * nor push out the keys in use. `{ none: true }`: a key that is no key.
    */
-  private readonly cache: LRUCache<string, Principal | { none: true }>;
+  private readonly cache: LRUCache<string, KeyCheck>;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -38,29 +55,78 @@ export class ApiKeys {
     this.cache = new LRUCache({ max: 1000, ttl: Math.max(1, cacheMs) });
   }
 
-  async create(name: string, role: Role): Promise<{ key: string; id: number; prefix: string }> {
+  async create(name: string, role: Role, options: { expiresAt?: Date } = {}): Promise<ApiKeyRecord & { key: string }> {
     const key = `sk_${role.toLowerCase()}_${randomBytes(24).toString('base64url')}`;
     const prefix = key.slice(0, 14);
-    const row = await this.prisma.apiKey.create({ data: { name, role, prefix, hash: hashKey(key) } });
-    return { key, id: row.id, prefix };
+    const row = await this.prisma.apiKey.create({ data: { name, role, prefix, hash: hashKey(key), expiresAt: options.expiresAt ?? null } });
+    return { ...record(row), key };
   }
 
+  /** Every key, newest first (revoked and expired ones too: the list is also their history). */
+  async list(): Promise<ApiKeyRecord[]> {
+    return (await this.prisma.apiKey.findMany({ orderBy: { id: 'desc' } })).map(record);
+  }
+
+  async get(id: number): Promise<ApiKeyRecord | undefined> {
+    const row = await this.prisma.apiKey.findUnique({ where: { id } });
+    return row ? record(row) : undefined;
+  }
+
+  /** The principal of a valid key; undefined for no key and for a key that is not (now) valid. */
   async authenticate(key: string | undefined): Promise<Principal | undefined> {
+    const check = await this.check(key);
+    return check?.status === 'valid' ? check.principal : undefined;
+  }
+
+  /** What a presented key is: valid (with its principal), unknown, revoked or expired; undefined for none. */
+  async check(key: string | undefined): Promise<KeyCheck | undefined> {
     if (!key) return undefined;
     const hash = hashKey(key);
-    const cached = this.cache.get(hash);
-    if (cached) return 'none' in cached ? undefined : cached;
-    const row = await this.prisma.apiKey.findUnique({ where: { hash } });
-    const principal = row && !row.revokedAt ? { keyId: row.id, name: row.name, role: row.role, actor: `${row.name} (${row.prefix}…)` } : undefined;
-    if (row && principal) await this.prisma.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
-    if (this.cacheMs > 0) this.cache.set(hash, principal ?? { none: true });
-    return principal;
+    let found = this.cache.get(hash);
+    if (!found) {
+      const row = await this.prisma.apiKey.findUnique({ where: { hash } });
+      found = !row
+        ? { status: 'unknown' }
+        : row.revokedAt
+          ? { status: 'revoked' }
+          : {
+              status: 'valid',
+              principal: { keyId: row.id, name: row.name, role: row.role, actor: `${row.name} (${row.prefix}…)`, expiresAt: row.expiresAt ?? undefined },
+            };
+      if (found.status === 'valid') await this.prisma.apiKey.update({ where: { id: row!.id }, data: { lastUsedAt: new Date() } });
+      if (this.cacheMs > 0) this.cache.set(hash, found);
+    }
+    // Expiry is checked on every request, cached or not: a key stops at its time, not up to a cache later.
+    if (found.status === 'valid' && found.principal.expiresAt && found.principal.expiresAt.getTime() <= Date.now()) return { status: 'expired' };
+    return found;
   }
 
-  async revoke(id: number): Promise<void> {
-    await this.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+  /** Revokes a key: refused from its next request in this process (others: within the cache's 30 s at most). */
+  async revoke(id: number): Promise<ApiKeyRecord> {
+    const row = await this.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
     this.cache.clear();
+    return record(row);
   }
+
+  /** Sets (or, with null, removes) when a key stops working; a time already past expires it now. */
+  async setExpiry(id: number, expiresAt: Date | null): Promise<ApiKeyRecord> {
+    const row = await this.prisma.apiKey.update({ where: { id }, data: { expiresAt } });
+    this.cache.clear();
+    return record(row);
+  }
+}
+
+function record(row: ApiKeyRecord & { hash?: string }): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    prefix: row.prefix,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    expiresAt: row.expiresAt,
+    revokedAt: row.revokedAt,
+  };
 }
 
 /** The key from `Authorization: Bearer …` or `X-API-Key: …`. */

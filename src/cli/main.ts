@@ -2,16 +2,16 @@
 // settings as the server, so the CLI and the API always act on the same data.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createServices, type AppServices } from '../app/services.js';
-import { ROLES, type Role } from '../auth/api-keys.js';
+import { ROLES, type Principal, type Role } from '../auth/api-keys.js';
 import { modelEntry, useLiteDir } from '../embedding/load-embedder.js';
 import { downloadModel } from '../embedding/transformers/download.js';
 import { ensureUseLiteModel } from '../embedding/use-lite/build.js';
 import type { EmbedReport } from '../indexing/customer-indexer.js';
 import type { SegmentationOptions, SegmentationReport } from '../segments/segmentation-service.js';
 import type { VectorName } from '../vectors/vector-store.js';
-import { loadSettings, projectRoot } from '../config/settings.js';
+import { loadSettings, packageVersion, projectRoot, type Settings } from '../config/settings.js';
 import { openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migrations.js';
 import { loadDemoShop, writeDemoFiles } from '../demo/demo-shop.js';
@@ -20,35 +20,61 @@ import { importFile } from '../ingest/file-import.js';
 import { importOnlineRetail, londonTimeToDate } from '../ingest/online-retail.js';
 import { ENTITIES, type Entity } from '../ingest/records.js';
 import { serve } from '../server.js';
+import { startProbeServer } from '../http/probe-server.js';
+import { configureLogging, log } from '../observability/log.js';
 import { progressBar } from './progress.js';
 
-const USAGE = `Usage: node dist/src/cli.js <command> [options]
-  migrate                          apply pending migrations (npm run db:migrate)
-  serve                            start the GraphQL server (npm start)
-  demo                             migrate, load the demo shop, serve (npm run demo)
-  generate-demo [--customers N] [--seed S] [--out DIR]
-                                   load the demo shop into the database, or write JSONL files to DIR
-  import <file> [--entity E] [--batch-size N] [--restart] [--skip-invalid]
-                                   stream a CSV/JSONL(.gz) file of one entity (${ENTITIES.join(', ')})
-  import-online-retail [--file F] [--before YYYY-MM-DD]
-                                   import the UCI Online Retail data set (ONLINE_RETAIL_PATH), optionally only lines before a day
-  worker                           run jobs only (PostgreSQL): beside API processes, on this or other machines
-  emit-schema [--check]            write schema.graphql from the code (or check it is current)
-  build-models                     build the default ONNX model from its npm package (skipped when present)
-  embed [--all]                    embed customers into the vector store (only changed ones; --all: everything, every text again)
-  models-download <name>           fetch a Hub model of models/manifest.json into models/hub/<name> (needs internet)
-  keys-create --role viewer|marketer|admin [--name N]
-                                   create an API key (printed once; only its hash is stored)
-  segment [--k N | --k-range MIN-MAX] [--min-share S] [--seed S] [--vector combined|text|lexical|behaviour]
-          [--algorithm spectral|kmeans]
-                                   cluster the embedded customers into segments (automatic k unless --k;
-                                   spectral on the neighbour graph unless --algorithm kmeans)`;
+/** A mistake in how the CLI was called: its message, exit code 2, no stack. */
+export class UsageError extends Error {}
 
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const settings = loadSettings();
-  switch (command) {
-    case 'migrate': {
+function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value)) throw new InvalidArgumentError('expected a whole number.');
+    if (value < min || value > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}.`);
+    return value;
+  };
+}
+
+function share(raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value >= 1)
+    throw new InvalidArgumentError('expected a number from 0 up to (not including) 1.');
+  return value;
+}
+
+function kRange(raw: string): [number, number] {
+  const parts = raw.split(/[-,]/).map((p) => p.trim());
+  const [min, max] = parts.map(Number);
+  if (parts.length !== 2 || !Number.isInteger(min) || !Number.isInteger(max) || min! < 2 || max! < min!) {
+    throw new InvalidArgumentError('expected MIN-MAX, whole numbers ≥ 2 with MIN ≤ MAX (e.g. 4-12).');
+  }
+  return [min!, max!];
+}
+
+function day(raw: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(`${raw}T00:00:00Z`))) throw new InvalidArgumentError('expected a day as YYYY-MM-DD.');
+  return raw;
+}
+
+/**
+ * The program: every command with its typed options. Settings are read inside the actions, never
+ * while parsing, so `--help` works even when an environment variable is invalid. `exitCode` is set
+ * by commands that end with a status other than 0 (a stale schema).
+ */
+export function buildProgram(): Command {
+  const program = new Command('segment-api')
+    .description('Customer segments from behaviour and words, served over GraphQL.')
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError('(add --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+
+  program
+    .command('migrate')
+    .description('apply pending migrations (npm run db:migrate)')
+    .action(async () => {
+      const settings = loadSettings();
       const db = openDatabase(settings.database);
       try {
         const report = await applyMigrations(db.adapter, settings.migrationsDir, (name) => console.log(`applied ${name}`));
@@ -56,37 +82,29 @@ export async function main(argv: string[]): Promise<number> {
       } finally {
         await db.close();
       }
-      return 0;
-    }
-    case 'worker': {
-      // A process that only runs jobs: PostgreSQL's, beside API processes (WORKER_IN_PROCESS=false) or other workers.
-      if (settings.database.kind !== 'postgresql') {
-        console.error('worker needs DATABASE_URL: the embedded PGlite belongs to one process, whose own worker runs its jobs.');
-        return 2;
-      }
-      if (settings.vectors.kind !== 'qdrant') {
-        // Parts of one embedding go to whichever worker is free: on other machines they must write to the
-        // same store. The embedded one is a directory of this machine, so it is shared by none.
-        console.warn(`worker: the vector store is the embedded one (${settings.vectors.dir}); workers on other machines need QDRANT_URL, a store they share.`);
-      }
-      const services = await createServices(settings);
-      await services.startWork({ worker: true });
-      console.log(
-        `worker ${services.jobs.workerId} waiting for jobs (${settings.database.kind}, ${settings.vectors.kind === 'qdrant' ? `Qdrant at ${settings.vectors.url}` : 'embedded vector store'})`,
-      );
-      const stop = async (signal: string) => {
-        console.log(`${signal}: stopping the worker (running jobs end CANCELLED and can be run again)`);
-        await services.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-      return await new Promise<number>(() => {});
-    }
-    case 'serve':
+    });
+
+  program
+    .command('serve')
+    .description('start the GraphQL server and the dashboard (npm start)')
+    .action(async () => {
       await serve();
-      return await new Promise<number>(() => {}); // runs until a signal ends the process
-    case 'demo': {
+      await forever();
+    });
+
+  program
+    .command('worker')
+    .description('run jobs only (PostgreSQL): beside API processes, on this or other machines; serves /healthz, /readyz and /metrics on PORT')
+    .action(async () => {
+      await runWorker(loadSettings());
+      await forever();
+    });
+
+  program
+    .command('demo')
+    .description('migrate, load the demo shop, embed, segment, print an admin key and serve (npm run demo)')
+    .action(async () => {
+      const settings = loadSettings();
       const services = await createServices(settings);
       try {
         await loadDemo(services.ingest, settings.demo.customers, settings.demo.seed, settings.demo.outputDir);
@@ -98,19 +116,23 @@ export async function main(argv: string[]): Promise<number> {
         await services.close();
       }
       await serve();
-      return await new Promise<number>(() => {});
-    }
-    case 'generate-demo': {
-      const { values } = parseArgs({
-        args: rest,
-        options: { customers: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
-      });
-      const customers = values.customers ? Number(values.customers) : settings.demo.customers;
-      const seed = values.seed ? Number(values.seed) : settings.demo.seed;
-      if (values.out) {
-        const report = await writeDemoFiles({ customers, seed }, path.resolve(values.out));
-        console.log(`wrote ${summarise(report)} to ${values.out}; truth in ${report.truthFile}`);
-        return 0;
+      await forever();
+    });
+
+  program
+    .command('generate-demo')
+    .description('load the generated demo shop into the database, or write it as JSONL files to a directory')
+    .option('--customers <n>', 'customers to generate (default: DEMO_CUSTOMERS, 2000)', wholeNumber(8, 1_000_000))
+    .option('--seed <n>', 'random seed (default: DEMO_SEED, 42)', wholeNumber(Number.MIN_SAFE_INTEGER))
+    .option('--out <dir>', 'write JSONL files here instead of loading the database')
+    .action(async (options: { customers?: number; seed?: number; out?: string }) => {
+      const settings = loadSettings();
+      const customers = options.customers ?? settings.demo.customers;
+      const seed = options.seed ?? settings.demo.seed;
+      if (options.out) {
+        const report = await writeDemoFiles({ customers, seed }, path.resolve(options.out));
+        console.log(`wrote ${summarise(report)} to ${options.out}; truth in ${report.truthFile}`);
+        return;
       }
       const services = await createServices(settings);
       try {
@@ -118,34 +140,29 @@ export async function main(argv: string[]): Promise<number> {
       } finally {
         await services.close();
       }
-      return 0;
-    }
-    case 'import': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: {
-          entity: { type: 'string' },
-          'batch-size': { type: 'string' },
-          restart: { type: 'boolean', default: false },
-          'skip-invalid': { type: 'boolean', default: false },
-        },
-      });
-      const file = positionals[0];
-      if (!file) throw new Error(`import needs a file.\n${USAGE}`);
-      if (values.entity && !ENTITIES.includes(values.entity as Entity)) {
-        throw new Error(`--entity must be one of ${ENTITIES.join(', ')}`);
-      }
+    });
+
+  program
+    .command('import')
+    .description('stream a CSV or JSONL file (optionally .gz) of one entity into the database, resumable')
+    .argument('<file>', 'the file to import')
+    .addOption(new Option('--entity <entity>', 'what the file holds (default: from its name)').choices(ENTITIES))
+    .option('--batch-size <n>', 'records per transaction', wholeNumber(1, 100_000))
+    .option('--restart', 'start again from the first record (ignore the checkpoint)', false)
+    .option('--skip-invalid', 'skip invalid records (listed at the end) instead of stopping at the first', false)
+    .action(async (file: string, options: { entity?: Entity; batchSize?: number; restart: boolean; skipInvalid: boolean }) => {
+      if (!fs.existsSync(file)) throw new UsageError(`import: no file at ${file}`);
+      const settings = loadSettings();
       const services = await createServices(settings);
       const bar = progressBar(`import ${path.basename(file)}`, 100, '%');
       try {
         const report = await importFile(services.ingest, {
           file,
-          entity: values.entity as Entity | undefined,
-          batchSize: values['batch-size'] ? Number(values['batch-size']) : undefined,
+          entity: options.entity,
+          batchSize: options.batchSize,
           checkpointDir: path.join(settings.dataDir, 'imports'),
-          restart: values.restart,
-          skipInvalid: values['skip-invalid'],
+          restart: options.restart,
+          skipInvalid: options.skipInvalid,
           onProgress: (p) => bar.update(Math.floor((p.bytesRead / Math.max(1, p.totalBytes)) * 100), 100, `${p.records} records`),
         });
         bar.stop();
@@ -159,13 +176,18 @@ export async function main(argv: string[]): Promise<number> {
         bar.stop();
         await services.close();
       }
-      return 0;
-    }
-    case 'import-online-retail': {
-      const { values } = parseArgs({ args: rest, options: { file: { type: 'string' }, before: { type: 'string' } } });
-      const file = path.resolve(values.file ?? settings.onlineRetailPath);
-      if (!fs.existsSync(file)) throw new Error(`Online Retail data not found at ${file}; set ONLINE_RETAIL_PATH.`);
-      const before = values.before ? londonTimeToDate(`${values.before} 00:00:00`) : undefined;
+    });
+
+  program
+    .command('import-online-retail')
+    .description('import the UCI Online Retail data set (ONLINE_RETAIL_PATH)')
+    .option('--file <file>', 'the data set (default: ONLINE_RETAIL_PATH)')
+    .option('--before <day>', 'only lines before this day, YYYY-MM-DD (London time)', day)
+    .action(async (options: { file?: string; before?: string }) => {
+      const settings = loadSettings();
+      const file = path.resolve(options.file ?? settings.onlineRetailPath);
+      if (!fs.existsSync(file)) throw new UsageError(`Online Retail data not found at ${file}; set ONLINE_RETAIL_PATH or pass --file.`);
+      const before = options.before ? londonTimeToDate(`${options.before} 00:00:00`) : undefined;
       const services = await createServices(settings);
       const bar = progressBar('online retail', 200, '');
       try {
@@ -179,20 +201,48 @@ export async function main(argv: string[]): Promise<number> {
       } finally {
         await services.close();
       }
-      return 0;
-    }
-    case 'build-models': {
+    });
+
+  program
+    .command('emit-schema')
+    .description('write schema.graphql from the code')
+    .option('--check', 'only check that schema.graphql is current (exit 1 if not)', false)
+    .action(async (options: { check: boolean }) => {
+      const file = path.join(projectRoot, 'schema.graphql');
+      const sdl = printSchemaFile(await buildSchema());
+      if (options.check) {
+        const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+        if (current !== sdl) {
+          console.error('schema.graphql is stale: run `npm run schema:emit`.');
+          program.setOptionValue('exitCode', 1);
+          return;
+        }
+        console.log('schema.graphql is current.');
+        return;
+      }
+      fs.writeFileSync(file, sdl);
+      console.log(`wrote ${file}`);
+    });
+
+  program
+    .command('build-models')
+    .description('build the default ONNX model from its npm package (skipped when present)')
+    .action(() => {
+      const settings = loadSettings();
       const entry = modelEntry(settings.embedding);
       if (entry.kind === 'use-lite') {
         const dir = settings.embedding.modelDir ?? useLiteDir(settings.embedding);
         const outcome = ensureUseLiteModel(dir, entry);
         if (outcome === 'built') console.log(`built ${entry.id} into ${dir}`);
       }
-      return 0;
-    }
-    case 'models-download': {
-      const name = rest[0];
-      if (!name) throw new Error(`models-download needs a model name.\n${USAGE}`);
+    });
+
+  program
+    .command('models-download')
+    .description('fetch a Hub model of models/manifest.json into models/hub/<name> (needs internet)')
+    .argument('<name>', 'a key of models/manifest.json')
+    .action(async (name: string) => {
+      const settings = loadSettings();
       const entry = modelEntry({ ...settings.embedding, model: name });
       const dir = path.join(settings.embedding.modelsDir, 'hub', name);
       const files = await downloadModel(entry, dir);
@@ -201,89 +251,185 @@ export async function main(argv: string[]): Promise<number> {
           .map(([f, sha]) => `  ${f} ${sha}`)
           .join('\n')}`,
       );
-      return 0;
-    }
-    case 'embed': {
-      const { values } = parseArgs({ args: rest, options: { all: { type: 'boolean', default: false } } });
-      const services = await createServices(settings);
+    });
+
+  program
+    .command('embed')
+    .description('embed customers into the vector store (only the changed ones unless --all)')
+    .option('--all', 'everything, every text again', false)
+    .action(async (options: { all: boolean }) => {
+      const services = await createServices(loadSettings());
       try {
-        await embed(services, !values.all);
+        await embed(services, !options.all);
       } finally {
         await services.close();
       }
-      return 0;
-    }
-    case 'segment': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          k: { type: 'string' },
-          'k-range': { type: 'string' },
-          'min-share': { type: 'string' },
-          seed: { type: 'string' },
-          vector: { type: 'string' },
-          algorithm: { type: 'string' },
-        },
-      });
-      if (values.algorithm !== undefined && values.algorithm !== 'spectral' && values.algorithm !== 'kmeans') {
-        console.error('--algorithm takes spectral or kmeans');
-        return 2;
-      }
-      const range = values['k-range']?.split(/[-,]/).map(Number);
-      if (range && (range.length !== 2 || range.some((v) => !Number.isInteger(v) || v < 2) || range[1]! < range[0]!)) {
-        console.error('--k-range takes MIN-MAX, both whole numbers ≥ 2');
-        return 2;
-      }
-      const services = await createServices(settings);
+    });
+
+  program
+    .command('segment')
+    .description('cluster the embedded customers into segments (automatic k unless --k)')
+    .option('--k <n>', 'exactly this many segments', wholeNumber(2, 200))
+    .option('--k-range <min-max>', 'choose k in this range (e.g. 4-12)', kRange)
+    .option('--min-share <s>', 'smallest segment as a share of customers', share)
+    .option('--seed <n>', 'random seed', wholeNumber(Number.MIN_SAFE_INTEGER))
+    .addOption(new Option('--vector <name>', 'which customer vector to cluster').choices(['combined', 'text', 'lexical', 'behaviour']))
+    .addOption(new Option('--algorithm <name>', 'spectral on the neighbour graph, or k-means').choices(['spectral', 'kmeans']))
+    .action(
+      async (options: { k?: number; kRange?: [number, number]; minShare?: number; seed?: number; vector?: VectorName; algorithm?: 'spectral' | 'kmeans' }) => {
+        if (options.k !== undefined && options.kRange) throw new UsageError('segment: give --k or --k-range, not both.');
+        const services = await createServices(loadSettings());
+        try {
+          await segment(services, {
+            k: options.k,
+            kRange: options.kRange,
+            minSegmentShare: options.minShare,
+            seed: options.seed,
+            vector: options.vector,
+            algorithm: options.algorithm,
+          });
+        } finally {
+          await services.close();
+        }
+      },
+    );
+
+  const keys = program.command('keys').description('API keys (also managed over GraphQL and in the dashboard)');
+  keys.addCommand(keyCreateCommand('create'));
+  keys
+    .command('list')
+    .description('list keys: id, name, role, created, last used, expires, revoked')
+    .action(async () => {
+      const services = await createServices(loadSettings());
       try {
-        await segment(services, {
-          k: values.k ? Number(values.k) : undefined,
-          kRange: range as [number, number] | undefined,
-          minSegmentShare: values['min-share'] ? Number(values['min-share']) : undefined,
-          seed: values.seed ? Number(values.seed) : undefined,
-          vector: values.vector as VectorName | undefined,
-          algorithm: values.algorithm,
-        });
+        for (const k of await services.apiKeys.list()) {
+          console.log(
+            [
+              k.id,
+              `${k.prefix}…`,
+              k.role.toLowerCase(),
+              k.name,
+              `created ${iso(k.createdAt)}`,
+              `last used ${iso(k.lastUsedAt)}`,
+              `expires ${iso(k.expiresAt)}`,
+              k.revokedAt ? `REVOKED ${iso(k.revokedAt)}` : 'active',
+            ].join('\t'),
+          );
+        }
       } finally {
         await services.close();
       }
-      return 0;
-    }
-    case 'keys-create': {
-      const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, name: { type: 'string' } } });
-      const role = values.role?.toUpperCase();
-      if (!role || !ROLES.includes(role as Role)) throw new Error(`--role must be one of ${ROLES.map((r) => r.toLowerCase()).join(', ')}`);
-      const services = await createServices(settings);
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key: refused from its next request')
+    .argument('<id>', 'the key id (from keys list)', wholeNumber(1))
+    .action(async (id: number) => {
+      const services = await createServices(loadSettings());
       try {
-        const created = await services.apiKeys.create(values.name ?? `${role.toLowerCase()} key`, role as Role);
+        const before = await services.apiKeys.get(id);
+        if (!before) throw new UsageError(`keys revoke: no key #${id}`);
+        const after = await services.apiKeys.revoke(id);
+        await services.audit.record(CLI_ACTOR, 'revokeApiKey', `apiKey:${id}`, before, after);
+        console.log(`revoked key #${id} (${before.prefix}…)`);
+      } finally {
+        await services.close();
+      }
+    });
+  // The name of the first releases' command, kept for scripts that call it.
+  program.addCommand(keyCreateCommand('keys-create'), { hidden: true });
+  return program;
+}
+
+/** The CLI's own entry in the audit log: an operator with a shell on the machine. */
+const CLI_ACTOR: Principal = { keyId: 0, name: 'cli', role: 'ADMIN', actor: 'cli (shell)' };
+
+function iso(date: Date | null | undefined): string {
+  return date ? date.toISOString().slice(0, 19) + 'Z' : '-';
+}
+
+function keyCreateCommand(name: string): Command {
+  return new Command(name)
+    .description('create an API key (printed once; only its hash is stored)')
+    .addOption(new Option('--role <role>', 'what the key may do').choices(ROLES.map((r) => r.toLowerCase())).makeOptionMandatory())
+    .option('--name <name>', 'who or what the key is for')
+    .option('--expires-in-days <n>', 'the key stops working after this many days', wholeNumber(1, 3650))
+    .action(async (options: { role: string; name?: string; expiresInDays?: number }) => {
+      const role = options.role.toUpperCase() as Role;
+      const services = await createServices(loadSettings());
+      try {
+        const expiresAt = options.expiresInDays ? new Date(Date.now() + options.expiresInDays * 86_400_000) : undefined;
+        const created = await services.apiKeys.create(options.name ?? `${role.toLowerCase()} key`, role, { expiresAt });
+        await services.audit.record(CLI_ACTOR, 'createApiKey', `apiKey:${created.id}`, null, { name: created.name, role, prefix: created.prefix, expiresAt });
         console.log(created.key);
         console.error(`created ${role.toLowerCase()} key #${created.id} (${created.prefix}…); it is not shown again`);
       } finally {
         await services.close();
       }
-      return 0;
-    }
-    case 'emit-schema': {
-      const { values } = parseArgs({ args: rest, options: { check: { type: 'boolean', default: false } } });
-      const file = path.join(projectRoot, 'schema.graphql');
-      const sdl = printSchemaFile(await buildSchema());
-      if (values.check) {
-        const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-        if (current !== sdl) {
-          console.error('schema.graphql is stale: run `npm run schema:emit`.');
-          return 1;
-        }
-        console.log('schema.graphql is current.');
-        return 0;
-      }
-      fs.writeFileSync(file, sdl);
-      console.log(`wrote ${file}`);
-      return 0;
-    }
-    default:
-      console.error(USAGE);
-      return command ? 2 : 0;
+    });
+}
+
+/** Runs the program on `argv` (without node and the script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  // Commander would end the process itself; here it throws, so every exit goes through one place.
+  const override = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(override);
+  };
+  override(program);
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 0;
   }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version exit 0; a mistake in the call (commander has printed why) exits 2.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  return Number(program.getOptionValue('exitCode') ?? 0);
+}
+
+/** A command that serves keeps the process running until a signal ends it. */
+function forever(): Promise<never> {
+  return new Promise<never>(() => {});
+}
+
+async function runWorker(settings: Settings): Promise<void> {
+  configureLogging({ output: 'stdout', level: settings.logging.level });
+  // A process that only runs jobs: PostgreSQL's, beside API processes (WORKER_IN_PROCESS=false) or other workers.
+  if (settings.database.kind !== 'postgresql') {
+    throw new UsageError('worker needs DATABASE_URL: the embedded PGlite belongs to one process, whose own worker runs its jobs.');
+  }
+  if (settings.vectors.kind !== 'qdrant') {
+    // Parts of one embedding go to whichever worker is free: on other machines they must write to the
+    // same store. The embedded one is a directory of this machine, so it is shared by none.
+    log('worker').warn(`the vector store is the embedded one (${settings.vectors.dir}); workers on other machines need QDRANT_URL, a store they share.`);
+  }
+  const services = await createServices(settings);
+  await services.startWork({ worker: true });
+  // Health for the orchestrator: a worker serves no GraphQL, only its probes and metrics.
+  const probes = await startProbeServer(services);
+  log('worker').info(
+    { workerId: services.jobs.workerId, probes: probes.url },
+    `worker ${services.jobs.workerId} waiting for jobs (${settings.database.kind}, ${settings.vectors.kind === 'qdrant' ? `Qdrant at ${settings.vectors.url}` : 'embedded vector store'})`,
+  );
+  const stop = async (signal: string) => {
+    log('worker').info(`${signal}: stopping the worker (running jobs end CANCELLED and can be run again)`);
+    await probes.stop();
+    await services.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
 /**

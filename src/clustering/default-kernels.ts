@@ -2,6 +2,7 @@
 // `typescript`, or onnxruntime cannot start; one set per process (each worker thread makes its own).
 import type { DistanceKernels } from './kernels.js';
 import { typescriptKernels } from './typescript-kernels.js';
+import { log } from '../observability/log.js';
 
 let chosen: Promise<DistanceKernels> | undefined;
 
@@ -14,7 +15,7 @@ export function defaultKernels(): Promise<DistanceKernels> {
           .then(({ createOnnxKernels }) => createOnnxKernels())
           .catch((error: unknown) => {
             // Slower, never wrong: the loops give the same clusterings (test/clustering holds them to it).
-            console.warn(`onnxruntime kernels unavailable (${error instanceof Error ? error.message : String(error)}); clustering uses the TypeScript kernels`);
+            log('clustering').warn({ err: error }, 'onnxruntime kernels unavailable; clustering uses the TypeScript kernels');
             return typescriptKernels;
           });
   return chosen;

@@ -1,5 +1,6 @@
 // Environment → typed, validated settings. Every variable has an embedded default, so a fresh clone
 // runs with no configuration at all; README.md lists them (keep the two in step).
+import fs from 'node:fs';
 import path from 'node:path';
 import cronParser from 'cron-parser';
 import { z } from 'zod';
@@ -49,8 +50,14 @@ const EnvSchema = z.object({
   QDRANT_SHARDS: emptyIsUnset(z.coerce.number().int().min(1).optional()),
   QDRANT_REPLICATION_FACTOR: emptyIsUnset(z.coerce.number().int().min(1).optional()),
   QDRANT_WRITE_CONSISTENCY_FACTOR: emptyIsUnset(z.coerce.number().int().min(1).optional()),
-  /** Requests per API key (or per address without one) per minute, shared by every API process on PostgreSQL; 0: no limit. */
+  /** Requests per API key per minute, shared by every API process on PostgreSQL; 0: no limit. */
   RATE_LIMIT_PER_MINUTE: emptyIsUnset(z.coerce.number().int().min(0).default(30_000)),
+  /** Requests per client address per minute without a (valid) key: the login page and probes, not a workload. */
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: emptyIsUnset(z.coerce.number().int().min(0).default(600)),
+  /** Bearer token for /metrics (Prometheus' scrape config); unset: only an admin API key reads them. */
+  METRICS_TOKEN: optionalString,
+  LOG_LEVEL: emptyIsUnset(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional()),
+  LOG_FORMAT: emptyIsUnset(z.enum(['json', 'pretty']).optional()),
   /** Fields not yet resolved when a request has run this long fail with DEADLINE_EXCEEDED. */
   REQUEST_DEADLINE_MS: emptyIsUnset(z.coerce.number().int().min(1).default(30_000)),
   // Behind a load balancer every request comes from its address: which proxies to believe about the
@@ -117,7 +124,9 @@ export interface Settings {
     port: number;
     introspection: boolean;
     dashboardDir?: string;
-    rateLimit: { points: number; windowSeconds: number };
+    /** Per key, and per address for requests without a valid key. */
+    rateLimit: { points: number; anonymousPoints: number; windowSeconds: number };
+    metricsToken?: string;
     deadlineMs: number;
     trustProxy?: number | string;
   };
@@ -134,6 +143,28 @@ export interface Settings {
   /** Customers per part of an embed job (what workers share). */
   embedShardSize: number;
   jobs: { workerInProcess: boolean; schedules: { embedCustomers?: string; runSegmentation?: string } };
+  /** Unset: the logger's defaults (info, pretty on a terminal; warn under NODE_ENV=test). */
+  logging: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format?: 'json' | 'pretty' };
+}
+
+/**
+ * Secrets may come from files (Docker and Kubernetes secrets): `DATABASE_URL_FILE=/run/secrets/x`
+ * stands for DATABASE_URL with the file's content; the variable itself wins when both are set.
+ */
+export const SECRET_VARIABLES = ['DATABASE_URL', 'QDRANT_API_KEY', 'METRICS_TOKEN'] as const;
+
+function withSecretFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const resolved = { ...env };
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`]?.trim();
+    if (!file || (env[name] ?? '').trim() !== '') continue;
+    try {
+      resolved[name] = fs.readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+  }
+  return resolved;
 }
 
 /** The project root: the folder holding package.json (src/ and dist/src/ both sit below it). */
@@ -147,8 +178,14 @@ function findProjectRoot(): string {
 
 export class ConfigError extends Error {}
 
+/** The service's version: package.json's, shown by `--version`, `serviceInfo` and the metrics. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = EnvSchema.safeParse(withSecretFiles(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
@@ -166,7 +203,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       port: e.PORT,
       introspection: e.GRAPHQL_INTROSPECTION === 'true',
       dashboardDir: e.DASHBOARD_DIR ? path.resolve(projectRoot, e.DASHBOARD_DIR) : undefined,
-      rateLimit: { points: e.RATE_LIMIT_PER_MINUTE, windowSeconds: 60 },
+      rateLimit: { points: e.RATE_LIMIT_PER_MINUTE, anonymousPoints: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE, windowSeconds: 60 },
+      metricsToken: e.METRICS_TOKEN,
       deadlineMs: e.REQUEST_DEADLINE_MS,
       trustProxy: e.TRUST_PROXY === undefined ? undefined : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     },
@@ -197,5 +235,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       workerInProcess: e.WORKER_IN_PROCESS === 'true',
       schedules: { ...(e.SCHEDULE_EMBED ? { embedCustomers: e.SCHEDULE_EMBED } : {}), ...(e.SCHEDULE_SEGMENT ? { runSegmentation: e.SCHEDULE_SEGMENT } : {}) },
     },
+    logging: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
   };
 }

@@ -5,6 +5,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseSettings } from '../config/settings.js';
+import { databaseQueryDuration } from '../observability/metrics.js';
 import { PrismaClient } from './generated/client.js';
 
 export { PrismaClient, Prisma } from './generated/client.js';
@@ -38,7 +39,7 @@ export function openDatabase(settings: DatabaseSettings): Database {
       kind: 'postgresql',
       prisma,
       adapter,
-      onQuery: queryListener(prisma),
+      onQuery: queryListener(prisma, 'postgresql'),
       raw: { kind: 'postgresql', connectionString: settings.url },
       close: () => prisma.$disconnect(),
     };
@@ -51,7 +52,7 @@ export function openDatabase(settings: DatabaseSettings): Database {
     kind: 'pglite',
     prisma,
     adapter,
-    onQuery: queryListener(prisma),
+    onQuery: queryListener(prisma, 'pglite'),
     raw: {
       kind: 'pglite',
       async executeSql(text, values) {
@@ -71,9 +72,10 @@ export function openDatabase(settings: DatabaseSettings): Database {
   };
 }
 
-function queryListener(prisma: PrismaClient) {
+function queryListener(prisma: PrismaClient, database: DatabaseSettings['kind']) {
   const listeners = new Set<(sql: string) => void>();
-  prisma.$on('query' as never, (event: { query: string }) => {
+  prisma.$on('query' as never, (event: { query: string; duration: number }) => {
+    databaseQueryDuration.observe({ database }, event.duration / 1000);
     for (const l of listeners) l(event.query);
   });
   return (listener: (sql: string) => void) => {

@@ -6,6 +6,7 @@ import { HealthResolver } from './resolvers/health.resolver.js';
 import { IngestResolver } from './resolvers/ingest.resolver.js';
 import { JobResolver } from './resolvers/job.resolver.js';
 import { AdminResolver } from './resolvers/admin.resolver.js';
+import { ApiKeyResolver } from './resolvers/api-key.resolver.js';
 import { AudienceResolver, LookalikeResolver } from './resolvers/audience.resolver.js';
 import { CustomerResolver } from './resolvers/customer.resolver.js';
 import { RunResolver } from './resolvers/run.resolver.js';
@@ -25,6 +26,7 @@ export const RESOLVERS = [
   LookalikeResolver,
   AudienceResolver,
   AdminResolver,
+  ApiKeyResolver,
   ChartsResolver,
   ViewerResolver,
   CustomerValueResolver,

@@ -1,5 +1,5 @@
-// The HTTP surface: GraphQL at /graphql, a plain liveness probe at /healthz (for container health
-// checks that speak no GraphQL), audience CSVs, and the dashboard at /.
+// The HTTP surface: GraphQL at /graphql, the probes (/healthz, /readyz) and /metrics, audience CSVs,
+// and the dashboard at /. Every request gets an id and one access line (access-log.ts).
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -9,11 +9,15 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { GraphQLError } from 'graphql';
 import { keyFromHeaders } from '../auth/api-keys.js';
 import { createErrorFormatter } from '../graphql/errors.js';
 import { deadlinePlugin } from '../graphql/deadline.js';
 import { MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_ROOT_FIELDS, queryLimitsPlugin } from '../graphql/limits.js';
 import { createRateLimit } from './rate-limit.js';
+import { accessLog, accessLogPlugin, requestContext, type AccessRecord } from './access-log.js';
+import { mountProbes } from './probes.js';
+import { log } from '../observability/log.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { streamAudienceCsv } from './audience-csv.js';
 import type { Services } from '../app/services.js';
@@ -67,8 +71,9 @@ export async function startServer(services: Services): Promise<RunningServer> {
     schema,
     introspection: services.settings.http.introspection,
     includeStacktraceInErrorResponses: exposeInternals,
-    formatError: createErrorFormatter({ exposeInternals, log: (e) => console.error('[graphql]', e) }),
+    formatError: createErrorFormatter({ exposeInternals, log: (e) => log('graphql').error({ err: e }, 'unexpected error in a resolver') }),
     plugins: [
+      accessLogPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       deadlinePlugin(services.settings.http.deadlineMs),
       queryLimitsPlugin(schema, {
@@ -88,19 +93,29 @@ export async function startServer(services: Services): Promise<RunningServer> {
     async (key) => (await services.apiKeys.authenticate(key)) !== undefined,
   );
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.use(accessLog());
+  mountProbes(app, services);
   app.use(
     '/graphql',
     (req, res, next) => rateLimit.middleware(req, res, next),
     express.json({ limit: MAX_BODY }),
+    requestContext(),
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<GraphQLContext> => ({
-        services,
-        principal: await services.apiKeys.authenticate(keyFromHeaders(req.headers)),
-        loaders: createLoaders(services),
-      }),
+      context: async ({ req, res }): Promise<GraphQLContext> => {
+        const access = res.locals.access as AccessRecord;
+        const check = await services.apiKeys.check(keyFromHeaders(req.headers));
+        if (check && check.status !== 'valid') {
+          // A key that was sent but does not work is refused outright, not served as "no key":
+          // the client learns at once that it was revoked or has expired.
+          access.errorCodes.push('UNAUTHENTICATED');
+          throw new GraphQLError(`This API key is ${check.status === 'unknown' ? 'not known' : check.status}.`, {
+            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          });
+        }
+        const principal = check?.principal;
+        access.keyId = principal?.keyId;
+        return { services, principal, loaders: createLoaders(services), access };
+      },
     }),
   );
   // The export reads a whole audience: it is charged to the same budget as the API.
@@ -115,7 +130,7 @@ export async function startServer(services: Services): Promise<RunningServer> {
     if (res.headersSent) return next(error);
     const status = error.status && error.status < 500 ? error.status : 500;
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
-    if (status >= 500) console.error('[http]', error);
+    if (status >= 500) log('http').error({ err: error }, 'request failed');
     res.status(status).json({
       errors: [{ message: status < 500 ? error.message : 'Internal server error.', extensions: { code } }],
     });

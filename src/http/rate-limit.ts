@@ -10,11 +10,15 @@ import type { NextFunction, Request, Response } from 'express';
 import pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { keyFromHeaders } from '../auth/api-keys.js';
+import { log } from '../observability/log.js';
+import { rateLimitRefusals } from '../observability/metrics.js';
 import type { DatabaseSettings } from '../config/settings.js';
 
 export interface RateLimitSettings {
   /** Requests per key per window; 0 switches the limit off. */
   points: number;
+  /** Requests per address per window without a valid key (the login page, probes): far fewer. Unset: as for a key. */
+  anonymousPoints?: number;
   windowSeconds: number;
 }
 
@@ -29,32 +33,33 @@ export type KeyCheck = (key: string) => Promise<boolean>;
 export function createRateLimit(settings: RateLimitSettings, database: DatabaseSettings, isKnown: KeyCheck): RateLimit {
   if (settings.points <= 0) return { middleware: (_req, _res, next) => next(), close: async () => {} };
   let pool: pg.Pool | undefined;
-  let limiter: RateLimiterAbstract;
-  const options = { points: settings.points, duration: settings.windowSeconds, keyPrefix: 'api' };
-  if (database.kind === 'postgresql') {
-    pool = new pg.Pool({ connectionString: database.url, max: 4, application_name: 'segment-api rate limit' });
-    pool.on('error', (error) => console.error('rate limit pool:', error));
+  const limiter = (points: number, keyPrefix: string): RateLimiterAbstract => {
+    const options = { points, duration: settings.windowSeconds, keyPrefix };
+    if (database.kind !== 'postgresql') return new RateLimiterMemory(options);
+    if (!pool) {
+      pool = new pg.Pool({ connectionString: database.url, max: 4, application_name: 'segment-api rate limit' });
+      pool.on('error', (error) => log('http').error({ err: error }, 'rate limit pool'));
+    }
     // tableCreated: the migration made it; the library would otherwise CREATE TABLE in `public`.
-    limiter = new RateLimiterPostgres({
-      ...options,
-      storeClient: pool,
-      storeType: 'pool',
-      schemaName: 'rate_limit',
-      tableName: 'requests',
-      tableCreated: true,
-    });
-  } else {
-    limiter = new RateLimiterMemory(options);
-  }
+    return new RateLimiterPostgres({ ...options, storeClient: pool, storeType: 'pool', schemaName: 'rate_limit', tableName: 'requests', tableCreated: true });
+  };
+  const keyed = limiter(settings.points, 'api');
+  // Never more than a key gets; 0 means "as much as a key" (like 0 for keys: no separate limit).
+  const anonymousPoints = settings.anonymousPoints ? Math.min(settings.anonymousPoints, settings.points) : settings.points;
+  const anonymous = limiter(anonymousPoints, 'anon');
   return {
     middleware(req, res, next) {
       const presented = keyFromHeaders(req.headers);
       const bucket = async () =>
         presented && (await isKnown(presented).catch(() => false))
-          ? `key:${createHash('sha256').update(presented).digest('hex').slice(0, 32)}`
-          : `ip:${req.ip ?? 'unknown'}`;
+          ? { limiter: keyed, key: `key:${createHash('sha256').update(presented).digest('hex').slice(0, 32)}`, points: settings.points, caller: 'key' }
+          : { limiter: anonymous, key: `ip:${req.ip ?? 'unknown'}`, points: anonymousPoints, caller: 'anonymous' };
+      let chosen: Awaited<ReturnType<typeof bucket>> | undefined;
       bucket()
-        .then((key) => limiter.consume(key))
+        .then((b) => {
+          chosen = b;
+          return b.limiter.consume(b.key);
+        })
         .then(
           (state) => {
             res.setHeader('RateLimit-Remaining', String(state.remainingPoints));
@@ -63,16 +68,20 @@ export function createRateLimit(settings: RateLimitSettings, database: DatabaseS
           (rejection: unknown) => {
             if (!(rejection instanceof RateLimiterRes)) {
               // The store failed (database down): do not turn that into a refusal of every request.
-              console.error('rate limit store:', rejection);
+              log('http').error({ err: rejection }, 'rate limit store failed: request let through');
               next();
               return;
             }
             const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+            rateLimitRefusals.inc({ caller: chosen?.caller ?? 'anonymous' });
             res.setHeader('Retry-After', String(retryAfter));
             res.status(429).json({
               errors: [
                 {
-                  message: `Too many requests for this key: at most ${settings.points} per ${settings.windowSeconds} s. Retry in ${retryAfter} s.`,
+                  message:
+                    chosen?.caller === 'key'
+                      ? `Too many requests for this key: at most ${settings.points} per ${settings.windowSeconds} s. Retry in ${retryAfter} s.`
+                      : `Too many requests without an API key from this address: at most ${chosen?.points ?? anonymousPoints} per ${settings.windowSeconds} s (a key gets ${settings.points}). Retry in ${retryAfter} s.`,
                   extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter },
                 },
               ],

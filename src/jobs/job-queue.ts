@@ -19,7 +19,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
-import type { PrismaClient, RawConnection } from '../db/database.js';
+import type { Prisma, PrismaClient, RawConnection } from '../db/database.js';
+import { log } from '../observability/log.js';
+import { jobDuration } from '../observability/metrics.js';
+import { currentRequestId, runWithRequestId } from '../observability/request-context.js';
 import { JsonObjectSchema, readJson } from '../db/json-columns.js';
 import { ConflictError, InputError, NotFoundError } from '../errors/domain-errors.js';
 import { throwIfCancelled, type JobControl } from './job-control.js';
@@ -42,6 +45,8 @@ export interface JobSnapshot {
   error: string | null;
   result: unknown;
   worker: string | null;
+  /** The request that started it (X-Request-Id); null for scheduled jobs and parts. */
+  requestId: string | null;
   ratePerSecond: number | null;
   etaSeconds: number | null;
 }
@@ -70,6 +75,8 @@ const SWEEP_MS = 15_000;
 /** pg-boss's own expiry is only a backstop (its maximum is 24 h): our heartbeat finds dead workers. */
 const QUEUE_EXPIRE_SECONDS = 23 * 3600;
 const TERMINAL: readonly JobStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+/** At most one "job progress" log line per job this often. */
+const PROGRESS_LOG_MS = 10_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const QUEUE_PREFIX = 'segment-api.';
 /** A part whose job failed (its worker died, or it threw) is queued again this many times. */
@@ -152,6 +159,12 @@ export class JobQueue {
     return done;
   }
 
+  /** Jobs by status, shop-wide (the queue's depth is QUEUED + RUNNING): for the metrics. */
+  async countByStatus(): Promise<Record<string, number>> {
+    const groups = await this.prisma.job.groupBy({ by: ['status'], _count: { _all: true } });
+    return Object.fromEntries(groups.map((g) => [g.status, g._count._all]));
+  }
+
   async get(id: string): Promise<JobSnapshot> {
     const row = UUID.test(id) ? await this.prisma.job.findUnique({ where: { id } }) : null;
     if (!row) throw new NotFoundError(`No job ${id}.`);
@@ -202,7 +215,10 @@ export class JobQueue {
         );
       }
       await this.applySchedules(boss);
-      this.sweeper = setInterval(() => void this.sweep().catch((error: unknown) => console.error('job sweeper:', error)), this.options.sweepMs ?? SWEEP_MS);
+      this.sweeper = setInterval(
+        () => void this.sweep().catch((error: unknown) => log('jobs').error({ err: error }, 'job sweeper failed')),
+        this.options.sweepMs ?? SWEEP_MS,
+      );
       this.sweeper.unref();
     })());
   }
@@ -287,7 +303,7 @@ export class JobQueue {
       // A lost connection (the server restarted) lost the lock with it: the next claim or sweep opens
       // a new one and takes the lock again, so other processes do not take this one for dead.
       const lost = (why: Error | string) => {
-        console.error('job liveness connection:', why);
+        log('jobs').error({ err: why }, 'job liveness connection failed');
         this.liveness = undefined;
       };
       client.on('error', (error) => lost(error));
@@ -326,7 +342,16 @@ export class JobQueue {
     const now = new Date();
     try {
       await this.prisma.job.create({
-        data: { id, kind, lockKey, parameters, status, ...(status === 'RUNNING' ? { worker: this.workerId, startedAt: now, heartbeatAt: now } : {}) },
+        data: {
+          id,
+          kind,
+          lockKey,
+          parameters,
+          status,
+          // The request being served, if any: the job's log lines then carry its id.
+          requestId: currentRequestId() ?? null,
+          ...(status === 'RUNNING' ? { worker: this.workerId, startedAt: now, heartbeatAt: now } : {}),
+        },
       });
     } catch (error) {
       const holder = await this.prisma.job.findFirst({ where: { lockKey, status: { in: ['QUEUED', 'RUNNING'] } } });
@@ -347,7 +372,7 @@ export class JobQueue {
         connection.kind === 'postgresql'
           ? new PgBoss({ ...options, connectionString: connection.connectionString, max: 4 })
           : new PgBoss({ ...options, db: { executeSql: (text: string, values?: unknown[]) => connection.executeSql(text, values) } });
-      boss.on('error', (error) => console.error('job queue:', error));
+      boss.on('error', (error) => log('jobs').error({ err: error }, 'job queue error'));
       await boss.start();
       for (const kind of this.definitions.keys()) await boss.createQueue(QUEUE_PREFIX + kind);
       return boss;
@@ -442,7 +467,7 @@ export class JobQueue {
             const why = row.error ?? row.status.toLowerCase();
             if (slot.attempts > PART_RETRIES)
               throw new Error(`part ${slot.parameters.part + 1} of ${slots.length} (${kind}) failed ${slot.attempts} times, last: ${why}`);
-            console.warn(`job ${parentId}: part ${slot.parameters.part + 1} of ${slots.length} (${kind}) queued again after: ${why}`);
+            log('jobs').warn({ jobId: parentId, part: slot.parameters.part + 1, parts: slots.length, kind }, `part queued again after: ${why}`);
             // A part swept as dead may still be running (a long pause, not a death): told to stop, so
             // its copy and the new one do not both go on.
             await this.prisma.job.updateMany({ where: { id: slot.id }, data: { cancelRequested: true } });
@@ -469,7 +494,7 @@ export class JobQueue {
           // execute records its own failures; what escapes it (the database gone) is logged, never
           // left unhandled — the part's row then shows RUNNING under us and is failed above.
           const done = this.execute(queued, (p) => (progress.processed = others + p))
-            .catch((error: unknown) => console.error(`job ${queued} (${kind}):`, error))
+            .catch((error: unknown) => log('jobs').error({ jobId: queued, kind, err: error }, 'job could not be run'))
             .finally(() => (helping = undefined));
           helping = { id: queued, done };
         }
@@ -494,7 +519,7 @@ export class JobQueue {
       await this.insert(id, kind, await this.definition(kind).lockKey(parameters as never), parameters, 'RUNNING');
     } catch (error) {
       if (error instanceof ConflictError) {
-        console.warn(`scheduled ${kind} skipped: ${error.message}`);
+        log('jobs').warn({ kind }, `scheduled ${kind} skipped: ${error.message}`);
         return undefined;
       }
       throw error;
@@ -506,10 +531,21 @@ export class JobQueue {
   /** Runs a claimed job here; `relay` hears its progress as it is reported (a parent running its part). */
   private async execute(id: string, relay?: (processed: number) => void): Promise<void> {
     const row = await this.prisma.job.findUniqueOrThrow({ where: { id } });
+    // The job's lines carry the id of the request that started it (or, for scheduled jobs, its own).
+    await runWithRequestId(row.requestId ?? `job:${id}`, () => this.executeRow(row, relay));
+  }
+
+  private async executeRow(row: JobRow, relay?: (processed: number) => void): Promise<void> {
+    const id = row.id;
+    const logger = log('jobs').child({ jobId: id, kind: row.kind });
+    const started = performance.now();
+    const clock = jobDuration.startTimer({ kind: row.kind });
+    logger.info({ lockKey: row.lockKey, worker: this.workerId }, 'job started');
     const abort = new AbortController();
     let finished!: () => void;
     const progress: Progress = { processed: 0, total: 0, message: null };
     this.local.set(id, { kind: row.kind, abort, done: new Promise<void>((resolve) => (finished = resolve)), progress });
+    let loggedAt = started;
     const control: JobControl = {
       signal: abort.signal,
       progress: (processed, total, message) => {
@@ -517,6 +553,12 @@ export class JobQueue {
         relay?.(processed);
         if (total !== undefined) progress.total = total;
         if (message !== undefined) progress.message = message;
+        // A progress line every few seconds at most, whatever the job's own reporting rate.
+        const now = performance.now();
+        if (now - loggedAt >= PROGRESS_LOG_MS) {
+          loggedAt = now;
+          logger.info({ processed: progress.processed, total: progress.total, message: progress.message }, 'job progress');
+        }
       },
       distribute: async <P extends object, R>(kind: string, parts: readonly P[]) => (await this.runParts(id, kind, parts, progress, abort.signal)) as R[],
     };
@@ -548,10 +590,14 @@ export class JobQueue {
       }
       const result = await this.definition(row.kind).run(row.parameters as never, control);
       await this.finish(id, { status: 'SUCCEEDED', result: (result ?? null) as object, ...progress, processed: Math.max(progress.processed, progress.total) });
+      clock({ outcome: 'succeeded' });
+      logger.info({ outcome: 'succeeded', seconds: secondsSince(started), processed: Math.max(progress.processed, progress.total) }, 'job ended');
     } catch (error) {
       const cancelled = abort.signal.aborted;
-      if (!cancelled) console.error(`job ${id} (${row.kind}) failed:`, error);
       await this.finish(id, { status: cancelled ? 'CANCELLED' : 'FAILED', error: messageOf(error), ...progress });
+      clock({ outcome: cancelled ? 'cancelled' : 'failed' });
+      if (cancelled) logger.info({ outcome: 'cancelled', seconds: secondsSince(started) }, 'job ended');
+      else logger.error({ outcome: 'failed', seconds: secondsSince(started), err: error }, 'job ended');
     } finally {
       clearInterval(timer);
       this.local.delete(id);
@@ -592,6 +638,7 @@ function snapshot(
     error: row.error,
     result: row.result ?? null,
     worker: row.worker,
+    requestId: row.requestId,
     ratePerSecond: rate,
     etaSeconds: eta,
   };
@@ -615,4 +662,10 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+type JobRow = Prisma.JobGetPayload<object>;
+
+function secondsSince(started: number): number {
+  return Math.round(performance.now() - started) / 1000;
 }

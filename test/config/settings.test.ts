@@ -3,6 +3,7 @@
 // directory), and bad values stop start-up with one ConfigError naming every bad variable.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, loadSettings, projectRoot } from '../../src/config/settings.js';
@@ -38,10 +39,12 @@ describe('defaults', () => {
       port: 4000,
       introspection: true,
       dashboardDir: root('dist', 'web'),
-      rateLimit: { points: 30_000, windowSeconds: 60 },
+      rateLimit: { points: 30_000, anonymousPoints: 600, windowSeconds: 60 },
+      metricsToken: undefined,
       deadlineMs: 30_000,
       trustProxy: undefined,
     });
+    assert.deepEqual(s.logging, { level: undefined, format: undefined });
     assert.deepEqual(s.ingest, { maxBatchSize: 10_000 });
     assert.equal(s.onlineRetailPath, path.resolve(projectRoot, '../shared/datasets/online-retail/online_retail.csv.gz'));
     assert.equal(s.chineseReviewsPath, path.resolve(projectRoot, '../shared/datasets/chinese-reviews-dev/reviews.csv.gz'));
@@ -67,6 +70,34 @@ describe('defaults', () => {
 });
 
 describe('each variable', () => {
+  test('secrets from files: DATABASE_URL_FILE, QDRANT_API_KEY_FILE, METRICS_TOKEN_FILE (the variable itself wins)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'secrets-'));
+    const write = (name: string, text: string) => {
+      fs.writeFileSync(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    const s = loadSettings({
+      DATABASE_URL_FILE: write('db', 'postgresql://u:p@db:5432/x\n'),
+      QDRANT_URL: 'http://qdrant:6333',
+      QDRANT_API_KEY_FILE: write('qdrant', 'qk-123\n'),
+      METRICS_TOKEN_FILE: write('metrics', 'mt-456'),
+    });
+    assert.deepEqual(s.database, { kind: 'postgresql', url: 'postgresql://u:p@db:5432/x' });
+    assert.equal(s.vectors.kind === 'qdrant' && s.vectors.apiKey, 'qk-123');
+    assert.equal(s.http.metricsToken, 'mt-456');
+    assert.equal(loadSettings({ METRICS_TOKEN: 'direct', METRICS_TOKEN_FILE: path.join(dir, 'metrics') }).http.metricsToken, 'direct');
+    assert.throws(
+      () => loadSettings({ DATABASE_URL_FILE: path.join(dir, 'missing') }),
+      (e: Error) => e instanceof ConfigError && /DATABASE_URL_FILE: cannot read .*missing \(ENOENT\)/.test(e.message),
+    );
+  });
+
+  test('LOG_LEVEL, LOG_FORMAT and the budget without a key', () => {
+    assert.deepEqual(loadSettings({ LOG_LEVEL: 'debug', LOG_FORMAT: 'json' }).logging, { level: 'debug', format: 'json' });
+    assert.throws(() => loadSettings({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
+    assert.equal(loadSettings({ RATE_LIMIT_ANONYMOUS_PER_MINUTE: '60' }).http.rateLimit.anonymousPoints, 60);
+  });
+
   test('NODE_ENV, HOST, GRAPHQL_INTROSPECTION, WORKER_IN_PROCESS', () => {
     assert.equal(loadSettings({ NODE_ENV: 'production' }).env, 'production');
     assert.equal(loadSettings({ NODE_ENV: 'test' }).env, 'test');
@@ -91,7 +122,7 @@ describe('each variable', () => {
     assert.equal(s.ingest.maxBatchSize, 500);
     assert.deepEqual([s.demo.customers, s.demo.seed], [8, -7]);
     assert.equal(s.embedding.threads, 3);
-    assert.deepEqual(s.http.rateLimit, { points: 0, windowSeconds: 60 }); // 0: no limit
+    assert.deepEqual(s.http.rateLimit, { points: 0, anonymousPoints: 600, windowSeconds: 60 }); // 0: no limit
     assert.equal(s.http.deadlineMs, 1);
     assert.deepEqual([s.embedBatchSize, s.embedShardSize], [10_000, 1]);
     assert.equal(loadSettings({ PORT: '0' }).http.port, 0); // any free port (the tests use it)

@@ -11,7 +11,7 @@ import { gql } from 'graphql-request';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from '../../src/config/settings.js';
 import { loadDemoShop } from '../../src/demo/demo-shop.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { rawGraphQL, startTestApp, type TestApp } from '../support/app.js';
 import { chromiumAvailable, collectErrors, launchChromium } from '../support/browser.js';
 import { databaseTargets } from '../support/databases.js';
 
@@ -280,6 +280,59 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.goto(`${base}#/admin`);
     await page.getByRole('alert').filter({ hasText: 'needs a role' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Start run' }).count(), 0);
+  });
+
+  test('admins manage API keys: a new key is shown once and works; expired and revoked keys are refused; each change is audited', async () => {
+    const page = await loggedIn('admin');
+    await page.getByRole('link', { name: 'Admin' }).click();
+    const panel = page.locator('section[aria-labelledby="keys-title"]');
+    const form = panel.getByRole('form', { name: 'Create an API key' });
+    await form.getByLabel(/^Name/).fill('e2e crm sync');
+    await form.getByLabel('Role').selectOption('MARKETER');
+    await form.getByLabel(/^Expires in days/).fill('7');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    const shown = panel.getByTestId('new-key');
+    await shown.waitFor();
+    const key = (await shown.locator('code').textContent())!.trim();
+    assert.match(key, /^sk_marketer_/);
+    // The key works against the API, as a marketer.
+    const viewer = await rawGraphQL(app.server.url, '{ viewer { name role } }', undefined, key);
+    assert.deepEqual(viewer.body.data, { viewer: { name: 'e2e crm sync', role: 'MARKETER' } });
+    const row = panel.getByTestId('key-row').filter({ hasText: 'e2e crm sync' });
+    await row.getByTestId('key-status').filter({ hasText: 'active' }).waitFor();
+    assert.equal(await row.locator('td').nth(1).textContent(), 'marketer');
+    // After a reload the secret is gone from the page; only its prefix is listed.
+    await page.reload();
+    await panel.getByTestId('key-row').first().waitFor();
+    assert.equal(await page.getByText(key).count(), 0);
+    assert.ok((await row.locator('code').textContent())!.endsWith('…'));
+
+    await row.getByRole('button', { name: 'Expire e2e crm sync now' }).click();
+    await row.getByTestId('key-status').filter({ hasText: 'expired' }).waitFor();
+    assert.equal((await rawGraphQL(app.server.url, '{ viewer { name } }', undefined, key)).status, 401);
+    await row.getByRole('button', { name: 'Revoke e2e crm sync' }).click();
+    await row.getByTestId('key-status').filter({ hasText: 'revoked' }).waitFor();
+    const refused = await rawGraphQL(app.server.url, '{ viewer { name } }', undefined, key);
+    assert.equal(refused.status, 401);
+    assert.match(refused.body.errors![0]!.message, /revoked/);
+    // The admin's own key offers no revoke button (the API would refuse it anyway).
+    assert.equal(await panel.getByTestId('key-row').filter({ hasText: 'test admin' }).getByRole('button').count(), 0);
+    // The audit log names each change.
+    await page.getByRole('button', { name: 'Newest first' }).click();
+    const audit = page.getByTestId('audit-row');
+    for (const action of ['revokeApiKey', 'setApiKeyExpiry', 'createApiKey']) await audit.filter({ hasText: action }).first().waitFor();
+    await shot(page, '08-keys');
+    // And the revoked key cannot log in to the dashboard.
+    const context = await browser.newContext();
+    contexts.push(context);
+    const other = await context.newPage();
+    await other.goto(base);
+    await other.getByLabel('API key').fill(key);
+    await other.getByRole('button', { name: 'Log in' }).click();
+    await other
+      .getByRole('alert')
+      .filter({ hasText: /not accepted: .*revoked/ })
+      .waitFor();
   });
 
   test('admins relabel a segment; the overview and the API show the new name', async () => {

@@ -6,9 +6,12 @@ import { projectRoot } from '../../src/config/settings.js';
 
 const CLI = path.join(projectRoot, 'dist', 'src', 'cli.js');
 
-/** Starts `cli.js worker` with `env`; resolves once it waits for jobs (rejects if it exits first). */
+/**
+ * Starts `cli.js worker` with `env`; resolves once it waits for jobs (rejects if it exits first).
+ * Its probes listen on a free port (PORT=0) unless `env` names one: several run at once.
+ */
 export async function startWorkerProcess(env: NodeJS.ProcessEnv, stderr: 'pipe' | 'inherit' = 'pipe'): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'worker'], { env, stdio: ['ignore', 'pipe', stderr] });
+  const child = spawn(process.execPath, [CLI, 'worker'], { env: { PORT: '0', ...env }, stdio: ['ignore', 'pipe', stderr] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { ConflictError } from '../../src/errors/domain-errors.js';
 import { EmbeddedVectorStore } from '../../src/vectors/embedded/embedded-store.js';
 import { makePoints, SPEC, vectorStoreContract } from './vector-store.contract.js';
+import { captureLogs } from '../../src/observability/log.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'vectors-'));
 
@@ -67,16 +68,15 @@ describe('embedded store durability', () => {
     const size = fs.statSync(wal).size;
     fs.truncateSync(wal, size - 37); // the last frame loses its tail, as in a kill mid-append
     const reopened = new EmbeddedVectorStore({ dir });
-    const said: string[] = [];
-    const warn = console.warn;
-    console.warn = (message: string) => said.push(message);
+    const logs = captureLogs('warn');
     try {
       assert.equal(await reopened.count('c'), 10);
     } finally {
-      console.warn = warn;
+      logs.stop();
     }
-    // …and says so: where the log now ends and what was dropped.
-    assert.equal(said.length, 1);
+    // …and says so (a warning in the log): where the log now ends and what was dropped.
+    const said = logs.lines.filter((l) => l.component === 'vectors').map((l) => String(l.msg));
+    assert.equal(said.length, 1, JSON.stringify(logs.lines));
     assert.match(
       said[0]!,
       /vector collection c: the write-ahead log ended in a torn record \(\d+ bytes, from an interrupted write\); opened at the last whole record \(byte \d+, 1 records\)/,

@@ -33,4 +33,9 @@ export class Job {
   @Field(() => GraphQLJSON, { nullable: true, description: 'What the job produced (its report), once finished.' }) result!: unknown;
   @Field(() => GraphQLJSON, { description: 'What was asked (a scheduled job says `scheduled`: its cron expression).' }) parameters!: unknown;
   @Field(() => String, { nullable: true, description: 'The worker process that ran it (host:pid:id).' }) worker!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: "The X-Request-Id of the request that started it (the job's log lines carry it too); null for scheduled jobs.",
+  })
+  requestId!: string | null;
 }

@@ -24,6 +24,7 @@ import {
 import { Collection, DEFAULT_TUNING, type SearchTuning } from './collection.js';
 import { matchesFilter } from './payload-filter.js';
 import { appendRecords, readRecords, writeFileAtomically, encodeRecord, type LogRecord } from './write-ahead-log.js';
+import { log } from '../../observability/log.js';
 
 const SNAPSHOT = 'snapshot.log';
 const WAL = 'wal.log';
@@ -274,7 +275,8 @@ export class EmbeddedVectorStore implements VectorStore {
     const collection = new Collection(spec, this.tuning);
     for (const record of readRecords(path.join(dir, SNAPSHOT))) apply(collection, record);
     const wal = readRecords(path.join(dir, WAL), (endsAt, dropped, kept) =>
-      console.warn(
+      log('vectors').warn(
+        { collection: name, droppedBytes: dropped, endsAt, records: kept },
         `vector collection ${name}: the write-ahead log ended in a torn record (${dropped} bytes, from an interrupted write); opened at the last whole record (byte ${endsAt}, ${kept} records)`,
       ),
     );

@@ -556,3 +556,53 @@ export const AuditLogQuery = graphql(`
     }
   }
 `);
+
+export const ApiKeysQuery = graphql(`
+  query ApiKeys {
+    apiKeys {
+      id
+      name
+      role
+      prefix
+      createdAt
+      lastUsedAt
+      expiresAt
+      revokedAt
+      active
+    }
+  }
+`);
+
+export const CreateApiKeyMutation = graphql(`
+  mutation CreateApiKey($input: CreateApiKeyInput!) {
+    createApiKey(input: $input) {
+      key
+      apiKey {
+        id
+        name
+        role
+        prefix
+      }
+    }
+  }
+`);
+
+export const RevokeApiKeyMutation = graphql(`
+  mutation RevokeApiKey($id: ID!) {
+    revokeApiKey(id: $id) {
+      id
+      active
+      revokedAt
+    }
+  }
+`);
+
+export const SetApiKeyExpiryMutation = graphql(`
+  mutation SetApiKeyExpiry($id: ID!, $expiresAt: DateTimeISO) {
+    setApiKeyExpiry(id: $id, expiresAt: $expiresAt) {
+      id
+      active
+      expiresAt
+    }
+  }
+`);

@@ -6,6 +6,7 @@ import { fmt } from '../components/format';
 import { ProgressBar } from '../components/ProgressBar';
 import { RelabelForm } from '../components/RelabelForm';
 import type { VectorKind } from '../gql/graphql';
+import { KeysPanel } from './KeysPanel';
 
 export function AdminView() {
   return (
@@ -13,6 +14,7 @@ export function AdminView() {
       <h1 id="admin-title">Admin</h1>
       <RunPanel />
       <RelabelPanel />
+      <KeysPanel />
       <AuditPanel />
     </section>
   );

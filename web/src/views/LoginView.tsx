@@ -16,6 +16,9 @@ export function LoginView({ onLogin }: { onLogin(login: { key: string; name: str
     const trimmed = key.trim();
     const r = await createApiClient(trimmed).query(ViewerQuery, {}).toPromise();
     setBusy(false);
+    // The API refuses a key that is unknown, revoked or expired outright (UNAUTHENTICATED) and says which.
+    const refused = r.error?.graphQLErrors.find((g) => g.extensions?.code === 'UNAUTHENTICATED');
+    if (refused) return setError(`This key was not accepted: ${refused.message}`);
     if (r.error) return setError(r.error);
     if (!r.data?.viewer) return setError('This key was not accepted: check that it is complete and not revoked.');
     onLogin({ key: trimmed, ...r.data.viewer });
