@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Prints the directory of a Node 22 (or newer) `node` binary, for PATH. The machine's node when it is
+# Prints the directory of a Node 22.12 (or newer) `node` binary, for PATH. The machine's node when it is
 # new enough; else npm's `node@22` package (its binary is itself an npm package, so only the npm
 # registry is needed), installed once under ~/.cache/segment-api/node22. Used by .ci/run; on a
 # machine with an older Node: export PATH="$(bash scripts/node22.sh):$PATH"
 set -euo pipefail
-if command -v node >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 22 ]; then
+if command -v node >/dev/null && node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 12) ? 0 : 1)'; then
   dirname "$(command -v node)"
   exit 0
 fi

@@ -8,7 +8,7 @@ import { configureLogging, log } from './observability/log.js';
 export async function serve(): Promise<void> {
   const settings = loadSettings();
   // A server's output is its log: JSON lines on stdout (pretty on a terminal).
-  configureLogging({ output: 'stdout', level: settings.logging.level });
+  configureLogging({ output: 'stdout', ...settings.logging });
   const services = await createServices(settings);
   const server = await startServer(services);
   await services.startWork();

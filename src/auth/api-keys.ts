@@ -46,6 +46,8 @@ export class ApiKeys {
    * nor push out the keys in use. `{ none: true }`: a key that is no key.
    */
   private readonly cache: LRUCache<string, KeyCheck>;
+  /** Bumped whenever the cache is cleared (a revoke or an expiry change). */
+  private generation = 0;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -84,6 +86,9 @@ export class ApiKeys {
     const hash = hashKey(key);
     let found = this.cache.get(hash);
     if (!found) {
+      // A revoke or expiry change while this lookup is under way clears the cache; what this lookup
+      // read may be from before it, so it is then not cached (the next request reads again).
+      const generation = this.generation;
       const row = await this.prisma.apiKey.findUnique({ where: { hash } });
       found = !row
         ? { status: 'unknown' }
@@ -91,19 +96,26 @@ export class ApiKeys {
           ? { status: 'revoked' }
           : {
               status: 'valid',
-              principal: { keyId: row.id, name: row.name, role: row.role, actor: `${row.name} (${row.prefix}…)`, expiresAt: row.expiresAt ?? undefined },
+              principal: {
+                keyId: row.id,
+                name: row.name,
+                role: row.role,
+                actor: `${row.name} (${row.prefix}…)`,
+                ...(row.expiresAt ? { expiresAt: row.expiresAt } : {}),
+              },
             };
-      if (found.status === 'valid') await this.prisma.apiKey.update({ where: { id: row!.id }, data: { lastUsedAt: new Date() } });
-      if (this.cacheMs > 0) this.cache.set(hash, found);
+      if (found.status === 'valid' && !expired(found.principal)) await this.prisma.apiKey.update({ where: { id: row!.id }, data: { lastUsedAt: new Date() } });
+      if (this.cacheMs > 0 && generation === this.generation) this.cache.set(hash, found);
     }
     // Expiry is checked on every request, cached or not: a key stops at its time, not up to a cache later.
-    if (found.status === 'valid' && found.principal.expiresAt && found.principal.expiresAt.getTime() <= Date.now()) return { status: 'expired' };
+    if (found.status === 'valid' && expired(found.principal)) return { status: 'expired' };
     return found;
   }
 
   /** Revokes a key: refused from its next request in this process (others: within the cache's 30 s at most). */
   async revoke(id: number): Promise<ApiKeyRecord> {
     const row = await this.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+    this.generation++;
     this.cache.clear();
     return record(row);
   }
@@ -111,9 +123,14 @@ export class ApiKeys {
   /** Sets (or, with null, removes) when a key stops working; a time already past expires it now. */
   async setExpiry(id: number, expiresAt: Date | null): Promise<ApiKeyRecord> {
     const row = await this.prisma.apiKey.update({ where: { id }, data: { expiresAt } });
+    this.generation++;
     this.cache.clear();
     return record(row);
   }
+}
+
+function expired(principal: Principal): boolean {
+  return principal.expiresAt !== undefined && principal.expiresAt.getTime() <= Date.now();
 }
 
 function record(row: ApiKeyRecord & { hash?: string }): ApiKeyRecord {

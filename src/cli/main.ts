@@ -404,7 +404,7 @@ function forever(): Promise<never> {
 }
 
 async function runWorker(settings: Settings): Promise<void> {
-  configureLogging({ output: 'stdout', level: settings.logging.level });
+  configureLogging({ output: 'stdout', ...settings.logging });
   // A process that only runs jobs: PostgreSQL's, beside API processes (WORKER_IN_PROCESS=false) or other workers.
   if (settings.database.kind !== 'postgresql') {
     throw new UsageError('worker needs DATABASE_URL: the embedded PGlite belongs to one process, whose own worker runs its jobs.');
@@ -415,9 +415,19 @@ async function runWorker(settings: Settings): Promise<void> {
     log('worker').warn(`the vector store is the embedded one (${settings.vectors.dir}); workers on other machines need QDRANT_URL, a store they share.`);
   }
   const services = await createServices(settings);
+  // Health for the orchestrator: a worker serves no GraphQL, only its probes and metrics. Listening
+  // first: a port in use stops the worker before it has taken any job.
+  let probes: Awaited<ReturnType<typeof startProbeServer>>;
+  try {
+    probes = await startProbeServer(services);
+  } catch (error) {
+    await services.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw code === 'EADDRINUSE'
+      ? new UsageError(`worker: ${settings.http.host}:${settings.http.port} is in use; give the worker's probes another PORT.`)
+      : error;
+  }
   await services.startWork({ worker: true });
-  // Health for the orchestrator: a worker serves no GraphQL, only its probes and metrics.
-  const probes = await startProbeServer(services);
   log('worker').info(
     { workerId: services.jobs.workerId, probes: probes.url },
     `worker ${services.jobs.workerId} waiting for jobs (${settings.database.kind}, ${settings.vectors.kind === 'qdrant' ? `Qdrant at ${settings.vectors.url}` : 'embedded vector store'})`,

@@ -13,12 +13,14 @@ import { requestIdFrom, runWithRequestId } from '../observability/request-contex
 export interface AccessRecord {
   requestId: string;
   operation?: string;
+  /** The operation parsed and validated against the schema (the metrics' label; a name alone is the client's word). */
+  resolved?: boolean;
   errorCodes: string[];
   keyId?: number;
 }
 
 /** Probes and static files: at debug level (a scrape every few seconds would bury the requests that matter). */
-const QUIET = /^\/(healthz|readyz|metrics|assets\/|favicon)/;
+const QUIET = /^\/(?:(healthz|readyz|metrics)$|assets\/|favicon\.)/;
 
 export function accessLog(): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -36,7 +38,10 @@ export function accessLog(): RequestHandler {
       const route = routeOf(path);
       const aborted = !res.writableFinished;
       const outcome = access.errorCodes[0] ?? (aborted ? 'ABORTED' : res.statusCode >= 400 ? `HTTP_${res.statusCode}` : 'ok');
-      requestDuration.observe({ route, operation: route === 'graphql' ? operationLabel(access.operation) : '', outcome }, seconds);
+      // Operation names label the histogram only for valid operations of a known key: names are the
+      // client's own words, and the series they make are capped (operationLabel).
+      const operation = route !== 'graphql' ? '' : access.resolved && access.keyId !== undefined ? operationLabel(access.operation) : 'unauthenticated';
+      requestDuration.observe({ route, operation, outcome }, seconds);
       const line = {
         requestId: access.requestId,
         method: req.method,
@@ -77,7 +82,9 @@ export function accessLogPlugin<C extends { access?: AccessRecord }>(): ApolloSe
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operationName, operation }) {
-          if (contextValue.access) contextValue.access.operation = operationName ?? operation?.name?.value ?? undefined;
+          if (!contextValue.access) return;
+          contextValue.access.operation = operationName ?? operation?.name?.value ?? undefined;
+          contextValue.access.resolved = true;
         },
         async willSendResponse({ contextValue, response, request }) {
           const access = contextValue.access;
@@ -96,6 +103,9 @@ export function accessLogPlugin<C extends { access?: AccessRecord }>(): ApolloSe
 function routeOf(path: string): string {
   if (path === '/graphql') return 'graphql';
   if (/^\/audiences\/[^/]+\/members\.csv$/.test(path)) return 'audience_csv';
-  if (QUIET.test(path)) return path.split('/')[1] ?? 'other';
-  return path === '/' ? 'dashboard' : 'other';
+  // A fixed set of labels, whatever the path: a client must not mint a series per request.
+  const probe = QUIET.exec(path)?.[1];
+  if (probe) return probe;
+  if (path.startsWith('/assets/') || path === '/') return 'dashboard';
+  return 'other';
 }

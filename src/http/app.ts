@@ -127,10 +127,12 @@ export async function startServer(services: Services): Promise<RunningServer> {
   const dashboard = serveDashboard(app, services.settings.http.dashboardDir);
   // Body-parser failures (bad JSON, too large) answer in GraphQL's error shape, never as an HTML 500.
   app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
+    // Body parsing failed outside the request's context: its id is named here.
+    const requestId = (res.locals.access as AccessRecord | undefined)?.requestId;
     if (res.headersSent) return next(error);
     const status = error.status && error.status < 500 ? error.status : 500;
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
-    if (status >= 500) log('http').error({ err: error }, 'request failed');
+    if (status >= 500) log('http').error({ err: error, requestId }, 'request failed');
     res.status(status).json({
       errors: [{ message: status < 500 ? error.message : 'Internal server error.', extensions: { code } }],
     });

@@ -22,7 +22,7 @@ import PgBoss from 'pg-boss';
 import type { Prisma, PrismaClient, RawConnection } from '../db/database.js';
 import { log } from '../observability/log.js';
 import { jobDuration } from '../observability/metrics.js';
-import { currentRequestId, runWithRequestId } from '../observability/request-context.js';
+import { currentRequestId, outsideRequest, runWithRequestId } from '../observability/request-context.js';
 import { JsonObjectSchema, readJson } from '../db/json-columns.js';
 import { ConflictError, InputError, NotFoundError } from '../errors/domain-errors.js';
 import { throwIfCancelled, type JobControl } from './job-control.js';
@@ -298,20 +298,23 @@ export class JobQueue {
   private livenessClient(): Promise<pg.Client | undefined> {
     if (this.connection.kind !== 'postgresql') return Promise.resolve(undefined);
     const { connectionString } = this.connection;
-    return (this.liveness ??= (async () => {
-      const client = new pg.Client({ connectionString, keepAlive: true, application_name: `segment-api worker ${this.workerId}` });
-      // A lost connection (the server restarted) lost the lock with it: the next claim or sweep opens
-      // a new one and takes the lock again, so other processes do not take this one for dead.
-      const lost = (why: Error | string) => {
-        log('jobs').error({ err: why }, 'job liveness connection failed');
-        this.liveness = undefined;
-      };
-      client.on('error', (error) => lost(error));
-      client.on('end', () => lost('closed'));
-      await client.connect();
-      await client.query('SELECT pg_advisory_lock($1::bigint)', [lockKeyOf(this.workerId)]);
-      return client;
-    })().catch((error: unknown) => {
+    // Made outside any request: the connection and its events outlive the request that first needed it.
+    return (this.liveness ??= outsideRequest(() =>
+      (async () => {
+        const client = new pg.Client({ connectionString, keepAlive: true, application_name: `segment-api worker ${this.workerId}` });
+        // A lost connection (the server restarted) lost the lock with it: the next claim or sweep opens
+        // a new one and takes the lock again, so other processes do not take this one for dead.
+        const lost = (why: Error | string) => {
+          log('jobs').error({ err: why }, 'job liveness connection failed');
+          this.liveness = undefined;
+        };
+        client.on('error', (error) => lost(error));
+        client.on('end', () => lost('closed'));
+        await client.connect();
+        await client.query('SELECT pg_advisory_lock($1::bigint)', [lockKeyOf(this.workerId)]);
+        return client;
+      })(),
+    ).catch((error: unknown) => {
       this.liveness = undefined;
       throw error;
     }));
@@ -362,21 +365,24 @@ export class JobQueue {
 
   private queue(): Promise<PgBoss> {
     if (this.closed) return Promise.reject(new Error('the job queue is closed'));
-    return (this.boss ??= (async () => {
-      const options: PgBoss.ConstructorOptions = {
-        schema: 'pgboss',
-        ...(this.options.schedules && Object.keys(this.options.schedules).length > 0 ? {} : { schedule: false }),
-      };
-      const connection = this.connection;
-      const boss =
-        connection.kind === 'postgresql'
-          ? new PgBoss({ ...options, connectionString: connection.connectionString, max: 4 })
-          : new PgBoss({ ...options, db: { executeSql: (text: string, values?: unknown[]) => connection.executeSql(text, values) } });
-      boss.on('error', (error) => log('jobs').error({ err: error }, 'job queue error'));
-      await boss.start();
-      for (const kind of this.definitions.keys()) await boss.createQueue(QUEUE_PREFIX + kind);
-      return boss;
-    })().catch((error: unknown) => {
+    // Made outside any request: the queue's timers and events outlive the request that first needed it.
+    return (this.boss ??= outsideRequest(() =>
+      (async () => {
+        const options: PgBoss.ConstructorOptions = {
+          schema: 'pgboss',
+          ...(this.options.schedules && Object.keys(this.options.schedules).length > 0 ? {} : { schedule: false }),
+        };
+        const connection = this.connection;
+        const boss =
+          connection.kind === 'postgresql'
+            ? new PgBoss({ ...options, connectionString: connection.connectionString, max: 4 })
+            : new PgBoss({ ...options, db: { executeSql: (text: string, values?: unknown[]) => connection.executeSql(text, values) } });
+        boss.on('error', (error) => log('jobs').error({ err: error }, 'job queue error'));
+        await boss.start();
+        for (const kind of this.definitions.keys()) await boss.createQueue(QUEUE_PREFIX + kind);
+        return boss;
+      })(),
+    ).catch((error: unknown) => {
       this.boss = undefined;
       throw error;
     }));
@@ -531,8 +537,10 @@ export class JobQueue {
   /** Runs a claimed job here; `relay` hears its progress as it is reported (a parent running its part). */
   private async execute(id: string, relay?: (processed: number) => void): Promise<void> {
     const row = await this.prisma.job.findUniqueOrThrow({ where: { id } });
-    // The job's lines carry the id of the request that started it (or, for scheduled jobs, its own).
-    await runWithRequestId(row.requestId ?? `job:${id}`, () => this.executeRow(row, relay));
+    // The job's lines (and its parts) carry the id of the request that started it; a scheduled job's
+    // lines name only the job.
+    if (row.requestId) await runWithRequestId(row.requestId, () => this.executeRow(row, relay));
+    else await outsideRequest(() => this.executeRow(row, relay));
   }
 
   private async executeRow(row: JobRow, relay?: (processed: number) => void): Promise<void> {

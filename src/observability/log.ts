@@ -20,6 +20,7 @@ let output: 'stdout' | 'stderr' = 'stderr';
 /** Where lines go: replaced by captureLogs (tests), else the process's stream (or pino-pretty on it). */
 let sink: Sink | undefined;
 let capture: ((line: string) => void) | undefined;
+let formatSetting: 'json' | 'pretty' | undefined;
 const children = new Map<string, Logger>();
 
 function defaultLevel(): LogLevel {
@@ -30,7 +31,7 @@ function defaultLevel(): LogLevel {
 
 function processSink(): Sink {
   const stream = output === 'stdout' ? process.stdout : process.stderr;
-  const format = process.env.LOG_FORMAT?.trim().toLowerCase() ?? (stream.isTTY ? 'pretty' : 'json');
+  const format = formatSetting ?? process.env.LOG_FORMAT?.trim().toLowerCase() ?? (stream.isTTY ? 'pretty' : 'json');
   if (format === 'pretty') {
     try {
       // Loaded only when asked for: pino-pretty is not in the production image.
@@ -84,9 +85,10 @@ export function log(component: string): Logger {
  * Services write their lines to stdout (a container's log), one-shot commands to stderr (their stdout
  * is their answer: a key, a report). Called by the entry points before anything is logged.
  */
-export function configureLogging(options: { output?: 'stdout' | 'stderr'; level?: LogLevel }): void {
-  if (options.output && options.output !== output) {
-    output = options.output;
+export function configureLogging(options: { output?: 'stdout' | 'stderr'; level?: LogLevel; format?: 'json' | 'pretty' }): void {
+  if ((options.output && options.output !== output) || (options.format && options.format !== formatSetting)) {
+    output = options.output ?? output;
+    formatSetting = options.format ?? formatSetting;
     sink = undefined;
   }
   if (options.level) {

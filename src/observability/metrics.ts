@@ -75,7 +75,13 @@ export const jobsInQueue = new client.Gauge({
     this.reset();
     if (!queueDepth) return;
     try {
-      for (const [status, n] of Object.entries(await queueDepth())) this.set({ status }, n);
+      // A scrape must not hang on a database that does not answer.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), 1000);
+      });
+      const depth = await Promise.race([queueDepth(), deadline]).finally(() => clearTimeout(timer));
+      for (const [status, n] of Object.entries(depth)) this.set({ status }, n);
     } catch {
       // The database is down: /readyz says so; the scrape still gives the process metrics.
     }

@@ -13,6 +13,14 @@ export function runWithRequestId<T>(requestId: string, fn: () => T): T {
   return storage.run({ requestId }, fn);
 }
 
+/**
+ * Runs `fn` outside any request: for what lives longer than the request that happened to create it
+ * (a connection pool, a queue client), whose timers would otherwise carry that request's id forever.
+ */
+export function outsideRequest<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 export function currentRequestId(): string | undefined {
   return storage.getStore()?.requestId;
 }

@@ -68,6 +68,26 @@ for (const target of databaseTargets()) {
       assert.ok(row.lastUsedAt instanceof Date && Date.now() - row.lastUsedAt.getTime() < 60_000, String(row.lastUsedAt));
     });
 
+    test('a key with an expiry works until then and is refused from then on, cached or not, without counting as a use', async () => {
+      const keys = new ApiKeys(db.prisma);
+      const soon = new Date(Date.now() + 300);
+      const { key, id } = await keys.create('expiring', 'VIEWER', { expiresAt: soon });
+      assert.equal((await keys.check(key))?.status, 'valid');
+      await new Promise((r) => setTimeout(r, 400));
+      assert.deepEqual(await keys.check(key), { status: 'expired' }, 'the cached principal expires too');
+      assert.equal(await keys.authenticate(key), undefined);
+      const before = (await db.prisma.apiKey.findUniqueOrThrow({ where: { id } })).lastUsedAt;
+      const fresh = new ApiKeys(db.prisma);
+      assert.deepEqual(await fresh.check(key), { status: 'expired' });
+      assert.deepEqual((await db.prisma.apiKey.findUniqueOrThrow({ where: { id } })).lastUsedAt, before, 'a refused key is not "used"');
+      // Expiry removed: it works again, at once, in the process that changed it.
+      await keys.setExpiry(id, null);
+      assert.equal((await keys.check(key))?.status, 'valid');
+      assert.deepEqual(await keys.check('sk_viewer_never_issued_000000000000000000'), { status: 'unknown' });
+      await keys.revoke(id);
+      assert.deepEqual(await keys.check(key), { status: 'revoked' });
+    });
+
     test('no key, an empty one, a made-up one or a key one character off is refused', async () => {
       const keys = new ApiKeys(db.prisma);
       const { key } = await keys.create('real', 'ADMIN');

@@ -70,7 +70,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     const context = await browser.newContext();
     contexts.push(context);
     const page = await context.newPage();
-    collectErrors(page, errors);
+    collectErrors(page, errors, { refusedKeyExpected: true });
     await page.goto(base);
     await shot(page, '00-login');
     await page.getByLabel('API key').fill('sk_not_a_key');
@@ -326,6 +326,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     const context = await browser.newContext();
     contexts.push(context);
     const other = await context.newPage();
+    collectErrors(other, errors, { refusedKeyExpected: true });
     await other.goto(base);
     await other.getByLabel('API key').fill(key);
     await other.getByRole('button', { name: 'Log in' }).click();

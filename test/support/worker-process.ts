@@ -8,10 +8,11 @@ const CLI = path.join(projectRoot, 'dist', 'src', 'cli.js');
 
 /**
  * Starts `cli.js worker` with `env`; resolves once it waits for jobs (rejects if it exits first).
- * Its probes listen on a free port (PORT=0) unless `env` names one: several run at once.
+ * Its probes listen on a free port (PORT=0) unless `env` names one: several run at once. Its log is at
+ * info level (NODE_ENV=test alone would keep only warnings): "waiting for jobs" is a log line.
  */
 export async function startWorkerProcess(env: NodeJS.ProcessEnv, stderr: 'pipe' | 'inherit' = 'pipe'): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'worker'], { env: { PORT: '0', ...env }, stdio: ['ignore', 'pipe', stderr] });
+  const child = spawn(process.execPath, [CLI, 'worker'], { env: { PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', stderr] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -58,6 +58,7 @@ export class ApiKeyResolver {
     const keyId = numericId(id, 'id');
     const before = await existing(services.apiKeys.get(keyId), id);
     if (before.revokedAt) throw new InputError('the key is revoked', [{ index: -1, field: 'id', message: 'a revoked key stays revoked' }]);
+    if (keyId === principal.keyId) throw new InputError('a key cannot change its own expiry', [{ index: -1, field: 'id', message: 'use another admin key' }]);
     const after = await services.apiKeys.setExpiry(keyId, expiresAt ?? null);
     await services.audit.record(principal, 'setApiKeyExpiry', `apiKey:${keyId}`, auditView(before), auditView(after));
     return toApiKey(after);
