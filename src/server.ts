@@ -3,12 +3,12 @@
 import { createServices } from './app/services.js';
 import { ConfigError, loadSettings } from './config/settings.js';
 import { startServer } from './http/app.js';
-import { configureLogging, log } from './observability/log.js';
+import { configureLogging, defaultLevel, log } from './observability/log.js';
 
 export async function serve(): Promise<void> {
   const settings = loadSettings();
   // A server's output is its log: JSON lines on stdout (pretty on a terminal).
-  configureLogging({ output: 'stdout', ...settings.logging });
+  configureLogging({ output: 'stdout', level: settings.logging.level ?? defaultLevel(), format: settings.logging.format });
   const services = await createServices(settings);
   const server = await startServer(services);
   await services.startWork();

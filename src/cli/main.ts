@@ -21,7 +21,7 @@ import { importOnlineRetail, londonTimeToDate } from '../ingest/online-retail.js
 import { ENTITIES, type Entity } from '../ingest/records.js';
 import { serve } from '../server.js';
 import { startProbeServer } from '../http/probe-server.js';
-import { configureLogging, log } from '../observability/log.js';
+import { configureLogging, defaultLevel, log } from '../observability/log.js';
 import { progressBar } from './progress.js';
 
 /** A mistake in how the CLI was called: its message, exit code 2, no stack. */
@@ -378,6 +378,9 @@ export async function main(argv: string[]): Promise<number> {
     command.commands.forEach(override);
   };
   override(program);
+  // A one-shot command shows its progress bar and report; its job lines would only repeat them, so
+  // its log keeps warnings and errors unless LOG_LEVEL asks for more (serve and worker log at info).
+  if (!process.env.LOG_LEVEL?.trim()) configureLogging({ level: 'warn' });
   if (argv.length === 0) {
     program.outputHelp();
     return 0;
@@ -404,7 +407,7 @@ function forever(): Promise<never> {
 }
 
 async function runWorker(settings: Settings): Promise<void> {
-  configureLogging({ output: 'stdout', ...settings.logging });
+  configureLogging({ output: 'stdout', level: settings.logging.level ?? defaultLevel(), format: settings.logging.format });
   // A process that only runs jobs: PostgreSQL's, beside API processes (WORKER_IN_PROCESS=false) or other workers.
   if (settings.database.kind !== 'postgresql') {
     throw new UsageError('worker needs DATABASE_URL: the embedded PGlite belongs to one process, whose own worker runs its jobs.');

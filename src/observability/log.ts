@@ -23,7 +23,8 @@ let capture: ((line: string) => void) | undefined;
 let formatSetting: 'json' | 'pretty' | undefined;
 const children = new Map<string, Logger>();
 
-function defaultLevel(): LogLevel {
+/** LOG_LEVEL when set, else info (warn under NODE_ENV=test). */
+export function defaultLevel(): LogLevel {
   const env = process.env.LOG_LEVEL?.trim().toLowerCase();
   if (env && (LOG_LEVELS as readonly string[]).includes(env)) return env as LogLevel;
   return process.env.NODE_ENV === 'test' ? 'warn' : 'info';
