@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // `npm start`: applies pending migrations, then serves GraphQL until SIGINT/SIGTERM.
 import { createServices } from './app/services.js';
-import { ConfigError, loadSettings } from './config/settings.js';
+import { ConfigError, loadSettings, packageVersion } from './config/settings.js';
 import { startServer } from './http/app.js';
 import { configureLogging, defaultLevel, log } from './observability/log.js';
+import { startTracing } from './observability/tracing.js';
 
 export async function serve(): Promise<void> {
   const settings = loadSettings();
   // A server's output is its log: JSON lines on stdout (pretty on a terminal).
   configureLogging({ output: 'stdout', level: settings.logging.level ?? defaultLevel(), format: settings.logging.format });
+  const tracing = await startTracing({ ...settings.tracing, version: packageVersion() });
   const services = await createServices(settings);
   const server = await startServer(services);
   await services.startWork();
@@ -22,6 +24,7 @@ export async function serve(): Promise<void> {
     logger.info({ signal }, `${signal}: shutting down`);
     await server.stop();
     await services.close();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -22,6 +22,7 @@ import { ENTITIES, type Entity } from '../ingest/records.js';
 import { serve } from '../server.js';
 import { startProbeServer } from '../http/probe-server.js';
 import { configureLogging, defaultLevel, log } from '../observability/log.js';
+import { startTracing } from '../observability/tracing.js';
 import { progressBar } from './progress.js';
 
 /** A mistake in how the CLI was called: its message, exit code 2, no stack. */
@@ -417,6 +418,7 @@ async function runWorker(settings: Settings): Promise<void> {
     // same store. The embedded one is a directory of this machine, so it is shared by none.
     log('worker').warn(`the vector store is the embedded one (${settings.vectors.dir}); workers on other machines need QDRANT_URL, a store they share.`);
   }
+  const tracing = await startTracing({ ...settings.tracing, version: packageVersion() });
   const services = await createServices(settings);
   // Health for the orchestrator: a worker serves no GraphQL, only its probes and metrics. Listening
   // first: a port in use stops the worker before it has taken any job.
@@ -439,6 +441,7 @@ async function runWorker(settings: Settings): Promise<void> {
     log('worker').info(`${signal}: stopping the worker (running jobs end CANCELLED and can be run again)`);
     await probes.stop();
     await services.close();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -58,6 +58,9 @@ const EnvSchema = z.object({
   METRICS_TOKEN: optionalString,
   LOG_LEVEL: emptyIsUnset(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional()),
   LOG_FORMAT: emptyIsUnset(z.enum(['json', 'pretty']).optional()),
+  /** OpenTelemetry: an OTLP/HTTP collector (e.g. http://otel-collector:4318); unset: no traces. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  OTEL_SERVICE_NAME: z.string().default('segment-api'),
   /** Fields not yet resolved when a request has run this long fail with DEADLINE_EXCEEDED. */
   REQUEST_DEADLINE_MS: emptyIsUnset(z.coerce.number().int().min(1).default(30_000)),
   // Behind a load balancer every request comes from its address: which proxies to believe about the
@@ -145,6 +148,8 @@ export interface Settings {
   jobs: { workerInProcess: boolean; schedules: { embedCustomers?: string; runSegmentation?: string } };
   /** Unset: the logger's defaults (info, pretty on a terminal; warn under NODE_ENV=test). */
   logging: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format?: 'json' | 'pretty' };
+  /** OpenTelemetry (see src/observability/tracing.ts): traces only when an endpoint is set. */
+  tracing: { endpoint?: string; serviceName: string };
 }
 
 /**
@@ -236,5 +241,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       schedules: { ...(e.SCHEDULE_EMBED ? { embedCustomers: e.SCHEDULE_EMBED } : {}), ...(e.SCHEDULE_SEGMENT ? { runSegmentation: e.SCHEDULE_SEGMENT } : {}) },
     },
     logging: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+    tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
   };
 }

@@ -8,6 +8,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { log } from '../observability/log.js';
 import { operationLabel, requestDuration } from '../observability/metrics.js';
 import { requestIdFrom, runWithRequestId } from '../observability/request-context.js';
+import { endSpan, startRequestSpan } from '../observability/tracing.js';
 
 /** What the GraphQL layer learns about a request, for its access line (res.locals.access). */
 export interface AccessRecord {
@@ -30,6 +31,11 @@ export function accessLog(): RequestHandler {
     const access: AccessRecord = { requestId: requestIdFrom(req.headers['x-request-id']), errorCodes: [] };
     res.locals.access = access;
     res.setHeader('X-Request-Id', access.requestId);
+    const span = startRequestSpan(`${req.method} ${routeOf(path)}`, req.headers, {
+      'http.request.method': req.method,
+      'url.path': path,
+      'segment_api.request_id': access.requestId,
+    });
     let logged = false;
     const done = () => {
       if (logged) return;
@@ -53,6 +59,16 @@ export function accessLog(): RequestHandler {
         ...(access.keyId !== undefined ? { keyId: access.keyId } : {}),
         ...(aborted ? { aborted: true } : {}),
       };
+      endSpan(
+        span,
+        {
+          'http.response.status_code': res.statusCode,
+          ...(access.operation ? { 'graphql.operation.name': access.operation } : {}),
+          ...(access.errorCodes.length ? { 'segment_api.error_codes': [...new Set(access.errorCodes)] } : {}),
+          ...(access.keyId !== undefined ? { 'segment_api.key_id': access.keyId } : {}),
+        },
+        res.statusCode >= 500 || aborted ? outcome : undefined,
+      );
       const logger = log('http');
       if (QUIET.test(path)) logger.debug(line, 'request');
       else if (res.statusCode >= 500) logger.error(line, 'request');

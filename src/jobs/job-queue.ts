@@ -23,6 +23,7 @@ import type { Prisma, PrismaClient, RawConnection } from '../db/database.js';
 import { log } from '../observability/log.js';
 import { jobDuration } from '../observability/metrics.js';
 import { currentRequestId, outsideRequest, runWithRequestId } from '../observability/request-context.js';
+import { endSpan, startJobSpan } from '../observability/tracing.js';
 import { JsonObjectSchema, readJson } from '../db/json-columns.js';
 import { ConflictError, InputError, NotFoundError } from '../errors/domain-errors.js';
 import { throwIfCancelled, type JobControl } from './job-control.js';
@@ -548,6 +549,7 @@ export class JobQueue {
     const logger = log('jobs').child({ jobId: id, kind: row.kind });
     const started = performance.now();
     const clock = jobDuration.startTimer({ kind: row.kind });
+    const span = startJobSpan(row.kind, { 'segment_api.job_id': id, ...(row.requestId ? { 'segment_api.request_id': row.requestId } : {}) });
     logger.info({ lockKey: row.lockKey, worker: this.workerId }, 'job started');
     const abort = new AbortController();
     let finished!: () => void;
@@ -599,11 +601,13 @@ export class JobQueue {
       const result = await this.definition(row.kind).run(row.parameters as never, control);
       await this.finish(id, { status: 'SUCCEEDED', result: (result ?? null) as object, ...progress, processed: Math.max(progress.processed, progress.total) });
       clock({ outcome: 'succeeded' });
+      endSpan(span, { 'segment_api.job_outcome': 'succeeded' });
       logger.info({ outcome: 'succeeded', seconds: secondsSince(started), processed: Math.max(progress.processed, progress.total) }, 'job ended');
     } catch (error) {
       const cancelled = abort.signal.aborted;
       await this.finish(id, { status: cancelled ? 'CANCELLED' : 'FAILED', error: messageOf(error), ...progress });
       clock({ outcome: cancelled ? 'cancelled' : 'failed' });
+      endSpan(span, { 'segment_api.job_outcome': cancelled ? 'cancelled' : 'failed' }, cancelled ? undefined : messageOf(error));
       if (cancelled) logger.info({ outcome: 'cancelled', seconds: secondsSince(started) }, 'job ended');
       else logger.error({ outcome: 'failed', seconds: secondsSince(started), err: error }, 'job ended');
     } finally {

@@ -45,6 +45,7 @@ describe('defaults', () => {
       trustProxy: undefined,
     });
     assert.deepEqual(s.logging, { level: undefined, format: undefined });
+    assert.deepEqual(s.tracing, { endpoint: undefined, serviceName: 'segment-api' });
     assert.deepEqual(s.ingest, { maxBatchSize: 10_000 });
     assert.equal(s.onlineRetailPath, path.resolve(projectRoot, '../shared/datasets/online-retail/online_retail.csv.gz'));
     assert.equal(s.chineseReviewsPath, path.resolve(projectRoot, '../shared/datasets/chinese-reviews-dev/reviews.csv.gz'));
@@ -96,6 +97,11 @@ describe('each variable', () => {
     assert.deepEqual(loadSettings({ LOG_LEVEL: 'debug', LOG_FORMAT: 'json' }).logging, { level: 'debug', format: 'json' });
     assert.throws(() => loadSettings({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
     assert.equal(loadSettings({ RATE_LIMIT_ANONYMOUS_PER_MINUTE: '60' }).http.rateLimit.anonymousPoints, 60);
+    assert.deepEqual(loadSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'api-eu' }).tracing, {
+      endpoint: 'http://collector:4318',
+      serviceName: 'api-eu',
+    });
+    assert.throws(() => loadSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }), /OTEL_EXPORTER_OTLP_ENDPOINT/);
   });
 
   test('NODE_ENV, HOST, GRAPHQL_INTROSPECTION, WORKER_IN_PROCESS', () => {
