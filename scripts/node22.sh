@@ -8,10 +8,10 @@ if command -v node >/dev/null && node -e 'const [a, b] = process.versions.node.s
   dirname "$(command -v node)"
   exit 0
 fi
-prefix="${XDG_CACHE_HOME:-$HOME/.cache}/segment-api/node22"
+prefix="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/segment-api/node22"
 if [ ! -x "$prefix/node_modules/.bin/node" ]; then
   echo "Node $(node -v 2>/dev/null || echo none) is older than 22: installing npm's node@22 into $prefix" >&2
-  npm install --no-audit --no-fund --silent --prefix "$prefix" node@22 >&2
+  npm install --no-audit --no-fund --prefix "$prefix" node@22 >&2
 fi
 "$prefix/node_modules/.bin/node" -v >&2
 echo "$prefix/node_modules/.bin"
