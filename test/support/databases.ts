@@ -23,7 +23,7 @@ export function databaseTargets(): DatabaseTarget[] {
         url.pathname = `/${name}`;
         return {
           settings: { kind: 'postgresql', url: url.toString() },
-          drop: () => withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+          drop: () => dropDatabase(adminUrl, name),
         };
       },
     });
@@ -38,5 +38,22 @@ async function withAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>):
     return await fn(client);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * DROP … WITH (FORCE), again a few times when it cannot end a session it does not own: an
+ * autovacuum worker that has just started on the new database belongs to the superuser (42501).
+ */
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 10 || (code !== '42501' && code !== '55006')) throw error;
+      await new Promise((r) => setTimeout(r, 300));
+    }
   }
 }
