@@ -4,6 +4,7 @@
 // nothing is cached, so the answer turns back to ready by itself once they answer again.
 // (Liveness, /healthz, asks only that the process runs: restarting it would not bring a database back.)
 import { readMigrations } from '../db/migrations.js';
+import { withDeadline } from '../shared/deadline.js';
 
 export interface ReadinessCheck {
   name: 'database' | 'migrations' | 'vectorStore';
@@ -56,16 +57,10 @@ function shippedMigrations(dir: string): string[] {
 
 async function timedCheck(run: () => Promise<unknown>, deadlineMs: number): Promise<{ ok: boolean; ms: number; value?: unknown; detail?: string }> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
-  });
   try {
-    const value = await Promise.race([run(), deadline]);
+    const value = await withDeadline(run(), deadlineMs);
     return { ok: true, ms: Math.round(performance.now() - started), value };
   } catch (error) {
     return { ok: false, ms: Math.round(performance.now() - started), detail: error instanceof Error ? error.message : String(error) };
-  } finally {
-    clearTimeout(timer);
   }
 }

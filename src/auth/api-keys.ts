@@ -129,6 +129,11 @@ export class ApiKeys {
   }
 }
 
+/** Neither revoked nor past its expiry: requests with it are let in. */
+export function isActive(key: Pick<ApiKeyRecord, 'revokedAt' | 'expiresAt'>, now = Date.now()): boolean {
+  return !key.revokedAt && !(key.expiresAt && key.expiresAt.getTime() <= now);
+}
+
 function expired(principal: Principal): boolean {
   return principal.expiresAt !== undefined && principal.expiresAt.getTime() <= Date.now();
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createServices, type AppServices } from '../app/services.js';
-import { ROLES, type Principal, type Role } from '../auth/api-keys.js';
+import { isActive, ROLES, type Principal, type Role } from '../auth/api-keys.js';
 import { modelEntry, useLiteDir } from '../embedding/load-embedder.js';
 import { downloadModel } from '../embedding/transformers/download.js';
 import { ensureUseLiteModel } from '../embedding/use-lite/build.js';
@@ -313,7 +313,7 @@ export function buildProgram(): Command {
               `created ${iso(k.createdAt)}`,
               `last used ${iso(k.lastUsedAt)}`,
               `expires ${iso(k.expiresAt)}`,
-              k.revokedAt ? `REVOKED ${iso(k.revokedAt)}` : 'active',
+              k.revokedAt ? `REVOKED ${iso(k.revokedAt)}` : isActive(k) ? 'active' : 'EXPIRED',
             ].join('\t'),
           );
         }

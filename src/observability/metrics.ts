@@ -2,6 +2,7 @@
 // Prometheus' conventions: base units (seconds), `_total` for counters, few label values (GraphQL
 // operation names are the client's own words: capped, see operationLabel).
 import client from 'prom-client';
+import { withDeadline } from '../shared/deadline.js';
 
 export const registry = new client.Registry();
 registry.setDefaultLabels({ service: 'segment-api' });
@@ -76,11 +77,7 @@ export const jobsInQueue = new client.Gauge({
     if (!queueDepth) return;
     try {
       // A scrape must not hang on a database that does not answer.
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), 1000);
-      });
-      const depth = await Promise.race([queueDepth(), deadline]).finally(() => clearTimeout(timer));
+      const depth = await withDeadline(queueDepth(), 1000);
       for (const [status, n] of Object.entries(depth)) this.set({ status }, n);
     } catch {
       // The database is down: /readyz says so; the scrape still gives the process metrics.

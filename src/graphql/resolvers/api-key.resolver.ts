@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import type { ApiKeyRecord } from '../../auth/api-keys.js';
+import { isActive, type ApiKeyRecord } from '../../auth/api-keys.js';
 import { InputError, NotFoundError } from '../../errors/domain-errors.js';
 import type { AuthenticatedContext } from '../context.js';
 import { numericId } from '../mappers.js';
@@ -72,13 +72,7 @@ async function existing(found: Promise<ApiKeyRecord | undefined>, id: string): P
 }
 
 function toApiKey(k: ApiKeyRecord): ApiKey {
-  const now = Date.now();
-  return {
-    ...k,
-    id: String(k.id),
-    role: toApiRole(k.role),
-    active: !k.revokedAt && !(k.expiresAt && k.expiresAt.getTime() <= now),
-  };
+  return { ...k, id: String(k.id), role: toApiRole(k.role), active: isActive(k) };
 }
 
 /** What the audit log keeps of a key: everything but the hash (the record never has the secret). */
