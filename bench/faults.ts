@@ -242,11 +242,13 @@ if (OPS.includes('segment')) {
 
 if (OPS.includes('audience')) {
   await trial('audience save', segmented, audienceMs, [self, 'child', 'audience', '$DIR'], async (_dir, _finished, s) => {
-    const audiences = await s.db.prisma.audience.findMany({ include: { _count: { select: { members: true } } } });
+    // Every version holds exactly the members it counts, and every audience points at a version it has.
+    const versions = await s.db.prisma.audienceVersion.findMany({ include: { _count: { select: { members: true } }, audience: true } });
+    const audiences = await s.db.prisma.audience.findMany({ include: { versions: { select: { version: true } } } });
     return (
       must(
-        audiences.every((a) => a._count.members === a.size),
-        `half-written audience: ${audiences.map((a) => `${a._count.members}/${a.size}`).join(', ')}`,
+        versions.every((v) => v._count.members === v.size) && audiences.every((a) => a.versions.some((v) => v.version === a.version)),
+        `half-written audience: ${versions.map((v) => `${v._count.members}/${v.size}`).join(', ')}`,
       ) + audiences.length
     );
   });

@@ -15,6 +15,7 @@ import { AuditLog } from '../auth/audit-log.js';
 import { CustomerDirectory } from '../customers/customer-directory.js';
 import { Lookalikes } from '../audiences/lookalikes.js';
 import { SavedAudiences } from '../audiences/saved-audiences.js';
+import { AudienceScheduler } from '../audiences/audience-schedule.js';
 import type { Database } from '../db/database.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
 import { appliedMigrations } from '../db/migrations.js';
@@ -71,6 +72,9 @@ export interface AppServices extends Services {
   close(): Promise<void>;
 }
 
+/** The job kind that refreshes a saved audience (parameters: `{ audienceId }`). */
+export const AUDIENCE_REFRESH_JOB = 'refreshAudience';
+
 const ABANDONED_RUN = 'the process running it stopped before it finished; the previous segmentation stays active';
 
 export async function createServices(settings: Settings, options: { migrate?: boolean } = {}): Promise<AppServices> {
@@ -117,13 +121,29 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     run: ({ scheduled: _, ...options }, control) => segments.run(control, options),
   });
   const lookalikes = new Lookalikes(db.prisma, vectors);
+  const audiences = new SavedAudiences(db.prisma, lookalikes, settings.audiences);
+  // A refresh of a saved audience: one live job per audience; scheduled or asked for.
+  jobs.define<{ audienceId: number; scheduled?: string }>(AUDIENCE_REFRESH_JOB, {
+    lockKey: (p) => `audience:${p.audienceId}`,
+    run: async (p, control) => {
+      control.progress(0, 2, 'computing members');
+      const version = await audiences.refresh(p.audienceId, control.jobId ?? null, (message) => control.progress(1, 2, message));
+      control.progress(2, 2, `version ${version.version}: ${version.size} members, ${version.added} added, ${version.removed} removed`);
+      return version;
+    },
+  });
+  const scheduler = new AudienceScheduler(
+    audiences,
+    (audienceId, scheduled) => jobs.enqueue(AUDIENCE_REFRESH_JOB, { audienceId, scheduled }),
+    settings.audiences.tickMs,
+  );
   return {
     settings,
     db,
     catalog: new SegmentCatalog(db.prisma),
     charts: new SegmentCharts(db.prisma),
     lookalikes,
-    audiences: new SavedAudiences(db.prisma, lookalikes),
+    audiences,
     migrations: () => appliedMigrations(db.prisma),
     readiness: () =>
       checkReadiness({
@@ -146,8 +166,11 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     startedAt: new Date(),
     version: packageVersion(),
     startWork: async ({ worker } = {}) => {
-      if (worker ?? (settings.jobs.workerInProcess || db.kind === 'pglite')) await jobs.startWorker();
-      else await jobs.sweep();
+      if (worker ?? (settings.jobs.workerInProcess || db.kind === 'pglite')) {
+        await jobs.startWorker();
+        // Processes that work also look for scheduled audiences that are due.
+        scheduler.start();
+      } else await jobs.sweep();
       const runs = await segments.failAbandonedRuns(ABANDONED_RUN);
       if (runs > 0) log('segments').warn({ runs }, `${runs} segmentation run(s) left RUNNING by a stopped process marked FAILED`);
       // Queue depth for /metrics, read from the shared job table when scraped.
@@ -155,6 +178,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     },
     close: async () => {
       setQueueDepthSource(undefined);
+      await scheduler.stop();
       await jobs.close();
       await vectors.close();
       if (embedder.loaded()) await (await embedder()).dispose();

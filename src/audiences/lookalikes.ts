@@ -69,9 +69,11 @@ export class Lookalikes {
     private readonly store: VectorStore,
   ) {}
 
-  build(request: LookalikeRequest): Promise<Lookalike> {
+  /** `fresh`: compute anew, ignoring (and not filling) the cache — a saved audience's refresh. */
+  build(request: LookalikeRequest, options: { fresh?: boolean } = {}): Promise<Lookalike> {
     validate(request);
     const key = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    if (options.fresh) return this.compute(request, `${key.slice(0, 12)}.${Date.now().toString(36)}.${(this.computed++).toString(36)}`);
     const cached = this.cache.get(key);
     if (cached) return cached;
     const value = this.compute(request, `${key.slice(0, 12)}.${Date.now().toString(36)}.${(this.computed++).toString(36)}`);

@@ -72,6 +72,16 @@ const EnvSchema = z.object({
   /** Cron expressions (e.g. `0 3 * * *`): re-embed changed customers / re-segment on a schedule; `off` removes one. */
   SCHEDULE_EMBED: optionalString.pipe(cronExpression),
   SCHEDULE_SEGMENT: optionalString.pipe(cronExpression),
+  /**
+   * Who may leave the service in an audience. `opt-out` (default): everyone but customers whose consent
+   * is false; `opt-in`: only customers whose consent is true (what GDPR asks of e-mail marketing where
+   * the shop records consent). Suppressed customers never leave either way.
+   */
+  MARKETING_CONSENT: z.enum(['opt-out', 'opt-in']).default('opt-out'),
+  /** How often a worker looks for scheduled audiences that are due (ms). */
+  AUDIENCE_TICK_MS: emptyIsUnset(z.coerce.number().int().min(50).default(15_000)),
+  /** How long an audience's replaced version stays readable (hours). */
+  AUDIENCE_VERSION_RETENTION_HOURS: emptyIsUnset(z.coerce.number().min(0).default(168)),
   /** Shares of the views in `combined`, e.g. `text=1,lexical=1,value=1,habits=0.5,mix=1` (any view left out keeps its default). */
   VIEW_WEIGHTS: z
     .string()
@@ -146,6 +156,7 @@ export interface Settings {
   /** Customers per part of an embed job (what workers share). */
   embedShardSize: number;
   jobs: { workerInProcess: boolean; schedules: { embedCustomers?: string; runSegmentation?: string } };
+  audiences: { consent: 'opt-out' | 'opt-in'; tickMs: number; versionRetentionMs: number };
   /** Unset: the logger's defaults (info, pretty on a terminal; warn under NODE_ENV=test). */
   logging: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format?: 'json' | 'pretty' };
   /** OpenTelemetry (see src/observability/tracing.ts): traces only when an endpoint is set. */
@@ -240,6 +251,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       workerInProcess: e.WORKER_IN_PROCESS === 'true',
       schedules: { ...(e.SCHEDULE_EMBED ? { embedCustomers: e.SCHEDULE_EMBED } : {}), ...(e.SCHEDULE_SEGMENT ? { runSegmentation: e.SCHEDULE_SEGMENT } : {}) },
     },
+    audiences: { consent: e.MARKETING_CONSENT, tickMs: e.AUDIENCE_TICK_MS, versionRetentionMs: e.AUDIENCE_VERSION_RETENTION_HOURS * 3_600_000 },
     logging: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
   };

@@ -95,6 +95,42 @@ export class CustomerDirectory {
     return this.store.recommend(collection, { using: options.vector, positive: [customerId], strategy: 'average_vector', limit: options.limit, filter });
   }
 
+  /**
+   * Records marketing consent (true, false, or null: not known) for customers by the shop's ids.
+   * Returns how many changed and the ids not known here.
+   */
+  async setConsent(externalIds: readonly string[], consent: boolean | null): Promise<{ updated: number; unknown: string[] }> {
+    return this.updateKnown(externalIds, { marketingConsent: consent });
+  }
+
+  /** Puts customers on the suppression list (never delivered in an audience), with a reason. */
+  async suppress(externalIds: readonly string[], reason: string | null): Promise<{ updated: number; unknown: string[] }> {
+    return this.updateKnown(externalIds, { suppressedAt: new Date(), suppressionReason: reason });
+  }
+
+  async unsuppress(externalIds: readonly string[]): Promise<{ updated: number; unknown: string[] }> {
+    return this.updateKnown(externalIds, { suppressedAt: null, suppressionReason: null });
+  }
+
+  /** The suppression list, newest first. */
+  async suppressed(limit: number): Promise<CustomerRecord[]> {
+    return (
+      await this.prisma.customer.findMany({ where: { suppressedAt: { not: null } }, orderBy: [{ suppressedAt: 'desc' }, { id: 'asc' }], take: limit })
+    ).map(customerRecord);
+  }
+
+  private async updateKnown(
+    externalIds: readonly string[],
+    data: { marketingConsent?: boolean | null; suppressedAt?: Date | null; suppressionReason?: string | null },
+  ): Promise<{ updated: number; unknown: string[] }> {
+    if (externalIds.length === 0 || externalIds.length > 10_000)
+      throw new InputError('between 1 and 10,000 customer ids', [{ index: -1, field: 'customerIds', message: 'give between 1 and 10,000 ids' }]);
+    const ids = [...new Set(externalIds)];
+    const known = new Set((await this.prisma.customer.findMany({ where: { externalId: { in: ids } }, select: { externalId: true } })).map((c) => c.externalId));
+    const { count } = await this.prisma.customer.updateMany({ where: { externalId: { in: ids } }, data });
+    return { updated: count, unknown: ids.filter((id) => !known.has(id)) };
+  }
+
   /** Deletes the customer everywhere; returns what was removed (for the audit log, without personal data). */
   async forget(externalId: string): Promise<{ customerId: number; rows: Record<string, number>; collections: string[] }> {
     const customer = await this.byExternalId(externalId);

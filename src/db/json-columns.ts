@@ -39,6 +39,32 @@ const numOrNull = z.number().nullable();
 
 export const AudienceQualitySchema = z.object({ holdoutShare: num, heldOut: num, recovered: num, recall: num });
 
+/** audience.parameters of a LOOKALIKE audience: the lookalike request as saved. */
+export const LookalikeParametersSchema = z.object({
+  seeds: z.array(z.string()),
+  size: num,
+  excludeSeeds: z.boolean(),
+  vector: z.enum(['text', 'lexical', 'behaviour', 'combined']),
+  strategy: z.enum(['average_vector', 'best_score']),
+  countries: z.array(z.string()).optional(),
+  segmentIds: z.array(num).optional(),
+  excludeSegmentIds: z.array(num).optional(),
+  minClv: num.optional(),
+  minChurnRisk: num.optional(),
+  maxChurnRisk: num.optional(),
+});
+
+/** audience.parameters of a FILTER audience: segments by lineage (they survive re-clustering). */
+export const FilterParametersSchema = z.object({
+  segmentLineages: z.array(z.string()).optional(),
+  excludeSegmentLineages: z.array(z.string()).optional(),
+  countries: z.array(z.string()).optional(),
+  minClv: num.optional(),
+  minChurnRisk: num.optional(),
+  maxChurnRisk: num.optional(),
+  limit: num,
+});
+
 const StatsSchema = z.object({
   recencyDays: numOrNull,
   frequency: numOrNull,

@@ -57,6 +57,9 @@ export function toCustomer(row: {
   country: string | null;
   signupAt: Date | null;
   attributes: Record<string, unknown>;
+  marketingConsent: boolean | null;
+  suppressedAt: Date | null;
+  suppressionReason: string | null;
 }): Customer {
   return {
     id: row.externalId,
@@ -64,6 +67,9 @@ export function toCustomer(row: {
     country: row.country,
     signupAt: row.signupAt,
     attributes: row.attributes,
+    marketingConsent: row.marketingConsent,
+    suppressedAt: row.suppressedAt,
+    suppressionReason: row.suppressionReason,
   };
 }
 

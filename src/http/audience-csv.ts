@@ -12,7 +12,13 @@ export async function streamAudienceCsv(services: Services, req: Request, res: R
   if (!roleAllows(principal.role, 'MARKETER')) return void fail(403, 'FORBIDDEN', 'Audiences need the marketer role.');
   const id = Number(req.params.id);
   if (!Number.isSafeInteger(id)) return void fail(400, 'BAD_USER_INPUT', 'Audience id must be a number.');
-  const pages = services.audiences.export(id);
+  // ?version=N (default: the current one) and ?change=ADDED|REMOVED (the diff against the version before).
+  const query = (name: string) => (typeof req.query[name] === 'string' ? req.query[name] : req.query[name] === undefined ? undefined : '');
+  const version = query('version') === undefined ? undefined : Number(query('version'));
+  if (version !== undefined && !(Number.isSafeInteger(version) && version >= 1)) return void fail(400, 'BAD_USER_INPUT', 'version must be a positive integer.');
+  const change = (query('change') ?? 'ALL').toUpperCase();
+  if (change !== 'ALL' && change !== 'ADDED' && change !== 'REMOVED') return void fail(400, 'BAD_USER_INPUT', 'change must be ALL, ADDED or REMOVED.');
+  const pages = services.audiences.export(id, { version, change });
   // The first page first: an unknown audience is a 404, not a CSV cut short.
   let first: IteratorResult<{ rank: number; externalId: string; score: number | null }[]>;
   try {
@@ -23,7 +29,8 @@ export async function streamAudienceCsv(services: Services, req: Request, res: R
   }
   res.status(200);
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-  res.setHeader('Content-Disposition', `attachment; filename="audience-${id}.csv"`);
+  const suffix = `${version === undefined ? '' : `-v${version}`}${change === 'ALL' ? '' : `-${change.toLowerCase()}`}`;
+  res.setHeader('Content-Disposition', `attachment; filename="audience-${id}${suffix}.csv"`);
   res.write('rank,customer_id,score\n');
   for (let next = first; !next.done; next = await pages.next()) {
     const page = next.value;

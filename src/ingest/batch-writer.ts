@@ -104,14 +104,19 @@ async function writeCustomers(tx: Tx, records: CustomerRecord[]): Promise<WriteC
     country: r.country ?? null,
     signup_at: r.signupAt ?? null,
     attributes: r.attributes ?? {},
+    marketing_consent: r.marketingConsent ?? null,
   }));
+  // Consent left out of a record keeps what the customer had: a batch that does not carry it (most
+  // shops' nightly export) never wipes a recorded opt-out.
   return countReturned(
-    await tx.$queryRaw<{ created: boolean }[]>`INSERT INTO customer AS t (external_id, country, signup_at, attributes)
-       SELECT x.external_id, x.country, x.signup_at, x.attributes
-       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(external_id text, country text, signup_at timestamptz, attributes jsonb)
+    await tx.$queryRaw<{ created: boolean }[]>`INSERT INTO customer AS t (external_id, country, signup_at, attributes, marketing_consent)
+       SELECT x.external_id, x.country, x.signup_at, x.attributes, x.marketing_consent
+       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(external_id text, country text, signup_at timestamptz, attributes jsonb, marketing_consent boolean)
        ON CONFLICT (external_id) DO UPDATE
-         SET country = EXCLUDED.country, signup_at = EXCLUDED.signup_at, attributes = EXCLUDED.attributes, updated_at = now()
-         WHERE (t.country, t.signup_at, t.attributes) IS DISTINCT FROM (EXCLUDED.country, EXCLUDED.signup_at, EXCLUDED.attributes)
+         SET country = EXCLUDED.country, signup_at = EXCLUDED.signup_at, attributes = EXCLUDED.attributes,
+             marketing_consent = COALESCE(EXCLUDED.marketing_consent, t.marketing_consent), updated_at = now()
+         WHERE (t.country, t.signup_at, t.attributes, t.marketing_consent)
+           IS DISTINCT FROM (EXCLUDED.country, EXCLUDED.signup_at, EXCLUDED.attributes, COALESCE(EXCLUDED.marketing_consent, t.marketing_consent))
        RETURNING (xmax = 0) AS created`,
   );
 }

@@ -51,6 +51,8 @@ export const CustomerRecord = z.object({
   country: z.preprocess(blankToUndefined, z.string().trim().max(64).optional()),
   signupAt: timestamp.optional(),
   attributes: jsonObject.optional(),
+  /** Marketing consent as the shop records it; left out: unchanged (unknown for a new customer). */
+  marketingConsent: z.preprocess(parseBoolean, z.boolean({ error: 'must be true or false' }).optional()),
 });
 
 export const ProductRecord = z.object({

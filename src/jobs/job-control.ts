@@ -3,6 +3,8 @@
 export interface JobControl {
   progress(processed: number, total?: number, message?: string): void;
   readonly signal: AbortSignal;
+  /** The job's id where a queue runs it (what it may record as its maker). */
+  readonly jobId?: string;
   /**
    * Runs `parts` as jobs of `kind` that every worker sharing the queue (on any machine) may take, each
    * taken by one; a part whose worker dies is run again. Resolves with their results in order, or

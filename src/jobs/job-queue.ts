@@ -557,6 +557,7 @@ export class JobQueue {
     this.local.set(id, { kind: row.kind, abort, done: new Promise<void>((resolve) => (finished = resolve)), progress });
     let loggedAt = started;
     const control: JobControl = {
+      jobId: id,
       signal: abort.signal,
       progress: (processed, total, message) => {
         progress.processed = processed;

@@ -251,11 +251,25 @@ for (const target of databaseTargets()) {
         data: { actor: 'ops', role: 'ADMIN', action: 'relabelSegment', target: 'segment:1', before: { label: null }, after: { label: 'VIP' } },
       });
       const audience = await p.audience.create({
-        data: { name: 'a', parameters: { size: 1 }, size: 1, createdBy: 'ops', members: { create: [{ rank: 0, customerId: customer.id, score: 0.9 }] } },
+        data: {
+          name: 'a',
+          parameters: { size: 1 },
+          size: 1,
+          createdBy: 'ops',
+          versions: {
+            create: [
+              { version: 1, size: 1, heldBack: 0, added: 1, removed: 0, unchanged: 0, members: { create: [{ rank: 0, customerId: customer.id, score: 0.9 }] } },
+            ],
+          },
+        },
       });
       assert.equal((await p.apiKey.findUniqueOrThrow({ where: { hash: 'h1' } })).role, key.role);
       assert.deepEqual((await p.auditEntry.findFirstOrThrow()).after, { label: 'VIP' });
-      assert.equal((await p.audience.findUniqueOrThrow({ where: { id: audience.id }, include: { members: true } })).members[0]!.score, 0.9);
+      assert.equal(
+        (await p.audienceVersion.findUniqueOrThrow({ where: { audienceId_version: { audienceId: audience.id, version: 1 } }, include: { members: true } }))
+          .members[0]!.score,
+        0.9,
+      );
 
       const job = await p.job.create({ data: { id: randomUUID(), kind: 'embedCustomers', lockKey: 'schema-lock', parameters: { onlyChanged: true } } });
       const readJob = await p.job.findUniqueOrThrow({ where: { id: job.id } });

@@ -4,7 +4,7 @@ import { pageSize } from '../../shared/paging.js';
 import type { AuthenticatedContext } from '../context.js';
 import { toConnection } from '../pagination.js';
 import { numericId, toSegment } from '../mappers.js';
-import { AuditEntryConnection, DeletedCustomer } from '../types/audience.js';
+import { AuditEntryConnection, ConsentUpdate, DeletedCustomer } from '../types/audience.js';
 import { Segment } from '../types/segment.js';
 
 @Resolver()
@@ -43,6 +43,50 @@ export class AdminResolver {
     const removed = await services.customers.forget(id);
     await services.audit.record(principal, 'deleteCustomer', `customer:${id}`, { rows: removed.rows }, null);
     return { id, removed: { ...removed.rows, vectorCollections: removed.collections } };
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => ConsentUpdate, {
+    description:
+      'Records marketing consent for customers (the shop’s ids): true, false, or null (not known). A customer without consent never leaves the service in an audience.',
+  })
+  async setMarketingConsent(
+    @Arg('customerIds', () => [ID]) customerIds: string[],
+    @Arg('consent', () => Boolean, { nullable: true }) consent: boolean | undefined,
+    @Ctx() { services, principal }: AuthenticatedContext,
+  ): Promise<ConsentUpdate> {
+    const result = await services.customers.setConsent(customerIds, consent ?? null);
+    // Counts only: the audit log outlives a deleted customer and must not name them.
+    await services.audit.record(principal, 'setMarketingConsent', null, null, {
+      consent: consent ?? null,
+      updated: result.updated,
+      unknown: result.unknown.length,
+    });
+    return result;
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => ConsentUpdate, { description: 'Puts customers on the suppression list: never delivered in any audience, whatever their consent.' })
+  async suppressCustomers(
+    @Arg('customerIds', () => [ID]) customerIds: string[],
+    @Arg('reason', () => String, { nullable: true }) reason: string | undefined,
+    @Ctx() { services, principal }: AuthenticatedContext,
+  ): Promise<ConsentUpdate> {
+    if (reason && reason.length > 200) throw new InputError('reason is too long', [{ index: -1, field: 'reason', message: 'at most 200 characters' }]);
+    const result = await services.customers.suppress(customerIds, reason?.trim() || null);
+    await services.audit.record(principal, 'suppressCustomers', null, null, { updated: result.updated, unknown: result.unknown.length });
+    return result;
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => ConsentUpdate, { description: 'Takes customers off the suppression list.' })
+  async unsuppressCustomers(
+    @Arg('customerIds', () => [ID]) customerIds: string[],
+    @Ctx() { services, principal }: AuthenticatedContext,
+  ): Promise<ConsentUpdate> {
+    const result = await services.customers.unsuppress(customerIds);
+    await services.audit.record(principal, 'unsuppressCustomers', null, null, { updated: result.updated, unknown: result.unknown.length });
+    return result;
   }
 
   @Authorized('ADMIN')

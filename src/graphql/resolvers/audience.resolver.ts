@@ -6,7 +6,24 @@ import { pageSize, type Page } from '../../shared/paging.js';
 import type { AuthenticatedContext, GraphQLContext } from '../context.js';
 import { toConnection } from '../pagination.js';
 import { numericId, toCustomer, toSegment } from '../mappers.js';
-import { Audience, AudienceFilter, AudienceMemberConnection, LookalikeAudience, LookalikeStrategy, SegmentAssignment } from '../types/audience.js';
+import {
+  Audience,
+  AudienceDefinitionInput,
+  AudienceFilter,
+  AudienceKind,
+  AudienceMemberConnection,
+  AudienceVersion,
+  LookalikeAudience,
+  LookalikeStrategy,
+  MemberChange,
+  SegmentAssignment,
+} from '../types/audience.js';
+import { Job } from '../types/job.js';
+import { toJob } from './job.resolver.js';
+import type { AudienceDefinition } from '../../audiences/audience-definition.js';
+import type { AudienceVersion as DomainVersion } from '../../audiences/saved-audiences.js';
+import type { Services } from '../../app/services.js';
+import { AUDIENCE_REFRESH_JOB } from '../../app/services.js';
 import { ProspectInput } from '../types/customer.js';
 import { VectorKind, vectorNameOf } from '../types/vector-kind.js';
 
@@ -119,15 +136,97 @@ export class AudienceResolver {
     return (await services.audiences.list()).map(toAudience);
   }
 
-  @FieldResolver(() => AudienceMemberConnection)
+  @Authorized('MARKETER')
+  @Mutation(() => Audience, {
+    description:
+      'Saves an audience definition (a lookalike, or a filter over segments, value and churn risk) and computes its first version now. With `schedule` (cron, UTC), workers refresh it when due.',
+  })
+  async createAudience(
+    @Arg('name', () => String) name: string,
+    @Arg('definition', () => AudienceDefinitionInput) definition: AudienceDefinitionInput,
+    @Arg('schedule', () => String, { nullable: true, description: 'Cron expression in UTC, e.g. "0 6 * * *" (daily at 06:00); six fields for seconds.' })
+    schedule: string | undefined,
+    @Ctx() { services, principal }: AuthenticatedContext,
+  ): Promise<Audience> {
+    const domain = await toDefinition(definition, services);
+    const saved = await services.audiences.create(name, domain, schedule ?? null, principal.actor);
+    await services.audit.record(principal, 'createAudience', `audience:${saved.id}`, null, {
+      name: saved.name,
+      kind: saved.kind,
+      schedule: saved.schedule,
+      size: saved.size,
+    });
+    return toAudience(saved);
+  }
+
+  @Authorized('MARKETER')
+  @Mutation(() => Job, { description: 'Queues a refresh of the audience (a new version with its diff); follow it with `job(id)`.' })
+  async refreshAudience(@Arg('id', () => ID) id: string, @Ctx() { services }: AuthenticatedContext): Promise<Job> {
+    const audienceId = numericId(id, 'id');
+    await services.audiences.get(audienceId);
+    return toJob(await services.jobs.enqueue(AUDIENCE_REFRESH_JOB, { audienceId }));
+  }
+
+  @Authorized('MARKETER')
+  @Mutation(() => Audience, { description: 'Sets the refresh schedule (cron, UTC); null: refreshed on demand only.' })
+  async setAudienceSchedule(
+    @Arg('id', () => ID) id: string,
+    @Arg('schedule', () => String, { nullable: true }) schedule: string | undefined,
+    @Ctx() { services, principal }: AuthenticatedContext,
+  ): Promise<Audience> {
+    const audienceId = numericId(id, 'id');
+    const before = await services.audiences.get(audienceId);
+    const saved = await services.audiences.setSchedule(audienceId, schedule ?? null);
+    await services.audit.record(principal, 'setAudienceSchedule', `audience:${saved.id}`, { schedule: before.schedule }, { schedule: saved.schedule });
+    return toAudience(saved);
+  }
+
+  @Authorized('MARKETER')
+  @Mutation(() => ID, { description: 'Deletes the audience with every version and member. Returns its id.' })
+  async deleteAudience(@Arg('id', () => ID) id: string, @Ctx() { services, principal }: AuthenticatedContext): Promise<string> {
+    const deleted = await services.audiences.delete(numericId(id, 'id'));
+    await services.audit.record(
+      principal,
+      'deleteAudience',
+      `audience:${deleted.id}`,
+      { name: deleted.name, kind: deleted.kind, version: deleted.version },
+      null,
+    );
+    return String(deleted.id);
+  }
+
+  @FieldResolver(() => [AudienceVersion], { description: 'The versions still kept, newest first.' })
+  async versions(@Root() audience: Audience, @Ctx() { services }: GraphQLContext): Promise<AudienceVersion[]> {
+    return (await services.audiences.versions(Number(audience.id))).map(toVersion);
+  }
+
+  @FieldResolver(() => AudienceVersion, { nullable: true, description: 'One version (the current one by default); null when it never existed or has expired.' })
+  async versionOf(
+    @Root() audience: Audience,
+    @Arg('version', () => Int, { nullable: true }) version: number | undefined,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<AudienceVersion | null> {
+    const versions = await services.audiences.versions(Number(audience.id));
+    const wanted = version ?? audience.version;
+    const found = versions.find((v) => v.version === wanted);
+    return found ? toVersion(found) : null;
+  }
+
+  @FieldResolver(() => AudienceMemberConnection, {
+    description: 'Members of the current version, or of `version`, or its diff (`change`); only customers who may be delivered now.',
+  })
   async members(
     @Root() audience: Audience,
     @Arg('first', () => Int, { defaultValue: 100 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('version', () => Int, { nullable: true }) version: number | undefined,
+    @Arg('change', () => MemberChange, { defaultValue: MemberChange.ALL }) change: MemberChange,
     @Ctx() context: GraphQLContext,
   ): Promise<AudienceMemberConnection> {
-    const page = await context.services.audiences.page(Number(audience.id), pageSize(first), after ?? undefined);
-    return memberConnection(page, audience.size, context);
+    const id = Number(audience.id);
+    const v = await context.services.audiences.version(id, version ?? audience.version);
+    const page = await context.services.audiences.page(id, pageSize(first), after ?? undefined, { version: v.version, change });
+    return memberConnection(page, countOf(v, change), context);
   }
 
   @Authorized('MARKETER')
@@ -156,5 +255,46 @@ export class AudienceResolver {
 }
 
 function toAudience(a: SavedAudience): Audience {
-  return { ...a, id: String(a.id), csvPath: `/audiences/${a.id}/members.csv` };
+  return { ...a, id: String(a.id), kind: a.kind === 'FILTER' ? AudienceKind.FILTER : AudienceKind.LOOKALIKE, csvPath: `/audiences/${a.id}/members.csv` };
+}
+
+function toVersion(v: DomainVersion): AudienceVersion {
+  return { ...v, jobId: v.jobId, csvPath: `/audiences/${v.audienceId}/members.csv?version=${v.version}` };
+}
+
+/** A list's size as counted when the version was made (consent withdrawn since may make pages shorter). */
+function countOf(v: DomainVersion, change: MemberChange): number {
+  return change === MemberChange.ADDED ? v.added : change === MemberChange.REMOVED ? v.removed : v.size;
+}
+
+/** The API's definition in domain terms: segments become their lineages (they outlive a re-clustering). */
+async function toDefinition(input: AudienceDefinitionInput, services: Services): Promise<AudienceDefinition> {
+  if ((input.lookalike ? 1 : 0) + (input.filter ? 1 : 0) !== 1) {
+    throw new InputError('give exactly one of lookalike and filter', [{ index: -1, field: 'definition', message: 'give exactly one of lookalike and filter' }]);
+  }
+  if (input.lookalike) {
+    const l = input.lookalike;
+    return { kind: 'LOOKALIKE', lookalike: toRequest(l.seeds, l.size, l.excludeSeeds, l.filter ?? undefined, l.vector ?? LOOKALIKE_VECTOR, l.strategy) };
+  }
+  const f = input.filter!;
+  const lineages = async (ids: string[] | undefined, field: string) => {
+    if (!ids) return undefined;
+    const numeric = ids.map((s, i) => numericId(s, `${field}[${i}]`));
+    const found = new Map((await services.catalog.segmentsByIds(numeric)).map((s) => [s.id, s.lineageId]));
+    const missing = numeric.findIndex((n) => !found.has(n));
+    if (missing >= 0) throw new InputError(`No segment ${ids[missing]}.`, [{ index: -1, field: `${field}[${missing}]`, message: 'is not a segment' }]);
+    return [...new Set(numeric.map((n) => found.get(n)!))];
+  };
+  return {
+    kind: 'FILTER',
+    filter: {
+      segmentLineages: await lineages(f.segments ?? undefined, 'definition.filter.segments'),
+      excludeSegmentLineages: await lineages(f.excludeSegments ?? undefined, 'definition.filter.excludeSegments'),
+      countries: f.countries ?? undefined,
+      minClv: f.minClv ?? undefined,
+      minChurnRisk: f.minChurnRisk ?? undefined,
+      maxChurnRisk: f.maxChurnRisk ?? undefined,
+      limit: f.limit,
+    },
+  };
 }

@@ -3,6 +3,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import type { Lookalike } from '../../audiences/lookalikes.js';
 import { Customer } from './customer.js';
 import { PageInfo, Segment } from './segment.js';
+import { VectorKind } from './vector-kind.js';
 import type * as Domain from '../../audiences/lookalikes.js';
 
 export enum LookalikeStrategy {
@@ -77,16 +78,99 @@ export class LookalikeAudience {
   result!: Lookalike;
 }
 
-@ObjectType({ description: 'A saved audience.' })
+export enum AudienceKind {
+  LOOKALIKE = 'LOOKALIKE',
+  FILTER = 'FILTER',
+}
+registerEnumType(AudienceKind, {
+  name: 'AudienceKind',
+  description:
+    'LOOKALIKE: customers most like a set of seeds. FILTER: customers of segments (followed across re-clustering) within value and churn-risk bounds.',
+});
+
+export enum MemberChange {
+  ALL = 'ALL',
+  ADDED = 'ADDED',
+  REMOVED = 'REMOVED',
+}
+registerEnumType(MemberChange, {
+  name: 'MemberChange',
+  description: 'ALL: the version’s members. ADDED: members new since the version before. REMOVED: members of the version before that are gone.',
+});
+
+@ObjectType({ description: 'A saved audience: a definition kept for good, refreshed on demand or on a schedule; each refresh is a version.' })
 export class Audience {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;
-  @Field(() => Int) size!: number;
-  @Field(() => GraphQLJSON) parameters!: unknown;
+  @Field(() => AudienceKind) kind!: AudienceKind;
+  @Field(() => GraphQLJSON, { description: 'The definition as saved (a lookalike request, or a filter over segment lineages, value and churn risk).' })
+  parameters!: unknown;
+  @Field(() => Int, { description: 'The current version.' }) version!: number;
+  @Field(() => Int, { description: 'Members of the current version that may be delivered (consent given or not refused, and not suppressed).' })
+  size!: number;
+  @Field(() => Int, {
+    description: 'Members of the current version held back: no marketing consent, or suppressed. size + heldBack is the audience before consent.',
+  })
+  heldBack!: number;
   @Field(() => AudienceQuality, { nullable: true }) quality!: AudienceQuality | null;
+  @Field(() => String, { nullable: true, description: 'Cron expression (UTC) of its refreshes; null: refreshed on demand only.' }) schedule!: string | null;
+  @Field(() => Date, { nullable: true }) nextRefreshAt!: Date | null;
+  @Field(() => Date, { nullable: true }) refreshedAt!: Date | null;
   @Field(() => Date) createdAt!: Date;
   @Field(() => String) createdBy!: string;
-  @Field(() => String, { description: 'Where to GET the members as CSV (same API key).' }) csvPath!: string;
+  @Field(() => String, { description: 'Where to GET the current members as CSV (same API key); add ?version=N&change=ADDED|REMOVED for a diff.' })
+  csvPath!: string;
+}
+
+@ObjectType({ description: 'One refresh of an audience, and how it differs from the version before.' })
+export class AudienceVersion {
+  @Field(() => Int) version!: number;
+  @Field(() => Date) createdAt!: Date;
+  @Field(() => Int, { description: 'Members that may be delivered, as of this version.' }) size!: number;
+  @Field(() => Int, { description: 'Members held back for consent or suppression.' }) heldBack!: number;
+  @Field(() => Int, { description: 'Members not in the version before (version 1: all).' }) added!: number;
+  @Field(() => Int, { description: 'Members of the version before not in this one.' }) removed!: number;
+  @Field(() => Int) unchanged!: number;
+  @Field(() => AudienceQuality, { nullable: true }) quality!: AudienceQuality | null;
+  @Field(() => Date, { nullable: true, description: 'When its members stop being readable; null while it is the current version.' })
+  expiresAt!: Date | null;
+  @Field(() => ID, { nullable: true, description: 'The refresh job that made it.' }) jobId!: string | null;
+  @Field(() => String, { description: 'Where to GET this version’s members as CSV.' }) csvPath!: string;
+  audienceId!: number;
+}
+
+@InputType({ description: 'A lookalike: the customers most like the seeds.' })
+export class LookalikeDefinitionInput {
+  @Field(() => [ID]) seeds!: string[];
+  @Field(() => Int, { description: '1 to 100,000.' }) size!: number;
+  @Field(() => Boolean, { defaultValue: true }) excludeSeeds!: boolean;
+  @Field(() => AudienceFilter, { nullable: true }) filter?: AudienceFilter;
+  @Field(() => VectorKind, { nullable: true, description: 'Default LEXICAL (see lookalikeAudience).' }) vector?: VectorKind;
+  @Field(() => LookalikeStrategy, { defaultValue: LookalikeStrategy.AVERAGE_VECTOR }) strategy!: LookalikeStrategy;
+}
+
+@InputType({ description: 'Customers of the active segmentation, the highest predicted value first.' })
+export class SegmentFilterInput {
+  @Field(() => [ID], { nullable: true, description: 'Only customers of these segments — and of the segments that continue them after re-clustering.' })
+  segments?: string[];
+  @Field(() => [ID], { nullable: true, description: 'No customers of these segments (or their continuations).' }) excludeSegments?: string[];
+  @Field(() => [String], { nullable: true }) countries?: string[];
+  @Field(() => Float, { nullable: true, description: 'Predicted lifetime value at least this.' }) minClv?: number;
+  @Field(() => Float, { nullable: true, description: 'Churn risk (chance of no purchase in the next 90 days) at least this.' }) minChurnRisk?: number;
+  @Field(() => Float, { nullable: true }) maxChurnRisk?: number;
+  @Field(() => Int, { description: 'At most this many customers (1 to 100,000).' }) limit!: number;
+}
+
+@InputType({ description: 'Exactly one of `lookalike` and `filter`.' })
+export class AudienceDefinitionInput {
+  @Field(() => LookalikeDefinitionInput, { nullable: true }) lookalike?: LookalikeDefinitionInput;
+  @Field(() => SegmentFilterInput, { nullable: true }) filter?: SegmentFilterInput;
+}
+
+@ObjectType()
+export class ConsentUpdate {
+  @Field(() => Int, { description: 'Customers updated.' }) updated!: number;
+  @Field(() => [ID], { description: 'Ids not known here (nothing recorded for them).' }) unknown!: string[];
 }
 
 @ObjectType()

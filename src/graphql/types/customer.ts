@@ -7,6 +7,11 @@ export class Customer {
   @Field(() => String, { nullable: true }) country!: string | null;
   @Field(() => Date, { nullable: true }) signupAt!: Date | null;
   @Field(() => GraphQLJSONObject) attributes!: Record<string, unknown>;
+  @Field(() => Boolean, { nullable: true, description: 'Marketing consent as recorded: true, false, or null (not known; MARKETING_CONSENT decides).' })
+  marketingConsent!: boolean | null;
+  @Field(() => Date, { nullable: true, description: 'On the suppression list since then (never delivered in an audience).' })
+  suppressedAt!: Date | null;
+  @Field(() => String, { nullable: true }) suppressionReason!: string | null;
   /** Internal row id; never exposed. */
   internalId!: number;
 }

@@ -35,6 +35,11 @@ export class CustomerInput {
   @Field(() => Date, { nullable: true }) signupAt?: Date;
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Free attributes (a JSON object).' })
   attributes?: Record<string, unknown>;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Marketing consent as the shop records it. Left out: unchanged (unknown for a new customer; MARKETING_CONSENT decides what unknown means).',
+  })
+  marketingConsent?: boolean;
 }
 
 @InputType()

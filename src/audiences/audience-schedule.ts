@@ -1,0 +1,87 @@
+// Scheduled refreshes. Each audience may carry a cron expression (UTC; five fields, or six with
+// seconds first) and the time its next refresh is due. Every worker ticks: it finds due audiences,
+// claims each by moving its due time on with a conditional update (so of several workers exactly one
+// wins a given tick), and queues a refresh job on the shared queue. A refresh still running when the
+// next falls due holds the audience's job lock: that tick is skipped, and said so, never queued twice.
+// Why not pg-boss's own schedules: they are one per queue name, set by configuration; these are rows
+// that marketers add and remove through the API.
+import cronParser from 'cron-parser';
+import { ConflictError, InputError } from '../errors/domain-errors.js';
+import { log } from '../observability/log.js';
+
+/** What the scheduler needs of the saved audiences (saved-audiences.ts implements it). */
+export interface ScheduledAudiences {
+  due(now: Date): Promise<{ id: number; schedule: string; nextRefreshAt: Date }[]>;
+  claimRefresh(id: number, was: Date, next: Date): Promise<boolean>;
+  purgeExpired(): Promise<number>;
+}
+
+/** The first time after `after` that the schedule fires. */
+export function nextRefresh(schedule: string, after: Date): Date {
+  return cronParser.parseExpression(schedule, { currentDate: after, utc: true }).next().toDate();
+}
+
+/** BAD_USER_INPUT on `field` unless `schedule` is a cron expression. */
+export function validateSchedule(schedule: string, field: string): void {
+  try {
+    if (schedule.trim() === '') throw new Error('empty');
+    cronParser.parseExpression(schedule, { utc: true });
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new InputError(`"${schedule}" is not a cron expression (${why})`, [
+      { index: -1, field, message: 'must be a cron expression: five fields (minute hour day month weekday), or six with seconds first' },
+    ]);
+  }
+}
+
+export class AudienceScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+
+  constructor(
+    private readonly audiences: ScheduledAudiences,
+    /** Queues a refresh of the audience (ConflictError: one is already queued or running). */
+    private readonly enqueueRefresh: (audienceId: number, schedule: string) => Promise<unknown>,
+    private readonly tickMs: number,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    void this.runTick();
+    this.timer = setInterval(() => void this.runTick(), this.tickMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+  }
+
+  /** One look for due audiences; returns the ids whose refresh this process queued. */
+  async tick(now = new Date()): Promise<number[]> {
+    const queued: number[] = [];
+    for (const due of await this.audiences.due(now)) {
+      if (!(await this.audiences.claimRefresh(due.id, due.nextRefreshAt, nextRefresh(due.schedule, now)))) continue;
+      try {
+        await this.enqueueRefresh(due.id, due.schedule);
+        queued.push(due.id);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        log('audiences').warn({ audienceId: due.id }, `scheduled refresh skipped: ${error.message}`);
+      }
+    }
+    await this.audiences.purgeExpired();
+    return queued;
+  }
+
+  private runTick(): Promise<void> {
+    // Ticks never overlap: a slow one (a database restarting) makes the next wait.
+    if (this.ticking) return this.ticking;
+    this.ticking = this.tick()
+      .then(() => undefined)
+      .catch((error: unknown) => log('audiences').error({ err: error }, 'audience schedule tick failed'))
+      .finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+}
