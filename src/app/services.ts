@@ -16,6 +16,7 @@ import { CustomerDirectory } from '../customers/customer-directory.js';
 import { Lookalikes } from '../audiences/lookalikes.js';
 import { SavedAudiences } from '../audiences/saved-audiences.js';
 import { AudienceScheduler } from '../audiences/audience-schedule.js';
+import { Destinations } from '../destinations/destinations.js';
 import type { Database } from '../db/database.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
 import { appliedMigrations } from '../db/migrations.js';
@@ -47,6 +48,9 @@ export interface Services {
   charts: SegmentCharts;
   lookalikes: Lookalikes;
   audiences: SavedAudiences;
+  destinations: Destinations;
+  /** Queues the deliveries of an audience version that are due (after a refresh, or an attach). */
+  deliverVersion(audienceId: number, version: number): Promise<number[]>;
   customers: CustomerDirectory;
   profiles(): Promise<CustomerProfiles>;
   apiKeys: ApiKeys;
@@ -74,6 +78,8 @@ export interface AppServices extends Services {
 
 /** The job kind that refreshes a saved audience (parameters: `{ audienceId }`). */
 export const AUDIENCE_REFRESH_JOB = 'refreshAudience';
+/** The job kind that makes one attempt at one delivery (parameters: `{ deliveryId }`). */
+export const DELIVERY_JOB = 'deliverAudience';
 
 const ABANDONED_RUN = 'the process running it stopped before it finished; the previous segmentation stays active';
 
@@ -122,6 +128,17 @@ export async function createServices(settings: Settings, options: { migrate?: bo
   });
   const lookalikes = new Lookalikes(db.prisma, vectors);
   const audiences = new SavedAudiences(db.prisma, lookalikes, settings.audiences);
+  const destinations = new Destinations(db.prisma, audiences, settings.deliveries);
+  // One attempt of one delivery: one live job per delivery; the row says where it resumes.
+  jobs.define<{ deliveryId: number }>(DELIVERY_JOB, {
+    lockKey: (p) => `delivery:${p.deliveryId}`,
+    run: (p, control) => destinations.deliver(p.deliveryId, control.signal),
+  });
+  const dispatchDeliveries = () => destinations.dispatchDue((deliveryId) => jobs.enqueue(DELIVERY_JOB, { deliveryId }));
+  const deliverVersion = async (audienceId: number, version: number) => {
+    await destinations.plan(audienceId, version);
+    return dispatchDeliveries();
+  };
   // A refresh of a saved audience: one live job per audience; scheduled or asked for.
   jobs.define<{ audienceId: number; scheduled?: string }>(AUDIENCE_REFRESH_JOB, {
     lockKey: (p) => `audience:${p.audienceId}`,
@@ -129,6 +146,8 @@ export async function createServices(settings: Settings, options: { migrate?: bo
       control.progress(0, 2, 'computing members');
       const version = await audiences.refresh(p.audienceId, control.jobId ?? null, (message) => control.progress(1, 2, message));
       control.progress(2, 2, `version ${version.version}: ${version.size} members, ${version.added} added, ${version.removed} removed`);
+      // Each attached destination gets the new version (its own job, retried on its own).
+      await deliverVersion(p.audienceId, version.version);
       return version;
     },
   });
@@ -136,6 +155,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     audiences,
     (audienceId, scheduled) => jobs.enqueue(AUDIENCE_REFRESH_JOB, { audienceId, scheduled }),
     settings.audiences.tickMs,
+    dispatchDeliveries,
   );
   return {
     settings,
@@ -144,6 +164,8 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     charts: new SegmentCharts(db.prisma),
     lookalikes,
     audiences,
+    destinations,
+    deliverVersion,
     migrations: () => appliedMigrations(db.prisma),
     readiness: () =>
       checkReadiness({

@@ -43,6 +43,8 @@ export class AudienceScheduler {
     /** Queues a refresh of the audience (ConflictError: one is already queued or running). */
     private readonly enqueueRefresh: (audienceId: number, schedule: string) => Promise<unknown>,
     private readonly tickMs: number,
+    /** Other due work looked for on the same tick (deliveries waiting for their next attempt). */
+    private readonly alsoOnTick: () => Promise<unknown> = async () => undefined,
   ) {}
 
   start(): void {
@@ -72,6 +74,7 @@ export class AudienceScheduler {
       }
     }
     await this.audiences.purgeExpired();
+    await this.alsoOnTick();
     return queued;
   }
 

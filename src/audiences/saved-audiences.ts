@@ -245,7 +245,11 @@ export class SavedAudiences {
     return count;
   }
 
-  private async members(id: number, version: number, change: MemberChange, from: number, limit: number) {
+  /**
+   * Up to `limit` members of a version's list from rank `from` on, with the shop's ids (deliveries
+   * resume from the first rank not yet acknowledged). Only customers who may be delivered now.
+   */
+  async members(id: number, version: number, change: MemberChange, from: number, limit: number) {
     await this.version(id, version);
     const ok = deliverable(this.options.consent);
     let rows: { rank: number; customer_id: number; external_id: string; score: number | null }[];

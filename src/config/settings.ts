@@ -82,6 +82,18 @@ const EnvSchema = z.object({
   AUDIENCE_TICK_MS: emptyIsUnset(z.coerce.number().int().min(50).default(15_000)),
   /** How long an audience's replaced version stays readable (hours). */
   AUDIENCE_VERSION_RETENTION_HOURS: emptyIsUnset(z.coerce.number().min(0).default(168)),
+  /** Where FILE destinations write (each destination names a directory inside it). Default: <DATA_DIR>/exports. */
+  FILE_DESTINATIONS_DIR: optionalString,
+  /** `true`: webhooks may use plain http:// beyond this machine (a receiver inside the cluster). */
+  WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).default('false'),
+  /** A webhook page without an answer this long has failed (ms). */
+  WEBHOOK_TIMEOUT_MS: emptyIsUnset(z.coerce.number().int().min(1).default(10_000)),
+  /** First wait after a failed delivery attempt (ms), doubled after each further one. */
+  DELIVERY_RETRY_BASE_MS: emptyIsUnset(z.coerce.number().int().min(0).default(30_000)),
+  /** Attempts before a delivery is failed for good. */
+  DELIVERY_MAX_ATTEMPTS: emptyIsUnset(z.coerce.number().int().min(1).max(20).default(5)),
+  /** Failed deliveries in a row before a destination is paused. */
+  DESTINATION_PAUSE_AFTER: emptyIsUnset(z.coerce.number().int().min(1).default(3)),
   /** Shares of the views in `combined`, e.g. `text=1,lexical=1,value=1,habits=0.5,mix=1` (any view left out keeps its default). */
   VIEW_WEIGHTS: z
     .string()
@@ -157,6 +169,7 @@ export interface Settings {
   embedShardSize: number;
   jobs: { workerInProcess: boolean; schedules: { embedCustomers?: string; runSegmentation?: string } };
   audiences: { consent: 'opt-out' | 'opt-in'; tickMs: number; versionRetentionMs: number };
+  deliveries: { filesRoot: string; allowHttp: boolean; timeoutMs: number; retryBaseMs: number; maxAttempts: number; pauseAfter: number };
   /** Unset: the logger's defaults (info, pretty on a terminal; warn under NODE_ENV=test). */
   logging: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format?: 'json' | 'pretty' };
   /** OpenTelemetry (see src/observability/tracing.ts): traces only when an endpoint is set. */
@@ -252,6 +265,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       schedules: { ...(e.SCHEDULE_EMBED ? { embedCustomers: e.SCHEDULE_EMBED } : {}), ...(e.SCHEDULE_SEGMENT ? { runSegmentation: e.SCHEDULE_SEGMENT } : {}) },
     },
     audiences: { consent: e.MARKETING_CONSENT, tickMs: e.AUDIENCE_TICK_MS, versionRetentionMs: e.AUDIENCE_VERSION_RETENTION_HOURS * 3_600_000 },
+    deliveries: {
+      filesRoot: e.FILE_DESTINATIONS_DIR ? path.resolve(projectRoot, e.FILE_DESTINATIONS_DIR) : path.join(dataDir, 'exports'),
+      allowHttp: e.WEBHOOK_ALLOW_HTTP === 'true',
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.DELIVERY_RETRY_BASE_MS,
+      maxAttempts: e.DELIVERY_MAX_ATTEMPTS,
+      pauseAfter: e.DESTINATION_PAUSE_AFTER,
+    },
     logging: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
   };

@@ -39,6 +39,12 @@ const numOrNull = z.number().nullable();
 
 export const AudienceQualitySchema = z.object({ holdoutShare: num, heldOut: num, recovered: num, recall: num });
 
+/** destination.config: a webhook's URL and page size, or a file destination's directory and format. */
+export const DestinationConfigSchema = z.union([
+  z.object({ kind: z.literal('WEBHOOK'), url: z.string(), pageSize: num }),
+  z.object({ kind: z.literal('FILE'), directory: z.string(), format: z.enum(['CSV', 'JSONL']) }),
+]);
+
 /** audience.parameters of a LOOKALIKE audience: the lookalike request as saved. */
 export const LookalikeParametersSchema = z.object({
   seeds: z.array(z.string()),

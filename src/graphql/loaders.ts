@@ -14,6 +14,7 @@ export function createLoaders(services: Services) {
     customerByExternalId: new DataLoader(async (ids: readonly string[]) => byKey(ids, await services.customers.byExternalIds(ids), (c) => c.externalId)),
     segment: new DataLoader(async (ids: readonly number[]) => byKey(ids, await services.catalog.segmentsByIds(ids), (s) => s.id)),
     run: new DataLoader(async (ids: readonly number[]) => byKey(ids, await services.catalog.runsByIds(ids), (r) => r.id)),
+    destination: new DataLoader(async (ids: readonly number[]) => byKey(ids, await services.destinations.byIds(ids), (d) => d.id)),
     /** The customer's membership in the active run. */
     activeMembership: new DataLoader(async (ids: readonly number[]) => byKey(ids, await services.catalog.activeMemberships(ids), (m) => m.customerId)),
     behaviour: new DataLoader(async (ids: readonly number[]): Promise<(BehaviourSummary | null)[]> => {

@@ -2,6 +2,8 @@
 import { InputError } from '../errors/domain-errors.js';
 import type { BehaviourStats as Stats } from '../segments/naming/segment-namer.js';
 import { type Customer } from './types/customer.js';
+import { AudienceKind, type Audience, type AudienceVersion } from './types/audience.js';
+import type { AudienceVersion as DomainVersion, SavedAudience } from '../audiences/saved-audiences.js';
 import { type ClusterMetrics, toRunStatus, type RunStatus, type Segment, type SegmentationRun } from './types/segment.js';
 
 type SegmentRow = {
@@ -121,4 +123,12 @@ export function numericId(value: string, field: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new InputError(`${field} must be a numeric id`, [{ index: -1, field, message: 'must be a numeric id' }]);
   return n;
+}
+
+export function toAudience(a: SavedAudience): Audience {
+  return { ...a, id: String(a.id), kind: a.kind === 'FILTER' ? AudienceKind.FILTER : AudienceKind.LOOKALIKE, csvPath: `/audiences/${a.id}/members.csv` };
+}
+
+export function toVersion(v: DomainVersion): AudienceVersion {
+  return { ...v, jobId: v.jobId, csvPath: `/audiences/${v.audienceId}/members.csv?version=${v.version}` };
 }

@@ -7,6 +7,7 @@ import { IngestResolver } from './resolvers/ingest.resolver.js';
 import { JobResolver } from './resolvers/job.resolver.js';
 import { AdminResolver } from './resolvers/admin.resolver.js';
 import { ApiKeyResolver } from './resolvers/api-key.resolver.js';
+import { AudienceDestinationsResolver, AudienceVersionDeliveriesResolver, DeliveryResolver, DestinationResolver } from './resolvers/destination.resolver.js';
 import { AudienceResolver, LookalikeResolver } from './resolvers/audience.resolver.js';
 import { CustomerResolver } from './resolvers/customer.resolver.js';
 import { RunResolver } from './resolvers/run.resolver.js';
@@ -27,6 +28,10 @@ export const RESOLVERS = [
   AudienceResolver,
   AdminResolver,
   ApiKeyResolver,
+  DestinationResolver,
+  DeliveryResolver,
+  AudienceVersionDeliveriesResolver,
+  AudienceDestinationsResolver,
   ChartsResolver,
   ViewerResolver,
   CustomerValueResolver,

@@ -3,6 +3,7 @@
 import type { Request, Response } from 'express';
 import { keyFromHeaders, roleAllows } from '../auth/api-keys.js';
 import { NotFoundError } from '../errors/domain-errors.js';
+import { CSV_HEADER, csvLine } from '../destinations/files.js';
 import type { Services } from '../app/services.js';
 
 export async function streamAudienceCsv(services: Services, req: Request, res: Response): Promise<void> {
@@ -31,15 +32,11 @@ export async function streamAudienceCsv(services: Services, req: Request, res: R
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
   const suffix = `${version === undefined ? '' : `-v${version}`}${change === 'ALL' ? '' : `-${change.toLowerCase()}`}`;
   res.setHeader('Content-Disposition', `attachment; filename="audience-${id}${suffix}.csv"`);
-  res.write('rank,customer_id,score\n');
+  res.write(`${CSV_HEADER}\n`);
   for (let next = first; !next.done; next = await pages.next()) {
     const page = next.value;
-    const chunk = page.map((m) => `${m.rank + 1},${csvField(m.externalId)},${m.score === null ? '' : m.score.toFixed(6)}`).join('\n') + '\n';
+    const chunk = page.map(csvLine).join('\n') + '\n';
     if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
   }
   res.end();
-}
-
-function csvField(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

@@ -1,16 +1,14 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { InputError } from '../../errors/domain-errors.js';
 import type { LookalikeRequest, RankedCustomer } from '../../audiences/lookalikes.js';
-import type { SavedAudience } from '../../audiences/saved-audiences.js';
 import { pageSize, type Page } from '../../shared/paging.js';
 import type { AuthenticatedContext, GraphQLContext } from '../context.js';
 import { toConnection } from '../pagination.js';
-import { numericId, toCustomer, toSegment } from '../mappers.js';
+import { numericId, toAudience, toCustomer, toSegment, toVersion } from '../mappers.js';
 import {
   Audience,
   AudienceDefinitionInput,
   AudienceFilter,
-  AudienceKind,
   AudienceMemberConnection,
   AudienceVersion,
   LookalikeAudience,
@@ -252,14 +250,6 @@ export class AudienceResolver {
     });
     return { segment: toSegment(result.segment), distance: result.distance, outlier: result.outlier };
   }
-}
-
-function toAudience(a: SavedAudience): Audience {
-  return { ...a, id: String(a.id), kind: a.kind === 'FILTER' ? AudienceKind.FILTER : AudienceKind.LOOKALIKE, csvPath: `/audiences/${a.id}/members.csv` };
-}
-
-function toVersion(v: DomainVersion): AudienceVersion {
-  return { ...v, jobId: v.jobId, csvPath: `/audiences/${v.audienceId}/members.csv?version=${v.version}` };
 }
 
 /** A list's size as counted when the version was made (consent withdrawn since may make pages shorter). */
