@@ -13,6 +13,7 @@ import type { SegmentationOptions, SegmentationReport } from '../segments/segmen
 import type { VectorName } from '../vectors/vector-store.js';
 import { loadSettings, packageVersion, projectRoot, type Settings } from '../config/settings.js';
 import { openDatabase } from '../db/database.js';
+import { NotFoundError } from '../errors/domain-errors.js';
 import { applyMigrations } from '../db/migrations.js';
 import { loadDemoShop, writeDemoFiles } from '../demo/demo-shop.js';
 import { buildSchema, printSchemaFile } from '../graphql/schema.js';
@@ -294,6 +295,28 @@ export function buildProgram(): Command {
         }
       },
     );
+
+  program
+    .command('export-customer')
+    .description("a data subject's request: everything stored about one customer, as JSON (audited)")
+    .argument('<id>', "the shop's customer id")
+    .option('-o, --output <file>', 'write the document here instead of stdout')
+    .action(async (id: string, options: { output?: string }) => {
+      const services = await createServices(loadSettings());
+      try {
+        const data = await services.customers.export(id).catch((error: unknown) => {
+          throw error instanceof NotFoundError ? new UsageError(`export-customer: ${error.message}`) : error;
+        });
+        const document = JSON.stringify(data, null, 2) + '\n';
+        await services.audit.record(CLI_ACTOR, 'exportCustomer', `customer:${id}`, null, null);
+        if (options.output) {
+          fs.writeFileSync(options.output, document, { mode: 0o600 });
+          console.error(`wrote ${options.output}`);
+        } else process.stdout.write(document);
+      } finally {
+        await services.close();
+      }
+    });
 
   const keys = program.command('keys').description('API keys (also managed over GraphQL and in the dashboard)');
   keys.addCommand(keyCreateCommand('create'));

@@ -10,6 +10,7 @@ import { PrismaTextVectorCache } from '../customer-vectors/text-cache.js';
 import { textKey } from '../customer-vectors/text-pool.js';
 import { cleanText } from '../profiles/profile-text.js';
 import { scrubPersonalData } from '../profiles/personal-data.js';
+import { namesCustomer, subjectData } from './subject-data.js';
 
 export const MAX_SIMILAR = 1000;
 
@@ -131,24 +132,43 @@ export class CustomerDirectory {
     return { updated: count, unknown: ids.filter((id) => !known.has(id)) };
   }
 
+  /** Everything stored about the customer, as one JSON document (subject-data.ts). */
+  export(externalId: string): Promise<Record<string, unknown>> {
+    return subjectData(this.prisma, externalId);
+  }
+
   /** Deletes the customer everywhere; returns what was removed (for the audit log, without personal data). */
   async forget(externalId: string): Promise<{ customerId: number; rows: Record<string, number>; collections: string[] }> {
     const customer = await this.byExternalId(externalId);
     const collections = (await this.prisma.vectorIndex.findMany({ select: { collection: true } })).map((i) => i.collection);
     // Vectors first: deleting them twice is harmless, and a failure here leaves the customer to retry.
     for (const collection of collections) {
-      if (await this.store.collectionExists(collection)) await this.store.delete(collection, [customer.id]);
+      if (await this.store.collectionExists(collection)) await this.store.delete(collection, [customer.id], { erase: true });
     }
     // Their own words' cached vectors (under every model), unless another customer wrote the same text.
     const ownTexts = await this.ownTextKeys(customer.id);
     const rows = await this.prisma.$transaction(async (tx) => {
-      const counts = {
+      const counts: Record<string, number> = {
         orders: await tx.order.count({ where: { customerId: customer.id } }),
         searches: await tx.searchQuery.count({ where: { customerId: customer.id } }),
         reviews: await tx.review.count({ where: { customerId: customer.id } }),
         memberships: await tx.membership.count({ where: { customerId: customer.id } }),
         audienceMemberships: await tx.audienceMember.count({ where: { customerId: customer.id } }),
       };
+      // Where the shop's id is kept as text, not by key: lookalike audiences' seed lists and audit
+      // entries (a saved lookalike's parameters, a target). Removed or replaced by "[deleted]".
+      const names = namesCustomer(externalId);
+      const seed = JSON.stringify([externalId]);
+      counts.audienceSeeds = await tx.$executeRaw`
+        UPDATE audience SET parameters = jsonb_set(parameters, '{seeds}',
+          (SELECT coalesce(jsonb_agg(s), '[]'::jsonb) FROM jsonb_array_elements(parameters->'seeds') s WHERE s <> to_jsonb(${externalId}::text)))
+        WHERE kind = 'LOOKALIKE' AND parameters->'seeds' @> ${seed}::jsonb`;
+      counts.auditEntries = await tx.$executeRaw`
+        UPDATE audit_entry SET
+          target = CASE WHEN target = ${names.target} THEN 'customer:[deleted]' ELSE target END,
+          before = replace(before::text, ${names.json}, '"[deleted]"')::jsonb,
+          after = replace(after::text, ${names.json}, '"[deleted]"')::jsonb
+        WHERE target = ${names.target} OR position(${names.json} IN coalesce(before::text, '')) > 0 OR position(${names.json} IN coalesce(after::text, '')) > 0`;
       // Foreign keys cascade: orders and their lines, searches, reviews, vectors, memberships, audiences.
       await tx.customer.delete({ where: { id: customer.id } });
       return { ...counts, textVectors: await new PrismaTextVectorCache(tx).delete(ownTexts) };

@@ -88,7 +88,11 @@ export interface VectorStore {
   /** The collection an alias points at, if any. */
   resolveAlias(alias: string): Promise<string | undefined>;
   upsert(collection: string, points: Point[]): Promise<void>;
-  delete(collection: string, ids: number[]): Promise<void>;
+  /**
+   * `erase`: the points must also be gone from what the store keeps on disk when this returns (a
+   * customer forgotten), not only from answers; the embedded store rewrites its files for it.
+   */
+  delete(collection: string, ids: number[], options?: { erase?: boolean }): Promise<void>;
   retrieve(collection: string, ids: number[], withVectors?: boolean): Promise<StoredPoint[]>;
   /**
    * Every point (optionally filtered), in id order, `batchSize` at a time; `withVectors` is every named

@@ -419,6 +419,41 @@ describe('dashboard in headless Chromium', { skip }, () => {
     `);
     assert.ok(audiences.some((a) => a.name === 'E2E lookalike' && a.size === 150));
     await page.getByRole('heading', { name: 'Saved audiences' }).waitFor();
+
+    // Sent somewhere: an admin's file destination attached over the API; the marketer refreshes it from
+    // the table and sees the new version and each delivery's state.
+    const saved = (
+      await app.clientWith(app.keys.marketer).request<{ audiences: { id: string; name: string }[] }>(gql`
+        {
+          audiences {
+            id
+            name
+          }
+        }
+      `)
+    ).audiences.find((a) => a.name === 'E2E lookalike')!;
+    const { createFileDestination } = await app.client.request<{ createFileDestination: { id: string } }>(gql`
+      mutation {
+        createFileDestination(name: "E2E drop", directory: "e2e") {
+          id
+        }
+      }
+    `);
+    await app.clientWith(app.keys.marketer).request(
+      gql`
+        mutation ($a: ID!, $d: ID!) {
+          attachDestination(audienceId: $a, destinationId: $d) {
+            id
+          }
+        }
+      `,
+      { a: saved.id, d: createFileDestination.id },
+    );
+    const row = page.getByTestId('saved-audience').filter({ hasText: 'E2E lookalike' });
+    await row.getByRole('button', { name: 'Refresh E2E lookalike now' }).click();
+    await row.getByText('v2').waitFor({ timeout: 60_000 });
+    await row.getByTestId('audience-deliveries').getByText('DELIVERED').waitFor({ timeout: 60_000 });
+    assert.match((await row.getByTestId('audience-deliveries').textContent())!, /E2E drop: DELIVERED/);
   });
 
   test('marketers seed a win-back lookalike from the high-value customers slipping away', async () => {

@@ -35,6 +35,26 @@ describe('embedded store durability', () => {
     assert.deepEqual(Array.from(p9!.vectors!.behaviour!), Array.from(points[8]!.vectors.behaviour));
   });
 
+  test('delete with erase: the point is gone from the files on disk when it returns, others stay', async () => {
+    const dir = tmp();
+    const store = new EmbeddedVectorStore({ dir });
+    await store.ensureCollection('c', SPEC);
+    const points = makePoints(20);
+    await store.upsert('c', points);
+    const bytesOf = (id: number) =>
+      Buffer.from(points[id - 1]!.vectors.text.buffer, points[id - 1]!.vectors.text.byteOffset, points[id - 1]!.vectors.text.byteLength);
+    const onDisk = () =>
+      Buffer.concat(['snapshot.log', 'wal.log'].filter((f) => fs.existsSync(path.join(dir, 'c', f))).map((f) => fs.readFileSync(path.join(dir, 'c', f))));
+    await store.delete('c', [7]);
+    assert.ok(onDisk().includes(bytesOf(7)), 'a plain delete leaves the earlier write in the log (this test would not see an erase otherwise)');
+    await store.delete('c', [8], { erase: true });
+    const files = onDisk();
+    assert.ok(!files.includes(bytesOf(7)) && !files.includes(bytesOf(8)), 'an erased point is still in the files');
+    assert.ok(files.includes(bytesOf(9)));
+    const reopened = new EmbeddedVectorStore({ dir });
+    assert.equal(await reopened.count('c'), 18);
+  });
+
   test('a collection written before a named vector existed: readable and deletable, refused for the new layout', async () => {
     const dir = tmp();
     const first = new EmbeddedVectorStore({ dir });

@@ -1,3 +1,4 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { InputError } from '../../errors/domain-errors.js';
 import { pageSize } from '../../shared/paging.js';
@@ -41,8 +42,20 @@ export class AdminResolver {
   @Mutation(() => DeletedCustomer, { description: 'The right to be forgotten: removes the customer from every table and every vector collection.' })
   async deleteCustomer(@Arg('id', () => ID) id: string, @Ctx() { services, principal }: AuthenticatedContext): Promise<DeletedCustomer> {
     const removed = await services.customers.forget(id);
-    await services.audit.record(principal, 'deleteCustomer', `customer:${id}`, { rows: removed.rows }, null);
+    // The entry says that a customer was deleted and what went, not who: the log must not keep them.
+    await services.audit.record(principal, 'deleteCustomer', 'customer:[deleted]', { rows: removed.rows }, null);
     return { id, removed: { ...removed.rows, vectorCollections: removed.collections } };
+  }
+
+  @Authorized('ADMIN')
+  @Query(() => GraphQLJSONObject, {
+    description:
+      'A data subject’s request: everything stored about the customer (profile, consent, orders, searches, reviews, segments, value predictions, audiences and their deliveries, audit entries naming them) as one JSON document. Audited.',
+  })
+  async exportCustomer(@Arg('id', () => ID) id: string, @Ctx() { services, principal }: AuthenticatedContext): Promise<Record<string, unknown>> {
+    const document = await services.customers.export(id);
+    await services.audit.record(principal, 'exportCustomer', `customer:${id}`, null, null);
+    return document;
   }
 
   @Authorized('ADMIN')

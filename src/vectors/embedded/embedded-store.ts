@@ -129,12 +129,15 @@ export class EmbeddedVectorStore implements VectorStore {
     });
   }
 
-  async delete(collection: string, ids: number[]): Promise<void> {
+  async delete(collection: string, ids: number[], options: { erase?: boolean } = {}): Promise<void> {
     return this.serial(() => {
       const open = this.require(collection);
       this.log(collection, open, [{ header: { op: 'delete', ids }, body: Buffer.alloc(0) }]);
       open.collection.delete(ids);
-      this.maybeCompact(collection, open);
+      // The snapshot and the log still hold the points' earlier writes: erasing folds them into a
+      // snapshot without them and empties the log (the old files are replaced, not edited).
+      if (options.erase) this.compact(collection, open);
+      else this.maybeCompact(collection, open);
     });
   }
 

@@ -116,7 +116,9 @@ export class QdrantVectorStore implements VectorStore {
     }
   }
 
-  async delete(collection: string, ids: number[]): Promise<void> {
+  // `erase` asks nothing more of Qdrant: a deleted point is gone from answers at once and from its
+  // segments when the optimizer next rewrites them (README: deletion).
+  async delete(collection: string, ids: number[], _options?: { erase?: boolean }): Promise<void> {
     if (ids.length) await this.call(() => this.client.delete(collection, { wait: true, points: ids }));
   }
 

@@ -480,13 +480,45 @@ export const AudiencesQuery = graphql(`
     audiences {
       id
       name
+      kind
       size
+      heldBack
+      version
+      schedule
+      nextRefreshAt
+      refreshedAt
       createdAt
       createdBy
       csvPath
       quality {
         recall
       }
+      versionOf {
+        version
+        added
+        removed
+        deliveries {
+          id
+          status
+          attempts
+          lastError
+          nextAttemptAt
+          destination {
+            name
+            kind
+            paused
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const RefreshAudienceMutation = graphql(`
+  mutation RefreshAudience($id: ID!) {
+    refreshAudience(id: $id) {
+      id
+      status
     }
   }
 `);

@@ -1,6 +1,14 @@
-import { useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useClient, useMutation, useQuery } from 'urql';
-import { AudiencesQuery, LookalikeQuery, OverviewQuery, SaveAudienceMutation, SegmentSeedsQuery, ValuableAtRiskQuery } from '../api/operations';
+import {
+  AudiencesQuery,
+  LookalikeQuery,
+  OverviewQuery,
+  RefreshAudienceMutation,
+  SaveAudienceMutation,
+  SegmentSeedsQuery,
+  ValuableAtRiskQuery,
+} from '../api/operations';
 import { ErrorNote } from '../components/ErrorNote';
 import { fmt } from '../components/format';
 import type { AudienceFilter, LookalikeQuery as LookalikeResult, LookalikeStrategy, VectorKind } from '../gql/graphql';
@@ -255,33 +263,90 @@ function Result({ built }: { built: { parameters: Parameters; result: LookalikeR
 function SavedAudiences() {
   // additionalTypenames: an empty list has no Audience to invalidate, yet a save must refresh it.
   const context = useMemo(() => ({ additionalTypenames: ['Audience'] }), []);
-  const [{ data, error }] = useQuery({ query: AudiencesQuery, context });
-  if (error) return <ErrorNote error={error} />;
+  const [{ data, error }, reload] = useQuery({ query: AudiencesQuery, context });
+  const [refreshed, refresh] = useMutation(RefreshAudienceMutation);
+  // Refreshes and deliveries are jobs: while one was just asked for, or a delivery is still under way,
+  // the list is read again every couple of seconds.
+  const [watchUntil, setWatchUntil] = useState(0);
   const audiences = data?.audiences ?? [];
+  const underWay = audiences.some((a) => a.versionOf?.deliveries.some((d) => d.status === 'PENDING' || d.status === 'RETRYING'));
+  useEffect(() => {
+    if (!underWay && watchUntil < Date.now()) return;
+    const timer = setTimeout(() => reload({ requestPolicy: 'network-only' }), 2000);
+    return () => clearTimeout(timer);
+  }, [data, underWay, watchUntil, reload]);
+  if (error) return <ErrorNote error={error} />;
   if (!audiences.length) return null;
+  const refreshNow = async (id: string) => {
+    await refresh({ id });
+    setWatchUntil(Date.now() + 30_000);
+  };
   return (
     <section aria-labelledby="saved-title">
       <h2 id="saved-title">Saved audiences</h2>
+      {refreshed.error && <ErrorNote error={refreshed.error} />}
       <div className="table-scroll short">
         <table>
           <thead>
             <tr>
               <th scope="col">Name</th>
               <th scope="col">Size</th>
+              <th scope="col" title="Members without marketing consent, or suppressed: never delivered">
+                Held back
+              </th>
+              <th scope="col">Version</th>
+              <th scope="col">Schedule</th>
+              <th scope="col">Deliveries</th>
               <th scope="col">Quality</th>
-              <th scope="col">Created</th>
               <th scope="col">CSV</th>
             </tr>
           </thead>
           <tbody>
             {audiences.map((a) => (
-              <tr key={a.id}>
-                <td>{a.name}</td>
-                <td>{fmt.int(a.size)}</td>
-                <td>{fmt.percent(a.quality?.recall)}</td>
+              <tr key={a.id} data-testid="saved-audience">
                 <td>
-                  {fmt.date(a.createdAt)} by {a.createdBy}
+                  {a.name}
+                  <div className="muted">
+                    {a.kind === 'FILTER' ? 'Filter' : 'Lookalike'} · {fmt.date(a.createdAt)} by {a.createdBy}
+                  </div>
                 </td>
+                <td>{fmt.int(a.size)}</td>
+                <td>{fmt.int(a.heldBack)}</td>
+                <td>
+                  v{a.version}
+                  {a.versionOf && a.version > 1 && (
+                    <div className="muted">
+                      +{fmt.int(a.versionOf.added)} / −{fmt.int(a.versionOf.removed)}
+                    </div>
+                  )}
+                  <div className="muted">{a.refreshedAt ? `refreshed ${fmt.date(a.refreshedAt)}` : ''}</div>
+                </td>
+                <td>
+                  {a.schedule ? <code>{a.schedule}</code> : 'on demand'}
+                  {a.nextRefreshAt && <div className="muted">next {fmt.date(a.nextRefreshAt)}</div>}
+                  <div>
+                    <button type="button" onClick={() => void refreshNow(a.id)} aria-label={`Refresh ${a.name} now`}>
+                      Refresh now
+                    </button>
+                  </div>
+                </td>
+                <td data-testid="audience-deliveries">
+                  {a.versionOf?.deliveries.length ? (
+                    <ul className="plain">
+                      {a.versionOf.deliveries.map((d) => (
+                        <li key={d.id} title={d.lastError ?? undefined}>
+                          {d.destination?.name ?? 'deleted destination'}: <strong className={`delivery-${d.status.toLowerCase()}`}>{d.status}</strong>
+                          {d.attempts > 0 && ` · ${d.attempts} failed attempt${d.attempts > 1 ? 's' : ''}`}
+                          {d.destination?.paused && ' · destination paused'}
+                          {d.lastError && <div className="muted">{d.lastError}</div>}
+                        </li>
+                      ))}
+                    </ul>
+                  ) : (
+                    <span className="muted">none attached</span>
+                  )}
+                </td>
+                <td>{fmt.percent(a.quality?.recall)}</td>
                 <td>
                   <CsvButton audience={a} />
                 </td>
