@@ -10,6 +10,7 @@ import { SavedAudiences } from '../../src/audiences/saved-audiences.js';
 import { loadDemoShop } from '../../src/demo/demo-shop.js';
 import { graphQLErrors, startTestApp, type TestApp } from '../support/app.js';
 import { databaseTargets } from '../support/databases.js';
+import { until } from '../support/until.js';
 
 const CUSTOMERS = 400;
 const idle = { signal: new AbortController().signal, progress: () => {} };
@@ -66,16 +67,6 @@ const MEMBERS = gql`
     }
   }
 `;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 for (const target of databaseTargets()) {
   describe(`live audiences on ${target.name}`, () => {

@@ -13,6 +13,7 @@ import { gql } from 'graphql-request';
 import { loadDemoShop } from '../../src/demo/demo-shop.js';
 import { graphQLErrors, startTestApp, type TestApp } from '../support/app.js';
 import { databaseTargets } from '../support/databases.js';
+import { until } from '../support/until.js';
 
 const idle = { signal: new AbortController().signal, progress: () => {} };
 
@@ -73,16 +74,6 @@ class Receiver {
 function signatureHolds(secret: string, header: string, body: string): boolean {
   const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
   return m !== null && createHmac('sha256', secret).update(`${m[1]}.${body}`).digest('hex') === m[2];
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 interface DeliveryView {
