@@ -322,6 +322,21 @@ for (const target of databaseTargets()) {
           await p.apiKey.create({ data: { name: 'a', role: 'VIEWER', prefix: 'x', hash: 'same' } });
           return p.apiKey.create({ data: { name: 'b', role: 'ADMIN', prefix: 'y', hash: 'same' } });
         },
+        'Delivery:audienceId,version,destinationId': async () => {
+          const audience = await p.audience.create({
+            data: {
+              name: 'u-a',
+              parameters: {},
+              size: 0,
+              createdBy: 'ops',
+              versions: { create: [{ version: 1, size: 0, heldBack: 0, added: 0, removed: 0, unchanged: 0 }] },
+            },
+          });
+          const destination = await p.destination.create({ data: { name: 'u-d', kind: 'FILE', config: {}, createdBy: 'ops' } });
+          const delivery = { audienceId: audience.id, version: 1, destinationId: destination.id };
+          await p.delivery.create({ data: delivery });
+          return p.delivery.create({ data: delivery });
+        },
         'VectorIndex:collection': () =>
           p.vectorIndex.create({ data: { collection: 'u-col', modelId: 'm', textDimensions: 1, features: [], scaler: {}, behaviourWeight: 1 } }),
       };
