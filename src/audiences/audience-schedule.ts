@@ -21,17 +21,31 @@ export function nextRefresh(schedule: string, after: Date): Date {
   return cronParser.parseExpression(schedule, { currentDate: after, utc: true }).next().toDate();
 }
 
-/** BAD_USER_INPUT on `field` unless `schedule` is a cron expression. */
-export function validateSchedule(schedule: string, field: string): void {
+/** Occurrences looked at for the shortest interval: enough to cover a day's pattern of most schedules. */
+const OCCURRENCES_CHECKED = 48;
+
+/**
+ * BAD_USER_INPUT on `field` unless `schedule` is a cron expression that never fires twice within
+ * `minIntervalSeconds` (over its next occurrences): a refresh every second would recompute and
+ * deliver an audience without pause.
+ */
+export function validateSchedule(schedule: string, field: string, minIntervalSeconds: number): void {
+  let times: number[];
   try {
     if (schedule.trim() === '') throw new Error('empty');
-    cronParser.parseExpression(schedule, { utc: true });
+    const expression = cronParser.parseExpression(schedule, { utc: true });
+    times = Array.from({ length: OCCURRENCES_CHECKED }, () => expression.next().getTime());
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new InputError(`"${schedule}" is not a cron expression (${why})`, [
       { index: -1, field, message: 'must be a cron expression: five fields (minute hour day month weekday), or six with seconds first' },
     ]);
   }
+  const shortest = Math.min(...times.slice(1).map((t, i) => (t - times[i]!) / 1000));
+  if (shortest < minIntervalSeconds)
+    throw new InputError(`"${schedule}" fires ${shortest} s apart; the shortest interval allowed is ${minIntervalSeconds} s`, [
+      { index: -1, field, message: `must not fire more often than every ${minIntervalSeconds} s (AUDIENCE_MIN_INTERVAL_SECONDS)` },
+    ]);
 }
 
 export class AudienceScheduler {

@@ -61,6 +61,8 @@ export interface AudienceOptions {
   consent: ConsentPolicy;
   /** How long a replaced version stays readable. */
   versionRetentionMs: number;
+  /** Schedules firing more often than this are refused. */
+  minIntervalSeconds: number;
 }
 
 /** Rows per INSERT … SELECT from one JSON array (a 100,000-member audience is five statements). */
@@ -95,7 +97,7 @@ export class SavedAudiences {
   async create(name: string, definition: AudienceDefinition, schedule: string | null, createdBy: string): Promise<SavedAudience> {
     if (!name.trim()) throw new InputError('name must not be empty', [{ index: -1, field: 'name', message: 'must not be empty' }]);
     if (definition.kind === 'FILTER') validateFilter(definition.filter, 'definition.filter');
-    if (schedule !== null) validateSchedule(schedule, 'schedule');
+    if (schedule !== null) validateSchedule(schedule, 'schedule', this.options.minIntervalSeconds);
     const computed = await this.compute(definition);
     const id = await this.prisma.$transaction(
       async (tx) => {
@@ -144,7 +146,7 @@ export class SavedAudiences {
 
   /** Sets (or, with null, clears) the audience's schedule; the next refresh is counted from now. */
   async setSchedule(id: number, schedule: string | null): Promise<SavedAudience> {
-    if (schedule !== null) validateSchedule(schedule, 'schedule');
+    if (schedule !== null) validateSchedule(schedule, 'schedule', this.options.minIntervalSeconds);
     await this.get(id);
     await this.prisma.audience.update({ where: { id }, data: { schedule, nextRefreshAt: schedule === null ? null : nextRefresh(schedule, new Date()) } });
     return this.get(id);

@@ -80,12 +80,16 @@ const EnvSchema = z.object({
   MARKETING_CONSENT: z.enum(['opt-out', 'opt-in']).default('opt-out'),
   /** How often a worker looks for scheduled audiences that are due (ms). */
   AUDIENCE_TICK_MS: emptyIsUnset(z.coerce.number().int().min(50).default(15_000)),
+  /** The shortest interval between an audience's scheduled refreshes (seconds): a schedule that fires more often is refused. */
+  AUDIENCE_MIN_INTERVAL_SECONDS: emptyIsUnset(z.coerce.number().int().min(1).default(300)),
   /** How long an audience's replaced version stays readable (hours). */
   AUDIENCE_VERSION_RETENTION_HOURS: emptyIsUnset(z.coerce.number().min(0).default(168)),
   /** Where FILE destinations write (each destination names a directory inside it). Default: <DATA_DIR>/exports. */
   FILE_DESTINATIONS_DIR: optionalString,
   /** `true`: webhooks may use plain http:// beyond this machine (a receiver inside the cluster). */
   WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).default('false'),
+  /** `true`: webhooks may go to private, loopback and link-local addresses (checked at creation and on every connection). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
   /** A webhook page without an answer this long has failed (ms). */
   WEBHOOK_TIMEOUT_MS: emptyIsUnset(z.coerce.number().int().min(1).default(10_000)),
   /** First wait after a failed delivery attempt (ms), doubled after each further one. */
@@ -168,8 +172,8 @@ export interface Settings {
   /** Customers per part of an embed job (what workers share). */
   embedShardSize: number;
   jobs: { workerInProcess: boolean; schedules: { embedCustomers?: string; runSegmentation?: string } };
-  audiences: { consent: 'opt-out' | 'opt-in'; tickMs: number; versionRetentionMs: number };
-  deliveries: { filesRoot: string; allowHttp: boolean; timeoutMs: number; retryBaseMs: number; maxAttempts: number; pauseAfter: number };
+  audiences: { consent: 'opt-out' | 'opt-in'; tickMs: number; versionRetentionMs: number; minIntervalSeconds: number };
+  deliveries: { filesRoot: string; allowHttp: boolean; allowPrivate: boolean; timeoutMs: number; retryBaseMs: number; maxAttempts: number; pauseAfter: number };
   /** Unset: the logger's defaults (info, pretty on a terminal; warn under NODE_ENV=test). */
   logging: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format?: 'json' | 'pretty' };
   /** OpenTelemetry (see src/observability/tracing.ts): traces only when an endpoint is set. */
@@ -264,10 +268,16 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       workerInProcess: e.WORKER_IN_PROCESS === 'true',
       schedules: { ...(e.SCHEDULE_EMBED ? { embedCustomers: e.SCHEDULE_EMBED } : {}), ...(e.SCHEDULE_SEGMENT ? { runSegmentation: e.SCHEDULE_SEGMENT } : {}) },
     },
-    audiences: { consent: e.MARKETING_CONSENT, tickMs: e.AUDIENCE_TICK_MS, versionRetentionMs: e.AUDIENCE_VERSION_RETENTION_HOURS * 3_600_000 },
+    audiences: {
+      consent: e.MARKETING_CONSENT,
+      tickMs: e.AUDIENCE_TICK_MS,
+      versionRetentionMs: e.AUDIENCE_VERSION_RETENTION_HOURS * 3_600_000,
+      minIntervalSeconds: e.AUDIENCE_MIN_INTERVAL_SECONDS,
+    },
     deliveries: {
       filesRoot: e.FILE_DESTINATIONS_DIR ? path.resolve(projectRoot, e.FILE_DESTINATIONS_DIR) : path.join(dataDir, 'exports'),
       allowHttp: e.WEBHOOK_ALLOW_HTTP === 'true',
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       retryBaseMs: e.DELIVERY_RETRY_BASE_MS,
       maxAttempts: e.DELIVERY_MAX_ATTEMPTS,

@@ -5,6 +5,7 @@
 //   FILE_DESTINATIONS_DIR, for SFTP or object-store pick-up (files.ts).
 import path from 'node:path';
 import { InputError } from '../errors/domain-errors.js';
+import { nonPublicAddressOf } from './network.js';
 
 export type DestinationKind = 'WEBHOOK' | 'FILE';
 export type FileFormat = 'CSV' | 'JSONL';
@@ -26,9 +27,11 @@ export const MAX_PAGE_SIZE = 10_000;
 
 /**
  * A webhook URL: HTTPS, or plain HTTP to this machine (a local receiver, tests) or when the operator
- * allows it (a receiver inside the cluster). No credentials in the URL: they would be logged.
+ * allows it (a receiver inside the cluster). No credentials in the URL: they would be logged. Unless
+ * the operator allows it, not to a non-public address (network.ts), as written or as its name
+ * resolves now; a name that does not resolve yet is accepted — its deliveries fail and retry, visibly.
  */
-export function validateWebhookUrl(raw: string, allowHttp: boolean): string {
+export async function validateWebhookUrl(raw: string, options: { allowHttp: boolean; allowPrivate: boolean }): Promise<string> {
   let url: URL;
   try {
     url = new URL(raw);
@@ -36,12 +39,19 @@ export function validateWebhookUrl(raw: string, allowHttp: boolean): string {
     throw new InputError('url is not a URL', [{ index: -1, field: 'url', message: 'must be an absolute https:// URL' }]);
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (loopback || allowHttp)))
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (loopback || options.allowHttp)))
     throw new InputError('webhooks are sent over HTTPS', [
       { index: -1, field: 'url', message: 'must be https:// (http:// only to this machine, or with WEBHOOK_ALLOW_HTTP=true)' },
     ]);
   if (url.username || url.password)
     throw new InputError('no credentials in the URL', [{ index: -1, field: 'url', message: 'must not carry a user or password' }]);
+  if (!options.allowPrivate) {
+    const address = await nonPublicAddressOf(url.hostname).catch(() => undefined);
+    if (address)
+      throw new InputError(`${url.hostname} is a non-public address`, [
+        { index: -1, field: 'url', message: `${url.hostname} is (or resolves to) ${address}, not a public address; WEBHOOK_ALLOW_PRIVATE=true allows it` },
+      ]);
+  }
   return url.toString();
 }
 

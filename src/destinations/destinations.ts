@@ -41,6 +41,8 @@ export interface DeliveryOptions {
   filesRoot: string;
   /** Plain-HTTP webhooks beyond this machine. */
   allowHttp: boolean;
+  /** Webhooks to private, loopback and other non-public addresses. */
+  allowPrivate: boolean;
   timeoutMs: number;
   /** First wait after a failed attempt; doubled after each further one. */
   retryBaseMs: number;
@@ -62,7 +64,7 @@ export class Destinations {
 
   /** A webhook destination and its signing secret (returned here only). */
   async createWebhook(name: string, url: string, pageSize: number, createdBy: string): Promise<{ destination: Destination; secret: string }> {
-    const config: DestinationConfig = { kind: 'WEBHOOK', url: validateWebhookUrl(url, this.options.allowHttp), pageSize: validatePageSize(pageSize) };
+    const config: DestinationConfig = { kind: 'WEBHOOK', url: await validateWebhookUrl(url, this.options), pageSize: validatePageSize(pageSize) };
     const secret = newSecret();
     const row = await this.prisma.destination.create({ data: { name: checkName(name), kind: 'WEBHOOK', config: toJson(config), secret, createdBy } });
     return { destination: toDestination(row), secret };
@@ -266,7 +268,7 @@ export class Destinations {
         next = { phase, nextRank: members.at(-1)!.rank + 1, members: members.length };
       }
       // The key names the page by where it starts: a resend after a failure carries the same key.
-      const answer = await postPage(config.url, secret, `delivery-${row.id}-${phase.toLowerCase()}-${from}`, body, this.options.timeoutMs);
+      const answer = await postPage(config.url, secret, `delivery-${row.id}-${phase.toLowerCase()}-${from}`, body, this.options);
       if (!answer.ok) return answer.error;
       await this.prisma.delivery.update({
         where: { id: row.id },

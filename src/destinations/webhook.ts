@@ -5,6 +5,9 @@
 // one (receivers should refuse stale timestamps, e.g. older than five minutes). Every page carries an
 // Idempotency-Key that stays the same when the page is sent again after a failure.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { isNonPublicAddress, literalAddress, NonPublicAddressError, publicOnlyLookup } from './network.js';
 
 export const SIGNATURE_HEADER = 'segment-signature';
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -34,30 +37,77 @@ export interface WebhookAnswer {
   error?: string;
 }
 
-/** POSTs one signed page; any 2xx is success, anything else (redirects included) a failure. */
-export async function postPage(url: string, secret: string, idempotencyKey: string, body: string, timeoutMs: number): Promise<WebhookAnswer> {
+export interface PostOptions {
+  /** No answer in this long: the attempt has failed (a receiver that hangs holds nothing up). */
+  timeoutMs: number;
+  /** Private, loopback and other non-public addresses may be dialled (network.ts). */
+  allowPrivate: boolean;
+}
+
+/** What is read of an error answer: enough to say why, bounded whatever the receiver sends. */
+const ERROR_BODY_CHARS = 200;
+
+/**
+ * POSTs one signed page; any 2xx is success (its body is not read), anything else — redirects
+ * included — a failure described by its status and the start of its body. node:http rather than
+ * fetch: the connection's own address lookup is where non-public addresses are refused.
+ */
+export function postPage(url: string, secret: string, idempotencyKey: string, body: string, options: PostOptions): Promise<WebhookAnswer> {
+  const target = new URL(url);
+  const literal = literalAddress(target.hostname);
+  if (!options.allowPrivate && literal && isNonPublicAddress(literal))
+    return Promise.resolve({ ok: false, error: new NonPublicAddressError(literal, literal).message });
   const timestamp = Math.floor(Date.now() / 1000);
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'segment-api-webhooks',
-        [SIGNATURE_HEADER]: sign(secret, timestamp, body),
-        [IDEMPOTENCY_HEADER]: idempotencyKey,
+  return new Promise<WebhookAnswer>((resolve) => {
+    let settled = false;
+    const done = (answer: WebhookAnswer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(answer);
+    };
+    const request = (target.protocol === 'https:' ? https : http).request(
+      target,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'segment-api-webhooks',
+          [SIGNATURE_HEADER]: sign(secret, timestamp, body),
+          [IDEMPOTENCY_HEADER]: idempotencyKey,
+        },
+        ...(options.allowPrivate ? {} : { lookup: publicOnlyLookup }),
       },
-      body,
-    });
-    if (res.status >= 200 && res.status < 300) {
-      await res.body?.cancel();
-      return { ok: true };
-    }
-    const text = (await res.text().catch(() => '')).slice(0, 200);
-    return { ok: false, error: `HTTP ${res.status}${text ? `: ${text}` : ''}` };
-  } catch (error) {
-    const e = error as Error & { cause?: { code?: string } };
-    return { ok: false, error: e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ''}` };
-  }
+      (response) => {
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          done({ ok: true });
+          response.destroy();
+          return;
+        }
+        let text = '';
+        const failed = () => done({ ok: false, error: `HTTP ${status}${text.trim() ? `: ${text.slice(0, ERROR_BODY_CHARS).trim()}` : ''}` });
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+          if (text.length >= ERROR_BODY_CHARS) {
+            failed();
+            response.destroy();
+          }
+        });
+        response.on('end', failed);
+        response.on('close', failed);
+        response.on('error', failed);
+      },
+    );
+    const timer = setTimeout(() => {
+      done({ ok: false, error: `no answer within ${options.timeoutMs} ms` });
+      request.destroy();
+    }, options.timeoutMs);
+    request.on('error', (error: Error & { code?: string }) =>
+      done({ ok: false, error: error.code && !error.message.includes(error.code) ? `${error.message} (${error.code})` : error.message }),
+    );
+    request.end(body);
+  });
 }

@@ -118,7 +118,7 @@ for (const target of databaseTargets()) {
       ).createAudience;
 
     before(async () => {
-      app = await startTestApp(target, { AUDIENCE_TICK_MS: '200' });
+      app = await startTestApp(target, { AUDIENCE_TICK_MS: '200', AUDIENCE_MIN_INTERVAL_SECONDS: '1' });
       await loadDemoShop(app.services.ingest, { customers: CUSTOMERS, seed: 7 }, path.join(app.services.settings.dataDir, 'demo'));
       await (await app.services.indexer()).run(idle);
       await app.services.segments.run(idle, { k: 4, seed: 1 });
@@ -326,7 +326,11 @@ for (const target of databaseTargets()) {
         `,
         { ids: saying },
       );
-      const optIn = new SavedAudiences(app.services.db.prisma, app.services.lookalikes, { consent: 'opt-in', versionRetentionMs: 3_600_000 });
+      const optIn = new SavedAudiences(app.services.db.prisma, app.services.lookalikes, {
+        ...app.services.settings.audiences,
+        consent: 'opt-in',
+        versionRetentionMs: 3_600_000,
+      });
       const strict = await optIn.create('Opted in', { kind: 'FILTER', filter: { segmentLineages: undefined, limit: 1000 } }, null, 'test');
       const strictIds = [];
       for await (const page of optIn.export(strict.id)) strictIds.push(...page.map((m) => m.externalId));
@@ -353,7 +357,11 @@ for (const target of databaseTargets()) {
       // Customers the consent test refused may be among the 50: counted, not listed.
       assert.deepEqual([saveAudience.version, saveAudience.size + saveAudience.heldBack], [1, 50]);
       // No retention: a replaced version is gone as soon as the next is written.
-      const brief = new SavedAudiences(app.services.db.prisma, app.services.lookalikes, { consent: 'opt-out', versionRetentionMs: 0 });
+      const brief = new SavedAudiences(app.services.db.prisma, app.services.lookalikes, {
+        ...app.services.settings.audiences,
+        consent: 'opt-out',
+        versionRetentionMs: 0,
+      });
       const v2 = await brief.refresh(Number(saveAudience.id));
       assert.equal(v2.version, 2);
       assert.equal(v2.added + v2.unchanged, v2.size);

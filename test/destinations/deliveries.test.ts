@@ -32,7 +32,7 @@ class Receiver {
   private readonly counts = new Map<string, number>();
   private server!: http.Server;
   url = '';
-  constructor(private readonly answer: (path: string, n: number) => { status: number; delayMs?: number }) {}
+  constructor(private readonly answer: (path: string, n: number) => { status: number; delayMs?: number; bodyBytes?: number }) {}
 
   async start(): Promise<void> {
     this.server = http.createServer((req, res) => {
@@ -42,7 +42,7 @@ class Receiver {
         const p = req.url ?? '/';
         const n = (this.counts.get(p) ?? 0) + 1;
         this.counts.set(p, n);
-        const { status, delayMs = 0 } = this.answer(p, n);
+        const { status, delayMs = 0, bodyBytes } = this.answer(p, n);
         const body = Buffer.concat(chunks).toString('utf8');
         setTimeout(() => {
           this.received.push({
@@ -53,7 +53,9 @@ class Receiver {
             body,
             json: JSON.parse(body) as Received['json'],
           });
-          res.writeHead(status).end(status === 200 ? 'ok' : 'try later');
+          // The sender may hang up before the answer is written (a timeout, or a body it does not read).
+          res.on('error', () => {});
+          res.writeHead(status).end(bodyBytes ? Buffer.alloc(bodyBytes, 'x') : status === 200 ? 'ok' : 'try later');
         }, delayMs);
       });
     });
@@ -185,6 +187,10 @@ for (const target of databaseTargets()) {
         if (p === '/flaky') return { status: n === 2 ? 500 : 200 };
         if (p === '/late') return { status: 200, delayMs: 1200 };
         if (p === '/down') return { status: downFixed ? 200 : 500 };
+        // Hangs past the timeout once, then answers.
+        if (p === '/hang') return { status: 200, delayMs: n === 1 ? 7000 : 0 };
+        // Answers 10 MB, first with an error, then with success.
+        if (p === '/huge') return { status: n === 1 ? 500 : 200, bodyBytes: 10 * 1024 * 1024 };
         return { status: 200 };
       });
       await receiver.start();
@@ -194,6 +200,8 @@ for (const target of databaseTargets()) {
         DELIVERY_MAX_ATTEMPTS: '3',
         DESTINATION_PAUSE_AFTER: '1',
         WEBHOOK_TIMEOUT_MS: '5000',
+        // The receiver is on this machine.
+        WEBHOOK_ALLOW_PRIVATE: 'true',
       });
       await loadDemoShop(app.services.ingest, { customers: 300, seed: 11 }, path.join(app.services.settings.dataDir, 'demo'));
       await (await app.services.indexer()).run(idle);
@@ -315,6 +323,56 @@ for (const target of databaseTargets()) {
       assert.equal(delivered!.destination?.paused, false);
     });
 
+    test('a receiver that hangs, one that answers 10 MB, one that is not there: bounded attempts, clear errors, nothing twice', async () => {
+      const inside = members.slice(36, 40);
+      await app.services.ingest.upsert(
+        'customers',
+        inside.map((id) => ({ id, country: 'Hostland' })),
+      );
+      const audience = await audienceFor('Hostland', 'Hostland');
+      const closed = http.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const closedPort = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const hang = await webhook('hang', '/hang', 100);
+      const huge = await webhook('huge', '/huge', 100);
+      const { createWebhookDestination: gone } = await app.client.request<{ createWebhookDestination: { destination: { id: string } } }>(
+        gql`
+          mutation ($url: String!) {
+            createWebhookDestination(name: "gone", url: $url) {
+              destination {
+                id
+              }
+            }
+          }
+        `,
+        { url: `http://127.0.0.1:${closedPort}/hook` },
+      );
+      for (const d of [hang, huge]) await attach(audience.id, d.destination.id);
+      await attach(audience.id, gone.destination.id);
+      const deliveries = await settled(audience.id, 1, 3);
+      const of = (id: string) => deliveries.find((d) => d.destination?.id === id)!;
+
+      // The hung page timed out and was sent again under its key; the receiver holds each page once by key.
+      assert.deepEqual([of(hang.destination.id).status, of(hang.destination.id).attempts], ['DELIVERED', 1]);
+      const hangPages = await until('the hung page to be answered', async () => (receiver.on('/hang').length === 3 ? receiver.on('/hang') : undefined), 15_000);
+      assert.equal(new Set(hangPages.map((r) => r.key)).size, 2, 'only the unanswered page came twice');
+      assert.deepEqual(
+        hangPages.filter((r) => r.json.type === 'audience.members.added').map((r) => r.json.members!.length),
+        [4, 4],
+      );
+
+      // A 10 MB error answer: read only as far as saying why, then retried; a 10 MB success not read at all.
+      assert.deepEqual([of(huge.destination.id).status, of(huge.destination.id).attempts], ['DELIVERED', 1]);
+      assert.equal(receiver.on('/huge').length, 3);
+
+      // Nobody listening: every attempt refused, the delivery failed with why, the destination paused.
+      const refused = of(gone.destination.id);
+      assert.deepEqual([refused.status, refused.attempts, refused.pagesSent], ['FAILED', 3, 0]);
+      assert.match(refused.lastError ?? '', /ECONNREFUSED/);
+      assert.equal(refused.destination?.paused, true);
+    });
+
     test('file destinations: the version and its diff as CSV, a manifest last; bad destinations refused', async () => {
       const inside = members.slice(40, 46);
       await app.services.ingest.upsert(
@@ -366,3 +424,92 @@ for (const target of databaseTargets()) {
     });
   });
 }
+
+describe('webhook addresses and schedules with the default settings', () => {
+  let app: TestApp;
+  let receiver: Receiver;
+  before(async () => {
+    receiver = new Receiver(() => ({ status: 200 }));
+    await receiver.start();
+    app = await startTestApp(databaseTargets()[0]!);
+  });
+  after(async () => {
+    await app.close();
+    await receiver.close();
+  });
+
+  test('private, loopback and link-local addresses are refused at creation and when sending; a schedule every second is refused', async () => {
+    const error = async (url: string) =>
+      (
+        await graphQLErrors(
+          app.client.request(
+            gql`
+              mutation ($url: String!) {
+                createWebhookDestination(name: "inside", url: $url) {
+                  secret
+                }
+              }
+            `,
+            { url },
+          ),
+        )
+      )[0]!;
+    for (const url of ['https://10.1.2.3/hook', 'https://169.254.169.254/latest/meta-data', 'https://[::1]/hook', 'https://localhost/hook', receiver.url]) {
+      const e = await error(url);
+      assert.deepEqual([e.extensions?.code, e.extensions?.field], ['BAD_USER_INPUT', 'url'], url);
+      assert.match(e.message, /non-public/);
+    }
+    assert.equal(await app.services.db.prisma.destination.count(), 0);
+
+    // A destination saved when it was allowed, sent to after it no longer is: the connection is refused.
+    const { Destinations } = await import('../../src/destinations/destinations.js');
+    const permissive = new Destinations(app.services.db.prisma, app.services.audiences, { ...app.services.settings.deliveries, allowPrivate: true });
+    const saved = await permissive.createWebhook('was allowed', receiver.url + '/inside', 10, 'test');
+    const created = await app.client.request<{ createAudience: { id: string } }>(gql`
+      mutation {
+        createAudience(name: "anyone", definition: { filter: { limit: 5 } }) {
+          id
+        }
+      }
+    `);
+    await app.client.request(
+      gql`
+        mutation ($a: ID!, $d: ID!) {
+          attachDestination(audienceId: $a, destinationId: $d) {
+            id
+          }
+        }
+      `,
+      { a: created.createAudience.id, d: String(saved.destination.id) },
+    );
+    const [delivery] = await until('the delivery', async () => {
+      const ds = await app.services.destinations.deliveriesOf(Number(created.createAudience.id), 1);
+      return ds.length === 1 && ds[0]!.attempts > 0 ? ds : undefined;
+    });
+    assert.match(delivery!.lastError ?? '', /non-public address/);
+    assert.equal(receiver.received.length, 0);
+
+    const every = await graphQLErrors(
+      app.client.request(gql`
+        mutation {
+          createAudience(name: "busy", definition: { filter: { limit: 5 } }, schedule: "* * * * * *") {
+            id
+          }
+        }
+      `),
+    );
+    assert.deepEqual([every[0]!.extensions?.code, every[0]!.extensions?.field], ['BAD_USER_INPUT', 'schedule']);
+    assert.match(every[0]!.message, /1 s apart/);
+    const hourly = await app.client.request<{ setAudienceSchedule: { schedule: string } }>(
+      gql`
+        mutation ($id: ID!) {
+          setAudienceSchedule(id: $id, schedule: "0 * * * *") {
+            schedule
+          }
+        }
+      `,
+      { id: created.createAudience.id },
+    );
+    assert.equal(hourly.setAudienceSchedule.schedule, '0 * * * *');
+  });
+});
