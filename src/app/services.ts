@@ -154,7 +154,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
   const scheduler = new AudienceScheduler(
     audiences,
     (audienceId, scheduled) => jobs.enqueue(AUDIENCE_REFRESH_JOB, { audienceId, scheduled }),
-    settings.audiences.tickMs,
+    settings.audiences,
     dispatchDeliveries,
   );
   return {

@@ -16,36 +16,48 @@ export interface ScheduledAudiences {
   purgeExpired(): Promise<number>;
 }
 
-/** The first time after `after` that the schedule fires. */
-export function nextRefresh(schedule: string, after: Date): Date {
-  return cronParser.parseExpression(schedule, { currentDate: after, utc: true }).next().toDate();
+/** The first time after `after` that the schedule fires, and no sooner than `minIntervalSeconds` after it. */
+export function nextRefresh(schedule: string, after: Date, minIntervalSeconds = 0): Date {
+  const next = cronParser.parseExpression(schedule, { currentDate: after, utc: true }).next().getTime();
+  return new Date(Math.max(next, after.getTime() + minIntervalSeconds * 1000));
 }
 
 /** Occurrences looked at for the shortest interval: enough to cover a day's pattern of most schedules. */
 const OCCURRENCES_CHECKED = 48;
+const YEAR_MS = 365 * 86_400_000;
 
 /**
- * BAD_USER_INPUT on `field` unless `schedule` is a cron expression that never fires twice within
- * `minIntervalSeconds` (over its next occurrences): a refresh every second would recompute and
- * deliver an audience without pause.
+ * BAD_USER_INPUT on `field` unless `schedule` is a cron expression that fires, and never twice within
+ * `minIntervalSeconds` (over its occurrences in the coming year, at most OCCURRENCES_CHECKED): a
+ * refresh every second would recompute and deliver an audience without pause. The scheduler also
+ * keeps that interval whatever a schedule says (nextRefresh), so no calendar corner slips through.
  */
 export function validateSchedule(schedule: string, field: string, minIntervalSeconds: number): void {
-  let times: number[];
+  const refuse = (message: string, why: string) => {
+    throw new InputError(message, [{ index: -1, field, message: why }]);
+  };
+  const cron = 'must be a cron expression: five fields (minute hour day month weekday), or six with seconds first';
+  const now = new Date();
   try {
     if (schedule.trim() === '') throw new Error('empty');
-    const expression = cronParser.parseExpression(schedule, { utc: true });
-    times = Array.from({ length: OCCURRENCES_CHECKED }, () => expression.next().getTime());
+    cronParser.parseExpression(schedule, { utc: true });
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new InputError(`"${schedule}" is not a cron expression (${why})`, [
-      { index: -1, field, message: 'must be a cron expression: five fields (minute hour day month weekday), or six with seconds first' },
-    ]);
+    refuse(`"${schedule}" is not a cron expression (${error instanceof Error ? error.message : String(error)})`, cron);
   }
-  const shortest = Math.min(...times.slice(1).map((t, i) => (t - times[i]!) / 1000));
+  try {
+    cronParser.parseExpression(schedule, { utc: true, currentDate: now }).next();
+  } catch {
+    refuse(`"${schedule}" never fires (or too rarely to find the next time)`, 'must fire at least once in the years ahead');
+  }
+  const expression = cronParser.parseExpression(schedule, { utc: true, currentDate: now, endDate: new Date(now.getTime() + YEAR_MS) });
+  const times: number[] = [];
+  while (times.length < OCCURRENCES_CHECKED && expression.hasNext()) times.push(expression.next().getTime());
+  const shortest = Math.min(Infinity, ...times.slice(1).map((t, i) => (t - times[i]!) / 1000));
   if (shortest < minIntervalSeconds)
-    throw new InputError(`"${schedule}" fires ${shortest} s apart; the shortest interval allowed is ${minIntervalSeconds} s`, [
-      { index: -1, field, message: `must not fire more often than every ${minIntervalSeconds} s (AUDIENCE_MIN_INTERVAL_SECONDS)` },
-    ]);
+    refuse(
+      `"${schedule}" fires ${shortest} s apart; the shortest interval allowed is ${minIntervalSeconds} s`,
+      `must not fire more often than every ${minIntervalSeconds} s (AUDIENCE_MIN_INTERVAL_SECONDS)`,
+    );
 }
 
 export class AudienceScheduler {
@@ -56,7 +68,8 @@ export class AudienceScheduler {
     private readonly audiences: ScheduledAudiences,
     /** Queues a refresh of the audience (ConflictError: one is already queued or running). */
     private readonly enqueueRefresh: (audienceId: number, schedule: string) => Promise<unknown>,
-    private readonly tickMs: number,
+    /** How often to look for due audiences; the least time between two refreshes of one. */
+    private readonly timing: { tickMs: number; minIntervalSeconds: number },
     /** Other due work looked for on the same tick (deliveries waiting for their next attempt). */
     private readonly alsoOnTick: () => Promise<unknown> = async () => undefined,
   ) {}
@@ -64,7 +77,7 @@ export class AudienceScheduler {
   start(): void {
     if (this.timer) return;
     void this.runTick();
-    this.timer = setInterval(() => void this.runTick(), this.tickMs);
+    this.timer = setInterval(() => void this.runTick(), this.timing.tickMs);
     this.timer.unref();
   }
 
@@ -78,7 +91,7 @@ export class AudienceScheduler {
   async tick(now = new Date()): Promise<number[]> {
     const queued: number[] = [];
     for (const due of await this.audiences.due(now)) {
-      if (!(await this.audiences.claimRefresh(due.id, due.nextRefreshAt, nextRefresh(due.schedule, now)))) continue;
+      if (!(await this.audiences.claimRefresh(due.id, due.nextRefreshAt, nextRefresh(due.schedule, now, this.timing.minIntervalSeconds)))) continue;
       try {
         await this.enqueueRefresh(due.id, due.schedule);
         queued.push(due.id);

@@ -109,7 +109,7 @@ export class SavedAudiences {
             size: 0,
             version: 0,
             schedule,
-            nextRefreshAt: schedule === null ? null : nextRefresh(schedule, new Date()),
+            nextRefreshAt: schedule === null ? null : nextRefresh(schedule, new Date(), this.options.minIntervalSeconds),
             createdBy,
           },
         });
@@ -148,7 +148,10 @@ export class SavedAudiences {
   async setSchedule(id: number, schedule: string | null): Promise<SavedAudience> {
     if (schedule !== null) validateSchedule(schedule, 'schedule', this.options.minIntervalSeconds);
     await this.get(id);
-    await this.prisma.audience.update({ where: { id }, data: { schedule, nextRefreshAt: schedule === null ? null : nextRefresh(schedule, new Date()) } });
+    await this.prisma.audience.update({
+      where: { id },
+      data: { schedule, nextRefreshAt: schedule === null ? null : nextRefresh(schedule, new Date(), this.options.minIntervalSeconds) },
+    });
     return this.get(id);
   }
 

@@ -32,14 +32,44 @@ for (const [network, prefix] of [
 ] as const)
   nonPublic.addSubnet(network, prefix, 'ipv6');
 
+// IPv6 prefixes that carry an IPv4 address in their low 32 bits, which a gateway then dials: NAT64's
+// well-known prefix and 6to4 (there the IPv4 follows the first 16 bits). BlockList already matches
+// IPv4-mapped addresses (::ffff:a.b.c.d) against the IPv4 subnets.
+const NAT64 = new BlockList();
+NAT64.addSubnet('64:ff9b::', 96, 'ipv6');
+const SIX_TO_FOUR = new BlockList();
+SIX_TO_FOUR.addSubnet('2002::', 16, 'ipv6');
+// The local-use NAT64 prefix translates to whatever the operator chose: refused outright.
+nonPublic.addSubnet('64:ff9b:1::', 48, 'ipv6');
+
 /** True for an address that is not on the public internet (anything that is not an address counts). */
 export function isNonPublicAddress(address: string): boolean {
   const bare = address.replace(/^\[|\]$/g, '');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
-  if (mapped) return isNonPublicAddress(mapped[1]!);
   const family = isIP(bare);
   if (family === 0) return true;
+  if (family === 6) {
+    const groups = ipv6Groups(bare);
+    if (NAT64.check(bare, 'ipv6')) return isNonPublicAddress(ipv4Of(groups[6]!, groups[7]!));
+    if (SIX_TO_FOUR.check(bare, 'ipv6')) return isNonPublicAddress(ipv4Of(groups[1]!, groups[2]!));
+  }
   return nonPublic.check(bare, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** The eight 16-bit groups of an IPv6 address (`::` expanded; a dotted IPv4 tail as two groups). */
+function ipv6Groups(address: string): number[] {
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
+  const text = dotted
+    ? address.slice(0, dotted.index) + `${((+dotted[1]! << 8) | +dotted[2]!).toString(16)}:${((+dotted[3]! << 8) | +dotted[4]!).toString(16)}`
+    : address;
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const parse = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
+  const left = parse(head);
+  const right = parse(tail);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+function ipv4Of(high: number, low: number): string {
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
 
 /** A URL host as an address when it is one (IPv6 without its brackets), else undefined. */
@@ -70,6 +100,7 @@ export class NonPublicAddressError extends Error {
 export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, '', 0);
+    if (addresses.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
     const refused = addresses.find((a) => isNonPublicAddress(a.address));
     if (refused) return callback(new NonPublicAddressError(hostname, refused.address), '', 0);
     if (options.all) return (callback as unknown as (e: null, all: dns.LookupAddress[]) => void)(null, addresses);

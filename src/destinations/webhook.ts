@@ -60,6 +60,7 @@ export function postPage(url: string, secret: string, idempotencyKey: string, bo
   const timestamp = Math.floor(Date.now() / 1000);
   return new Promise<WebhookAnswer>((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const done = (answer: WebhookAnswer) => {
       if (settled) return;
       settled = true;
@@ -101,7 +102,7 @@ export function postPage(url: string, secret: string, idempotencyKey: string, bo
         response.on('error', failed);
       },
     );
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       done({ ok: false, error: `no answer within ${options.timeoutMs} ms` });
       request.destroy();
     }, options.timeoutMs);
