@@ -60,7 +60,11 @@ export function postPage(url: string, secret: string, idempotencyKey: string, bo
   const timestamp = Math.floor(Date.now() / 1000);
   return new Promise<WebhookAnswer>((resolve) => {
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    // The deadline covers the whole exchange: connecting, sending, the answer's status and its start.
+    const timer = setTimeout(() => {
+      done({ ok: false, error: `no answer within ${options.timeoutMs} ms` });
+      request.destroy();
+    }, options.timeoutMs);
     const done = (answer: WebhookAnswer) => {
       if (settled) return;
       settled = true;
@@ -102,10 +106,6 @@ export function postPage(url: string, secret: string, idempotencyKey: string, bo
         response.on('error', failed);
       },
     );
-    timer = setTimeout(() => {
-      done({ ok: false, error: `no answer within ${options.timeoutMs} ms` });
-      request.destroy();
-    }, options.timeoutMs);
     request.on('error', (error: Error & { code?: string }) =>
       done({ ok: false, error: error.code && !error.message.includes(error.code) ? `${error.message} (${error.code})` : error.message }),
     );
