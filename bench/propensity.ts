@@ -10,7 +10,17 @@
 // bottom deciles (bottom ÷ top is what "churn risk" must separate: at most ⅓).
 import { loadSettings } from '../src/config/settings.js';
 import { BgNbd } from '../src/value/bg-nbd.js';
-import { boughtWithin, epochDay, purchaseFeatures, repeatHistoryAt, type PurchaseEvents } from '../src/value/propensity/purchase-features.js';
+import { chooseForecastModel, ruleOfThumb } from '../src/value/forecast-model.js';
+import { poissonMedian } from '../src/value/propensity/poisson-regression.js';
+import { COUNT_ALPHA, PurchaseCountModel } from '../src/value/propensity/purchase-count-model.js';
+import {
+  boughtWithin,
+  epochDay,
+  purchaseDaysWithin,
+  purchaseFeatures,
+  repeatHistoryAt,
+  type PurchaseEvents,
+} from '../src/value/propensity/purchase-features.js';
 import { PropensityModel, PROPENSITY_DEFAULTS, rowsAt } from '../src/value/propensity/propensity-model.js';
 import { calibrationError, decileRates, logLoss, rocAuc } from '../src/value/propensity/scores.js';
 import { variantName } from '../src/value/bg-nbd.js';
@@ -115,6 +125,47 @@ async function shop(name: string, events: PurchaseEvents[], asOf: number): Promi
   console.log(
     `\nexample reasons (customer ${seen[0]!.customerId}): ${served.reasons.map((r) => `${r.words} ${r.effect} it (${r.contribution.toFixed(2)})`).join('; ')}`,
   );
+
+  // Forecasts of purchase days in the holdout: the product's choice (on the last 90 days before the
+  // cut-off) against every candidate and the rules of thumb, and scikit-learn's PoissonRegressor on
+  // the learnt model's own training rows.
+  const variant = selection?.variant ?? 'BG';
+  const penalizer = selection?.variants.find((v) => v.variant === variant)?.penalizer ?? 0;
+  const forecast = chooseForecastModel(events, asOf, { fitted: true, penalizer, variant });
+  console.log(`\nforecast model: ${forecast.serving} serves — ${forecast.why}`);
+  const histories = seen.map((e) => ({ customerId: e.customerId, ...history(e, asOf)! }));
+  const bg = BgNbd.fit(histories, { penalizer, variant }).model;
+  const counts = new PurchaseCountModel(forecast.learnt);
+  const scale = HORIZON / forecast.horizonDays;
+  const actual = seen.map((e) => purchaseDaysWithin(e, asOf, HORIZON));
+  const historyDays = asOf - Math.min(...seen.map((e) => e.days[0]!));
+  const countRows = rowsAt(
+    events,
+    forecast.learnt.windows.map((d) => epochDay(Date.parse(d))),
+    forecast.horizonDays,
+  );
+  const zc = (r: Float64Array) => Array.from(r, (x, j) => (x - forecast.learnt.mean[j]!) / forecast.learnt.scale[j]!);
+  const sk = pythonReference<{ poisson: { mean: number[] } }>('propensity-reference.py', {
+    poisson: { X: [...rows.map(zc), ...countRows.rows.map(zc)], y: [...rows.map(() => 0), ...countRows.counts], alpha: COUNT_ALPHA, fitFrom: rows.length },
+  }).poisson.mean;
+  const candidates: [string, (i: number) => number][] = [
+    [`${variantName(variant)} median`, (i) => bg.medianPurchases(HORIZON, histories[i]!)],
+    ['learnt count model, Poisson median', (i) => poissonMedian(counts.expected(seen[i]!)! * scale)],
+    ['learnt count model, mean', (i) => counts.expected(seen[i]!)! * scale],
+    ['scikit-learn PoissonRegressor (same rows), median', (i) => poissonMedian(sk[i]! * scale)],
+    ['rule of thumb: repeat purchases ÷ days since the first', (i) => ruleOfThumb(histories[i]!, HORIZON)],
+    [`rule of thumb: purchases ÷ the ${historyDays}-day history`, (i) => ((histories[i]!.frequency + 1) / historyDays) * HORIZON],
+  ];
+  const servedName = {
+    BG_NBD: `${variantName(variant)} median`,
+    LEARNT: 'learnt count model, Poisson median',
+    RATE: 'rule of thumb: repeat purchases ÷ days since the first',
+  }[forecast.serving];
+  console.log(`\n| forecast of purchase days in the ${HORIZON}-day holdout | MAE |\n| --- | ---: |`);
+  for (const [method, f] of candidates) {
+    const mae = actual.reduce((sum, a, i) => sum + Math.abs(f(i) - a), 0) / actual.length;
+    console.log(`| ${method}${method === servedName ? ' (served)' : ''} | ${mae.toFixed(3)} |`);
+  }
 }
 
 const parts = (process.env.BENCH_PARTS ?? 'retail,cdnow').split(',');

@@ -89,25 +89,34 @@ try {
     for (const v of sel.variants) console.log(`| ${variantName(v.variant)}, ${v.penalizer} | ${v.logScore.toFixed(4)} | ${v.mae.toFixed(4)} |`);
     console.log(`\nserving: ${variantName(sel.variant)} — ${sel.why}`);
   } else console.log('\nno penalty selection (history too short)');
+  if (state.forecast) {
+    const f = state.forecast;
+    console.log(`\nforecast model: ${f.serving} serves — ${f.why}`);
+    if (f.learnt.reason) console.log(`(learnt count model: ${f.learnt.reason})`);
+  }
   const rows = await prisma.customerValue.findMany({ where: { runId: run.runId }, include: { customer: { select: { externalId: true } } } });
   const buckets = new Map<string, { n: number; actual: number; model: number; naive: number }>();
   const calibrationDays = state.historyDays;
   // "Each customer's historic rate × the holdout's length", read three ways (none is the obvious one).
+  const served = state.forecast?.serving === 'BG_NBD' || !state.forecast ? variantName(state.bgNbd?.variant) : state.forecast.serving;
   const predictors: { name: string; predict: (r: (typeof rows)[number]) => number; abs: number; sq: number }[] = [
     {
-      name: `${variantName(state.bgNbd?.variant)} (ours)`,
+      name: `served forecast, ${served} (ours, expectedPurchases)`,
       predict: (r) =>
-        model.predict({ customerId: r.customerId, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizon)!.expectedPurchases,
+        model.predict({ customerId: r.customerId, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizon, undefined, {
+          rate: r.purchaseRate,
+        })!.expectedPurchases,
       abs: 0,
       sq: 0,
     },
     {
       // The error measured is absolute, and the value that minimises expected absolute error is the
       // median of the predicted distribution, not its mean: same fit, the other summary of it.
-      name: `${variantName(state.bgNbd?.variant)} median (ours, likelyPurchases)`,
+      name: `served forecast, ${served} median (ours, likelyPurchases)`,
       predict: (r) =>
         model.predict({ customerId: r.customerId, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary }, horizon, undefined, {
           likely: true,
+          rate: r.purchaseRate,
         })!.likelyPurchases!,
       abs: 0,
       sq: 0,
@@ -143,7 +152,7 @@ try {
     b.naive += naive;
     buckets.set(key, b);
   }
-  console.log(`\n| repeat purchases in calibration | customers | mean actual holdout purchases | mean BG/NBD | mean naive |`);
+  console.log(`\n| repeat purchases in calibration | customers | mean actual holdout purchases | mean served | mean naive |`);
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const key of ['0', '1', '2', '3', '4', '5', '6', '7+']) {
     const b = buckets.get(key);
@@ -161,7 +170,7 @@ try {
   let actualTotal = 0;
   for (const d of holdoutDays.values()) actualTotal += d.size;
   console.log(
-    `(holdout purchases of calibration customers: ${rows.reduce((n, r) => n + (holdoutDays.get(r.customer.externalId)?.size ?? 0), 0)}; BG/NBD expected ${rows.reduce((n, r) => n + ours.predict(r), 0).toFixed(0)}; all customers' holdout purchases ${actualTotal})`,
+    `(holdout purchases of calibration customers: ${rows.reduce((n, r) => n + (holdoutDays.get(r.customer.externalId)?.size ?? 0), 0)}; served forecast expected ${rows.reduce((n, r) => n + ours.predict(r), 0).toFixed(0)}; all customers' holdout purchases ${actualTotal})`,
   );
 
   // Churn risk as the run serves it (customer_value.churn_risk: the model chosen for the shop on its

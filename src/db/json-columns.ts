@@ -125,6 +125,7 @@ export const RobustScalerSchema = z.object({ features: z.array(z.string()), medi
 
 const fitStats = { logLikelihood: num, iterations: num };
 const Variant = z.enum(['BG', 'MBG']);
+const GlmStateSchema = z.object({ coef: z.array(num), intercept: num, iterations: num, converged: z.boolean() });
 const CalibrationBinSchema = z.object({ from: num, to: num, count: num, predicted: num, observed: num });
 export const ValueModelStateSchema = z.object({
   status: z.enum(['FITTED', 'INSUFFICIENT_DATA', 'NOT_CONVERGED']),
@@ -166,7 +167,7 @@ export const ValueModelStateSchema = z.object({
         features: z.array(z.string()),
         mean: z.array(num),
         scale: z.array(num),
-        model: z.object({ coef: z.array(num), intercept: num, iterations: num, converged: z.boolean() }).nullable(),
+        model: GlmStateSchema.nullable(),
         windows: z.array(z.string()),
         rows: num,
         validation: z
@@ -183,6 +184,29 @@ export const ValueModelStateSchema = z.object({
           .nullable(),
       }),
       bgNbdValidation: z.object({ auc: num, logLoss: num, calibrationError: num, calibration: z.array(CalibrationBinSchema) }).nullable(),
+    })
+    .nullable()
+    .optional(),
+  // Runs stored before forecasts were chosen have none: BG/NBD forecasts them.
+  forecast: z
+    .object({
+      serving: z.enum(['BG_NBD', 'LEARNT', 'RATE']),
+      horizonDays: num,
+      why: z.string(),
+      customers: num,
+      scores: z.array(z.object({ kind: z.enum(['BG_NBD', 'LEARNT', 'RATE']), mae: num })),
+      learnt: z.object({
+        status: z.enum(['FITTED', 'INSUFFICIENT_DATA']),
+        reason: z.string().nullable(),
+        horizonDays: num,
+        asOf: z.string(),
+        features: z.array(z.string()),
+        mean: z.array(num),
+        scale: z.array(num),
+        model: GlmStateSchema.nullable(),
+        windows: z.array(z.string()),
+        rows: num,
+      }),
     })
     .nullable()
     .optional(),

@@ -102,7 +102,7 @@ export class CustomerValues {
       };
     }
     const history: CustomerHistory = { customerId, frequency: row.frequency, recency: row.recency, age: row.age, monetary: row.monetary };
-    const v = model.predict(history, horizonDays, monthlyDiscountRate, { likely: true });
+    const v = model.predict(history, horizonDays, monthlyDiscountRate, { likely: true, rate: row.purchaseRate });
     // Churn risk as the run stored it, from the model chosen for the shop; runs made before the choice
     // keep BG/NBD's 1 − P(alive) (in `v`).
     const churn = model.state.churn
@@ -198,9 +198,9 @@ export class CustomerValues {
       return this.storedSegment(runId, segmentId, members, model);
     const empty = { horizonDays, members, meanPAlive: null, shareAtRisk: null, expectedPurchases: null, expectedSpend: null, sumClv: null, meanClv: null };
     const rows = await this.prisma.$queryRaw<
-      { customer_id: number; frequency: number; recency: number; age: number; monetary: number; churn_risk: number | null }[]
+      { customer_id: number; frequency: number; recency: number; age: number; monetary: number; churn_risk: number | null; purchase_rate: number | null }[]
     >`
-      SELECT v.customer_id, v.frequency, v.recency, v.age, v.monetary, m.churn_risk
+      SELECT v.customer_id, v.frequency, v.recency, v.age, v.monetary, m.churn_risk, v.purchase_rate
       FROM customer_value v JOIN membership m ON m.run_id = v.run_id AND m.customer_id = v.customer_id
       WHERE v.run_id = ${runId} AND m.segment_id = ${segmentId}`;
     if (!model) return { ...empty, withHistory: rows.length, reason: 'The active segmentation was made before value models: run a segmentation.' };
@@ -218,6 +218,7 @@ export class CustomerValues {
         { customerId: r.customer_id, frequency: r.frequency, recency: r.recency, age: r.age, monetary: r.monetary },
         horizonDays,
         monthlyDiscountRate,
+        { rate: r.purchase_rate },
       );
       if (!v) {
         priced = false;

@@ -20,6 +20,8 @@ export interface CustomerValueRow {
   churn_risk: number | null;
   /** Its reasons (the learnt model's strongest features), as stored in customer_value.churn_reasons. */
   churn_reasons: { feature: string; effect: string; contribution: number }[] | null;
+  /** The learnt count model's purchase days a day, when it serves the shop's forecasts. */
+  purchase_rate: number | null;
 }
 
 export interface RunValue {
@@ -38,8 +40,10 @@ export async function fitRunValue(prisma: PrismaClient, ids: readonly number[]):
   const rows: CustomerValueRow[] = [];
   for (const c of history.customers) {
     if (!members.has(c.customerId)) continue;
-    const v = model.predict(c);
-    const churn = model.churn(c, eventsOf.get(c.customerId));
+    const events = eventsOf.get(c.customerId);
+    const rate = model.purchaseRate(events);
+    const v = model.predict(c, undefined, undefined, { rate });
+    const churn = model.churn(c, events);
     rows.push({
       customer_id: c.customerId,
       frequency: c.frequency,
@@ -52,6 +56,7 @@ export async function fitRunValue(prisma: PrismaClient, ids: readonly number[]):
       clv: v?.clv ?? null,
       churn_risk: churn?.risk ?? null,
       churn_reasons: churn ? churn.reasons.map((r) => ({ feature: r.feature, effect: r.effect, contribution: r.contribution })) : null,
+      purchase_rate: rate,
     });
   }
   return { state: model.state, rows };

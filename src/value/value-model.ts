@@ -5,8 +5,11 @@
 // API returns the reason in place of numbers.
 import { BgNbd, variantName, type BgNbdParams } from './bg-nbd.js';
 import { chooseChurnModel, type ChurnChoice } from './churn-model.js';
+import { chooseForecastModel, ruleOfThumb, type ForecastChoice } from './forecast-model.js';
 import { GammaGamma, type GammaGammaParams } from './gamma-gamma.js';
 import type { Fit } from './maximum-likelihood.js';
+import { poissonMedian } from './propensity/poisson-regression.js';
+import { PurchaseCountModel } from './propensity/purchase-count-model.js';
 import { PropensityModel, type Reason } from './propensity/propensity-model.js';
 import { epochDay, type PurchaseEvents } from './propensity/purchase-features.js';
 import { choosePurchaseModel, type PurchaseModelSelection } from './purchase-model-choice.js';
@@ -45,6 +48,8 @@ export interface ValueModelState {
   spendReason: string | null;
   /** Which model gives churn risk and why (churn-model.ts); absent for runs made before the choice. */
   churn?: ChurnChoice | null;
+  /** Which model forecasts purchases and why (forecast-model.ts); absent for runs made before the choice (BG/NBD's). */
+  forecast?: ForecastChoice | null;
 }
 
 /** A customer's churn risk from the serving model: the chance of no purchase in the next `horizonDays`. */
@@ -72,6 +77,7 @@ export interface CustomerValue {
 
 export class ValueModel {
   private readonly propensity: PropensityModel | null;
+  private readonly counts: PurchaseCountModel | null;
 
   private constructor(
     readonly state: ValueModelState,
@@ -79,6 +85,7 @@ export class ValueModel {
     private readonly spend: GammaGamma | null,
   ) {
     this.propensity = state.churn?.serving === 'PROPENSITY' ? new PropensityModel(state.churn.propensity) : null;
+    this.counts = state.forecast?.serving === 'LEARNT' ? new PurchaseCountModel(state.forecast.learnt) : null;
   }
 
   static fromState(state: ValueModelState): ValueModel {
@@ -92,12 +99,10 @@ export class ValueModel {
   static fit(history: PurchaseHistory, events?: readonly PurchaseEvents[]): ValueModel {
     const model = ValueModel.fitValue(history);
     if (!events) return model;
-    const churn = chooseChurnModel(events, epochDay(history.asOf), history.validation, {
-      fitted: model.fitted,
-      penalizer: model.state.bgNbd?.penalizer ?? 0,
-      variant: model.state.bgNbd?.variant ?? 'BG',
-    });
-    return ValueModel.fromState({ ...model.state, churn });
+    const bgNbd = { fitted: model.fitted, penalizer: model.state.bgNbd?.penalizer ?? 0, variant: model.state.bgNbd?.variant ?? 'BG' };
+    const churn = chooseChurnModel(events, epochDay(history.asOf), history.validation, bgNbd);
+    const forecast = model.fitted ? chooseForecastModel(events, epochDay(history.asOf), bgNbd) : null;
+    return ValueModel.fromState({ ...model.state, churn, forecast });
   }
 
   private static fitValue(history: PurchaseHistory): ValueModel {
@@ -195,6 +200,16 @@ export class ValueModel {
   }
 
   /**
+   * Purchase days a day the learnt count model forecasts for the customer (their `events`), when it
+   * serves the shop's forecasts; stored with the run's predictions (customer_value.purchase_rate), so
+   * any horizon is read without the events. Null otherwise.
+   */
+  purchaseRate(events: PurchaseEvents | undefined): number | null {
+    const expected = events && this.counts?.expected(events);
+    return expected === undefined || expected === null ? null : expected / this.counts!.state.horizonDays;
+  }
+
+  /**
    * A customer's predictions over `horizonDays`, CLV discounted at `monthlyDiscount` per 30 days
    * (lifetimes' customer_lifetime_value: the purchases expected in each month times the expected
    * value of a purchase, discounted). Null when the model is not fitted.
@@ -204,12 +219,19 @@ export class ValueModel {
     horizonDays = DEFAULT_HORIZON_DAYS,
     monthlyDiscount = DEFAULT_MONTHLY_DISCOUNT,
     // The median walks the distribution term by term: asked for per customer, not in segment loops.
-    { likely = false }: { likely?: boolean } = {},
+    // `rate`: the stored purchaseRate() of the customer, read when the learnt model serves forecasts.
+    { likely = false, rate = null }: { likely?: boolean; rate?: number | null } = {},
   ): CustomerValue | null {
     const bg = this.purchases;
     if (!bg) return null;
     const pAlive = bg.pAlive(c);
-    const expectedPurchases = bg.expectedPurchases(horizonDays, c);
+    // Purchases up to a day: from the model chosen for the shop's forecasts (forecast-model.ts); the
+    // learnt model and the rule of thumb forecast a steady rate. A customer the learnt model could not
+    // score (no stored rate) is forecast by BG/NBD.
+    const serving = this.state.forecast?.serving;
+    const perDay = serving === 'LEARNT' ? rate : serving === 'RATE' ? ruleOfThumb(c, 1) : null;
+    const upTo = (days: number) => (perDay !== null ? perDay * days : bg.expectedPurchases(days, c));
+    const expectedPurchases = upTo(horizonDays);
     const purchaseProbability = bg.purchaseProbability(horizonDays, c);
     // A fit can sit where a customer's terms overflow; such a customer gets no numbers, never NaN.
     if (!Number.isFinite(pAlive) || !Number.isFinite(expectedPurchases) || expectedPurchases < 0 || !Number.isFinite(purchaseProbability)) return null;
@@ -220,9 +242,9 @@ export class ValueModel {
       clv = 0;
       let before = 0;
       for (let day = Math.min(MONTH_DAYS, horizonDays); ; day = Math.min(day + MONTH_DAYS, horizonDays)) {
-        const upTo = bg.expectedPurchases(day, c);
-        clv += ((upTo - before) * perPurchase) / (1 + monthlyDiscount) ** (day / MONTH_DAYS);
-        before = upTo;
+        const purchases = upTo(day);
+        clv += ((purchases - before) * perPurchase) / (1 + monthlyDiscount) ** (day / MONTH_DAYS);
+        before = purchases;
         if (day >= horizonDays) break;
       }
       if (!Number.isFinite(clv)) clv = null;
@@ -232,7 +254,13 @@ export class ValueModel {
       churnRisk: 1 - pAlive,
       expectedPurchases,
       purchaseProbability,
-      likelyPurchases: likely ? bg.medianPurchases(horizonDays, c) : null,
+      likelyPurchases: !likely
+        ? null
+        : perDay === null
+          ? bg.medianPurchases(horizonDays, c)
+          : serving === 'LEARNT'
+            ? poissonMedian(expectedPurchases)
+            : expectedPurchases,
       expectedSpendPerPurchase: perPurchase,
       expectedSpend: perPurchase === null ? null : perPurchase * expectedPurchases,
       clv,

@@ -151,6 +151,7 @@ for (const target of databaseTargets()) {
             // The churn model's risk, stored and copied onto the memberships (not derived from p_alive).
             churn_risk: r / 20,
             churn_reasons: [{ feature: 'daysSinceLast', effect: 'lowers', contribution: -r }],
+            purchase_rate: r / 100,
           })),
         },
       };
@@ -187,6 +188,7 @@ for (const target of databaseTargets()) {
       const stored = await db.prisma.customerValue.findFirstOrThrow({ where: { runId: first, customerId: customers[2] } });
       assert.equal(stored.churnRisk, 0.1);
       assert.deepEqual(stored.churnReasons, [{ feature: 'daysSinceLast', effect: 'lowers', contribution: -2 }]);
+      assert.equal(stored.purchaseRate, 0.02);
       assert.equal(((await db.prisma.segmentationRun.findUniqueOrThrow({ where: { id: first } })).valueModel as { status: string }).status, 'FITTED');
       await db.prisma.segment.update({ where: { id: firstIds[1] }, data: { label: 'kept' } });
 

@@ -30,7 +30,7 @@ for (const target of databaseTargets()) {
     test('the run carries fitted models; customers and segments get finite predictions and explained recommendations', async () => {
       const run = await rawGraphQL(
         app.server.url,
-        '{ segmentationRuns { active valueModel { status reason customers repeatCustomers historyDays bgNbd { r alpha a b } penalty: bgNbd { penalizer model } penaltySelection { days customers penalizer model why naiveMae candidates { model penalizer mae standardError } models { model penalizer logScore } } gammaGamma { p q v customers } churnModel { serving horizonDays why learntValidation { auc logLoss calibrationError } bgNbdValidation { auc logLoss calibrationError } trainingCutoffs learntReason } } } }',
+        '{ segmentationRuns { active valueModel { status reason customers repeatCustomers historyDays bgNbd { r alpha a b } penalty: bgNbd { penalizer model } penaltySelection { days customers penalizer model why naiveMae candidates { model penalizer mae standardError } models { model penalizer logScore } } gammaGamma { p q v customers } churnModel { serving horizonDays why learntValidation { auc logLoss calibrationError } bgNbdValidation { auc logLoss calibrationError } trainingCutoffs learntReason } forecastModel { serving why customers scores { model mae } learntReason } } } }',
         undefined,
         app.keys.viewer,
       );
@@ -64,6 +64,7 @@ for (const target of databaseTargets()) {
               bgNbdValidation: Record<string, number> | null;
               trainingCutoffs: string[];
             };
+            forecastModel: { serving: string; why: string; customers: number; scores: { model: string; mae: number }[]; learntReason: string | null };
           };
         }[]
       ).find((r) => r.active)!;
@@ -100,6 +101,14 @@ for (const target of databaseTargets()) {
       assert.equal(churn.serving, churn.learntValidation.auc! >= churn.bgNbdValidation.auc! ? 'PROPENSITY' : 'BG_NBD', JSON.stringify(churn));
       assert.match(churn.why, /ranked who bought on the last 90 days .* better: ROC-AUC/);
       assert.ok(churn.trainingCutoffs.length >= 2, JSON.stringify(churn.trainingCutoffs));
+      // Forecasts: the rule of thumb, BG/NBD and the learnt count model scored on the same window; the lowest error serves.
+      const forecast = active.valueModel.forecastModel;
+      assert.deepEqual(forecast.scores.map((x) => x.model).sort(), ['BG_NBD', 'LEARNT', 'RATE'], JSON.stringify(forecast));
+      assert.equal(forecast.serving, forecast.scores.reduce((a, b) => (b.mae < a.mae ? b : a)).model, JSON.stringify(forecast));
+      assert.match(forecast.why, /Lowest mean absolute error/);
+      // Each member's learnt rate is stored exactly when the learnt model serves.
+      const rated = await app.services.db.prisma.customerValue.count({ where: { purchaseRate: { not: null }, run: { active: true } } });
+      assert.equal(rated > 0, forecast.serving === 'LEARNT', `${rated} rates stored, ${forecast.serving} serves`);
 
       const seg = await rawGraphQL(
         app.server.url,

@@ -6,7 +6,7 @@ import { DEFAULT_HORIZON_DAYS, DEFAULT_MONTHLY_DISCOUNT, type ValueQuery } from 
 import type { GraphQLContext } from '../context.js';
 import { Customer } from '../types/customer.js';
 import { Segment, SegmentationRun } from '../types/segment.js';
-import { CustomerValue, RiskBands, SegmentValue, ValueModelInfo, toChurnModel, toPurchaseModel, toValueModelStatus } from '../types/value.js';
+import { CustomerValue, ForecastModel, RiskBands, SegmentValue, ValueModelInfo, toChurnModel, toPurchaseModel, toValueModelStatus } from '../types/value.js';
 
 const HORIZON = { defaultValue: DEFAULT_HORIZON_DAYS, description: 'Days ahead (1 to 3,650).' };
 const DISCOUNT = { defaultValue: DEFAULT_MONTHLY_DISCOUNT, description: 'Discount per 30 days for the lifetime value (0 to 1).' };
@@ -132,6 +132,15 @@ export class RunValueResolver {
             bgNbdValidation: s.churn.bgNbdValidation,
             trainingCutoffs: s.churn.propensity.windows,
             learntReason: s.churn.propensity.reason,
+          }
+        : null,
+      forecastModel: s.forecast
+        ? {
+            serving: ForecastModel[s.forecast.serving],
+            why: s.forecast.why,
+            customers: s.forecast.customers,
+            scores: s.forecast.scores.map((x) => ({ model: ForecastModel[x.kind], mae: x.mae })),
+            learntReason: s.forecast.learnt.reason,
           }
         : null,
     };

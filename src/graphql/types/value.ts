@@ -144,6 +144,32 @@ export class ChurnModelInfo {
   @Field(() => String, { nullable: true, description: 'Why the learnt model was not fitted, or a note on it.' }) learntReason!: string | null;
 }
 
+export enum ForecastModel {
+  BG_NBD = 'BG_NBD',
+  LEARNT = 'LEARNT',
+  RATE = 'RATE',
+}
+registerEnumType(ForecastModel, {
+  name: 'ForecastModel',
+  description:
+    'What forecasts purchases (expectedPurchases, likelyPurchases, and so spend and CLV): BG_NBD, the buy-till-you-die model (`bgNbd.model`); LEARNT, a Poisson regression learnt from the shop’s earlier quarters (a steady rate over any horizon); RATE, the rule of thumb (repeat purchases ÷ days since the first).',
+});
+
+@ObjectType({ description: 'A forecast model’s error on the shop’s last window, fitted on the history before it.' })
+export class ForecastScore {
+  @Field(() => ForecastModel) model!: ForecastModel;
+  @Field(() => Float, { description: 'Mean absolute error of purchase days per customer in the window.' }) mae!: number;
+}
+
+@ObjectType({ description: 'Which model forecasts purchases for this run, and why: the lowest error on the shop’s last window.' })
+export class ForecastModelInfo {
+  @Field(() => ForecastModel) serving!: ForecastModel;
+  @Field(() => String) why!: string;
+  @Field(() => Int, { description: 'Customers scored on the window.' }) customers!: number;
+  @Field(() => [ForecastScore]) scores!: ForecastScore[];
+  @Field(() => String, { nullable: true, description: 'Why the learnt model was not fitted.' }) learntReason!: string | null;
+}
+
 @ObjectType({ description: 'Gamma–Gamma parameters of the value of a purchase.' })
 export class GammaGammaParameters implements GammaGamma.GammaGammaParams {
   @Field(() => Float) p!: number;
@@ -171,6 +197,8 @@ export class ValueModelInfo {
   penaltySelection!: PenaltySelection | null;
   @Field(() => ChurnModelInfo, { nullable: true, description: 'Null for runs made before churn models were chosen (their churn risk is 1 − pAlive).' })
   churnModel!: ChurnModelInfo | null;
+  @Field(() => ForecastModelInfo, { nullable: true, description: 'Null for runs made before forecasts were chosen (BG/NBD forecasts them).' })
+  forecastModel!: ForecastModelInfo | null;
 }
 
 @ObjectType({ description: 'A customer’s predicted value and churn risk over a horizon. Null numbers come with `reason`.' })

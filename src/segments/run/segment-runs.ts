@@ -123,10 +123,10 @@ export class SegmentRuns {
         }
         for (let start = 0; start < a.value.rows.length; start += MEMBERSHIP_CHUNK) {
           await tx.$executeRaw`
-            INSERT INTO customer_value (run_id, customer_id, frequency, recency, age, monetary, p_alive, expected_purchases, expected_spend, clv, churn_risk, churn_reasons)
-            SELECT ${a.runId}, v.customer_id, v.frequency, v.recency, v.age, v.monetary, v.p_alive, v.expected_purchases, v.expected_spend, v.clv, v.churn_risk, v.churn_reasons
+            INSERT INTO customer_value (run_id, customer_id, frequency, recency, age, monetary, p_alive, expected_purchases, expected_spend, clv, churn_risk, churn_reasons, purchase_rate)
+            SELECT ${a.runId}, v.customer_id, v.frequency, v.recency, v.age, v.monetary, v.p_alive, v.expected_purchases, v.expected_spend, v.clv, v.churn_risk, v.churn_reasons, v.purchase_rate
             FROM jsonb_to_recordset(${JSON.stringify(a.value.rows.slice(start, start + MEMBERSHIP_CHUNK))}::jsonb)
-              AS v(customer_id int, frequency int, recency float8, age float8, monetary float8, p_alive float8, expected_purchases float8, expected_spend float8, clv float8, churn_risk float8, churn_reasons jsonb)`;
+              AS v(customer_id int, frequency int, recency float8, age float8, monetary float8, p_alive float8, expected_purchases float8, expected_spend float8, clv float8, churn_risk float8, churn_reasons jsonb, purchase_rate float8)`;
         }
         // Churn risk from the model chosen for the shop (value/churn-model.ts).
         await tx.$executeRaw`

@@ -1,10 +1,7 @@
-// L2-regularised logistic regression, fitted by Newton's method (iteratively reweighted least squares):
-// the objective is scikit-learn's LogisticRegression(penalty='l2', C) — C·Σ log-loss + ½‖w‖², the
-// intercept not penalised — so test/value holds it to scikit-learn's coefficients. Why not a library:
-// the npm ones fit by fixed-step gradient descent with no penalty (ml-logistic-regression), which does
-// not reach the optimum a reference can be checked against; with a dozen features Newton converges in
-// a handful of steps, each one small linear solve (ml-matrix's Cholesky).
-import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+// L2-regularised logistic regression: scikit-learn's LogisticRegression(penalty='l2', C) objective —
+// C·Σ log-loss + ½‖w‖², the intercept not penalised — fitted by Newton's method (glm.ts); test/value
+// holds it to scikit-learn's coefficients.
+import { fitGlm, linearPredictor, type Family, type GlmState } from './glm.js';
 
 export interface LogisticRegressionOptions {
   /** Inverse of the penalty's strength, as scikit-learn's C; Infinity: no penalty. */
@@ -14,12 +11,17 @@ export interface LogisticRegressionOptions {
   tolerance?: number;
 }
 
-export interface LogisticRegressionState {
-  coef: number[];
-  intercept: number;
-  iterations: number;
-  converged: boolean;
-}
+export type LogisticRegressionState = GlmState;
+
+const BERNOULLI: Family = {
+  mean: (eta) => sigmoid(eta),
+  variance: (mu) => mu * (1 - mu),
+  // The base rate's log-odds.
+  start: (rate) => {
+    const base = Math.min(1 - 1e-6, Math.max(1e-6, rate));
+    return Math.log(base / (1 - base));
+  },
+};
 
 export class LogisticRegression {
   constructor(readonly state: LogisticRegressionState) {}
@@ -31,74 +33,14 @@ export class LogisticRegression {
     options: LogisticRegressionOptions = {},
     weights?: ArrayLike<number>,
   ): LogisticRegression {
-    const n = rows.length;
-    const p = rows[0]?.length ?? 0;
-    if (n === 0) throw new RangeError('logistic regression needs at least one row');
+    // C·Σ loss + ½‖w‖² has the minimiser of Σ loss + ½ (1/C) ‖w‖².
     const lambda = options.c === undefined ? 1 : options.c === Infinity ? 0 : 1 / options.c;
-    const maxIterations = options.maxIterations ?? 100;
-    const tolerance = options.tolerance ?? 1e-10;
-    // β = [w_1 … w_p, b]. Start at the base rate's log-odds.
-    const beta = new Float64Array(p + 1);
-    let positives = 0;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const w = weights?.[i] ?? 1;
-      positives += w * labels[i]!;
-      total += w;
-    }
-    const base = Math.min(1 - 1e-6, Math.max(1e-6, positives / total));
-    beta[p] = Math.log(base / (1 - base));
-    let iterations = 0;
-    let converged = false;
-    for (; iterations < maxIterations && !converged; iterations++) {
-      const gradient = new Float64Array(p + 1);
-      // The lower triangle, row-major, in a plain array: this loop runs rows × (p + 1)² times.
-      const h = new Float64Array((p + 1) * (p + 1));
-      for (let i = 0; i < n; i++) {
-        const x = rows[i]!;
-        const w = weights?.[i] ?? 1;
-        let z = beta[p];
-        for (let j = 0; j < p; j++) z += beta[j]! * x[j]!;
-        const prob = sigmoid(z);
-        const r = w * (prob - labels[i]!);
-        const s = w * prob * (1 - prob);
-        for (let j = 0; j <= p; j++) {
-          const xj = j === p ? 1 : x[j]!;
-          gradient[j] = gradient[j]! + r * xj;
-          const sx = s * xj;
-          const base = j * (p + 1);
-          for (let k = 0; k <= j; k++) h[base + k] = h[base + k]! + sx * (k === p ? 1 : x[k]!);
-        }
-      }
-      for (let j = 0; j < p; j++) {
-        gradient[j] = gradient[j]! + lambda * beta[j]!;
-        h[j * (p + 1) + j] = h[j * (p + 1) + j]! + lambda;
-      }
-      // A tiny ridge keeps the solve defined where the data leave a direction flat (no penalty, a constant column).
-      for (let j = 0; j <= p; j++) h[j * (p + 1) + j] = h[j * (p + 1) + j]! + 1e-12 * n;
-      const hessian = new Matrix(p + 1, p + 1);
-      for (let j = 0; j <= p; j++)
-        for (let k = 0; k <= j; k++) {
-          hessian.set(j, k, h[j * (p + 1) + k]!);
-          hessian.set(k, j, h[j * (p + 1) + k]!);
-        }
-      const step = new CholeskyDecomposition(hessian).solve(Matrix.columnVector(Array.from(gradient))).getColumn(0);
-      let largest = 0;
-      for (let j = 0; j <= p; j++) {
-        beta[j] = beta[j]! - step[j]!;
-        largest = Math.max(largest, Math.abs(step[j]!));
-      }
-      if (!Number.isFinite(largest)) break;
-      converged = largest < tolerance;
-    }
-    return new LogisticRegression({ coef: Array.from(beta.subarray(0, p)), intercept: beta[p], iterations, converged });
+    return new LogisticRegression(fitGlm(BERNOULLI, rows, labels, { lambda, maxIterations: options.maxIterations, tolerance: options.tolerance }, weights));
   }
 
   /** The log-odds of a row. */
   decision(row: ArrayLike<number>): number {
-    let z = this.state.intercept;
-    for (let j = 0; j < this.state.coef.length; j++) z += this.state.coef[j]! * row[j]!;
-    return z;
+    return linearPredictor(this.state, row);
   }
 
   probability(row: ArrayLike<number>): number {

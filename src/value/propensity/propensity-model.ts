@@ -10,7 +10,7 @@
 // window the shop has outcomes for — ROC-AUC, log loss, calibration error — which is what a marketer
 // would have seen had they used it then. The served fit then learns from every window, the last one
 // included (the most recent behaviour is the best guide to the next quarter).
-import { FEATURE_WORDS, PURCHASE_FEATURES, boughtWithin, purchaseFeatures, type PurchaseEvents, type PurchaseFeature } from './purchase-features.js';
+import { FEATURE_WORDS, PURCHASE_FEATURES, purchaseDaysWithin, purchaseFeatures, type PurchaseEvents, type PurchaseFeature } from './purchase-features.js';
 import { everyKth } from '../../shared/thinning.js';
 import { LogisticRegression, type LogisticRegressionState } from './logistic-regression.js';
 import { calibrationError, calibrationTable, logLoss, rocAuc, type CalibrationBin } from './scores.js';
@@ -88,7 +88,7 @@ export interface Propensity {
 }
 
 const DAY = 86_400_000;
-const isoDay = (day: number) => new Date(day * DAY).toISOString().slice(0, 10);
+export const isoDay = (day: number) => new Date(day * DAY).toISOString().slice(0, 10);
 
 export class PropensityModel {
   private readonly model: LogisticRegression | null;
@@ -104,8 +104,7 @@ export class PropensityModel {
   static fit(events: readonly PurchaseEvents[], asOf: number, options: PropensityOptions): PropensityModel {
     const o = { ...PROPENSITY_DEFAULTS, ...options };
     const h = o.horizonDays;
-    let firstDay = Infinity;
-    for (const e of events) if (e.days.length > 0 && e.days[0]! < asOf) firstDay = Math.min(firstDay, e.days[0]!);
+    const firstDay = firstPurchaseDay(events, asOf);
     const base: PropensityState = {
       status: 'INSUFFICIENT_DATA',
       reason: null,
@@ -119,11 +118,7 @@ export class PropensityModel {
       rows: 0,
       validation: null,
     };
-    const cutoffsBefore = (last: number) => {
-      const out: number[] = [];
-      for (let t = last; t - firstDay >= o.minHistoryDays && out.length < o.maxWindows; t -= o.stepDays) out.push(t);
-      return out;
-    };
+    const cutoffsBefore = (last: number) => trainingCutoffs(firstDay, last, o);
     const served = cutoffsBefore(asOf - h);
     const learners = everyKth(events, MAX_TRAINING_CUSTOMERS);
     const training = rowsAt(learners, served, h);
@@ -190,27 +185,61 @@ export class PropensityModel {
   }
 }
 
-interface Rows {
+export interface Rows {
   rows: Float64Array[];
   labels: number[];
+  counts: number[];
 }
 
-/** Every customer who had bought before each cut-off: their features then, and whether they bought in the horizon after. */
+/**
+ * Every customer who had bought before each cut-off: their features then, whether they bought in the
+ * horizon after, and on how many days.
+ */
 export function rowsAt(events: readonly PurchaseEvents[], cutoffs: readonly number[], horizon: number): Rows {
   const rows: Float64Array[] = [];
   const labels: number[] = [];
+  const counts: number[] = [];
   for (const t of cutoffs) {
     for (const e of events) {
       const row = purchaseFeatures(e, t, horizon);
       if (!row) continue;
       rows.push(row);
-      labels.push(boughtWithin(e, t, horizon) ? 1 : 0);
+      const n = purchaseDaysWithin(e, t, horizon);
+      labels.push(n > 0 ? 1 : 0);
+      counts.push(n);
     }
   }
-  return { rows, labels };
+  return { rows, labels, counts };
 }
 
-function shortOf(r: Rows, history: string, needDays: number): string | null {
+/** The first purchase day before `asOf` of any customer (Infinity when none). */
+export function firstPurchaseDay(events: readonly PurchaseEvents[], asOf: number): number {
+  let first = Infinity;
+  for (const e of events) if (e.days.length > 0 && e.days[0]! < asOf) first = Math.min(first, e.days[0]!);
+  return first;
+}
+
+/** Training cut-offs: `last`, then every `stepDays` back while the shop had `minHistoryDays` before it, at most `maxWindows`. */
+export function trainingCutoffs(firstDay: number, last: number, o: { stepDays: number; maxWindows: number; minHistoryDays: number }): number[] {
+  const out: number[] = [];
+  for (let t = last; t - firstDay >= o.minHistoryDays && out.length < o.maxWindows; t -= o.stepDays) out.push(t);
+  return out;
+}
+
+/** Each feature's mean and standard deviation over the rows (1 where it never varies), and the map onto them. */
+export function fitScaler(rows: readonly Float64Array[]) {
+  const p = rows[0]!.length;
+  const mean = new Array<number>(p).fill(0);
+  const scale = new Array<number>(p).fill(0);
+  for (const row of rows) for (let j = 0; j < p; j++) mean[j] = mean[j]! + row[j]! / rows.length;
+  for (const row of rows) for (let j = 0; j < p; j++) scale[j] = scale[j]! + (row[j]! - mean[j]!) ** 2 / rows.length;
+  // A feature that never varies (every customer under a year old) is left at 0 after centring.
+  for (let j = 0; j < p; j++) scale[j] = scale[j]! > 1e-12 ? Math.sqrt(scale[j]!) : 1;
+  const standardise = (row: Float64Array) => row.map((x, j) => (x - mean[j]!) / scale[j]!);
+  return { mean, scale, standardise };
+}
+
+export function shortOf(r: Rows, history: string, needDays: number): string | null {
   const positives = r.labels.reduce((s, y) => s + y, 0);
   const negatives = r.labels.length - positives;
   if (r.rows.length >= MIN_TRAINING_ROWS && positives >= MIN_OUTCOMES && negatives >= MIN_OUTCOMES) return null;
@@ -221,14 +250,7 @@ function shortOf(r: Rows, history: string, needDays: number): string | null {
 }
 
 function fitStandardised(r: Rows, c: number) {
-  const p = r.rows[0]!.length;
-  const mean = new Array<number>(p).fill(0);
-  const scale = new Array<number>(p).fill(0);
-  for (const row of r.rows) for (let j = 0; j < p; j++) mean[j] = mean[j]! + row[j]! / r.rows.length;
-  for (const row of r.rows) for (let j = 0; j < p; j++) scale[j] = scale[j]! + (row[j]! - mean[j]!) ** 2 / r.rows.length;
-  // A feature that never varies (every customer under a year old) is left at 0 after centring.
-  for (let j = 0; j < p; j++) scale[j] = scale[j]! > 1e-12 ? Math.sqrt(scale[j]!) : 1;
-  const standardise = (row: Float64Array) => row.map((x, j) => (x - mean[j]!) / scale[j]!);
-  const model = LogisticRegression.fit(r.rows.map(standardise), r.labels, { c });
-  return { model, mean, scale, standardise };
+  const scaler = fitScaler(r.rows);
+  const model = LogisticRegression.fit(r.rows.map(scaler.standardise), r.labels, { c });
+  return { model, ...scaler };
 }

@@ -117,6 +117,12 @@ export function repeatHistoryAt(e: PurchaseEvents, cutoff: number): { frequency:
 
 /** Whether the customer bought on a day in [from, from + days). */
 export function boughtWithin(e: PurchaseEvents, from: number, days: number): boolean {
-  for (const d of e.days) if (d >= from && d < from + days) return true;
-  return false;
+  return purchaseDaysWithin(e, from, days) > 0;
+}
+
+/** The days in [from, from + days) the customer bought on. */
+export function purchaseDaysWithin(e: PurchaseEvents, from: number, days: number): number {
+  let n = 0;
+  for (const d of e.days) if (d >= from && d < from + days) n++;
+  return n;
 }
