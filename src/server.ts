@@ -14,6 +14,8 @@ export async function serve(): Promise<void> {
   const services = await createServices(settings);
   const server = await startServer(services);
   await services.startWork();
+  // Search indexes are built now, not by the first user's request; /readyz waits for them.
+  void services.prepareSearch();
   const logger = log('server');
   logger.info(
     { url: server.url, dashboard: server.dashboardUrl, database: services.db.kind, vectorStore: settings.vectors.kind, version: services.version },

@@ -7,7 +7,7 @@ import { readMigrations } from '../db/migrations.js';
 import { withDeadline } from '../shared/deadline.js';
 
 export interface ReadinessCheck {
-  name: 'database' | 'migrations' | 'vectorStore';
+  name: 'database' | 'migrations' | 'vectorStore' | 'searchIndex';
   ok: boolean;
   /** How long the check took, in milliseconds. */
   ms: number;
@@ -26,6 +26,8 @@ export interface ReadinessProbes {
   /** Any cheap call that needs the vector store to answer. */
   pingVectorStore(): Promise<unknown>;
   migrationsDir: string;
+  /** Whether the search indexes a server prepares at start are ready (absent: nothing to prepare). */
+  searchIndex?: () => { ok: boolean; detail?: string };
 }
 
 export const READINESS_DEADLINE_MS = 800;
@@ -45,6 +47,8 @@ export async function checkReadiness(probes: ReadinessProbes, deadlineMs = READI
     checks.push({ name: 'migrations', ok: false, ms: 0, detail: 'unknown: the database did not answer' });
   }
   checks.push({ name: 'vectorStore', ok: vectorStore.ok, ms: vectorStore.ms, ...(vectorStore.ok ? {} : { detail: vectorStore.detail }) });
+  const search = probes.searchIndex?.();
+  if (search) checks.push({ name: 'searchIndex', ok: search.ok, ms: 0, ...(search.detail ? { detail: search.detail } : {}) });
   return { ready: checks.every((c) => c.ok), checks };
 }
 

@@ -17,6 +17,7 @@ import { Lookalikes } from '../audiences/lookalikes.js';
 import { SavedAudiences } from '../audiences/saved-audiences.js';
 import { AudienceScheduler } from '../audiences/audience-schedule.js';
 import { Destinations } from '../destinations/destinations.js';
+import { CUSTOMERS_ALIAS } from '../customer-vectors/customer-space.js';
 import type { Database } from '../db/database.js';
 import type { TextEmbedder } from '../embedding/text-embedder.js';
 import { appliedMigrations } from '../db/migrations.js';
@@ -73,6 +74,11 @@ export interface AppServices extends Services {
    * (unless WORKER_IN_PROCESS=false on PostgreSQL, where `npm run worker` processes run the jobs).
    */
   startWork(options?: { worker?: boolean }): Promise<void>;
+  /**
+   * Prepares the active customer collection's search indexes (a serving process, at start); /readyz
+   * says not ready, with how far it has got, until they are. Searches meanwhile are exact.
+   */
+  prepareSearch(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -157,6 +163,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     settings.audiences,
     dispatchDeliveries,
   );
+  let searchIndex: { ok: boolean; detail?: string } = { ok: true };
   return {
     settings,
     db,
@@ -172,7 +179,25 @@ export async function createServices(settings: Settings, options: { migrate?: bo
         appliedMigrations: () => appliedMigrations(db.prisma),
         pingVectorStore: () => vectors.collectionExists('readiness-probe'),
         migrationsDir: settings.migrationsDir,
+        searchIndex: () => searchIndex,
       }),
+    prepareSearch: async () => {
+      const collection = await vectors.resolveAlias(CUSTOMERS_ALIAS);
+      if (!collection) return;
+      const started = performance.now();
+      searchIndex = { ok: false, detail: `preparing the search indexes of ${collection}` };
+      try {
+        await vectors.prepare(collection, (p) => {
+          searchIndex = { ok: false, detail: `building the ${p.vector} index of ${collection}: ${p.rows} of ${p.of} points` };
+        });
+        log('vectors').info({ collection, ms: Math.round(performance.now() - started) }, `search indexes of ${collection} ready`);
+      } catch (error) {
+        // Searches still answer (building an index on first use): not a reason to stay out of service.
+        log('vectors').warn({ err: error, collection }, `could not prepare the search indexes of ${collection}`);
+      } finally {
+        searchIndex = { ok: true };
+      }
+    },
     customers: new CustomerDirectory(db.prisma, vectors),
     profiles,
     apiKeys: new ApiKeys(db.prisma),

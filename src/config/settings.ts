@@ -45,6 +45,8 @@ const EnvSchema = z.object({
   EMBEDDING_MODEL_DIR: optionalString,
   EMBEDDING_THREADS: emptyIsUnset(z.coerce.number().int().min(1).optional()),
   QDRANT_URL: optionalString,
+  /** The embedded store searches exactly below this many points, through an HNSW index from it on. */
+  VECTOR_EXACT_SEARCH_LIMIT: emptyIsUnset(z.coerce.number().int().min(1).default(20_000)),
   QDRANT_API_KEY: optionalString,
   /** New collections on a Qdrant cluster: shards, copies of each, and copies a write must reach (unset: the server's defaults). */
   QDRANT_SHARDS: emptyIsUnset(z.coerce.number().int().min(1).optional()),
@@ -141,7 +143,7 @@ export interface EmbeddingSettings {
 
 export type VectorStoreSettings =
   | { kind: 'qdrant'; url: string; apiKey?: string; shards?: number; replicationFactor?: number; writeConsistencyFactor?: number }
-  | { kind: 'embedded'; dir: string };
+  | { kind: 'embedded'; dir: string; exactSearchLimit: number };
 
 export interface Settings {
   env: 'development' | 'production' | 'test';
@@ -260,7 +262,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
           replicationFactor: e.QDRANT_REPLICATION_FACTOR,
           writeConsistencyFactor: e.QDRANT_WRITE_CONSISTENCY_FACTOR,
         }
-      : { kind: 'embedded', dir: path.join(dataDir, 'vectors') },
+      : { kind: 'embedded', dir: path.join(dataDir, 'vectors'), exactSearchLimit: e.VECTOR_EXACT_SEARCH_LIMIT },
     viewWeights: e.VIEW_WEIGHTS,
     embedBatchSize: e.EMBED_BATCH_SIZE,
     embedShardSize: e.EMBED_SHARD_SIZE,

@@ -18,5 +18,5 @@ export function createVectorStore(settings: VectorStoreSettings): VectorStore {
         }),
         'qdrant',
       )
-    : instrumented(new EmbeddedVectorStore({ dir: path.resolve(settings.dir) }), 'embedded');
+    : instrumented(new EmbeddedVectorStore({ dir: path.resolve(settings.dir), tuning: { exactSearchLimit: settings.exactSearchLimit } }), 'embedded');
 }

@@ -49,6 +49,13 @@ export interface Filter {
   should?: Condition[];
 }
 
+/** How far preparing a collection's index has got. */
+export interface PrepareProgress {
+  vector: VectorName;
+  rows: number;
+  of: number;
+}
+
 export interface SearchRequest {
   using: VectorName;
   vector: Float32Array;
@@ -99,6 +106,12 @@ export interface VectorStore {
    * vector (true) or only those listed (what a segmentation run reads of 1M points).
    */
   scroll(collection: string, options?: { batchSize?: number; filter?: Filter; withVectors?: WithVectors }): AsyncIterable<StoredPoint[]>;
+  /**
+   * Makes searches of the collection as fast as they will be (a server does it before it reports
+   * ready): the embedded store builds its HNSW indexes, between turns of the event loop; Qdrant keeps
+   * its indexes built on the server, so there it only checks the collection exists.
+   */
+  prepare(collection: string, onProgress?: (progress: PrepareProgress) => void): Promise<void>;
   search(collection: string, request: SearchRequest): Promise<ScoredPoint[]>;
   /** Nearest to the positive examples and away from the negative ones; the examples themselves are excluded. */
   recommend(collection: string, request: RecommendRequest): Promise<ScoredPoint[]>;

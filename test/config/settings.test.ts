@@ -51,7 +51,7 @@ describe('defaults', () => {
     assert.equal(s.chineseReviewsPath, path.resolve(projectRoot, '../shared/datasets/chinese-reviews-dev/reviews.csv.gz'));
     assert.deepEqual(s.demo, { customers: 2000, seed: 42, outputDir: root('data', 'demo') });
     assert.deepEqual(s.embedding, { modelsDir: root('models'), model: 'use-lite', modelDir: undefined, threads: undefined });
-    assert.deepEqual(s.vectors, { kind: 'embedded', dir: root('data', 'vectors') });
+    assert.deepEqual(s.vectors, { kind: 'embedded', dir: root('data', 'vectors'), exactSearchLimit: 20_000 });
     assert.deepEqual(s.viewWeights, { text: 1, lexical: 1, value: 1, habits: 0.5, mix: 1 });
     assert.equal(s.embedBatchSize, 256);
     assert.equal(s.embedShardSize, 2000);
@@ -159,7 +159,7 @@ describe('each variable', () => {
     });
     assert.equal(s.dataDir, '/tmp/shop-data');
     assert.deepEqual(s.database, { kind: 'pglite', dir: '/tmp/shop-data/pglite' });
-    assert.deepEqual(s.vectors, { kind: 'embedded', dir: '/tmp/shop-data/vectors' });
+    assert.deepEqual(s.vectors, { kind: 'embedded', dir: '/tmp/shop-data/vectors', exactSearchLimit: 20_000 });
     assert.equal(s.demo.outputDir, '/tmp/shop-data/demo');
     assert.deepEqual(s.embedding, { modelsDir: root('m'), model: 'minilm', modelDir: '/opt/model', threads: undefined });
     assert.equal(s.http.dashboardDir, root('web', 'out'));
@@ -197,6 +197,7 @@ describe('each variable', () => {
       writeConsistencyFactor: undefined,
     });
     assert.equal(loadSettings({ QDRANT_URL: ' ', QDRANT_SHARDS: '3' }).vectors.kind, 'embedded');
+    assert.deepEqual(loadSettings({ VECTOR_EXACT_SEARCH_LIMIT: '500' }).vectors, { kind: 'embedded', dir: root('data', 'vectors'), exactSearchLimit: 500 });
   });
 
   test('TRUST_PROXY: a hop count becomes a number, anything else stays a (trimmed) string, blank is unset', () => {

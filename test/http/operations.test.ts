@@ -132,7 +132,7 @@ for (const target of databaseTargets()) {
       assert.match(second, /segment_api_job_duration_seconds_count\{[^}]*kind="embedCustomers"[^}]*outcome="succeeded"[^}]*\} [1-9]/);
     });
 
-    test('/healthz is liveness only; /readyz checks the database, its migrations and the vector store', async () => {
+    test('/healthz is liveness only; /readyz checks the database, its migrations, the vector store and its search indexes', async () => {
       const live = await fetch(`${base}/healthz`);
       assert.equal(live.status, 200);
       const ready = await fetch(`${base}/readyz`);
@@ -145,6 +145,7 @@ for (const target of databaseTargets()) {
           ['database', true],
           ['migrations', true],
           ['vectorStore', true],
+          ['searchIndex', true],
         ],
       );
     });

@@ -16,6 +16,25 @@ vectorStoreContract(
   async () => new EmbeddedVectorStore({ dir: tmp(), tuning: { exactSearchLimit: 50, exactFilterShare: 0.5, hnswEf: 400 } }),
 );
 
+test('prepare builds every vector’s index a slice at a time, saying how far it has got; a small collection needs none', async () => {
+  const store = new EmbeddedVectorStore({ dir: tmp(), tuning: { exactSearchLimit: 50 } });
+  await store.ensureCollection('big', SPEC);
+  await store.upsert('big', makePoints(700));
+  const seen = new Map<string, number[]>();
+  await store.prepare('big', (p) => {
+    seen.set(p.vector, [...(seen.get(p.vector) ?? []), p.rows]);
+    assert.equal(p.of, 700);
+  });
+  assert.deepEqual([...seen.keys()].sort(), Object.keys(SPEC.vectors).sort());
+  for (const rows of seen.values()) assert.deepEqual(rows, [256, 512, 700]);
+  await store.ensureCollection('small', SPEC);
+  await store.upsert('small', makePoints(20));
+  let calls = 0;
+  await store.prepare('small', () => calls++);
+  assert.equal(calls, 0);
+  await store.close();
+});
+
 describe('embedded store durability', () => {
   test('survives a restart: every write is replayed, compaction keeps the state', async () => {
     const dir = tmp();

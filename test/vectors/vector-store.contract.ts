@@ -234,6 +234,35 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
       assert.deepEqual(await store.retrieve(name, [299, 300]), []);
     });
 
+    test('prepare: searches answer as before while it runs and after, writes during it included; an unknown collection is not found', async () => {
+      const prepared = `${name}_prepared`;
+      const own = makePoints(600, 11);
+      await store.ensureCollection(prepared, SPEC);
+      for (let i = 0; i < own.length; i += 150) await store.upsert(prepared, own.slice(i, i + 150));
+      const rng = mulberry32(5);
+      const queries = Array.from({ length: 5 }, () => Float32Array.from({ length: 11 }, () => rng() * 2 - 1));
+      const top = async () =>
+        Promise.all(queries.map(async (q) => (await store.search(prepared, { using: 'combined', vector: q, limit: 5 })).map((h) => h.id)));
+      const truth = (pts: Point[]) =>
+        queries.map((q) =>
+          bruteForce(pts, 'combined', q)
+            .slice(0, 5)
+            .map((h) => h.id),
+        );
+      const running = store.prepare(prepared);
+      // While it runs: a point moved, one deleted.
+      const moved = { ...own[3]!, vectors: { ...own[3]!.vectors, combined: Float32Array.from(queries[0]!) } };
+      await store.upsert(prepared, [moved]);
+      await store.delete(prepared, [own[10]!.id]);
+      const now = own.map((p) => (p.id === moved.id ? moved : p)).filter((p) => p.id !== own[10]!.id);
+      assert.deepEqual(await top(), truth(now));
+      await running;
+      assert.deepEqual(await top(), truth(now));
+      assert.equal((await store.search(prepared, { using: 'combined', vector: queries[0]!, limit: 1 }))[0]!.id, moved.id);
+      await store.deleteCollection(prepared);
+      await assert.rejects(store.prepare(`${name}_missing`), /does not exist|not found/i);
+    });
+
     test('an existing collection with other vector sizes is refused with what to do, and left as it was', async () => {
       const wider = { ...SPEC, vectors: { ...SPEC.vectors, lexical: { size: 3, distance: 'Euclid' as const } } };
       const before = await store.count(name);

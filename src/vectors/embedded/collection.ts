@@ -1,7 +1,7 @@
 // One collection held in memory: a row per point, a growable matrix per named vector, payloads, and
 // exact or HNSW nearest-neighbour search with payload filters.
 import hnswlib from 'hnswlib-node';
-import type { CollectionSpec, Distance, Filter, Payload, Point, ScoredPoint, StoredPoint, VectorName, WithVectors } from '../vector-store.js';
+import type { CollectionSpec, Distance, Filter, Payload, Point, PrepareProgress, ScoredPoint, StoredPoint, VectorName, WithVectors } from '../vector-store.js';
 import { VECTOR_NAMES } from '../vector-store.js';
 import { matchesFilter } from './payload-filter.js';
 
@@ -14,6 +14,11 @@ export interface SearchTuning {
   hnswEfConstruction: number;
   hnswEf: number;
 }
+
+type Hnsw = { index: hnswlib.HierarchicalNSW; rows: number };
+
+/** Rows added to an index between turns of the event loop while it is prepared (tens of milliseconds at 700 dimensions). */
+const PREPARE_SLICE = 256;
 
 export const DEFAULT_TUNING: SearchTuning = { exactSearchLimit: 20_000, exactFilterShare: 0.1, hnswM: 16, hnswEfConstruction: 200, hnswEf: 128 };
 
@@ -42,7 +47,9 @@ export class Collection {
   private ids: number[] = [];
   private payloads: (Payload | undefined)[] = [];
   private live = 0;
-  private readonly indexes = new Map<VectorName, { index: hnswlib.HierarchicalNSW; rows: number }>();
+  private readonly indexes = new Map<VectorName, Hnsw>();
+  /** Indexes prepare() is building, and the rows each has read so far. */
+  private readonly building = new Map<VectorName, { hnsw: Hnsw; upTo: number }>();
   private sortedIds: number[] | undefined;
 
   constructor(
@@ -80,6 +87,9 @@ export class Collection {
         if (this.spec.vectors[name].distance === 'Cosine') normalize(target);
         const hnsw = this.indexes.get(name);
         if (hnsw) this.addToIndex(hnsw, target, row);
+        // An index being prepared has read rows up to `upTo`: a changed one is written to it too.
+        const building = this.building.get(name);
+        if (building && row < building.upTo) this.addToIndex(building.hnsw, target, row);
       }
       this.payloads[row] = { ...point.payload };
     }
@@ -95,6 +105,7 @@ export class Collection {
       this.live--;
       this.sortedIds = undefined;
       for (const { index } of this.indexes.values()) index.markDelete(row);
+      for (const { hnsw, upTo } of this.building.values()) if (row < upTo) hnsw.index.markDelete(row);
     }
   }
 
@@ -143,7 +154,9 @@ export class Collection {
     const k = limit + offset;
     if (k <= 0 || this.live === 0) return [];
     const accept = this.acceptor(filter, exclude);
-    const useIndex = this.live >= this.tuning.exactSearchLimit && (!filter || this.count(filter) >= this.tuning.exactFilterShare * this.live);
+    // While prepare() builds this vector's index, searches stay exact rather than build it at once.
+    const useIndex =
+      this.live >= this.tuning.exactSearchLimit && !this.building.has(name) && (!filter || this.count(filter) >= this.tuning.exactFilterShare * this.live);
     const hits = useIndex ? this.searchIndex(name, q, k, accept) : this.searchExact(name, q, k, accept);
     return hits.slice(offset).map(({ row, score }) => ({ ...this.pointAt(row, withVectors), score }));
   }
@@ -214,19 +227,52 @@ export class Collection {
     return hits.sort((a, b) => (cosine ? b.score - a.score : a.score - b.score) || this.ids[a.row]! - this.ids[b.row]!);
   }
 
+  /**
+   * Builds the HNSW index of every vector searched by index (collections of exactSearchLimit points
+   * and more), PREPARE_SLICE rows between turns of the event loop, so a server can do it before it
+   * reports ready without stopping answering; searches meanwhile are exact. Without it, the first
+   * search of each vector builds its index at once (minutes at a million points, nothing else served).
+   */
+  async prepare(onProgress?: (progress: PrepareProgress) => void): Promise<void> {
+    if (this.live < this.tuning.exactSearchLimit) return;
+    for (const name of VECTOR_NAMES) {
+      if (this.spec.vectors[name].size === 0 || this.indexes.has(name) || this.building.has(name)) continue;
+      const m = this.matrices.get(name)!;
+      const entry = { hnsw: this.newIndex(name), upTo: 0 };
+      this.building.set(name, entry);
+      try {
+        while (entry.upTo < this.ids.length) {
+          const end = Math.min(this.ids.length, entry.upTo + PREPARE_SLICE);
+          for (let row = entry.upTo; row < end; row++) if (this.ids[row]! >= 0) this.addToIndex(entry.hnsw, m.row(row), row);
+          entry.upTo = end;
+          onProgress?.({ vector: name, rows: end, of: this.ids.length });
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        this.indexes.set(name, entry.hnsw);
+      } finally {
+        this.building.delete(name);
+      }
+    }
+  }
+
   private ensureIndex(name: VectorName) {
     let hnsw = this.indexes.get(name);
     if (hnsw) return hnsw;
     const m = this.matrices.get(name)!;
-    const index = new hnswlib.HierarchicalNSW(this.spec.vectors[name].distance === 'Cosine' ? 'cosine' : 'l2', m.dim);
-    index.initIndex(Math.max(1024, this.ids.length * 2), this.tuning.hnswM, this.tuning.hnswEfConstruction, 100);
-    hnsw = { index, rows: Math.max(1024, this.ids.length * 2) };
+    hnsw = this.newIndex(name);
     for (let row = 0; row < this.ids.length; row++) if (this.ids[row]! >= 0) this.addToIndex(hnsw, m.row(row), row);
     this.indexes.set(name, hnsw);
     return hnsw;
   }
 
-  private addToIndex(hnsw: { index: hnswlib.HierarchicalNSW; rows: number }, vector: Float32Array, row: number) {
+  private newIndex(name: VectorName): Hnsw {
+    const index = new hnswlib.HierarchicalNSW(this.spec.vectors[name].distance === 'Cosine' ? 'cosine' : 'l2', this.matrices.get(name)!.dim);
+    const rows = Math.max(1024, this.ids.length * 2);
+    index.initIndex(rows, this.tuning.hnswM, this.tuning.hnswEfConstruction, 100);
+    return { index, rows };
+  }
+
+  private addToIndex(hnsw: Hnsw, vector: Float32Array, row: number) {
     if (row >= hnsw.rows) {
       hnsw.rows = Math.max(row + 1, hnsw.rows * 2);
       hnsw.index.resizeIndex(hnsw.rows);

@@ -20,6 +20,7 @@ import {
   type VectorName,
   type VectorStore,
   type WithVectors,
+  type PrepareProgress,
 } from '../vector-store.js';
 import { Collection, DEFAULT_TUNING, type SearchTuning } from './collection.js';
 import { matchesFilter } from './payload-filter.js';
@@ -170,6 +171,10 @@ export class EmbeddedVectorStore implements VectorStore {
       }
     }
     if (batch.length > 0) yield batch;
+  }
+
+  async prepare(collection: string, onProgress?: (progress: PrepareProgress) => void): Promise<void> {
+    await this.require(collection).collection.prepare(onProgress);
   }
 
   async search(collection: string, request: SearchRequest): Promise<ScoredPoint[]> {

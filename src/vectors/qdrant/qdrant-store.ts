@@ -81,6 +81,11 @@ export class QdrantVectorStore implements VectorStore {
     return (await this.call(() => this.client.collectionExists(name))).exists;
   }
 
+  /** Qdrant builds and keeps its indexes on the server: nothing to do here but find the collection. */
+  async prepare(collection: string): Promise<void> {
+    if (!(await this.collectionExists(collection))) throw new NotFoundError(`vector collection "${collection}" does not exist`);
+  }
+
   async deleteCollection(name: string): Promise<void> {
     await this.call(() => this.client.deleteCollection(name));
   }

@@ -1,0 +1,71 @@
+// A serving process prepares its search indexes at start (services.prepareSearch, called by `serve`):
+// /readyz names the searchIndex check and turns ready when the indexes are built; searches answer
+// throughout (exactly while an index is being built), and through the prepared index afterwards.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { gql } from 'graphql-request';
+import { loadDemoShop } from '../../src/demo/demo-shop.js';
+import { captureLogs } from '../../src/observability/log.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { databaseTargets } from '../support/databases.js';
+
+const idle = { signal: new AbortController().signal, progress: () => {} };
+let app: TestApp;
+
+before(async () => {
+  // Indexes from 50 points on, so that the 300-customer shop has them to build.
+  app = await startTestApp(databaseTargets()[0]!, { VECTOR_EXACT_SEARCH_LIMIT: '50' });
+  await loadDemoShop(app.services.ingest, { customers: 300, seed: 4 }, path.join(app.services.settings.dataDir, 'demo'));
+  await (await app.services.indexer()).run(idle);
+});
+after(() => app.close());
+
+test('readiness waits for the search indexes; searches answer while they are built and after', async () => {
+  const someone = (await app.services.db.prisma.customer.findFirstOrThrow({ orderBy: { id: 'asc' } })).externalId;
+  const similar = async () =>
+    (
+      await app.client.request<{ customer: { similarCustomers: { customer: { id: string } }[] } }>(
+        gql`
+          query ($id: ID!) {
+            customer(id: $id) {
+              similarCustomers(limit: 5) {
+                customer {
+                  id
+                }
+              }
+            }
+          }
+        `,
+        { id: someone },
+      )
+    ).customer.similarCustomers.map((s) => s.customer.id);
+
+  const logs = captureLogs();
+  const states: { ok: boolean; detail?: string }[] = [];
+  let finished = false;
+  const preparing = app.services.prepareSearch().then(() => (finished = true));
+  const during: string[][] = [];
+  while (!finished) {
+    states.push((await app.services.readiness()).checks.find((c) => c.name === 'searchIndex')!);
+    during.push(await similar());
+  }
+  await preparing;
+  const ready = await fetch(new URL('/readyz', app.server.url));
+  assert.equal(ready.status, 200);
+  const body = (await ready.json()) as { checks: { name: string; ok: boolean }[] };
+  assert.deepEqual(
+    body.checks.find((c) => c.name === 'searchIndex'),
+    { name: 'searchIndex', ok: true, ms: 0 },
+  );
+  const afterwards = await similar();
+  assert.equal(afterwards.length, 5);
+  for (const answer of during) assert.equal(answer.length, 5);
+  // Whenever a probe came while the indexes were being built, it said not ready, and what was under way.
+  for (const state of states.filter((x) => !x.ok)) assert.match(state.detail ?? '', /preparing the search indexes|building the \w+ index of/);
+  assert.ok(
+    logs.lines.some((l) => /search indexes of .* ready/.test(String(l.msg))),
+    'the time it took is logged',
+  );
+  logs.stop();
+});
