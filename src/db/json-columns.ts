@@ -126,6 +126,19 @@ export const RobustScalerSchema = z.object({ features: z.array(z.string()), medi
 const fitStats = { logLikelihood: num, iterations: num };
 const Variant = z.enum(['BG', 'MBG']);
 const GlmStateSchema = z.object({ coef: z.array(num), intercept: num, iterations: num, converged: z.boolean() });
+/** A model learnt from the shop's earlier cut-offs (value/propensity/propensity-model.ts: LearntFromCutoffs). */
+const learntFromCutoffs = {
+  status: z.enum(['FITTED', 'INSUFFICIENT_DATA']),
+  reason: z.string().nullable(),
+  horizonDays: num,
+  asOf: z.string(),
+  features: z.array(z.string()),
+  mean: z.array(num),
+  scale: z.array(num),
+  model: GlmStateSchema.nullable(),
+  windows: z.array(z.string()),
+  rows: num,
+};
 const CalibrationBinSchema = z.object({ from: num, to: num, count: num, predicted: num, observed: num });
 export const ValueModelStateSchema = z.object({
   status: z.enum(['FITTED', 'INSUFFICIENT_DATA', 'NOT_CONVERGED']),
@@ -160,16 +173,7 @@ export const ValueModelStateSchema = z.object({
       horizonDays: num,
       why: z.string(),
       propensity: z.object({
-        status: z.enum(['FITTED', 'INSUFFICIENT_DATA']),
-        reason: z.string().nullable(),
-        horizonDays: num,
-        asOf: z.string(),
-        features: z.array(z.string()),
-        mean: z.array(num),
-        scale: z.array(num),
-        model: GlmStateSchema.nullable(),
-        windows: z.array(z.string()),
-        rows: num,
+        ...learntFromCutoffs,
         validation: z
           .object({
             cutoff: z.string(),
@@ -195,18 +199,7 @@ export const ValueModelStateSchema = z.object({
       why: z.string(),
       customers: num,
       scores: z.array(z.object({ kind: z.enum(['BG_NBD', 'LEARNT', 'RATE']), mae: num })),
-      learnt: z.object({
-        status: z.enum(['FITTED', 'INSUFFICIENT_DATA']),
-        reason: z.string().nullable(),
-        horizonDays: num,
-        asOf: z.string(),
-        features: z.array(z.string()),
-        mean: z.array(num),
-        scale: z.array(num),
-        model: GlmStateSchema.nullable(),
-        windows: z.array(z.string()),
-        rows: num,
-      }),
+      learnt: z.object(learntFromCutoffs),
     })
     .nullable()
     .optional(),

@@ -128,6 +128,12 @@ export class SegmentRuns {
             FROM jsonb_to_recordset(${JSON.stringify(a.value.rows.slice(start, start + MEMBERSHIP_CHUNK))}::jsonb)
               AS v(customer_id int, frequency int, recency float8, age float8, monetary float8, p_alive float8, expected_purchases float8, expected_spend float8, clv float8, churn_risk float8, churn_reasons jsonb, purchase_rate float8)`;
         }
+        // Statistics for what this transaction wrote, before joining on it: nothing has analysed these
+        // rows yet (autovacuum sees them only after the commit; PGlite has none), and without them the
+        // planner took the 100,000 new memberships for a few hundred and joined them with the previous
+        // run's by scanning it once per member — the second segmentation of a 100,000-customer shop
+        // sat in the flows query below for over ten minutes (issue 26).
+        await tx.$executeRaw`ANALYZE membership, customer_value`;
         // Churn risk from the model chosen for the shop (value/churn-model.ts).
         await tx.$executeRaw`
           UPDATE membership m SET churn_risk = v.churn_risk, clv = v.clv

@@ -55,7 +55,8 @@ export interface PropensityValidation {
   windows: number;
 }
 
-export interface PropensityState {
+/** What a model learnt from the shop's earlier cut-offs stores (this one, and the count model's). */
+export interface LearntFromCutoffs<M> {
   status: 'FITTED' | 'INSUFFICIENT_DATA';
   reason: string | null;
   horizonDays: number;
@@ -66,10 +67,13 @@ export interface PropensityState {
   /** Standardisation of the features, from the training rows. */
   mean: number[];
   scale: number[];
-  model: LogisticRegressionState | null;
+  model: M | null;
   /** Training cut-offs of the served fit (ISO dates) and its rows. */
   windows: string[];
   rows: number;
+}
+
+export interface PropensityState extends LearntFromCutoffs<LogisticRegressionState> {
   validation: PropensityValidation | null;
 }
 

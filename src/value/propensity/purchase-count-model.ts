@@ -16,25 +16,14 @@ import {
   rowsAt,
   shortOf,
   trainingCutoffs,
+  type LearntFromCutoffs,
   type Rows,
 } from './propensity-model.js';
 
 /** scikit-learn's alpha on standardised features: light, a dozen coefficients and thousands of rows. */
 export const COUNT_ALPHA = 1e-4;
 
-export interface PurchaseCountState {
-  status: 'FITTED' | 'INSUFFICIENT_DATA';
-  reason: string | null;
-  horizonDays: number;
-  /** The first day not seen (ISO date): forecasts speak of [asOf, asOf + horizon). */
-  asOf: string;
-  features: string[];
-  mean: number[];
-  scale: number[];
-  model: PoissonRegressionState | null;
-  windows: string[];
-  rows: number;
-}
+export type PurchaseCountState = LearntFromCutoffs<PoissonRegressionState>;
 
 export class PurchaseCountModel {
   private readonly model: PoissonRegression | null;
