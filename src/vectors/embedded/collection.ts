@@ -19,6 +19,7 @@ type Hnsw = { index: hnswlib.HierarchicalNSW; rows: number };
 
 /** Rows added to an index between turns of the event loop while it is prepared (tens of milliseconds at 700 dimensions). */
 const PREPARE_SLICE = 256;
+const PREPARE_ORDER: readonly VectorName[] = ['combined', 'lexical', 'text', 'behaviour'];
 
 export const DEFAULT_TUNING: SearchTuning = { exactSearchLimit: 20_000, exactFilterShare: 0.1, hnswM: 16, hnswEfConstruction: 200, hnswEf: 128 };
 
@@ -48,6 +49,8 @@ export class Collection {
   private payloads: (Payload | undefined)[] = [];
   private live = 0;
   private readonly indexes = new Map<VectorName, Hnsw>();
+  /** prepare() calls under way: until they end, vectors without a finished index are searched exactly. */
+  private preparing = 0;
   /** Indexes prepare() is building, and the rows each has read so far. */
   private readonly building = new Map<VectorName, { hnsw: Hnsw; upTo: number }>();
   private sortedIds: number[] | undefined;
@@ -154,9 +157,12 @@ export class Collection {
     const k = limit + offset;
     if (k <= 0 || this.live === 0) return [];
     const accept = this.acceptor(filter, exclude);
-    // While prepare() builds this vector's index, searches stay exact rather than build it at once.
+    // While prepare() runs, a vector whose index it has not finished is searched exactly, rather than
+    // have its index built at once by this search (minutes at a million points, nothing else served).
     const useIndex =
-      this.live >= this.tuning.exactSearchLimit && !this.building.has(name) && (!filter || this.count(filter) >= this.tuning.exactFilterShare * this.live);
+      this.live >= this.tuning.exactSearchLimit &&
+      (this.indexes.has(name) || this.preparing === 0) &&
+      (!filter || this.count(filter) >= this.tuning.exactFilterShare * this.live);
     const hits = useIndex ? this.searchIndex(name, q, k, accept) : this.searchExact(name, q, k, accept);
     return hits.slice(offset).map(({ row, score }) => ({ ...this.pointAt(row, withVectors), score }));
   }
@@ -235,23 +241,31 @@ export class Collection {
    */
   async prepare(onProgress?: (progress: PrepareProgress) => void): Promise<void> {
     if (this.live < this.tuning.exactSearchLimit) return;
-    for (const name of VECTOR_NAMES) {
-      if (this.spec.vectors[name].size === 0 || this.indexes.has(name) || this.building.has(name)) continue;
-      const m = this.matrices.get(name)!;
-      const entry = { hnsw: this.newIndex(name), upTo: 0 };
-      this.building.set(name, entry);
-      try {
-        while (entry.upTo < this.ids.length) {
-          const end = Math.min(this.ids.length, entry.upTo + PREPARE_SLICE);
-          for (let row = entry.upTo; row < end; row++) if (this.ids[row]! >= 0) this.addToIndex(entry.hnsw, m.row(row), row);
-          entry.upTo = end;
-          onProgress?.({ vector: name, rows: end, of: this.ids.length });
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        this.indexes.set(name, entry.hnsw);
-      } finally {
-        this.building.delete(name);
+    this.preparing++;
+    try {
+      // What the API searches most first: similar customers (combined), lookalikes and products (lexical).
+      for (const name of PREPARE_ORDER) await this.prepareIndex(name, onProgress);
+    } finally {
+      this.preparing--;
+    }
+  }
+
+  private async prepareIndex(name: VectorName, onProgress?: (progress: PrepareProgress) => void): Promise<void> {
+    if (this.spec.vectors[name].size === 0 || this.indexes.has(name) || this.building.has(name)) return;
+    const m = this.matrices.get(name)!;
+    const entry = { hnsw: this.newIndex(name), upTo: 0 };
+    this.building.set(name, entry);
+    try {
+      while (entry.upTo < this.ids.length) {
+        const end = Math.min(this.ids.length, entry.upTo + PREPARE_SLICE);
+        for (let row = entry.upTo; row < end; row++) if (this.ids[row]! >= 0) this.addToIndex(entry.hnsw, m.row(row), row);
+        entry.upTo = end;
+        onProgress?.({ vector: name, rows: end, of: this.ids.length });
+        await new Promise((resolve) => setImmediate(resolve));
       }
+      this.indexes.set(name, entry.hnsw);
+    } finally {
+      this.building.delete(name);
     }
   }
 
