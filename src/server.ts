@@ -12,10 +12,11 @@ export async function serve(): Promise<void> {
   configureLogging({ output: 'stdout', level: settings.logging.level ?? defaultLevel(), format: settings.logging.format });
   const tracing = await startTracing({ ...settings.tracing, version: packageVersion() });
   const services = await createServices(settings);
+  // Search indexes are built now, not by the first user's request; /readyz waits for them (from before
+  // the server listens). prepareSearch logs its own failures and never rejects.
+  void services.prepareSearch();
   const server = await startServer(services);
   await services.startWork();
-  // Search indexes are built now, not by the first user's request; /readyz waits for them.
-  void services.prepareSearch();
   const logger = log('server');
   logger.info(
     { url: server.url, dashboard: server.dashboardUrl, database: services.db.kind, vectorStore: settings.vectors.kind, version: services.version },

@@ -182,18 +182,20 @@ export async function createServices(settings: Settings, options: { migrate?: bo
         searchIndex: () => searchIndex,
       }),
     prepareSearch: async () => {
-      const collection = await vectors.resolveAlias(CUSTOMERS_ALIAS);
-      if (!collection) return;
+      // Not ready from the call on (before any await), so no probe in between says ready too early.
+      searchIndex = { ok: false, detail: 'preparing the search indexes' };
       const started = performance.now();
-      searchIndex = { ok: false, detail: `preparing the search indexes of ${collection}` };
+      let collection: string | undefined;
       try {
+        collection = await vectors.resolveAlias(CUSTOMERS_ALIAS);
+        if (!collection) return;
         await vectors.prepare(collection, (p) => {
           searchIndex = { ok: false, detail: `building the ${p.vector} index of ${collection}: ${p.rows} of ${p.of} points` };
         });
         log('vectors').info({ collection, ms: Math.round(performance.now() - started) }, `search indexes of ${collection} ready`);
       } catch (error) {
         // Searches still answer (building an index on first use): not a reason to stay out of service.
-        log('vectors').warn({ err: error, collection }, `could not prepare the search indexes of ${collection}`);
+        log('vectors').warn({ err: error, collection }, `could not prepare the search indexes of ${collection ?? 'the customer collection'}`);
       } finally {
         searchIndex = { ok: true };
       }

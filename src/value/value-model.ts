@@ -230,9 +230,19 @@ export class ValueModel {
     // score (no stored rate) is forecast by BG/NBD.
     const serving = this.state.forecast?.serving;
     const perDay = serving === 'LEARNT' ? rate : serving === 'RATE' ? ruleOfThumb(c, 1) : null;
-    const upTo = (days: number) => (perDay !== null ? perDay * days : bg.expectedPurchases(days, c));
+    const chosenOn = this.state.forecast?.horizonDays ?? 0;
+    const upTo = (days: number) => {
+      if (perDay === null) return bg.expectedPurchases(days, c);
+      if (days <= chosenOn) return perDay * days;
+      // Past the days the forecast was chosen on, a quarter's rate held steady for a year would claim
+      // more than anything measured: the quarter's forecast goes on along BG/NBD's curve for this
+      // customer (its slowing as customers drop out), or steadily where that curve is flat at zero.
+      const quarter = bg.expectedPurchases(chosenOn, c);
+      return quarter > 1e-9 ? perDay * chosenOn * (bg.expectedPurchases(days, c) / quarter) : perDay * days;
+    };
     const expectedPurchases = upTo(horizonDays);
-    const purchaseProbability = bg.purchaseProbability(horizonDays, c);
+    // The learnt count model's own chance of at least one purchase (Poisson), so that it agrees with its median.
+    const purchaseProbability = serving === 'LEARNT' && perDay !== null ? 1 - Math.exp(-expectedPurchases) : bg.purchaseProbability(horizonDays, c);
     // A fit can sit where a customer's terms overflow; such a customer gets no numbers, never NaN.
     if (!Number.isFinite(pAlive) || !Number.isFinite(expectedPurchases) || expectedPurchases < 0 || !Number.isFinite(purchaseProbability)) return null;
     const spendOf = this.spend ? this.spend.expectedSpend(c.frequency, c.monetary) : null;

@@ -110,18 +110,26 @@ test('whichever model serves, the value model follows it: a steady rate over any
   const learnt = ValueModel.fromState({ ...fitted.state, forecast: { ...forecast, serving: 'LEARNT' } });
   const rate = learnt.purchaseRate(events)!;
   assert.ok(rate > 0 && Number.isFinite(rate));
+  const bgOnly = ValueModel.fromState({ ...fitted.state, forecast: null });
   const a = learnt.predict(c, 90, 0, { likely: true, rate })!;
   const b = learnt.predict(c, 365, 0, { likely: true, rate })!;
-  assert.ok(Math.abs(a.expectedPurchases - rate * 90) < 1e-9 && Math.abs(b.expectedPurchases - rate * 365) < 1e-9);
-  assert.equal(b.likelyPurchases, poissonMedian(rate * 365));
+  // The quarter it was chosen on at its steady rate; a year along BG/NBD's curve from there.
+  assert.ok(Math.abs(a.expectedPurchases - rate * 90) < 1e-9);
+  const curve = bgOnly.predict(c, 365, 0)!.expectedPurchases / bgOnly.predict(c, 90, 0)!.expectedPurchases;
+  assert.ok(Math.abs(b.expectedPurchases - rate * 90 * curve) < 1e-9 * b.expectedPurchases, `${b.expectedPurchases} vs ${rate * 90 * curve}`);
+  assert.ok(b.expectedPurchases < rate * 365, 'a year is not four steady quarters for a customer who may drop out');
+  assert.equal(b.likelyPurchases, poissonMedian(b.expectedPurchases));
+  assert.ok(Math.abs(b.purchaseProbability - (1 - Math.exp(-b.expectedPurchases))) < 1e-12);
   assert.ok(Number.isFinite(b.clv!) && b.clv! > a.clv!, `${a.clv} ${b.clv}`);
-  // Without undiscounting, CLV is spend per purchase × purchases.
+  // Undiscounted, CLV is spend per purchase × purchases; discounted at 1 % a month, between that and it discounted a whole year.
   assert.ok(Math.abs(b.clv! - b.expectedSpendPerPurchase! * b.expectedPurchases) < 1e-6 * b.clv!);
+  const discounted = learnt.predict(c, 365, 0.01, { rate })!.clv!;
+  assert.ok(discounted < b.clv! && discounted > b.clv! / 1.01 ** (365 / 30), `${discounted} vs ${b.clv}`);
   // A customer the learnt model has no rate for is forecast by BG/NBD.
-  assert.equal(learnt.predict(c, 90, 0)!.expectedPurchases, ValueModel.fromState({ ...fitted.state, forecast: null }).predict(c, 90, 0)!.expectedPurchases);
+  assert.equal(learnt.predict(c, 90, 0)!.expectedPurchases, bgOnly.predict(c, 90, 0)!.expectedPurchases);
 
   const rule = ValueModel.fromState({ ...fitted.state, forecast: { ...forecast, serving: 'RATE' } });
-  assert.ok(Math.abs(rule.predict(c, 120, 0)!.expectedPurchases - (c.frequency / c.age) * 120) < 1e-9);
+  assert.ok(Math.abs(rule.predict(c, 60, 0)!.expectedPurchases - (c.frequency / c.age) * 60) < 1e-9);
   assert.equal(rule.purchaseRate(events), null);
 
   // Ninety days of history: no window to hold out, no learnt model; BG/NBD keeps the seat, said why.

@@ -27,6 +27,15 @@ test('prepare builds every vector’s index a slice at a time, saying how far it
   });
   assert.deepEqual([...seen.keys()].sort(), Object.keys(SPEC.vectors).sort());
   for (const rows of seen.values()) assert.deepEqual(rows, [256, 512, 700]);
+  // A collection deleted while its indexes are prepared: the build stops, nothing is left waiting.
+  await store.ensureCollection('gone', SPEC);
+  await store.upsert('gone', makePoints(2000));
+  let slices = 0;
+  const stopping = store.prepare('gone', () => slices++);
+  await new Promise((resolve) => setImmediate(resolve));
+  await store.deleteCollection('gone');
+  await stopping;
+  assert.ok(slices < 8, `${slices} slices of 256 rows: the build went on after the delete`);
   await store.ensureCollection('small', SPEC);
   await store.upsert('small', makePoints(20));
   let calls = 0;

@@ -250,15 +250,17 @@ export function vectorStoreContract(adapter: string, open: () => Promise<VectorS
             .map((h) => h.id),
         );
       const running = store.prepare(prepared);
-      // While it runs: a point moved, one deleted.
+      // While it runs: a point moved among those an index build reads first, one among those it reads last; one deleted.
       const moved = { ...own[3]!, vectors: { ...own[3]!.vectors, combined: Float32Array.from(queries[0]!) } };
-      await store.upsert(prepared, [moved]);
+      const late = { ...own[590]!, vectors: { ...own[590]!.vectors, combined: Float32Array.from(queries[1]!) } };
+      await store.upsert(prepared, [moved, late]);
       await store.delete(prepared, [own[10]!.id]);
-      const now = own.map((p) => (p.id === moved.id ? moved : p)).filter((p) => p.id !== own[10]!.id);
+      const now = own.map((p) => (p.id === moved.id ? moved : p.id === late.id ? late : p)).filter((p) => p.id !== own[10]!.id);
       assert.deepEqual(await top(), truth(now));
       await running;
       assert.deepEqual(await top(), truth(now));
       assert.equal((await store.search(prepared, { using: 'combined', vector: queries[0]!, limit: 1 }))[0]!.id, moved.id);
+      assert.equal((await store.search(prepared, { using: 'combined', vector: queries[1]!, limit: 1 }))[0]!.id, late.id);
       await store.deleteCollection(prepared);
       await assert.rejects(store.prepare(`${name}_missing`), /does not exist|not found/i);
     });

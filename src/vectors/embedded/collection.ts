@@ -49,6 +49,8 @@ export class Collection {
   private payloads: (Payload | undefined)[] = [];
   private live = 0;
   private readonly indexes = new Map<VectorName, Hnsw>();
+  /** Set when the collection is deleted: a prepare() under way stops instead of finishing for nothing. */
+  private dropped = false;
   /** prepare() calls under way: until they end, vectors without a finished index are searched exactly. */
   private preparing = 0;
   /** Indexes prepare() is building, and the rows each has read so far. */
@@ -256,17 +258,22 @@ export class Collection {
     const entry = { hnsw: this.newIndex(name), upTo: 0 };
     this.building.set(name, entry);
     try {
-      while (entry.upTo < this.ids.length) {
+      while (entry.upTo < this.ids.length && !this.dropped) {
         const end = Math.min(this.ids.length, entry.upTo + PREPARE_SLICE);
         for (let row = entry.upTo; row < end; row++) if (this.ids[row]! >= 0) this.addToIndex(entry.hnsw, m.row(row), row);
         entry.upTo = end;
         onProgress?.({ vector: name, rows: end, of: this.ids.length });
         await new Promise((resolve) => setImmediate(resolve));
       }
-      this.indexes.set(name, entry.hnsw);
+      if (!this.dropped) this.indexes.set(name, entry.hnsw);
     } finally {
       this.building.delete(name);
     }
+  }
+
+  /** The collection was deleted: stop preparing its indexes. */
+  drop(): void {
+    this.dropped = true;
   }
 
   private ensureIndex(name: VectorName) {

@@ -93,6 +93,8 @@ export class EmbeddedVectorStore implements VectorStore {
 
   async deleteCollection(name: string): Promise<void> {
     return this.serial(() => {
+      // An index still being prepared for it stops at its next slice.
+      this.open.get(name)?.collection.drop();
       this.open.delete(name);
       if (this.options.dir) fs.rmSync(this.collectionDir(name), { recursive: true, force: true });
       for (const [alias, target] of Object.entries(this.aliases)) if (target === name) delete this.aliases[alias];
