@@ -5,7 +5,7 @@
 // next falls due holds the audience's job lock: that tick is skipped, and said so, never queued twice.
 // Why not pg-boss's own schedules: they are one per queue name, set by configuration; these are rows
 // that marketers add and remove through the API.
-import cronParser from 'cron-parser';
+import cronParser, { type CronExpression } from 'cron-parser';
 import { ConflictError, InputError } from '../errors/domain-errors.js';
 import { log } from '../observability/log.js';
 
@@ -38,20 +38,23 @@ export function validateSchedule(schedule: string, field: string, minIntervalSec
   };
   const cron = 'must be a cron expression: five fields (minute hour day month weekday), or six with seconds first';
   const now = new Date();
+  let expression: CronExpression | undefined;
   try {
     if (schedule.trim() === '') throw new Error('empty');
-    cronParser.parseExpression(schedule, { utc: true });
+    expression = cronParser.parseExpression(schedule, { utc: true, currentDate: now, endDate: new Date(now.getTime() + YEAR_MS) });
   } catch (error) {
     refuse(`"${schedule}" is not a cron expression (${error instanceof Error ? error.message : String(error)})`, cron);
   }
-  try {
-    cronParser.parseExpression(schedule, { utc: true, currentDate: now }).next();
-  } catch {
-    refuse(`"${schedule}" never fires (or too rarely to find the next time)`, 'must fire at least once in the years ahead');
-  }
-  const expression = cronParser.parseExpression(schedule, { utc: true, currentDate: now, endDate: new Date(now.getTime() + YEAR_MS) });
   const times: number[] = [];
-  while (times.length < OCCURRENCES_CHECKED && expression.hasNext()) times.push(expression.next().getTime());
+  while (times.length < OCCURRENCES_CHECKED && expression!.hasNext()) times.push(expression!.next().getTime());
+  // Nothing within a year: rare (once a year or less) is allowed; never (31 April) is not.
+  if (times.length === 0) {
+    try {
+      cronParser.parseExpression(schedule, { utc: true, currentDate: now }).next();
+    } catch {
+      refuse(`"${schedule}" never fires (or too rarely to find the next time)`, 'must fire at least once in the years ahead');
+    }
+  }
   const shortest = Math.min(Infinity, ...times.slice(1).map((t, i) => (t - times[i]!) / 1000));
   if (shortest < minIntervalSeconds)
     refuse(

@@ -30,10 +30,10 @@ export interface ForecastScore {
 
 export interface ForecastChoice {
   serving: ForecastModelKind;
-  /** The days the learnt model forecasts (other horizons scale its rate). */
+  /** The days the forecasts were scored on (the learnt model's horizon; value-model.ts goes past it along BG/NBD's curve). */
   horizonDays: number;
   why: string;
-  /** Window customers scored (null scores: not judged). */
+  /** Window customers scored (no scores: too few to judge). */
   customers: number;
   scores: ForecastScore[];
   learnt: PurchaseCountState;

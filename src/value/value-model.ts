@@ -225,20 +225,20 @@ export class ValueModel {
     const bg = this.purchases;
     if (!bg) return null;
     const pAlive = bg.pAlive(c);
-    // Purchases up to a day: from the model chosen for the shop's forecasts (forecast-model.ts); the
-    // learnt model and the rule of thumb forecast a steady rate. A customer the learnt model could not
-    // score (no stored rate) is forecast by BG/NBD.
+    // Purchases up to a day: from the model chosen for the shop's forecasts (forecast-model.ts). The
+    // learnt model and the rule of thumb give a rate over the days they were chosen on; a customer the
+    // learnt model could not score (no stored rate) is forecast by BG/NBD.
     const serving = this.state.forecast?.serving;
     const perDay = serving === 'LEARNT' ? rate : serving === 'RATE' ? ruleOfThumb(c, 1) : null;
     const chosenOn = this.state.forecast?.horizonDays ?? 0;
+    // Past those days, a quarter's rate held steady for a year would claim more than anything measured:
+    // the quarter's forecast goes on along BG/NBD's curve for this customer (its slowing as customers
+    // drop out), or steadily where that curve is flat at zero.
+    const quarter = perDay !== null && horizonDays > chosenOn ? bg.expectedPurchases(chosenOn, c) : 0;
     const upTo = (days: number) => {
       if (perDay === null) return bg.expectedPurchases(days, c);
-      if (days <= chosenOn) return perDay * days;
-      // Past the days the forecast was chosen on, a quarter's rate held steady for a year would claim
-      // more than anything measured: the quarter's forecast goes on along BG/NBD's curve for this
-      // customer (its slowing as customers drop out), or steadily where that curve is flat at zero.
-      const quarter = bg.expectedPurchases(chosenOn, c);
-      return quarter > 1e-9 ? perDay * chosenOn * (bg.expectedPurchases(days, c) / quarter) : perDay * days;
+      if (days <= chosenOn || quarter <= 1e-9) return perDay * days;
+      return perDay * chosenOn * (bg.expectedPurchases(days, c) / quarter);
     };
     const expectedPurchases = upTo(horizonDays);
     // The learnt count model's own chance of at least one purchase (Poisson), so that it agrees with its median.

@@ -169,10 +169,8 @@ export class PropensityModel {
   /** The chance the customer buys in [asOf, asOf + horizon), and the two features that move it most; null without a purchase or a model. */
   predict(e: PurchaseEvents, reasons = 2): Propensity | null {
     if (!this.model) return null;
-    const asOf = Date.parse(this.state.asOf) / DAY;
-    const row = purchaseFeatures(e, asOf, this.state.horizonDays);
-    if (!row) return null;
-    const z = row.map((x, j) => (x - this.state.mean[j]!) / this.state.scale[j]!);
+    const z = standardisedFeatures(this.state, e);
+    if (!z) return null;
     const probability = this.model.probability(z);
     if (!Number.isFinite(probability)) return null;
     const contributions = this.state.features.map((feature, j) => ({ feature: feature as PurchaseFeature, contribution: this.model!.state.coef[j]! * z[j]! }));
@@ -214,6 +212,12 @@ export function rowsAt(events: readonly PurchaseEvents[], cutoffs: readonly numb
     }
   }
   return { rows, labels, counts };
+}
+
+/** The customer's features as of the model's `asOf`, standardised as it was trained; null without a purchase before it. */
+export function standardisedFeatures(state: LearntFromCutoffs<unknown>, e: PurchaseEvents): Float64Array | null {
+  const row = purchaseFeatures(e, Date.parse(state.asOf) / DAY, state.horizonDays);
+  return row && row.map((x, j) => (x - state.mean[j]!) / state.scale[j]!);
 }
 
 /** The first purchase day before `asOf` of any customer (Infinity when none). */

@@ -5,7 +5,7 @@
 // which wins where the next quarter resembles the past ones (CDNOW) and loses where it does not (a
 // season the history has not seen): forecast-model.ts chooses per shop on its last window.
 import { everyKth } from '../../shared/thinning.js';
-import { PURCHASE_FEATURES, purchaseFeatures, type PurchaseEvents } from './purchase-features.js';
+import { PURCHASE_FEATURES, type PurchaseEvents } from './purchase-features.js';
 import { PoissonRegression, type PoissonRegressionState } from './poisson-regression.js';
 import {
   MAX_TRAINING_CUSTOMERS,
@@ -15,6 +15,7 @@ import {
   isoDay,
   rowsAt,
   shortOf,
+  standardisedFeatures,
   trainingCutoffs,
   type LearntFromCutoffs,
   type Rows,
@@ -64,11 +65,9 @@ export class PurchaseCountModel {
 
   /** Expected purchase days in [asOf, asOf + horizon) for the customer; null without a purchase before asOf or a model. */
   expected(e: PurchaseEvents): number | null {
-    if (!this.model) return null;
-    const asOf = Date.parse(this.state.asOf) / 86_400_000;
-    const row = purchaseFeatures(e, asOf, this.state.horizonDays);
-    if (!row) return null;
-    const mean = this.model.mean(row.map((x, j) => (x - this.state.mean[j]!) / this.state.scale[j]!));
+    const z = this.model && standardisedFeatures(this.state, e);
+    if (!z) return null;
+    const mean = this.model.mean(z);
     return Number.isFinite(mean) ? mean : null;
   }
 }

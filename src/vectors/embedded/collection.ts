@@ -254,13 +254,12 @@ export class Collection {
 
   private async prepareIndex(name: VectorName, onProgress?: (progress: PrepareProgress) => void): Promise<void> {
     if (this.spec.vectors[name].size === 0 || this.indexes.has(name) || this.building.has(name)) return;
-    const m = this.matrices.get(name)!;
     const entry = { hnsw: this.newIndex(name), upTo: 0 };
     this.building.set(name, entry);
     try {
       while (entry.upTo < this.ids.length && !this.dropped) {
         const end = Math.min(this.ids.length, entry.upTo + PREPARE_SLICE);
-        for (let row = entry.upTo; row < end; row++) if (this.ids[row]! >= 0) this.addToIndex(entry.hnsw, m.row(row), row);
+        this.addRows(entry.hnsw, name, entry.upTo, end);
         entry.upTo = end;
         onProgress?.({ vector: name, rows: end, of: this.ids.length });
         await new Promise((resolve) => setImmediate(resolve));
@@ -279,11 +278,16 @@ export class Collection {
   private ensureIndex(name: VectorName) {
     let hnsw = this.indexes.get(name);
     if (hnsw) return hnsw;
-    const m = this.matrices.get(name)!;
     hnsw = this.newIndex(name);
-    for (let row = 0; row < this.ids.length; row++) if (this.ids[row]! >= 0) this.addToIndex(hnsw, m.row(row), row);
+    this.addRows(hnsw, name, 0, this.ids.length);
     this.indexes.set(name, hnsw);
     return hnsw;
+  }
+
+  /** Adds the live rows in [from, to) of the vector to the index. */
+  private addRows(hnsw: Hnsw, name: VectorName, from: number, to: number): void {
+    const m = this.matrices.get(name)!;
+    for (let row = from; row < to; row++) if (this.ids[row]! >= 0) this.addToIndex(hnsw, m.row(row), row);
   }
 
   private newIndex(name: VectorName): Hnsw {
