@@ -213,17 +213,19 @@ export function readChurnReasons(value: unknown, at: string) {
 }
 
 /** A segment row with its JSON read. */
-export type SegmentRecord = Omit<Segment, 'stats' | 'topCategories' | 'keywords' | 'representatives'> & {
+/** A segment's row with its JSON read, without its centroid (bytes no reader of segments needs; runs and assignment read it themselves). */
+export type SegmentRecord = Omit<Segment, 'centroid' | 'stats' | 'topCategories' | 'keywords' | 'representatives'> & {
   stats: z.infer<typeof SegmentStatsSchema>;
   topCategories: z.infer<typeof CategorySharesSchema>;
   keywords: string[];
   representatives: string[];
 };
 
-export function segmentRecord(row: Segment): SegmentRecord {
+export function segmentRecord(row: Omit<Segment, 'centroid'> & { centroid?: unknown }): SegmentRecord {
   const at = `segment ${row.id}`;
+  const { centroid: _centroid, ...rest } = row;
   return {
-    ...row,
+    ...rest,
     stats: readJson(SegmentStatsSchema, row.stats, `${at}.stats`),
     topCategories: readJson(CategorySharesSchema, row.topCategories, `${at}.top_categories`),
     keywords: readJson(StringListSchema, row.keywords, `${at}.keywords`),

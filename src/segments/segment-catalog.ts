@@ -82,11 +82,13 @@ export class SegmentCatalog {
   async segments(runId?: number) {
     const run = runId === undefined ? await this.activeRun() : await this.run(runId);
     if (!run) return [];
-    return (await this.prisma.segment.findMany({ where: { runId: run.id }, orderBy: [{ size: 'desc' }, { index: 'asc' }] })).map(segmentRecord);
+    return (await this.prisma.segment.findMany({ where: { runId: run.id }, omit: { centroid: true }, orderBy: [{ size: 'desc' }, { index: 'asc' }] })).map(
+      segmentRecord,
+    );
   }
 
   async segmentsByIds(ids: readonly number[]): Promise<SegmentRecord[]> {
-    return (await this.prisma.segment.findMany({ where: { id: { in: [...ids] } } })).map(segmentRecord);
+    return (await this.prisma.segment.findMany({ where: { id: { in: [...ids] } }, omit: { centroid: true } })).map(segmentRecord);
   }
 
   async runsByIds(ids: readonly number[]): Promise<RunRecord[]> {
@@ -115,12 +117,13 @@ export class SegmentCatalog {
     const after = await this.prisma.segment.update({
       where: { id },
       data: { label: labels.label, description: labels.description, ...(labels.tags ? { tags: labels.tags } : {}) },
+      omit: { centroid: true },
     });
     return { before, after: segmentRecord(after) };
   }
 
   async segment(id: number) {
-    const segment = await this.prisma.segment.findUnique({ where: { id } });
+    const segment = await this.prisma.segment.findUnique({ where: { id }, omit: { centroid: true } });
     if (!segment) throw new NotFoundError(`No segment ${id}.`);
     return segmentRecord(segment);
   }
