@@ -6,7 +6,7 @@
 //   → infrastructure (db/, vectors/, config/, errors/, shared/).
 // Dependencies point inward only; no folder cycles. Type-only imports count too.
 const DOMAIN =
-  '^src/(audiences|auth|clustering|customer-vectors|customers|demo|embedding|indexing|ingest|jobs|lexical|onnx|profiles|projection|recommendations|segments|text|value)/';
+  '^src/(audiences|auth|clustering|customer-vectors|customers|demo|embedding|indexing|ingest|jobs|lexical|live|onnx|profiles|projection|recommendations|segments|text|value)/';
 const INFRASTRUCTURE = '^src/(db|vectors|config|errors|shared|observability)/';
 
 module.exports = {

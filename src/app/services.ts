@@ -7,6 +7,8 @@ import { loadEmbedder } from '../embedding/load-embedder.js';
 import { measured } from '../embedding/measured-embedder.js';
 import { CustomerIndexer, EMBED_SHARD_JOB, type EmbedShard } from '../indexing/customer-indexer.js';
 import { BatchWriter } from '../ingest/batch-writer.js';
+import { ChangeFeed } from '../ingest/change-feed.js';
+import { LiveUpdates } from '../live/live-updates.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { CustomerProfiles } from '../profiles/customer-profiles.js';
 import { SEGMENTATION_LOCK, SegmentationService, type SegmentationOptions } from '../segments/segmentation-service.js';
@@ -57,6 +59,8 @@ export interface Services {
   apiKeys: ApiKeys;
   /** Predicted value and churn risk (the run's fitted models). */
   values: CustomerValues;
+  /** Customers changed through the API, brought up to date between runs (running in processes that work). */
+  live: LiveUpdates;
   recommendations: ProductRecommender;
   audit: AuditLog;
   /** Applied migrations (it also proves the database answers). */
@@ -87,6 +91,9 @@ export const AUDIENCE_REFRESH_JOB = 'refreshAudience';
 /** The job kind that makes one attempt at one delivery (parameters: `{ deliveryId }`). */
 export const DELIVERY_JOB = 'deliverAudience';
 
+/** Change-feed rows a live round reads at most. */
+const LIVE_WINDOW = 1000;
+
 const ABANDONED_RUN = 'the process running it stopped before it finished; the previous segmentation stays active';
 
 export async function createServices(settings: Settings, options: { migrate?: boolean } = {}): Promise<AppServices> {
@@ -108,7 +115,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
         batchSize: settings.embedBatchSize,
         shardSize: settings.embedShardSize,
         shareParts: settings.vectors.kind === 'qdrant' || db.kind === 'pglite',
-        onPointsWritten: (collection, ids) => segments.assignProvisional(collection, ids),
+        onPointsWritten: (collection, ids, moved) => segments.assignProvisional(collection, ids, moved),
       }),
   );
   const jobs = new JobQueue(db.prisma, db.raw, {
@@ -163,6 +170,17 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     settings.audiences,
     dispatchDeliveries,
   );
+  const values = new CustomerValues(db.prisma);
+  // Customers changed through the API, brought up to date between runs (started by startWork).
+  const live = new LiveUpdates(
+    new ChangeFeed(db.prisma),
+    {
+      vectors: async (ids) => (await indexer()).refresh(ids),
+      values: (ids) => values.refresh(ids),
+      prepare: async () => (await indexer()).refresh([]),
+    },
+    { pollMs: settings.live.pollMs, window: LIVE_WINDOW },
+  );
   let searchIndex: { ok: boolean; detail?: string } = { ok: true };
   return {
     settings,
@@ -203,10 +221,11 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     customers: new CustomerDirectory(db.prisma, vectors),
     profiles,
     apiKeys: new ApiKeys(db.prisma),
-    values: new CustomerValues(db.prisma),
+    values,
+    live,
     recommendations: new ProductRecommender(db.prisma, vectors),
     audit: new AuditLog(db.prisma),
-    ingest: new BatchWriter(db.prisma, settings.ingest.maxBatchSize),
+    ingest: new BatchWriter(db.prisma, settings.ingest.maxBatchSize, () => live.wake()),
     vectors,
     jobs,
     embedder,
@@ -217,8 +236,9 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     startWork: async ({ worker } = {}) => {
       if (worker ?? (settings.jobs.workerInProcess || db.kind === 'pglite')) {
         await jobs.startWorker();
-        // Processes that work also look for scheduled audiences that are due.
+        // Processes that work also look for scheduled audiences that are due, and bring changed customers up to date.
         scheduler.start();
+        if (settings.live.enabled) live.start();
       } else await jobs.sweep();
       const runs = await segments.failAbandonedRuns(ABANDONED_RUN);
       if (runs > 0) log('segments').warn({ runs }, `${runs} segmentation run(s) left RUNNING by a stopped process marked FAILED`);
@@ -228,6 +248,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     close: async () => {
       setQueueDepthSource(undefined);
       await scheduler.stop();
+      await live.stop();
       await jobs.close();
       await vectors.close();
       if (embedder.loaded()) await (await embedder()).dispose();

@@ -80,6 +80,14 @@ const EnvSchema = z.object({
    * the shop records consent). Suppressed customers never leave either way.
    */
   MARKETING_CONSENT: z.enum(['opt-out', 'opt-in']).default('opt-out'),
+  /**
+   * Live updates (src/live/): `true` (default), processes that work bring customers changed through the
+   * API up to date within about a second (vectors, provisional segment, value); `false`, the next embed
+   * job and segmentation do.
+   */
+  LIVE_UPDATES: z.enum(['true', 'false']).default('true'),
+  /** How often live updates read the change feed when no write in this process woke them (ms). */
+  LIVE_POLL_MS: emptyIsUnset(z.coerce.number().int().min(10).default(250)),
   /** How often a worker looks for scheduled audiences that are due (ms). */
   AUDIENCE_TICK_MS: emptyIsUnset(z.coerce.number().int().min(50).default(15_000)),
   /** The shortest interval between an audience's scheduled refreshes (seconds): a schedule that fires more often is refused. */
@@ -162,6 +170,7 @@ export interface Settings {
     trustProxy?: number | string;
   };
   ingest: { maxBatchSize: number };
+  live: { enabled: boolean; pollMs: number };
   onlineRetailPath: string;
   chineseReviewsPath: string;
   demo: { customers: number; seed: number; outputDir: string };
@@ -244,6 +253,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       trustProxy: e.TRUST_PROXY === undefined ? undefined : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     },
     ingest: { maxBatchSize: e.MAX_BATCH_SIZE },
+    live: { enabled: e.LIVE_UPDATES === 'true', pollMs: e.LIVE_POLL_MS },
     onlineRetailPath: path.resolve(projectRoot, e.ONLINE_RETAIL_PATH),
     chineseReviewsPath: path.resolve(projectRoot, e.CHINESE_REVIEWS_PATH),
     demo: { customers: e.DEMO_CUSTOMERS, seed: e.DEMO_SEED, outputDir: path.join(dataDir, 'demo') },

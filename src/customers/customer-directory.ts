@@ -82,6 +82,26 @@ export class CustomerDirectory {
   }
 
   /** Nearest customers by the chosen vector (the customer itself excluded), optionally within its segment. */
+  /**
+   * How fresh the customer's vectors are: when their point in the collection readers use was last
+   * written (an embed job or a live update; null before either), and how many accepted changes live
+   * updates have yet to reflect.
+   */
+  /** For each customer (internal ids): when their vectors were last written, and their changes still waiting. */
+  async freshness(customerIds: readonly number[]): Promise<Map<number, { vectorsUpdatedAt: Date | null; pendingChanges: number }>> {
+    const collection = await this.store.resolveAlias(CUSTOMERS_ALIAS);
+    const ids = [...customerIds];
+    const [vectors, waiting] = await Promise.all([
+      collection
+        ? this.prisma.customerVector.findMany({ where: { customerId: { in: ids }, index: { collection } }, select: { customerId: true, embeddedAt: true } })
+        : [],
+      this.prisma.customerChange.groupBy({ by: ['customerId'], where: { customerId: { in: ids } }, _count: { _all: true } }),
+    ]);
+    const at = new Map(vectors.map((v) => [v.customerId, v.embeddedAt]));
+    const pending = new Map(waiting.map((w) => [w.customerId, w._count._all]));
+    return new Map(ids.map((id) => [id, { vectorsUpdatedAt: at.get(id) ?? null, pendingChanges: pending.get(id) ?? 0 }]));
+  }
+
   async similar(customerId: number, options: { limit: number; sameSegment: boolean; vector: VectorName }) {
     if (options.limit < 1 || options.limit > MAX_SIMILAR) {
       throw new InputError(`limit must be between 1 and ${MAX_SIMILAR}`, [{ index: -1, field: 'limit', message: `must be between 1 and ${MAX_SIMILAR}` }]);

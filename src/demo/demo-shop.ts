@@ -27,7 +27,7 @@ export async function loadDemoShop(
 ): Promise<DemoShopReport> {
   return produce(options, truthDir, onProgress, {
     write: async (entity, records) => {
-      await writer.upsert(entity, records);
+      await writer.upsert(entity, records, 'records', { live: false });
     },
   });
 }

@@ -167,7 +167,7 @@ export async function writeShop(writer: BatchWriter, shop: HardShop): Promise<Ma
     ['searches', shop.searches],
     ['reviews', shop.reviews],
   ] as const) {
-    for (let i = 0; i < records.length; i += CHUNK) await writer.upsert(entity, records.slice(i, i + CHUNK));
+    for (let i = 0; i < records.length; i += CHUNK) await writer.upsert(entity, records.slice(i, i + CHUNK), 'records', { live: false });
   }
   return new Map(shop.truth.map((t) => [t.customerId, t.persona]));
 }

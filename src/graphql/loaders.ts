@@ -17,6 +17,11 @@ export function createLoaders(services: Services) {
     destination: new DataLoader(async (ids: readonly number[]) => byKey(ids, await services.destinations.byIds(ids), (d) => d.id)),
     /** The customer's membership in the active run. */
     activeMembership: new DataLoader(async (ids: readonly number[]) => byKey(ids, await services.catalog.activeMemberships(ids), (m) => m.customerId)),
+    /** When the customer's vectors were written, and how many of their changes wait for live updates. */
+    freshness: new DataLoader(async (ids: readonly number[]) => {
+      const found = await services.customers.freshness(ids);
+      return ids.map((id) => found.get(id)!);
+    }),
     behaviour: new DataLoader(async (ids: readonly number[]): Promise<(BehaviourSummary | null)[]> => {
       const profiles = await services.profiles();
       const built = await profiles.build([...ids], await profiles.asOf(), false);

@@ -107,7 +107,11 @@ export interface IndexerOptions {
    */
   shareParts?: boolean;
   /** Told about every batch of points written, e.g. to give new customers a provisional segment. */
-  onPointsWritten?: (collection: string, customerIds: number[]) => Promise<unknown>;
+  /**
+   * After points are written: `customerIds` every customer written, `moved` those whose point is new or
+   * differs from the one stored before (a rebuild rewrites unchanged points too).
+   */
+  onPointsWritten?: (collection: string, customerIds: number[], moved: ReadonlySet<number>) => Promise<unknown>;
 }
 
 export interface EmbedReport {
@@ -150,11 +154,41 @@ function generationOf(collection: string): number {
   return m ? Number(m[1]) : 1;
 }
 
+/** What every batch of one collection shares: where it writes, the fitted space, and the day it is as of. */
+interface BatchContext {
+  collection: string;
+  indexId: number;
+  space: CustomerSpace;
+  asOf: Date;
+  onlyChanged: boolean;
+  /** A rebuild: texts cached since then count as embedded in this run. */
+  refreshedSince?: Date;
+  /** The balance's scales, in a fixed order (the stored JSON need not keep its key order: jsonb does not). */
+  viewsKey: string;
+}
+
+type VectorIndexRow = Parameters<typeof CustomerSpace.fromIndex>[0];
+
+function batchContext(stored: VectorIndexRow, asOf: Date, onlyChanged: boolean, refreshedSince?: Date): BatchContext {
+  const space = CustomerSpace.fromIndex(stored);
+  return {
+    collection: stored.collection,
+    indexId: stored.id,
+    space,
+    asOf,
+    onlyChanged,
+    ...(refreshedSince ? { refreshedSince } : {}),
+    viewsKey: VIEWS.map((v) => `${v}=${space.views[v].scale}`).join(','),
+  };
+}
+
 export class CustomerIndexer {
   private readonly profiles: CustomerProfiles;
   private readonly texts: TextVectors;
   private readonly batchSize: number;
   private readonly shardSize: number;
+  /** The active collection's batch context, kept between live refreshes. */
+  private live: BatchContext | undefined;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -271,111 +305,136 @@ export class CustomerIndexer {
     // A worker configured with another model must not write into this model's collection.
     if (stored.modelId !== this.embedder.modelId)
       throw new Error(`This worker embeds with ${this.embedder.modelId}; collection ${shard.collection} is ${stored.modelId}'s.`);
-    const space = CustomerSpace.fromIndex(stored);
-    const index = { id: stored.id };
-    const asOf = new Date(shard.asOf);
-    const { collection, onlyChanged } = shard;
-    const refreshedSince = shard.rebuildSince ? new Date(shard.rebuildSince) : undefined;
+    const batch = batchContext(stored, new Date(shard.asOf), shard.onlyChanged, shard.rebuildSince ? new Date(shard.rebuildSince) : undefined);
     const report: ShardReport = { customers: 0, embedded: 0, pooled: 0, written: 0, unchanged: 0 };
-    // The balance's scales, in a fixed order (the stored JSON need not keep its key order: jsonb does not).
-    const viewsKey = VIEWS.map((v) => `${v}=${space.views[v].scale}`).join(',');
     let after = shard.after;
     for (;;) {
       throwIfCancelled(control.signal);
       const ids = await this.profiles.customerIds(after, this.batchSize, shard.until ?? undefined);
       if (ids.length === 0) break;
       after = ids[ids.length - 1]!;
-      const [profiles, known] = await Promise.all([
-        this.profiles.build(ids, asOf),
-        this.prisma.customerVector.findMany({ where: { indexId: index.id, customerId: { in: ids } } }),
-      ]);
-      const knownBy = new Map(known.map((k) => [k.customerId, k]));
-      const work = await mapYielding(profiles, (profile) => {
-        const parts = textWeights(profile.texts, asOf);
-        const textHash = textsHash(this.embedder.modelId, parts);
-        const behaviour = space.behaviour(profile, asOf);
-        const pointHash = sha256(
-          `${textHash}\0${sha256(JSON.stringify(profile.document))}\0${Buffer.from(behaviour.buffer).toString('base64')}\0${viewsKey}\0${profile.country ?? ''}`,
-        );
-        const previous = knownBy.get(profile.id);
-        return { profile, parts, textHash, pointHash, previous, behaviour };
-      });
-      const changed = onlyChanged ? work.filter((w) => w.previous?.pointHash !== w.pointHash) : work;
-      report.unchanged += work.length - changed.length;
-
-      if (changed.length > 0) {
-        // Customers whose texts did not change keep their stored text vector; the others are pooled
-        // again, and only texts not in the cache meet the model.
-        const reuse = changed.filter((w) => onlyChanged && w.previous?.textHash === w.textHash);
-        const fresh = changed.filter((w) => !reuse.includes(w));
-        const existing = await this.store.retrieve(
-          collection,
-          changed.map((w) => w.profile.id),
-          reuse.length > 0,
-        );
-        const existingBy = new Map(existing.map((p) => [p.id, p]));
-        const textVectors = new Map<number, Float32Array>();
-        for (const w of reuse) {
-          const v = existingBy.get(w.profile.id)?.vectors?.text;
-          if (v) textVectors.set(w.profile.id, v);
-          else fresh.push(w); // stored point missing: embed after all
-        }
-        // onlyChanged: false is a full rebuild: each text is embedded again once in the run and
-        // replaces its cached vector.
-        const pooled = await this.texts.pooled(
-          fresh.map((w) => w.parts),
-          { refreshedSince },
-        );
-        fresh.forEach((w, i) => textVectors.set(w.profile.id, pooled.vectors[i]!));
-        report.embedded += pooled.embedded;
-        report.pooled += fresh.length;
-
-        const points: Point[] = await mapYielding(changed, (w) => {
-          const carried: Payload = {};
-          const before = existingBy.get(w.profile.id)?.payload;
-          if (before) for (const f of SEGMENT_PAYLOAD_FIELDS) if (before[f] !== undefined) carried[f] = before[f]!;
-          return {
-            id: w.profile.id,
-            vectors: space.vectors(w.profile, asOf, textVectors.get(w.profile.id)!, w.behaviour),
-            payload: { customerId: w.profile.externalId, country: w.profile.country, modelId: this.embedder.modelId, textHash: w.textHash, ...carried },
-          };
-        });
-        await this.store.upsert(collection, points);
-        // Recorded after the vectors are safely stored: a crash in between only redoes this batch.
-        // One set-based statement for the batch (a row-by-row upsert cost more than the pooling). Only
-        // customers that still exist: one forgotten while this batch ran loses the point just written.
-        const recorded = await this.prisma.$queryRaw<{ customer_id: number }[]>`INSERT INTO customer_vector (customer_id, index_id, text_hash, point_hash)
-           SELECT r.customer_id, ${index.id}, r.text_hash, r.point_hash
-           FROM jsonb_to_recordset(${JSON.stringify(changed.map((w) => ({ customer_id: w.profile.id, text_hash: w.textHash, point_hash: w.pointHash })))}::jsonb) AS r(customer_id int, text_hash text, point_hash text)
-           JOIN customer c ON c.id = r.customer_id
-           ON CONFLICT (customer_id, index_id) DO UPDATE
-             SET text_hash = EXCLUDED.text_hash, point_hash = EXCLUDED.point_hash, embedded_at = CURRENT_TIMESTAMP
-           RETURNING customer_id`;
-        const kept = new Set(recorded.map((r) => r.customer_id));
-        const forgotten = changed.filter((w) => !kept.has(w.profile.id));
-        if (forgotten.length > 0) {
-          await this.store.delete(
-            collection,
-            forgotten.map((w) => w.profile.id),
-          );
-          // Their own words may have entered the text cache in this batch, after `deleteCustomer` cleared
-          // it: cleared again here. A text someone else also wrote is simply embedded again when needed.
-          const own = forgotten.flatMap((w) =>
-            w.profile.texts.filter((t) => (t.kind === 'review' || t.kind === 'search') && t.text !== '').map((t) => textKey(t.text)),
-          );
-          await new PrismaTextVectorCache(this.prisma).delete([...new Set(own)]);
-        }
-        report.written += kept.size;
-        await this.options.onPointsWritten?.(collection, [...kept]);
-      }
-      report.customers += profiles.length;
+      await this.writeBatch(ids, batch, report);
       control.progress(report.customers, undefined, `${report.pooled} pooled (${report.embedded} texts embedded), ${report.unchanged} unchanged`);
       // Let the server answer between batches: with the embedded database and texts from the cache,
       // a batch may never wait on I/O, and polls of this job's progress would queue until the end.
       await yieldToEventLoop();
     }
-
     return report;
+  }
+
+  /**
+   * Live updates: these customers' points in the collection readers use now, written as an embed job
+   * writes them (unchanged ones skipped by their hashes; new texts through the cache and the model),
+   * as of the shop's latest order. Null when there is nothing to update: no complete collection yet,
+   * or the active one belongs to another model (its embed job will cover them).
+   */
+  async refresh(customerIds: readonly number[]): Promise<(ShardReport & { collection: string }) | null> {
+    const collection = await this.store.resolveAlias(CUSTOMERS_ALIAS);
+    if (!collection) return null;
+    // The row's space (its lexical model is megabytes) is read and decoded once per index, not per round:
+    // a complete index's space never changes.
+    const index = await this.prisma.vectorIndex.findUnique({ where: { collection }, select: { id: true, status: true, modelId: true } });
+    if (!index || index.status !== 'READY' || index.modelId !== this.embedder.modelId) return null;
+    const report: ShardReport = { customers: 0, embedded: 0, pooled: 0, written: 0, unchanged: 0 };
+    if (this.live?.indexId !== index.id) {
+      const stored = await this.prisma.vectorIndex.findUnique({ where: { id: index.id } });
+      if (!stored) return null;
+      this.live = batchContext(stored, new Date(), true);
+    }
+    const batch = { ...this.live, asOf: await this.profiles.asOf() };
+    const ids = [...new Set(customerIds)].sort((a, b) => a - b);
+    for (let start = 0; start < ids.length; start += this.batchSize) await this.writeBatch(ids.slice(start, start + this.batchSize), batch, report);
+    return { ...report, collection };
+  }
+
+  /** One batch of customers: profiles, texts through the cache and the model, points and hashes written. */
+  private async writeBatch(ids: number[], batch: BatchContext, report: ShardReport): Promise<void> {
+    const { collection, indexId, space, asOf, onlyChanged, refreshedSince, viewsKey } = batch;
+    const [profiles, known] = await Promise.all([
+      this.profiles.build(ids, asOf),
+      this.prisma.customerVector.findMany({ where: { indexId, customerId: { in: ids } } }),
+    ]);
+    const knownBy = new Map(known.map((k) => [k.customerId, k]));
+    const work = await mapYielding(profiles, (profile) => {
+      const parts = textWeights(profile.texts, asOf);
+      const textHash = textsHash(this.embedder.modelId, parts);
+      const behaviour = space.behaviour(profile, asOf);
+      const pointHash = sha256(
+        `${textHash}\0${sha256(JSON.stringify(profile.document))}\0${Buffer.from(behaviour.buffer).toString('base64')}\0${viewsKey}\0${profile.country ?? ''}`,
+      );
+      const previous = knownBy.get(profile.id);
+      return { profile, parts, textHash, pointHash, previous, behaviour };
+    });
+    const changed = onlyChanged ? work.filter((w) => w.previous?.pointHash !== w.pointHash) : work;
+    report.unchanged += work.length - changed.length;
+
+    if (changed.length > 0) {
+      // Customers whose texts did not change keep their stored text vector; the others are pooled
+      // again, and only texts not in the cache meet the model.
+      const reuse = changed.filter((w) => onlyChanged && w.previous?.textHash === w.textHash);
+      const fresh = changed.filter((w) => !reuse.includes(w));
+      const existing = await this.store.retrieve(
+        collection,
+        changed.map((w) => w.profile.id),
+        reuse.length > 0,
+      );
+      const existingBy = new Map(existing.map((p) => [p.id, p]));
+      const textVectors = new Map<number, Float32Array>();
+      for (const w of reuse) {
+        const v = existingBy.get(w.profile.id)?.vectors?.text;
+        if (v) textVectors.set(w.profile.id, v);
+        else fresh.push(w); // stored point missing: embed after all
+      }
+      // onlyChanged: false is a full rebuild: each text is embedded again once in the run and
+      // replaces its cached vector.
+      const pooled = await this.texts.pooled(
+        fresh.map((w) => w.parts),
+        { refreshedSince },
+      );
+      fresh.forEach((w, i) => textVectors.set(w.profile.id, pooled.vectors[i]!));
+      report.embedded += pooled.embedded;
+      report.pooled += fresh.length;
+
+      const points: Point[] = await mapYielding(changed, (w) => {
+        const carried: Payload = {};
+        const before = existingBy.get(w.profile.id)?.payload;
+        if (before) for (const f of SEGMENT_PAYLOAD_FIELDS) if (before[f] !== undefined) carried[f] = before[f]!;
+        return {
+          id: w.profile.id,
+          vectors: space.vectors(w.profile, asOf, textVectors.get(w.profile.id)!, w.behaviour),
+          payload: { customerId: w.profile.externalId, country: w.profile.country, modelId: this.embedder.modelId, textHash: w.textHash, ...carried },
+        };
+      });
+      await this.store.upsert(collection, points);
+      // Recorded after the vectors are safely stored: a crash in between only redoes this batch.
+      // One set-based statement for the batch (a row-by-row upsert cost more than the pooling). Only
+      // customers that still exist: one forgotten while this batch ran loses the point just written.
+      const recorded = await this.prisma.$queryRaw<{ customer_id: number }[]>`INSERT INTO customer_vector (customer_id, index_id, text_hash, point_hash)
+         SELECT r.customer_id, ${indexId}, r.text_hash, r.point_hash
+         FROM jsonb_to_recordset(${JSON.stringify(changed.map((w) => ({ customer_id: w.profile.id, text_hash: w.textHash, point_hash: w.pointHash })))}::jsonb) AS r(customer_id int, text_hash text, point_hash text)
+         JOIN customer c ON c.id = r.customer_id
+         ON CONFLICT (customer_id, index_id) DO UPDATE
+           SET text_hash = EXCLUDED.text_hash, point_hash = EXCLUDED.point_hash, embedded_at = CURRENT_TIMESTAMP
+         RETURNING customer_id`;
+      const kept = new Set(recorded.map((r) => r.customer_id));
+      const forgotten = changed.filter((w) => !kept.has(w.profile.id));
+      if (forgotten.length > 0) {
+        await this.store.delete(
+          collection,
+          forgotten.map((w) => w.profile.id),
+        );
+        // Their own words may have entered the text cache in this batch, after `deleteCustomer` cleared
+        // it: cleared again here. A text someone else also wrote is simply embedded again when needed.
+        const own = forgotten.flatMap((w) =>
+          w.profile.texts.filter((t) => (t.kind === 'review' || t.kind === 'search') && t.text !== '').map((t) => textKey(t.text)),
+        );
+        await new PrismaTextVectorCache(this.prisma).delete([...new Set(own)]);
+      }
+      report.written += kept.size;
+      const moved = new Set(changed.filter((w) => w.previous?.pointHash !== w.pointHash && kept.has(w.profile.id)).map((w) => w.profile.id));
+      await this.options.onPointsWritten?.(collection, [...kept], moved);
+    }
+    report.customers += profiles.length;
   }
 
   /**

@@ -2,7 +2,9 @@
 // set-based statement per table (jsonb_to_recordset): 10,000 orders cost a handful of round trips
 // instead of tens of thousands of Prisma upserts. A record replaces what was stored under its id;
 // rows whose content did not change are left alone (their updated_at stays), and reported unchanged.
+// The customers a batch changed go on the change feed in the same transaction (live updates).
 import { Prisma, type PrismaClient } from '../db/database.js';
+import { recordChanges } from './change-feed.js';
 import type { FieldIssue } from '../errors/domain-errors.js';
 import { BatchValidationError, fieldPath } from './errors.js';
 import {
@@ -34,6 +36,8 @@ export class BatchWriter {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly maxBatchSize: number,
+    /** Called after a batch that changed customers has committed (live updates wake on it). */
+    private readonly onCommitted?: () => void,
   ) {}
 
   /** Validates every record; throws BatchValidationError listing each bad field. */
@@ -64,23 +68,31 @@ export class BatchWriter {
     return valid;
   }
 
-  /** Validates and writes a batch atomically: all of it lands, or none of it. */
-  async upsert<E extends Entity>(entity: E, raw: readonly unknown[], root = 'records'): Promise<BatchResult> {
+  /**
+   * Validates and writes a batch atomically: all of it lands, or none of it. `live: false` (bulk loads:
+   * file imports, demo shops, which an embed job follows) leaves the change feed out.
+   */
+  async upsert<E extends Entity>(entity: E, raw: readonly unknown[], root = 'records', { live = true }: { live?: boolean } = {}): Promise<BatchResult> {
     const records = this.validate(entity, raw, root);
     if (records.length === 0) return { entity, received: 0, created: 0, updated: 0, unchanged: 0 };
-    return this.prisma.$transaction(
+    const { result, customers } = await this.prisma.$transaction(
       async (tx) => {
-        const { created, updated } = await WRITERS[entity](tx, records, root);
-        return { entity, received: records.length, created, updated, unchanged: records.length - created - updated };
+        const { created, updated, customers } = await WRITERS[entity](tx, records, root);
+        if (live) await recordChanges(tx, customers);
+        return { result: { entity, received: records.length, created, updated, unchanged: records.length - created - updated }, customers };
       },
       { maxWait: 60_000, timeout: 10 * 60_000 },
     );
+    if (live && customers.length > 0) this.onCommitted?.();
+    return result;
   }
 }
 
 interface WriteCounts {
   created: number;
   updated: number;
+  /** Customers whose data the batch changed (internal ids): what the change feed records. */
+  customers: number[];
 }
 
 type Writer<R> = (tx: Tx, records: R[], root: string) => Promise<WriteCounts>;
@@ -93,9 +105,9 @@ const WRITERS: { [E in Entity]: Writer<RecordsByEntity[E]> } = {
   reviews: writeReviews,
 };
 
-function countReturned(rows: { created: boolean }[]): WriteCounts {
+function countReturned(rows: { created: boolean; customer_id: number }[]): WriteCounts {
   const created = rows.filter((r) => r.created).length;
-  return { created, updated: rows.length - created };
+  return { created, updated: rows.length - created, customers: rows.map((r) => r.customer_id) };
 }
 
 async function writeCustomers(tx: Tx, records: CustomerRecord[]): Promise<WriteCounts> {
@@ -109,7 +121,7 @@ async function writeCustomers(tx: Tx, records: CustomerRecord[]): Promise<WriteC
   // Consent left out of a record keeps what the customer had: a batch that does not carry it (most
   // shops' nightly export) never wipes a recorded opt-out.
   return countReturned(
-    await tx.$queryRaw<{ created: boolean }[]>`INSERT INTO customer AS t (external_id, country, signup_at, attributes, marketing_consent)
+    await tx.$queryRaw<{ created: boolean; customer_id: number }[]>`INSERT INTO customer AS t (external_id, country, signup_at, attributes, marketing_consent)
        SELECT x.external_id, x.country, x.signup_at, x.attributes, x.marketing_consent
        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(external_id text, country text, signup_at timestamptz, attributes jsonb, marketing_consent boolean)
        ON CONFLICT (external_id) DO UPDATE
@@ -117,7 +129,7 @@ async function writeCustomers(tx: Tx, records: CustomerRecord[]): Promise<WriteC
              marketing_consent = COALESCE(EXCLUDED.marketing_consent, t.marketing_consent), updated_at = now()
          WHERE (t.country, t.signup_at, t.attributes, t.marketing_consent)
            IS DISTINCT FROM (EXCLUDED.country, EXCLUDED.signup_at, EXCLUDED.attributes, COALESCE(EXCLUDED.marketing_consent, t.marketing_consent))
-       RETURNING (xmax = 0) AS created`,
+       RETURNING (xmax = 0) AS created, t.id AS customer_id`,
   );
 }
 
@@ -128,15 +140,17 @@ async function writeProducts(tx: Tx, records: ProductRecord[]): Promise<WriteCou
     category: r.category ?? null,
     price: r.price ?? null,
   }));
-  return countReturned(
-    await tx.$queryRaw<{ created: boolean }[]>`INSERT INTO product AS t (external_id, title, category, price)
+  // A product's new title reaches its buyers' vectors with the next embed job, not through the change
+  // feed: one renamed best-seller would otherwise queue most of the shop.
+  const written = await tx.$queryRaw<{ created: boolean }[]>`INSERT INTO product AS t (external_id, title, category, price)
        SELECT x.external_id, x.title, x.category, x.price
        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(external_id text, title text, category text, price numeric)
        ON CONFLICT (external_id) DO UPDATE
          SET title = EXCLUDED.title, category = EXCLUDED.category, price = EXCLUDED.price, updated_at = now()
          WHERE (t.title, t.category, t.price) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.category, EXCLUDED.price)
-       RETURNING (xmax = 0) AS created`,
-  );
+       RETURNING (xmax = 0) AS created`;
+  const created = written.filter((r) => r.created).length;
+  return { created, updated: written.length - created, customers: [] };
 }
 
 async function writeOrders(tx: Tx, records: OrderRecord[], root: string): Promise<WriteCounts> {
@@ -152,14 +166,23 @@ async function writeOrders(tx: Tx, records: OrderRecord[], root: string): Promis
     item_count: r.items.length,
   }));
   const orderJson = JSON.stringify(orderRows);
-  const changedOrders = await tx.$queryRaw<{ external_id: string; created: boolean }[]>`INSERT INTO "order" AS t (external_id, customer_id, placed_at, status)
+  // An order moved to another customer changes the one it leaves too.
+  const before = new Map(
+    (
+      await tx.$queryRaw<{ external_id: string; customer_id: number }[]>`SELECT o.external_id, o.customer_id FROM "order" o
+         JOIN jsonb_to_recordset(${orderJson}::jsonb) AS x(external_id text) ON o.external_id = x.external_id`
+    ).map((o) => [o.external_id, o.customer_id]),
+  );
+  const changedOrders = await tx.$queryRaw<
+    { external_id: string; created: boolean; customer_id: number }[]
+  >`INSERT INTO "order" AS t (external_id, customer_id, placed_at, status)
      SELECT x.external_id, c.id, x.placed_at, x.status::order_status
      FROM jsonb_to_recordset(${orderJson}::jsonb) AS x(external_id text, customer_external_id text, placed_at timestamptz, status text)
      JOIN customer c ON c.external_id = x.customer_external_id
      ON CONFLICT (external_id) DO UPDATE
        SET customer_id = EXCLUDED.customer_id, placed_at = EXCLUDED.placed_at, status = EXCLUDED.status, updated_at = now()
        WHERE (t.customer_id, t.placed_at, t.status) IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.placed_at, EXCLUDED.status)
-     RETURNING external_id, (xmax = 0) AS created`;
+     RETURNING external_id, (xmax = 0) AS created, t.customer_id`;
   const itemRows = records.flatMap((r) =>
     r.items.map((item, line) => ({
       order_external_id: r.id,
@@ -188,14 +211,22 @@ async function writeOrders(tx: Tx, records: OrderRecord[], root: string): Promis
      RETURNING oi.order_id`;
   const created = new Set(changedOrders.filter((o) => o.created).map((o) => o.external_id));
   const updated = new Set(changedOrders.filter((o) => !o.created).map((o) => o.external_id));
+  const customers = changedOrders.map((o) => o.customer_id);
+  for (const o of changedOrders) {
+    const previous = before.get(o.external_id);
+    if (previous !== undefined && previous !== o.customer_id) customers.push(previous);
+  }
   const itemOrderIds = [...new Set([...changedItems, ...droppedItems].map((r) => r.order_id))];
   if (itemOrderIds.length > 0) {
     const touched = await tx.$queryRaw<
-      { external_id: string }[]
-    >`SELECT external_id FROM "order" WHERE id IN (SELECT value::int FROM jsonb_array_elements_text(${JSON.stringify(itemOrderIds)}::jsonb))`;
-    for (const { external_id } of touched) if (!created.has(external_id)) updated.add(external_id);
+      { external_id: string; customer_id: number }[]
+    >`SELECT external_id, customer_id FROM "order" WHERE id IN (SELECT value::int FROM jsonb_array_elements_text(${JSON.stringify(itemOrderIds)}::jsonb))`;
+    for (const { external_id, customer_id } of touched) {
+      if (!created.has(external_id)) updated.add(external_id);
+      customers.push(customer_id);
+    }
   }
-  return { created: created.size, updated: updated.size };
+  return { created: created.size, updated: updated.size, customers };
 }
 
 async function writeSearches(tx: Tx, records: SearchRecord[], root: string): Promise<WriteCounts> {
@@ -207,14 +238,14 @@ async function writeSearches(tx: Tx, records: SearchRecord[], root: string): Pro
     searched_at: r.searchedAt,
   }));
   return countReturned(
-    await tx.$queryRaw<{ created: boolean }[]>`INSERT INTO search_query AS t (external_id, customer_id, text, searched_at)
+    await tx.$queryRaw<{ created: boolean; customer_id: number }[]>`INSERT INTO search_query AS t (external_id, customer_id, text, searched_at)
        SELECT x.external_id, c.id, x.text, x.searched_at
        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(external_id text, customer_external_id text, text text, searched_at timestamptz)
        JOIN customer c ON c.external_id = x.customer_external_id
        ON CONFLICT (external_id) DO UPDATE
          SET customer_id = EXCLUDED.customer_id, text = EXCLUDED.text, searched_at = EXCLUDED.searched_at
          WHERE (t.customer_id, t.text, t.searched_at) IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.text, EXCLUDED.searched_at)
-       RETURNING (xmax = 0) AS created`,
+       RETURNING (xmax = 0) AS created, t.customer_id`,
   );
 }
 
@@ -233,7 +264,9 @@ async function writeReviews(tx: Tx, records: ReviewRecord[], root: string): Prom
     reviewed_at: r.reviewedAt,
   }));
   return countReturned(
-    await tx.$queryRaw<{ created: boolean }[]>`INSERT INTO review AS t (external_id, customer_id, product_id, rating, text, language, reviewed_at)
+    await tx.$queryRaw<
+      { created: boolean; customer_id: number }[]
+    >`INSERT INTO review AS t (external_id, customer_id, product_id, rating, text, language, reviewed_at)
        SELECT x.external_id, c.id, p.id, x.rating, x.text, x.language, x.reviewed_at
        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(external_id text, customer_external_id text, product_external_id text,
                                                rating int, text text, language text, reviewed_at timestamptz)
@@ -244,7 +277,7 @@ async function writeReviews(tx: Tx, records: ReviewRecord[], root: string): Prom
              text = EXCLUDED.text, language = EXCLUDED.language, reviewed_at = EXCLUDED.reviewed_at
          WHERE (t.customer_id, t.product_id, t.rating, t.text, t.language, t.reviewed_at)
            IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.product_id, EXCLUDED.rating, EXCLUDED.text, EXCLUDED.language, EXCLUDED.reviewed_at)
-       RETURNING (xmax = 0) AS created`,
+       RETURNING (xmax = 0) AS created, t.customer_id`,
   );
 }
 

@@ -111,6 +111,8 @@ async function writeBatch(
       entity,
       rows.map((r) => r.record),
       'records',
+      // A file is a bulk load: the embed job after it covers its customers, not live updates.
+      { live: false },
     );
   } catch (error) {
     if (!(error instanceof BatchValidationError)) throw error;

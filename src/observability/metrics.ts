@@ -119,3 +119,10 @@ export async function timed<T, L extends string>(histogram: client.Histogram<L>,
     throw error;
   }
 }
+
+export const liveUpdateLag = new client.Histogram({
+  name: 'segment_api_live_update_lag_seconds',
+  help: 'From a write accepted to the customer’s vectors, segment and value brought up to date (live updates).',
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
+  registers: [registry],
+});

@@ -99,10 +99,10 @@ export class SegmentCharts {
     });
   }
 
-  /** Changes when customers join the run (provisional assignment). */
+  /** Changes when customers join the run or are placed again (live updates). */
   private async version(runId: number): Promise<string> {
-    const rows = await this.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM membership WHERE run_id = ${runId}`;
-    return String(rows[0]?.n ?? 0);
+    const rows = await this.prisma.$queryRaw<{ revision: number }[]>`SELECT live_revision AS revision FROM segmentation_run WHERE id = ${runId}`;
+    return String(rows[0]?.revision ?? 0);
   }
 
   private async runColumns(runId: number): Promise<RunColumns> {

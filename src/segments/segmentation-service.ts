@@ -138,22 +138,28 @@ export class SegmentationService {
   }
 
   /**
-   * Between runs: customers embedded after the active run join its nearest segment at once,
-   * flagged provisional (and outlier when beyond the segment's stored distance).
+   * Between runs: customers embedded after the active run join its nearest segment at once, flagged
+   * provisional (and outlier when beyond the segment's stored distance); members whose point `moved`
+   * (new orders, words) are placed again — in the nearest segment, provisional if that is another one
+   * than the run gave them. Their RFM columns follow. The run's live revision counts each change, so
+   * caches of its members know to read again.
    */
-  async assignProvisional(collection: string, customerIds: number[]): Promise<number> {
+  async assignProvisional(collection: string, customerIds: number[], moved: ReadonlySet<number> = new Set()): Promise<number> {
     const run = await this.prisma.segmentationRun.findFirst({ where: { active: true, collection }, include: { segments: true } });
     if (!run || customerIds.length === 0) return 0;
-    const known = new Set(
-      (await this.prisma.membership.findMany({ where: { runId: run.id, customerId: { in: customerIds } }, select: { customerId: true } })).map(
-        (m) => m.customerId,
-      ),
+    const current = new Map(
+      (
+        await this.prisma.membership.findMany({
+          where: { runId: run.id, customerId: { in: customerIds } },
+          select: { customerId: true, segmentId: true, provisional: true },
+        })
+      ).map((m) => [m.customerId, m]),
     );
-    const fresh = customerIds.filter((id) => !known.has(id));
-    if (fresh.length === 0) return 0;
-    const points = await this.store.retrieve(collection, fresh, true);
+    const placed = customerIds.filter((id) => !current.has(id) || moved.has(id));
+    if (placed.length === 0) return 0;
+    const points = await this.store.retrieve(collection, placed, true);
     const profiles = await this.profiles();
-    const behaviour = new Map((await profiles.build(fresh, await profiles.asOf(), false)).map((p) => [p.id, p.behaviour]));
+    const behaviour = new Map((await profiles.build(placed, await profiles.asOf(), false)).map((p) => [p.id, p.behaviour]));
     const centroids = run.segments.map((s) => toFloats(s.centroid));
     const projection = readProjection(run.projection, `segmentation_run ${run.id}`);
     const rows = points.map((p) => {
@@ -161,30 +167,42 @@ export class SegmentationService {
       const nearest = nearestCentroid(v, centroids);
       const segment = run.segments[nearest.index]!;
       const [mapX, mapY] = projection ? projectOne(v, projection) : [null, null];
-      return { customerId: p.id, segment, distance: nearest.distance, outlier: nearest.distance > segment.outlierDistance, mapX, mapY };
+      const b = behaviour.get(p.id);
+      const before = current.get(p.id);
+      return {
+        customer_id: p.id,
+        segment_id: segment.id,
+        distance: nearest.distance,
+        outlier: nearest.distance > segment.outlierDistance,
+        // A member keeps the run's word for them while the nearest segment is still theirs.
+        provisional: !before || before.segmentId !== segment.id || before.provisional,
+        map_x: mapX,
+        map_y: mapY,
+        recency_days: b?.recencyDays ?? null,
+        frequency: b?.frequency ?? 0,
+        monetary: b?.monetary ?? 0,
+      };
     });
-    await this.prisma.membership.createMany({
-      data: rows.map((r) => {
-        const b = behaviour.get(r.customerId);
-        return {
-          runId: run.id,
-          customerId: r.customerId,
-          segmentId: r.segment.id,
-          distance: r.distance,
-          outlier: r.outlier,
-          provisional: true,
-          mapX: r.mapX,
-          mapY: r.mapY,
-          recencyDays: b?.recencyDays ?? null,
-          frequency: b?.frequency ?? 0,
-          monetary: b?.monetary ?? 0,
-        };
-      }),
-      skipDuplicates: true,
-    });
+    if (rows.length === 0) return 0;
+    await this.prisma.$transaction([
+      // Customers forgotten meanwhile are left out (the join), not an error.
+      this.prisma
+        .$executeRaw`INSERT INTO membership (run_id, customer_id, segment_id, distance, outlier, provisional, map_x, map_y, recency_days, frequency, monetary)
+        SELECT ${run.id}, x.customer_id, x.segment_id, x.distance, x.outlier, x.provisional, x.map_x, x.map_y, x.recency_days, x.frequency, x.monetary
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          AS x(customer_id int, segment_id int, distance float8, outlier boolean, provisional boolean, map_x float4, map_y float4, recency_days float8, frequency int, monetary float8)
+        JOIN customer c ON c.id = x.customer_id
+        ON CONFLICT (run_id, customer_id) DO UPDATE SET segment_id = EXCLUDED.segment_id, distance = EXCLUDED.distance, outlier = EXCLUDED.outlier,
+          provisional = EXCLUDED.provisional, map_x = EXCLUDED.map_x, map_y = EXCLUDED.map_y, recency_days = EXCLUDED.recency_days,
+          frequency = EXCLUDED.frequency, monetary = EXCLUDED.monetary`,
+      this.prisma.$executeRaw`UPDATE segmentation_run SET live_revision = live_revision + 1 WHERE id = ${run.id}`,
+    ]);
     await this.store.setPayload(
       collection,
-      rows.map((r) => ({ ids: [r.customerId], payload: { segmentId: String(r.segment.id), runId: String(run.id), provisional: true, outlier: r.outlier } })),
+      rows.map((r) => ({
+        ids: [r.customer_id],
+        payload: { segmentId: String(r.segment_id), runId: String(run.id), provisional: r.provisional, outlier: r.outlier },
+      })),
     );
     return rows.length;
   }

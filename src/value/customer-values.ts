@@ -6,8 +6,9 @@ import type { PrismaClient } from '../db/database.js';
 import { readChurnReasons, readValueModel } from '../db/json-columns.js';
 import { InputError } from '../errors/domain-errors.js';
 import { reasonInWords } from './churn-model.js';
-import { FEATURE_WORDS, type PurchaseFeature } from './propensity/purchase-features.js';
-import type { CustomerHistory } from './purchase-history.js';
+import { epochDay, FEATURE_WORDS, repeatHistoryAt, type PurchaseFeature } from './propensity/purchase-features.js';
+import { readPurchaseEvents, type CustomerHistory } from './purchase-history.js';
+import { valueRow } from './shop-value.js';
 import { AT_RISK_ABOVE, DEFAULT_HORIZON_DAYS, DEFAULT_MONTHLY_DISCOUNT, ValueModel, type CustomerValue } from './value-model.js';
 
 export interface ValueQuery {
@@ -86,6 +87,52 @@ export class CustomerValues {
     const model = ValueModel.fromState(state);
     this.models.set(runId, model);
     return model;
+  }
+
+  /**
+   * Live updates: these customers' histories and stored predictions in the active run, from its fitted
+   * models, as of the later of the run's end and the day after their last purchase (the run's other
+   * members stay as of the run). Only members of the run get a row (live updates place customers
+   * first); a member with no completed order left loses theirs. Returns the rows written.
+   */
+  async refresh(customerIds: readonly number[]): Promise<number> {
+    const run = await this.prisma.segmentationRun.findFirst({ where: { active: true }, select: { id: true } });
+    const model = run && (await this.model(run.id));
+    if (!run || !model || customerIds.length === 0) return 0;
+    const ids = [...new Set(customerIds)];
+    const runEnd = epochDay(new Date(model.state.asOf));
+    const rows = (await readPurchaseEvents(this.prisma, { customerIds: ids })).flatMap((e) => {
+      if (e.days.length === 0) return [];
+      const at = Math.max(runEnd, e.days[e.days.length - 1]! + 1);
+      const repeat = repeatHistoryAt(e, at)!;
+      let repeatSpend = 0;
+      for (let i = 1; i < e.spend.length; i++) repeatSpend += e.spend[i]!;
+      const history: CustomerHistory = { customerId: e.customerId, ...repeat, monetary: repeat.frequency > 0 ? repeatSpend / repeat.frequency : 0 };
+      return [valueRow(model, history, e, at)];
+    });
+    const json = JSON.stringify(rows);
+    const kept = JSON.stringify(rows.map((r) => r.customer_id));
+    await this.prisma.$transaction([
+      this.prisma.$executeRaw`DELETE FROM customer_value WHERE run_id = ${run.id}
+        AND customer_id IN (SELECT value::int FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+        AND customer_id NOT IN (SELECT value::int FROM jsonb_array_elements_text(${kept}::jsonb))`,
+      this.prisma
+        .$executeRaw`INSERT INTO customer_value (run_id, customer_id, frequency, recency, age, monetary, p_alive, expected_purchases, expected_spend, clv, churn_risk, churn_reasons, purchase_rate)
+        SELECT ${run.id}, v.customer_id, v.frequency, v.recency, v.age, v.monetary, v.p_alive, v.expected_purchases, v.expected_spend, v.clv, v.churn_risk, v.churn_reasons, v.purchase_rate
+        FROM jsonb_to_recordset(${json}::jsonb)
+          AS v(customer_id int, frequency int, recency float8, age float8, monetary float8, p_alive float8, expected_purchases float8, expected_spend float8, clv float8, churn_risk float8, churn_reasons jsonb, purchase_rate float8)
+        JOIN membership m ON m.run_id = ${run.id} AND m.customer_id = v.customer_id
+        ON CONFLICT (run_id, customer_id) DO UPDATE SET frequency = EXCLUDED.frequency, recency = EXCLUDED.recency, age = EXCLUDED.age,
+          monetary = EXCLUDED.monetary, p_alive = EXCLUDED.p_alive, expected_purchases = EXCLUDED.expected_purchases,
+          expected_spend = EXCLUDED.expected_spend, clv = EXCLUDED.clv, churn_risk = EXCLUDED.churn_risk,
+          churn_reasons = EXCLUDED.churn_reasons, purchase_rate = EXCLUDED.purchase_rate`,
+      // The members' copies that lists sort and filter by.
+      this.prisma.$executeRaw`UPDATE membership m SET churn_risk = v.churn_risk, clv = v.clv
+        FROM (SELECT value::int AS customer_id FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) AS c
+        LEFT JOIN customer_value v ON v.run_id = ${run.id} AND v.customer_id = c.customer_id
+        WHERE m.run_id = ${run.id} AND m.customer_id = c.customer_id`,
+    ]);
+    return rows.length;
   }
 
   async forCustomer(runId: number, customerId: number, query: ValueQuery): Promise<CustomerValueAnswer> {

@@ -3,7 +3,7 @@
 // with daily periods: several orders on one day are one purchase (a split basket is not a return
 // visit). Only completed orders count; returned lines count nothing towards a purchase's value.
 // Orders dated after `now` (a clock or an import gone wrong) are left out and counted, not believed.
-import type { PrismaClient } from '../db/database.js';
+import { Prisma, type PrismaClient } from '../db/database.js';
 import type { RepeatHistory } from './bg-nbd.js';
 import type { PurchaseEvents } from './propensity/purchase-features.js';
 
@@ -130,18 +130,24 @@ export async function readPurchaseHistory(prisma: PrismaClient, options: { until
 /**
  * Every customer's purchase days and their spend (the same purchases as readPurchaseHistory: completed
  * orders with lines, one purchase a day, returned lines worth nothing, `until` rounded down to a whole
- * day as there), in customer id order: what the learnt churn model reads.
+ * day as there), in customer id order: what the learnt churn model reads. `customerIds`: only theirs.
  */
-export async function readPurchaseEvents(prisma: PrismaClient, options: { until?: Date; now?: Date } = {}): Promise<PurchaseEvents[]> {
+export async function readPurchaseEvents(
+  prisma: PrismaClient,
+  options: { until?: Date; now?: Date; customerIds?: readonly number[] } = {},
+): Promise<PurchaseEvents[]> {
   const now = options.now ?? new Date();
   const cut = options.until && options.until < now ? options.until : now;
   const until = options.until ? new Date(Math.floor(cut.getTime() / DAY) * DAY) : cut;
+  const only = options.customerIds
+    ? Prisma.sql`AND o.customer_id IN (SELECT value::int FROM jsonb_array_elements_text(${JSON.stringify(options.customerIds)}::jsonb))`
+    : Prisma.empty;
   const rows = await prisma.$queryRaw<{ customer_id: number; days: number[]; spend: number[] }[]>`
     WITH purchase AS (
       SELECT o.customer_id, (extract(epoch FROM date_trunc('day', o.placed_at, 'UTC')) / 86400)::int AS day,
              sum(CASE WHEN i.returned THEN 0 ELSE i.quantity * i.unit_price END)::float8 AS value
       FROM "order" o JOIN order_item i ON i.order_id = o.id
-      WHERE o.status = 'COMPLETED' AND o.placed_at < ${until}
+      WHERE o.status = 'COMPLETED' AND o.placed_at < ${until} ${only}
       GROUP BY 1, 2
     )
     SELECT customer_id, array_agg(day ORDER BY day) AS days, array_agg(value ORDER BY day) AS spend

@@ -4,7 +4,9 @@
 import type { PrismaClient } from '../db/database.js';
 import { readPurchaseEvents, readPurchaseHistory } from './purchase-history.js';
 import { fitInWorker } from './fit-worker.js';
-import type { ValueModelState } from './value-model.js';
+import type { CustomerHistory } from './purchase-history.js';
+import type { PurchaseEvents } from './propensity/purchase-features.js';
+import type { ValueModel, ValueModelState } from './value-model.js';
 
 export interface CustomerValueRow {
   customer_id: number;
@@ -39,25 +41,31 @@ export async function fitRunValue(prisma: PrismaClient, ids: readonly number[]):
   const eventsOf = new Map(events.map((e) => [e.customerId, e]));
   const rows: CustomerValueRow[] = [];
   for (const c of history.customers) {
-    if (!members.has(c.customerId)) continue;
-    const events = eventsOf.get(c.customerId);
-    const rate = model.purchaseRate(events);
-    const v = model.predict(c, undefined, undefined, { rate });
-    const churn = model.churn(c, events);
-    rows.push({
-      customer_id: c.customerId,
-      frequency: c.frequency,
-      recency: c.recency,
-      age: c.age,
-      monetary: c.monetary,
-      p_alive: v?.pAlive ?? null,
-      expected_purchases: v?.expectedPurchases ?? null,
-      expected_spend: v?.expectedSpend ?? null,
-      clv: v?.clv ?? null,
-      churn_risk: churn?.risk ?? null,
-      churn_reasons: churn ? churn.reasons.map((r) => ({ feature: r.feature, effect: r.effect, contribution: r.contribution })) : null,
-      purchase_rate: rate,
-    });
+    if (members.has(c.customerId)) rows.push(valueRow(model, c, eventsOf.get(c.customerId)));
   }
   return { state: model.state, rows };
+}
+
+/**
+ * A customer's stored predictions at the default horizon, from the run's fitted models. `at` (an epoch
+ * day): the learnt models read their purchases as of then, not as of the fit (live updates).
+ */
+export function valueRow(model: ValueModel, c: CustomerHistory, events: PurchaseEvents | undefined, at?: number): CustomerValueRow {
+  const rate = model.purchaseRate(events, at);
+  const v = model.predict(c, undefined, undefined, { rate });
+  const churn = model.churn(c, events, at);
+  return {
+    customer_id: c.customerId,
+    frequency: c.frequency,
+    recency: c.recency,
+    age: c.age,
+    monetary: c.monetary,
+    p_alive: v?.pAlive ?? null,
+    expected_purchases: v?.expectedPurchases ?? null,
+    expected_spend: v?.expectedSpend ?? null,
+    clv: v?.clv ?? null,
+    churn_risk: churn?.risk ?? null,
+    churn_reasons: churn ? churn.reasons.map((r) => ({ feature: r.feature, effect: r.effect, contribution: r.contribution })) : null,
+    purchase_rate: rate,
+  };
 }

@@ -182,14 +182,14 @@ export class ValueModel {
 
   /**
    * The customer's churn risk from the model chosen for this shop; `events` are their purchases (the
-   * learnt model reads their rhythm). Null for runs made before the choice, and when the serving model
-   * has nothing to say of this customer.
+   * learnt model reads their rhythm, as of the epoch day `at` when given, else as of the fit). Null for
+   * runs made before the choice, and when the serving model has nothing to say of this customer.
    */
-  churn(c: CustomerHistory, events: PurchaseEvents | undefined): ChurnRisk | null {
+  churn(c: CustomerHistory, events: PurchaseEvents | undefined, at?: number): ChurnRisk | null {
     const choice = this.state.churn;
     if (!choice) return null;
     if (choice.serving === 'PROPENSITY') {
-      const p = events && this.propensity?.predict(events);
+      const p = events && this.propensity?.predict(events, 2, at);
       return p ? { risk: 1 - p.probability, horizonDays: choice.horizonDays, reasons: p.reasons } : null;
     }
     if (choice.serving === 'BG_NBD' && this.purchases) {
@@ -204,8 +204,8 @@ export class ValueModel {
    * serves the shop's forecasts; stored with the run's predictions (customer_value.purchase_rate), so
    * any horizon is read without the events. Null otherwise.
    */
-  purchaseRate(events: PurchaseEvents | undefined): number | null {
-    const expected = events && this.counts?.expected(events);
+  purchaseRate(events: PurchaseEvents | undefined, at?: number): number | null {
+    const expected = events && this.counts?.expected(events, at);
     return expected === undefined || expected === null ? null : expected / this.counts!.state.horizonDays;
   }
 

@@ -11,7 +11,9 @@ import type { DatabaseTarget } from './databases.js';
 
 export function testSettings(database: DatabaseSettings, env: Record<string, string> = {}): Settings {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'segment-api-test-'));
-  const settings = loadSettings({ NODE_ENV: 'test', PORT: '0', DATA_DIR: dataDir, ...env });
+  // Live updates off unless a test asks for them: most suites embed and segment by hand and count
+  // what those jobs wrote, which a background round would race.
+  const settings = loadSettings({ NODE_ENV: 'test', PORT: '0', DATA_DIR: dataDir, LIVE_UPDATES: 'false', ...env });
   return { ...settings, database };
 }
 

@@ -93,10 +93,14 @@ export async function loadValueShop(
   await writer.upsert(
     'products',
     TASTES.flatMap((titles, t) => titles.map((title, j) => ({ id: `p${t}-${j}`, title, category: `taste ${t}`, price: 10 }))),
+    'records',
+    { live: false },
   );
   await writer.upsert(
     'customers',
     customers.map((c, i) => ({ id: `s${i}`, country: i % 2 ? 'DE' : 'GB' })),
+    'records',
+    { live: false },
   );
   const orders = customers.flatMap((c, i) => {
     const taste = i % TASTES.length;
@@ -111,6 +115,6 @@ export async function loadValueShop(
       };
     });
   });
-  for (let i = 0; i < orders.length; i += 5000) await writer.upsert('orders', orders.slice(i, i + 5000));
+  for (let i = 0; i < orders.length; i += 5000) await writer.upsert('orders', orders.slice(i, i + 5000), 'records', { live: false });
   return customers;
 }

@@ -51,6 +51,22 @@ export class CustomerResolver {
     return (await loaders.activeMembership.load(customer.internalId))?.outlier ?? false;
   }
 
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description: 'When this customer’s vectors were last written (an embed job, or live updates after a change through the API); null before either.',
+  })
+  async vectorsUpdatedAt(@Root() customer: Customer, @Ctx() { loaders }: GraphQLContext): Promise<Date | null> {
+    return (await loaders.freshness.load(customer.internalId)).vectorsUpdatedAt;
+  }
+
+  @FieldResolver(() => Int, {
+    description:
+      'Changes accepted through the API that live updates have not yet reflected in this customer’s vectors, segment and value (usually 0 within a second).',
+  })
+  async pendingChanges(@Root() customer: Customer, @Ctx() { loaders }: GraphQLContext): Promise<number> {
+    return (await loaders.freshness.load(customer.internalId)).pendingChanges;
+  }
+
   @FieldResolver(() => [SimilarCustomer], { description: 'Nearest customers in the vector store (this one excluded).' })
   async similarCustomers(
     @Root() customer: Customer,

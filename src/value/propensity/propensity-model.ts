@@ -166,10 +166,14 @@ export class PropensityModel {
     return this.model !== null;
   }
 
-  /** The chance the customer buys in [asOf, asOf + horizon), and the two features that move it most; null without a purchase or a model. */
-  predict(e: PurchaseEvents, reasons = 2): Propensity | null {
+  /**
+   * The chance the customer buys in [asOf, asOf + horizon), and the two features that move it most;
+   * null without a purchase or a model. `at` (an epoch day): their features as of then instead (a
+   * customer whose purchases reached past the fit, placed again by live updates).
+   */
+  predict(e: PurchaseEvents, reasons = 2, at?: number): Propensity | null {
     if (!this.model) return null;
-    const z = standardisedFeatures(this.state, e);
+    const z = standardisedFeatures(this.state, e, at);
     if (!z) return null;
     const probability = this.model.probability(z);
     if (!Number.isFinite(probability)) return null;
@@ -214,9 +218,9 @@ export function rowsAt(events: readonly PurchaseEvents[], cutoffs: readonly numb
   return { rows, labels, counts };
 }
 
-/** The customer's features as of the model's `asOf`, standardised as it was trained; null without a purchase before it. */
-export function standardisedFeatures(state: LearntFromCutoffs<unknown>, e: PurchaseEvents): Float64Array | null {
-  const row = purchaseFeatures(e, Date.parse(state.asOf) / DAY, state.horizonDays);
+/** The customer's features as of the model's `asOf` (or the epoch day `at`), standardised as it was trained; null without a purchase before it. */
+export function standardisedFeatures(state: LearntFromCutoffs<unknown>, e: PurchaseEvents, at?: number): Float64Array | null {
+  const row = purchaseFeatures(e, at ?? Date.parse(state.asOf) / DAY, state.horizonDays);
   return row && row.map((x, j) => (x - state.mean[j]!) / state.scale[j]!);
 }
 

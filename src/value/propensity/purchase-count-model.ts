@@ -64,8 +64,8 @@ export class PurchaseCountModel {
   }
 
   /** Expected purchase days in [asOf, asOf + horizon) for the customer; null without a purchase before asOf or a model. */
-  expected(e: PurchaseEvents): number | null {
-    const z = this.model && standardisedFeatures(this.state, e);
+  expected(e: PurchaseEvents, at?: number): number | null {
+    const z = this.model && standardisedFeatures(this.state, e, at);
     if (!z) return null;
     const mean = this.model.mean(z);
     return Number.isFinite(mean) ? mean : null;
