@@ -26,6 +26,8 @@ function expectedType(field: DmmfField): string {
       return 'bytea';
     case 'Int':
       return 'integer';
+    case 'BigInt':
+      return 'bigint';
     case 'String':
       return native?.[0] === 'Uuid' ? 'uuid' : 'text';
     case 'Boolean':
