@@ -82,7 +82,7 @@ const EnvSchema = z.object({
   MARKETING_CONSENT: z.enum(['opt-out', 'opt-in']).default('opt-out'),
   /**
    * Live updates (src/live/): `true` (default), processes that work bring customers changed through the
-   * API up to date within about a second (vectors, provisional segment, value); `false`, the next embed
+   * API up to date between jobs (vectors, provisional segment, value); `false`, the next embed
    * job and segmentation do.
    */
   LIVE_UPDATES: z.enum(['true', 'false']).default('true'),

@@ -81,13 +81,11 @@ export class CustomerDirectory {
     return { customers, products, orders, orderItems, searches, reviews };
   }
 
-  /** Nearest customers by the chosen vector (the customer itself excluded), optionally within its segment. */
   /**
-   * How fresh the customer's vectors are: when their point in the collection readers use was last
-   * written (an embed job or a live update; null before either), and how many accepted changes live
-   * updates have yet to reflect.
+   * How fresh each customer's vectors are (internal ids): when their point in the collection readers
+   * use was last written (an embed job or a live update; null before either), and how many accepted
+   * changes live updates have yet to reflect.
    */
-  /** For each customer (internal ids): when their vectors were last written, and their changes still waiting. */
   async freshness(customerIds: readonly number[]): Promise<Map<number, { vectorsUpdatedAt: Date | null; pendingChanges: number }>> {
     const collection = await this.store.resolveAlias(CUSTOMERS_ALIAS);
     const ids = [...customerIds];
@@ -102,6 +100,7 @@ export class CustomerDirectory {
     return new Map(ids.map((id) => [id, { vectorsUpdatedAt: at.get(id) ?? null, pendingChanges: pending.get(id) ?? 0 }]));
   }
 
+  /** Nearest customers by the chosen vector (the customer itself excluded), optionally within its segment. */
   async similar(customerId: number, options: { limit: number; sameSegment: boolean; vector: VectorName }) {
     if (options.limit < 1 || options.limit > MAX_SIMILAR) {
       throw new InputError(`limit must be between 1 and ${MAX_SIMILAR}`, [{ index: -1, field: 'limit', message: `must be between 1 and ${MAX_SIMILAR}` }]);

@@ -105,9 +105,10 @@ const WRITERS: { [E in Entity]: Writer<RecordsByEntity[E]> } = {
   reviews: writeReviews,
 };
 
-function countReturned(rows: { created: boolean; customer_id: number }[]): WriteCounts {
+/** Counts from the rows a statement returned; their `customer_id`s are the customers changed (none for products). */
+function countReturned(rows: { created: boolean; customer_id?: number }[]): WriteCounts {
   const created = rows.filter((r) => r.created).length;
-  return { created, updated: rows.length - created, customers: rows.map((r) => r.customer_id) };
+  return { created, updated: rows.length - created, customers: rows.flatMap((r) => (r.customer_id === undefined ? [] : [r.customer_id])) };
 }
 
 async function writeCustomers(tx: Tx, records: CustomerRecord[]): Promise<WriteCounts> {
@@ -142,15 +143,15 @@ async function writeProducts(tx: Tx, records: ProductRecord[]): Promise<WriteCou
   }));
   // A product's new title reaches its buyers' vectors with the next embed job, not through the change
   // feed: one renamed best-seller would otherwise queue most of the shop.
-  const written = await tx.$queryRaw<{ created: boolean }[]>`INSERT INTO product AS t (external_id, title, category, price)
+  return countReturned(
+    await tx.$queryRaw<{ created: boolean }[]>`INSERT INTO product AS t (external_id, title, category, price)
        SELECT x.external_id, x.title, x.category, x.price
        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(external_id text, title text, category text, price numeric)
        ON CONFLICT (external_id) DO UPDATE
          SET title = EXCLUDED.title, category = EXCLUDED.category, price = EXCLUDED.price, updated_at = now()
          WHERE (t.title, t.category, t.price) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.category, EXCLUDED.price)
-       RETURNING (xmax = 0) AS created`;
-  const created = written.filter((r) => r.created).length;
-  return { created, updated: written.length - created, customers: [] };
+       RETURNING (xmax = 0) AS created`,
+  );
 }
 
 async function writeOrders(tx: Tx, records: OrderRecord[], root: string): Promise<WriteCounts> {

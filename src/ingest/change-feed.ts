@@ -49,12 +49,4 @@ export class ChangeFeed {
        USING jsonb_to_recordset(${json}::jsonb) AS r(customer_id int, through bigint)
        WHERE c.customer_id = r.customer_id AND c.seq <= r.through`;
   }
-
-  /** Rows waiting, and the age of the oldest (seconds; 0 when none). */
-  async backlog(): Promise<{ changes: number; oldestSeconds: number }> {
-    const [row] = await this.prisma.$queryRaw<{ n: bigint; oldest: Date | null; now: Date }[]>`
-      SELECT count(*) AS n, min(changed_at) AS oldest, now() AS now FROM customer_change`;
-    const oldest = row?.oldest ? Math.max(0, (row.now.getTime() - row.oldest.getTime()) / 1000) : 0;
-    return { changes: Number(row?.n ?? 0), oldestSeconds: oldest };
-  }
 }
