@@ -1,5 +1,5 @@
-// Live updates: a customer's new order, review or search reaches their vectors, segment and value in
-// about a second, without a job over the whole shop. The change feed (ingest/change-feed.ts) says
+// Live updates: a customer's new order, review or search reaches their vectors, segment and value
+// between jobs, without a job over the whole shop (how soon under load: bench:live). The change feed (ingest/change-feed.ts) says
 // who changed; each round takes the oldest waiting customers, re-embeds only what changed of them
 // (the indexer's hashes skip the rest; their new texts meet the model, known ones come from the
 // cache), places them in the active run's nearest segment (provisional when it is another one), and

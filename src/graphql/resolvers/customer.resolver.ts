@@ -61,7 +61,7 @@ export class CustomerResolver {
 
   @FieldResolver(() => Int, {
     description:
-      'Changes accepted through the API that live updates have not yet reflected in this customer’s vectors, segment and value (usually 0 within a second).',
+      'Changes accepted through the API that live updates have not yet reflected in this customer’s vectors, segment and value (0 once the live round that covers them has run; see segment_api_live_update_lag_seconds for how long that takes).',
   })
   async pendingChanges(@Root() customer: Customer, @Ctx() { loaders }: GraphQLContext): Promise<number> {
     return (await loaders.freshness.load(customer.internalId)).pendingChanges;
