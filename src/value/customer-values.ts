@@ -135,46 +135,68 @@ export class CustomerValues {
     return rows.length;
   }
 
-  async forCustomer(runId: number, customerId: number, query: ValueQuery): Promise<CustomerValueAnswer> {
+  /**
+   * Customers' predicted values in one run in two statements at most (their stored rows, then order
+   * counts for those without one): a dashboard page or a watcher reading twenty customers asked for one
+   * query per customer, each waiting its turn on the database behind live updates and other readers.
+   */
+  async forCustomers(runId: number, customerIds: readonly number[], query: ValueQuery): Promise<Map<number, CustomerValueAnswer>> {
     const { horizonDays, monthlyDiscountRate } = checkValueQuery(query);
+    const ids = [...new Set(customerIds)];
     const model = await this.model(runId);
-    if (!model) return { horizonDays, reason: 'The active segmentation was made before value models: run a segmentation.', history: null };
-    const row = await this.prisma.customerValue.findUnique({ where: { runId_customerId: { runId, customerId } } });
-    if (!row) {
-      const ordered = await this.prisma.order.count({ where: { customerId, status: 'COMPLETED' } });
-      return {
-        horizonDays,
-        history: null,
-        reason: ordered > 0 ? 'Joined after the active segmentation run: predicted from the next run on.' : 'No completed order: nothing to predict from.',
-      };
+    if (!model) {
+      const reason = 'The active segmentation was made before value models: run a segmentation.';
+      return new Map(ids.map((id) => [id, { horizonDays, reason, history: null }]));
     }
-    const history: CustomerHistory = { customerId, frequency: row.frequency, recency: row.recency, age: row.age, monetary: row.monetary };
-    const v = model.predict(history, horizonDays, monthlyDiscountRate, { likely: true, rate: row.purchaseRate });
-    // Churn risk as the run stored it, from the model chosen for the shop; runs made before the choice
-    // keep BG/NBD's 1 − P(alive) (in `v`).
-    const churn = model.state.churn
-      ? {
-          churnRisk: row.churnRisk ?? undefined,
-          churnHorizonDays: model.state.churn.horizonDays,
-          churnReasons: (readChurnReasons(row.churnReasons, `customer_value ${runId}/${customerId}`) ?? []).map((r) =>
-            reasonInWords({ words: FEATURE_WORDS[r.feature as PurchaseFeature] ?? r.feature, effect: r.effect }),
-          ),
-        }
-      : {};
-    return {
-      horizonDays,
-      history,
-      ...(v ?? {}),
-      ...churn,
-      reason:
-        model.state.status !== 'FITTED'
-          ? model.state.reason
-          : !v
-            ? 'The fitted models give no finite prediction for this history.'
-            : v.clv === null
-              ? model.state.spendReason
-              : null,
-    };
+    const rows = new Map((await this.prisma.customerValue.findMany({ where: { runId, customerId: { in: ids } } })).map((r) => [r.customerId, r] as const));
+    const missing = ids.filter((id) => !rows.has(id));
+    const ordered = new Set(
+      missing.length === 0
+        ? []
+        : (await this.prisma.order.groupBy({ by: ['customerId'], where: { customerId: { in: missing }, status: 'COMPLETED' } })).map((o) => o.customerId),
+    );
+    const out = new Map<number, CustomerValueAnswer>();
+    for (const customerId of ids) {
+      const row = rows.get(customerId);
+      if (!row) {
+        out.set(customerId, {
+          horizonDays,
+          history: null,
+          reason: ordered.has(customerId)
+            ? 'Joined after the active segmentation run: predicted from the next run on.'
+            : 'No completed order: nothing to predict from.',
+        });
+        continue;
+      }
+      const history: CustomerHistory = { customerId, frequency: row.frequency, recency: row.recency, age: row.age, monetary: row.monetary };
+      const v = model.predict(history, horizonDays, monthlyDiscountRate, { likely: true, rate: row.purchaseRate });
+      // Churn risk as the run stored it, from the model chosen for the shop; runs made before the choice
+      // keep BG/NBD's 1 − P(alive) (in `v`).
+      const churn = model.state.churn
+        ? {
+            churnRisk: row.churnRisk ?? undefined,
+            churnHorizonDays: model.state.churn.horizonDays,
+            churnReasons: (readChurnReasons(row.churnReasons, `customer_value ${runId}/${customerId}`) ?? []).map((r) =>
+              reasonInWords({ words: FEATURE_WORDS[r.feature as PurchaseFeature] ?? r.feature, effect: r.effect }),
+            ),
+          }
+        : {};
+      out.set(customerId, {
+        horizonDays,
+        history,
+        ...(v ?? {}),
+        ...churn,
+        reason:
+          model.state.status !== 'FITTED'
+            ? model.state.reason
+            : !v
+              ? 'The fitted models give no finite prediction for this history.'
+              : v.clv === null
+                ? model.state.spendReason
+                : null,
+      });
+    }
+    return out;
   }
 
   /**

@@ -199,6 +199,36 @@ for (const target of databaseTargets()) {
         assert.match(r.reason, /^you bought it on \d+ days?, last on \d{4}-\d{2}-\d{2}$/);
         if (i > 0) assert.ok(r.score <= repeat[i - 1]!.score);
       }
+
+      // Many customers in one request (their values read together, per horizon): each gets exactly what
+      // they get asked alone, at both horizons, a customer asked twice included.
+      const members6 = await app.services.db.prisma.membership.findMany({
+        where: { run: { active: true } },
+        select: { customer: { select: { externalId: true } } },
+        orderBy: { customerId: 'asc' },
+        take: 6,
+      });
+      const ids = [...members6.map((m) => m.customer.externalId), members6[0]!.customer.externalId];
+      const fields =
+        'short: value(horizonDays: 30) { expectedPurchases clv churnRisk churnReasons reason } long: value { pAlive likelyPurchases expectedSpend repeatPurchases recencyDays reason }';
+      const alone = [];
+      for (const id of ids) {
+        const r = await rawGraphQL(app.server.url, `query ($id: ID!) { customer(id: $id) { ${fields} } }`, { id }, app.keys.viewer);
+        assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+        alone.push(r.body.data!.customer);
+      }
+      const together = await rawGraphQL(
+        app.server.url,
+        `query (${ids.map((_, i) => `$c${i}: ID!`).join(', ')}) { ${ids.map((_, i) => `c${i}: customer(id: $c${i}) { ${fields} }`).join(' ')} }`,
+        Object.fromEntries(ids.map((id, i) => [`c${i}`, id])),
+        app.keys.viewer,
+      );
+      assert.equal(together.body.errors, undefined, JSON.stringify(together.body.errors));
+      assert.deepEqual(
+        ids.map((_, i) => together.body.data![`c${i}`]),
+        alone,
+      );
+      assert.notDeepEqual(alone[0], alone[1], 'the customers compared differ');
     });
 
     test('members ordered and filtered by value and churn risk; a win-back lookalike seeded from valuable customers at risk', async () => {

@@ -57,7 +57,8 @@ export class CustomerValueResolver {
       services.values.check(query);
       return { horizonDays, ...empty, reason: 'Not in the active segmentation (no vectors yet, or no segmentation run).' };
     }
-    const v = await services.values.forCustomer(membership.runId, customer.internalId, query);
+    services.values.check(query);
+    const v = await loaders.value(query).load({ runId: membership.runId, customerId: customer.internalId });
     return {
       ...empty,
       horizonDays,
