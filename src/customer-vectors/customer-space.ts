@@ -54,7 +54,7 @@ export interface ViewScale {
   /** Multiplies the view in `combined`: √weight / √variance, 0 without variance. */
   scale: number;
   weight: number;
-  /** Why the view does not count, when it does not. */
+  /** Why the view does not count as its weight says (or, for lexical, how it reads two languages). */
   note?: string;
   /**
    * lexical only: the shop's mean lexical view (of up to 2,000 customers, when the index was built).

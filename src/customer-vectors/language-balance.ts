@@ -96,3 +96,29 @@ export function removeLanguage(v: Float32Array, shares: ScriptShares | null, off
   }
   return out;
 }
+
+/** A customer's own words are a bridge when each script holds at least this share of them. */
+const BRIDGE_SHARE = 0.2;
+/** A shop is two-language when its second script's single-script writers are at least this share of all writers (and MIN_WRITERS). */
+const SECOND_LANGUAGE_SHARE = 0.02;
+
+/**
+ * Which customers write both of a two-language shop's scripts (each ≥ BRIDGE_SHARE of their words):
+ * the lexical view's parallel corpus (lexical-model.ts). Undefined unless each script has single-script
+ * writers of its own — at least MIN_WRITERS and SECOND_LANGUAGE_SHARE of all writers: in a shop of
+ * Chinese reviews, the few that quote an English brand name are not a bridge to anyone (20,000 real
+ * reviews: 50 such, 1 written in English).
+ */
+export function bridgeDocuments(shares: readonly (ScriptShares | null)[]): boolean[] | undefined {
+  const only = { han: 0, latin: 0 };
+  let writers = 0;
+  const bridges = shares.map((s) => {
+    if (!s) return false;
+    writers++;
+    if (s.han >= 1 - BRIDGE_SHARE) only.han++;
+    else if (s.latin >= 1 - BRIDGE_SHARE) only.latin++;
+    return Math.min(s.han, s.latin) >= BRIDGE_SHARE;
+  });
+  const second = Math.min(only.han, only.latin);
+  return second >= MIN_WRITERS && second >= SECOND_LANGUAGE_SHARE * writers ? bridges : undefined;
+}

@@ -43,7 +43,7 @@ import {
   type ViewBalance,
   type ViewWeights,
 } from '../customer-vectors/customer-space.js';
-import { fitLanguageOffsets, removeLanguage, scriptShares } from '../customer-vectors/language-balance.js';
+import { bridgeDocuments, fitLanguageOffsets, removeLanguage, scriptShares } from '../customer-vectors/language-balance.js';
 import { COVERAGE_SAMPLE, LexicalModel, DEFAULT_LEXICAL } from '../lexical/lexical-model.js';
 import { sampleIndices } from '../clustering/random.js';
 import { CustomerProfiles, featureNames, featureRow } from '../profiles/customer-profiles.js';
@@ -530,7 +530,7 @@ export class CustomerIndexer {
     }
     const scaler = fitRobustScaler(features, rows);
     control.progress(0, undefined, `fitting the lexical view on ${documents.length} customers' words`);
-    const lexical = LexicalModel.fit(documents.map(documentText));
+    const lexical = LexicalModel.fit(documents.map(documentText), { bridges: bridgeDocuments(documents.map((d) => scriptShares(d.own))) });
     control.progress(0, undefined, 'measuring the views');
     // Unbalanced (all scales 0) until the variances below are known; only its view builders are used.
     const space = new CustomerSpace(features, scaler, lexical, balanceViews({ text: 0, lexical: 0, value: 0, habits: 0, mix: 0 }, weights));
@@ -574,6 +574,13 @@ export class CustomerIndexer {
     );
     if (text.languages) views.text.languages = text.languages;
     if (lexicalView.languages) views.lexical.languages = lexicalView.languages;
+    if (lexical.state.bridges)
+      views.lexical.note = [
+        views.lexical.note,
+        `LSA fitted on the ${lexical.state.bridges} customers who write both Chinese and English, so that one meaning meets across the languages`,
+      ]
+        .filter(Boolean)
+        .join('; ');
     if (lexicalSample.length > 0) views.lexical.centre = meanVector(lexicalSample);
     const data = {
       features,

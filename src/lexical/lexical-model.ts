@@ -8,6 +8,16 @@
 // Chinese-capable sentence model is installed. On 20,000 real Chinese reviews (k-means at k = 10)
 // LSA alone reached NMI 0.49–0.50, word vectors alone 0.51–0.55, both together 0.58–0.61 (scikit-learn's
 // best baseline 0.51). Estimator-shaped: fit on a sample, transform any text; stored as bytes.
+//
+// Across languages: a shop's customers who write both Chinese and English are its parallel corpus.
+// Given them (`bridges`), the LSA part is fitted on their documents alone — cross-language LSI
+// (Dumais, Letsche, Littman & Landauer 1997): each latent direction then holds a Chinese phrase and the
+// English written beside it, and a customer who writes only one of the two lands on the same direction
+// (on the shop family: same-persona Chinese and English writers' LSA centroids 0.94 → 0.56 of the
+// distance between different personas'; README "Customer vectors"). Fitted on everyone, the SVD keeps
+// each language's words on directions of their own — there are always components enough for both.
+// The word vectors learn from the bridges too (word-vectors.ts: co-occurrence across scripts).
+// The vocabulary and its weights still come from every document.
 import { sampleIndices, seededRng } from '../clustering/random.js';
 import { words } from '../text/words.js';
 import { projectRow, randomizedSvd } from './randomized-svd.js';
@@ -26,6 +36,9 @@ export interface LexicalOptions {
 
 export const DEFAULT_LEXICAL: LexicalOptions = { components: 100, fitSample: 50_000, seed: 0, tfidf: DEFAULT_TFIDF, wordVectors: DEFAULT_WORD_VECTORS };
 
+/** Fewest bridge documents (in the fit sample) the LSA part is fitted on; fewer: on every document. */
+export const MIN_BRIDGES = 20;
+
 export interface LexicalState {
   tfidf: TfidfState;
   /** Term-major LSA components, float32: components[term * lsaDimensions + c]. */
@@ -41,6 +54,8 @@ export interface LexicalState {
    * for vocabulary drift. Absent in fits made before it was recorded.
    */
   coverage?: number;
+  /** Bridge documents the LSA part was fitted on (absent: fitted on every document). */
+  bridges?: number;
 }
 
 /** Texts read to measure word coverage (at fit time and for drift). */
@@ -59,12 +74,22 @@ export class LexicalModel {
     return this.state.lsaDimensions + this.state.wordVectors.dimensions;
   }
 
-  static fit(texts: readonly string[], options: Partial<LexicalOptions> = {}): LexicalModel {
+  /**
+   * `bridges`, parallel to `texts`: which documents mix the shop's two languages (the caller decides:
+   * language-balance.ts's bridgeDocuments). With at least MIN_BRIDGES of them in the sample, the LSA
+   * part is fitted on those alone (see the header).
+   */
+  static fit(texts: readonly string[], options: Partial<LexicalOptions> & { bridges?: readonly boolean[] } = {}): LexicalModel {
     const o = { ...DEFAULT_LEXICAL, ...options };
-    const sample = texts.length > o.fitSample ? sampleIndices(texts.length, o.fitSample, seededRng(o.seed ^ 0x1e7)).map((i) => texts[i]!) : texts;
+    const picked = texts.length > o.fitSample ? sampleIndices(texts.length, o.fitSample, seededRng(o.seed ^ 0x1e7)) : undefined;
+    const sample = picked ? picked.map((i) => texts[i]!) : texts;
+    const bridge = options.bridges && (picked ? picked.map((i) => options.bridges![i]!) : options.bridges);
     const vectorizer = TfidfVectorizer.fit(sample, o.tfidf);
     const rows = sample.map((t) => vectorizer.transform(t));
-    const svd = randomizedSvd(rows, vectorizer.size, { components: o.components, seed: o.seed });
+    const bridgeRows = bridge ? rows.filter((_, i) => bridge[i]) : [];
+    const onBridges = bridgeRows.length >= MIN_BRIDGES;
+    // Both halves learn from the bridges, or neither.
+    const svd = randomizedSvd(onBridges ? bridgeRows : rows, vectorizer.size, { components: o.components, seed: o.seed });
     // Fewer texts or terms than components: as wide as the data allows, padded with zeros, so every
     // fit has the same width.
     const components = new Float32Array(vectorizer.size * o.components);
@@ -74,6 +99,7 @@ export class LexicalModel {
     const wordVectors = WordVectors.fit(
       sample.map((t) => words(t)),
       { ...o.wordVectors, seed: o.seed },
+      onBridges ? bridge : undefined,
     );
     const coverageRows = sampleIndices(sample.length, Math.min(sample.length, COVERAGE_SAMPLE), seededRng(o.seed ^ 0xc0e));
     return new LexicalModel({
@@ -84,6 +110,7 @@ export class LexicalModel {
       wordVectors: wordVectors.state,
       documents: sample.length,
       coverage: vectorizer.wordCoverage(coverageRows.map((i) => sample[i]!)),
+      ...(onBridges ? { bridges: bridgeRows.length } : {}),
     });
   }
 

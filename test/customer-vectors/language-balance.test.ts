@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { balanceViews, liveShare } from '../../src/customer-vectors/customer-space.js';
-import { fitLanguageOffsets, MIN_WRITERS, removeLanguage, scriptShares } from '../../src/customer-vectors/language-balance.js';
+import {
+  bridgeDocuments,
+  fitLanguageOffsets,
+  MIN_WRITERS,
+  removeLanguage,
+  scriptShares,
+  type ScriptShares,
+} from '../../src/customer-vectors/language-balance.js';
 import { mulberry32 } from '../../src/demo/random.js';
 
 describe('script shares', () => {
@@ -110,5 +117,29 @@ describe('views count by what varies', () => {
     assert.equal(views.lexical.note, undefined);
     assert.equal(views.value.weight, 0);
     assert.match(views.value.note!, /every customer has the same value view/);
+  });
+});
+
+describe('bridge documents', () => {
+  const times = (n: number, shares: ScriptShares | null): (ScriptShares | null)[] => Array.from({ length: n }, () => shares);
+  const zh = { han: 1, latin: 0 };
+  const en = { han: 0, latin: 1 };
+  const both = { han: 0.5, latin: 0.5 };
+  const quoting = { han: 0.85, latin: 0.15 };
+
+  test('in a two-language shop, the customers who write both scripts', () => {
+    const shares = [...times(40, zh), ...times(40, en), ...times(10, both), ...times(5, quoting), ...times(1, null)];
+    const bridges = bridgeDocuments(shares)!;
+    assert.deepEqual(
+      bridges.map((b, i) => (b ? i : -1)).filter((i) => i >= 0),
+      Array.from({ length: 10 }, (_, i) => 80 + i),
+    );
+  });
+
+  test('none in a shop of one language whose few mixed texts quote the other (Chinese reviews naming English brands)', () => {
+    assert.equal(bridgeDocuments([...times(500, zh), ...times(30, both), ...times(MIN_WRITERS - 1, en)]), undefined);
+    // Enough writers of the second language in number, but under 2 % of the shop: still one language.
+    assert.equal(bridgeDocuments([...times(5000, zh), ...times(60, both), ...times(50, en)]), undefined);
+    assert.equal(bridgeDocuments([...times(50, zh), ...times(60, both), ...times(50, en)])?.filter(Boolean).length, 60);
   });
 });

@@ -10,6 +10,7 @@ test('a bilingual shop (48 % Chinese, 24 % both; two pairs that differ only in w
   const s = await scoreFamilyShop(2);
   assert.equal(s.planted, 5);
   assert.ok(s.spec.chinese > 0.4 && s.spec.bilingual > 0.2 && s.spec.meaningPairs === 2);
+  assert.ok(s.bridges >= 20, `the lexical view learnt across languages from the bilingual customers (${s.bridges})`);
   assert.equal(s.splitByLanguage, 0, 'no persona split by language at the planted k');
   assert.ok(s.plantedAri >= 0.8, `ARI at k = 5: ${s.plantedAri}`);
   assert.ok(s.languageNmi <= 0.05, `segments follow language: NMI ${s.languageNmi}`);

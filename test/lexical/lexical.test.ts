@@ -7,7 +7,9 @@ import { kmeans } from '../../src/clustering/kmeans.js';
 import { normalizedMutualInfo } from '../../src/clustering/metrics.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { readChineseReviews } from '../../src/ingest/chinese-reviews.js';
-import { LexicalModel } from '../../src/lexical/lexical-model.js';
+import { LexicalModel, MIN_BRIDGES } from '../../src/lexical/lexical-model.js';
+import { mulberry32 } from '../../src/demo/random.js';
+import { FAMILY_TOPICS } from '../../src/demo/vocabulary.js';
 import { randomizedSvd } from '../../src/lexical/randomized-svd.js';
 import { TfidfVectorizer, terms } from '../../src/lexical/tfidf.js';
 import { pythonReference } from '../support/python.js';
@@ -111,4 +113,61 @@ test('lexical view on 3,000 real Chinese reviews: k-means at k = 10 finds the ca
   // Stored and read back, the model gives the same vectors.
   const again = LexicalModel.fromBytes(new Uint8Array(model.toBytes()));
   for (const t of texts.slice(0, 50)) assert.deepEqual(Array.from(again.transform(t)), Array.from(model.transform(t)));
+});
+
+test('bridges: customers who write both languages make a Chinese phrase and its English meet, in both halves of the view', () => {
+  // Six topics, each written by 40 customers in Chinese only, 40 in English only and 12 in both
+  // (phrases drawn from the shop family's vocabulary, where every phrase exists in both languages).
+  const topics = ['yoga', 'gym', 'trail', 'acne', 'baking', 'office'];
+  const rng = mulberry32(7);
+  const phrases = (topic: string, language: 'en' | 'zh', n: number) =>
+    Array.from({ length: n }, () => FAMILY_TOPICS[topic]![language][Math.floor(rng() * FAMILY_TOPICS[topic]![language].length)]!).join(
+      language === 'zh' ? '，' : ', ',
+    );
+  const texts: string[] = [];
+  const bridges: boolean[] = [];
+  for (const topic of topics) {
+    for (let i = 0; i < 40; i++) texts.push(phrases(topic, 'zh', 3), phrases(topic, 'en', 3));
+    for (let i = 0; i < 12; i++) texts.push(`${phrases(topic, 'zh', 2)}。${phrases(topic, 'en', 2)}`);
+    bridges.push(...Array.from({ length: 80 }, () => false), ...Array.from({ length: 12 }, () => true));
+  }
+  const cosine = (a: Float32Array, b: Float32Array) => {
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let i = 0; i < a.length; i++) [dot, na, nb] = [dot + a[i]! * b[i]!, na + a[i]! ** 2, nb + b[i]! ** 2];
+    return na && nb ? dot / Math.sqrt(na * nb) : 0;
+  };
+  // Mean cosine of each topic's whole Chinese phrase list to its own English list, and to the other topics'.
+  const meeting = (model: LexicalModel, from: number, to: number) => {
+    const view = (topic: string, language: 'en' | 'zh') =>
+      model.transform(FAMILY_TOPICS[topic]![language].join(language === 'zh' ? '，' : ', ')).subarray(from, to);
+    let same = 0;
+    let other = 0;
+    for (const a of topics)
+      for (const b of topics) {
+        const c = cosine(view(a, 'zh'), view(b, 'en'));
+        if (a === b) same += c / topics.length;
+        else other += c / (topics.length * (topics.length - 1));
+      }
+    return { same, other };
+  };
+  const bridged = LexicalModel.fit(texts, { bridges });
+  const apart = LexicalModel.fit(texts);
+  assert.equal(bridged.state.bridges, 72);
+  assert.equal(apart.state.bridges, undefined);
+  const lsa = bridged.state.lsaDimensions;
+  for (const [half, from, to] of [
+    ['LSA', 0, lsa],
+    ['word vectors', lsa, bridged.dimensions],
+  ] as const) {
+    const withBridges = meeting(bridged, from, to);
+    const without = meeting(apart, from, to);
+    assert.ok(withBridges.same >= 0.5 && withBridges.same >= withBridges.other + 0.4, `${half} with bridges: ${JSON.stringify(withBridges)}`);
+    assert.ok(without.same <= 0.2, `${half} without bridges: ${JSON.stringify(without)}`);
+  }
+  // Fewer bridges than MIN_BRIDGES: the fit is the fit without any.
+  const few = bridges.map((b, i) => b && i < 100);
+  assert.ok(few.filter(Boolean).length < MIN_BRIDGES);
+  assert.deepEqual(LexicalModel.fit(texts, { bridges: few }).state.components, apart.state.components);
 });

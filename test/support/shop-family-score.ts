@@ -12,6 +12,7 @@ import { loadSettings } from '../../src/config/settings.js';
 import { writeShop } from '../../src/demo/hard-shop.js';
 import { familyShop, familyShopSpec, type FamilyShopSpec } from '../../src/demo/shop-family.js';
 import { activeCollection } from '../../src/customer-vectors/customer-space.js';
+import { LexicalModel } from '../../src/lexical/lexical-model.js';
 
 export interface FamilyScore {
   seed: number;
@@ -32,6 +33,8 @@ export interface FamilyScore {
    * nothing, nor a noise customer who blends two: this is the ceiling the clustering is read against.
    */
   ceiling: number;
+  /** Bilingual customers the lexical model's fit learnt across languages from (0: it fitted on everyone). */
+  bridges: number;
   seconds: number;
 }
 
@@ -57,6 +60,8 @@ export async function scoreFamilyShop(seed: number, options: { customers?: numbe
   try {
     const truth = await writeShop(services.ingest, shop);
     await (await services.indexer()).run(idle);
+    const index = await services.db.prisma.vectorIndex.findFirstOrThrow({ orderBy: { id: 'desc' }, select: { lexical: true } });
+    const bridges = index.lexical ? (LexicalModel.fromBytes(index.lexical).state.bridges ?? 0) : 0;
     const planted = spec.personas.length;
     const scores: { k: number; ari: number; nmi: number; labels: number[]; ids: string[] }[] = [];
     for (const k of [undefined, planted]) {
@@ -104,6 +109,7 @@ export async function scoreFamilyShop(seed: number, options: { customers?: numbe
       plantedNmi: fixed.nmi,
       languageNmi: normalizedMutualInfo(fixed.labels, languages),
       ceiling,
+      bridges,
       splitByLanguage: split,
       seconds: (performance.now() - started) / 1000,
     };
