@@ -99,13 +99,16 @@ export function removeLanguage(v: Float32Array, shares: ScriptShares | null, off
 
 /** A customer's own words are a bridge when each script holds at least this share of them. */
 const BRIDGE_SHARE = 0.2;
-/** A shop is two-language when its second script's single-script writers are at least this share of all writers (and MIN_WRITERS). */
+/**
+ * A shop is two-language when its second script's writers of mostly that script (≥ 1 − BRIDGE_SHARE
+ * of their words) are at least this share of all writers (and MIN_WRITERS).
+ */
 const SECOND_LANGUAGE_SHARE = 0.02;
 
 /**
  * Which customers write both of a two-language shop's scripts (each ≥ BRIDGE_SHARE of their words):
- * the lexical view's parallel corpus (lexical-model.ts). Undefined unless each script has single-script
- * writers of its own — at least MIN_WRITERS and SECOND_LANGUAGE_SHARE of all writers: in a shop of
+ * the lexical view's parallel corpus (lexical-model.ts). Undefined unless each script has writers of
+ * mostly that script — at least MIN_WRITERS and SECOND_LANGUAGE_SHARE of all writers: in a shop of
  * Chinese reviews, the few that quote an English brand name are not a bridge to anyone (20,000 real
  * reviews: 50 such, 1 written in English).
  */

@@ -486,6 +486,7 @@ export class CustomerIndexer {
     const storedSpace = stored && vectorIndexSpace(stored);
     if (stored?.lexical && storedSpace?.views) {
       let views: ViewBalance = storedSpace.views;
+      let model: LexicalModel | undefined;
       if (VIEWS.some((v) => views[v].weight !== weights[v] * (views[v].liveShare ?? 1) && views[v].variance > 0)) {
         // New weights rewrite every point (its hash includes the balance) but re-embed no text; what
         // was measured on the shop (variances, live shares, centre, script offsets) is kept.
@@ -500,9 +501,10 @@ export class CustomerIndexer {
           if (centre) views[v].centre = centre;
           if (languages) views[v].languages = languages;
         }
+        noteBridges(views, (model ??= LexicalModel.fromBytes(stored.lexical)));
         await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: toJson(views), behaviourWeight: weights.value } });
       }
-      const space = CustomerSpace.fromIndex({ ...stored, views });
+      const space = CustomerSpace.fromIndex({ ...stored, views }, model);
       return { id: stored.id, status: stored.status, features: space.features, space, embedded: 0 };
     }
 
@@ -574,13 +576,7 @@ export class CustomerIndexer {
     );
     if (text.languages) views.text.languages = text.languages;
     if (lexicalView.languages) views.lexical.languages = lexicalView.languages;
-    if (lexical.state.bridges)
-      views.lexical.note = [
-        views.lexical.note,
-        `LSA fitted on the ${lexical.state.bridges} customers who write both Chinese and English, so that one meaning meets across the languages`,
-      ]
-        .filter(Boolean)
-        .join('; ');
+    noteBridges(views, lexical);
     if (lexicalSample.length > 0) views.lexical.centre = meanVector(lexicalSample);
     const data = {
       features,
@@ -594,6 +590,18 @@ export class CustomerIndexer {
       : await this.prisma.vectorIndex.create({ data: { collection, modelId: this.embedder.modelId, textDimensions: this.embedder.dimensions, ...data } });
     return { id: saved.id, status: saved.status, features, space: new CustomerSpace(features, scaler, lexical, views), embedded: sample.embedded };
   }
+}
+
+/** Says in the lexical view's note when its model learnt across languages from bilingual customers (kept through re-weighting). */
+function noteBridges(views: ViewBalance, lexical: LexicalModel): void {
+  const bridges = lexical.state.bridges;
+  if (!bridges) return;
+  views.lexical.note = [
+    views.lexical.note,
+    `LSA fitted on the ${bridges} customers who write both Chinese and English, so that one meaning meets across the languages`,
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 /** Keeps a uniform sample of at most `size` of the items seen so far (Algorithm R). */

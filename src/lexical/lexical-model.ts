@@ -13,9 +13,10 @@
 // Given them (`bridges`), the LSA part is fitted on their documents alone — cross-language LSI
 // (Dumais, Letsche, Littman & Landauer 1997): each latent direction then holds a Chinese phrase and the
 // English written beside it, and a customer who writes only one of the two lands on the same direction
-// (on the shop family: same-persona Chinese and English writers' LSA centroids 0.94 → 0.56 of the
-// distance between different personas'; README "Customer vectors"). Fitted on everyone, the SVD keeps
-// each language's words on directions of their own — there are always components enough for both.
+// for the words the bilingual customers wrote (on the shop family: same-persona Chinese and English
+// writers' LSA centroids 0.94 → 0.56 of the distance between different personas'; README "Customer
+// vectors"). Fitted on everyone, the SVD keeps each language's words on directions of their own — there
+// are always components enough for both.
 // The word vectors learn from the bridges too (word-vectors.ts: co-occurrence across scripts).
 // The vocabulary and its weights still come from every document.
 import { sampleIndices, seededRng } from '../clustering/random.js';
@@ -36,15 +37,20 @@ export interface LexicalOptions {
 
 export const DEFAULT_LEXICAL: LexicalOptions = { components: 100, fitSample: 50_000, seed: 0, tfidf: DEFAULT_TFIDF, wordVectors: DEFAULT_WORD_VECTORS };
 
-/** Fewest bridge documents (in the fit sample) the LSA part is fitted on; fewer: on every document. */
+/**
+ * Fewest bridge documents (in the fit sample) the LSA part is fitted on, as a count and as a share of
+ * the sample; fewer: on every document. Words no bridge customer wrote get no LSA direction (the word
+ * vectors still read them), so a handful of bridges must not speak for a large shop.
+ */
 export const MIN_BRIDGES = 20;
+export const MIN_BRIDGE_SHARE = 0.01;
 
 export interface LexicalState {
   tfidf: TfidfState;
   /** Term-major LSA components, float32: components[term * lsaDimensions + c]. */
   components: Float32Array;
   lsaDimensions: number;
-  /** Share of the TF-IDF matrix's sum of squares the LSA part keeps. */
+  /** Share of the TF-IDF matrix's sum of squares the LSA part keeps (of the bridge documents' rows, when fitted on them). */
   explainedShare: number;
   wordVectors: WordVectorState;
   /** Texts the model was fitted on. */
@@ -76,18 +82,19 @@ export class LexicalModel {
 
   /**
    * `bridges`, parallel to `texts`: which documents mix the shop's two languages (the caller decides:
-   * language-balance.ts's bridgeDocuments). With at least MIN_BRIDGES of them in the sample, the LSA
-   * part is fitted on those alone (see the header).
+   * language-balance.ts's bridgeDocuments). With at least MIN_BRIDGES of them in the sample (and
+   * MIN_BRIDGE_SHARE of it), the LSA part is fitted on those alone (see the header).
    */
   static fit(texts: readonly string[], options: Partial<LexicalOptions> & { bridges?: readonly boolean[] } = {}): LexicalModel {
     const o = { ...DEFAULT_LEXICAL, ...options };
     const picked = texts.length > o.fitSample ? sampleIndices(texts.length, o.fitSample, seededRng(o.seed ^ 0x1e7)) : undefined;
     const sample = picked ? picked.map((i) => texts[i]!) : texts;
+    if (options.bridges && options.bridges.length !== texts.length) throw new RangeError(`bridges: ${options.bridges.length} flags for ${texts.length} texts`);
     const bridge = options.bridges && (picked ? picked.map((i) => options.bridges![i]!) : options.bridges);
     const vectorizer = TfidfVectorizer.fit(sample, o.tfidf);
     const rows = sample.map((t) => vectorizer.transform(t));
     const bridgeRows = bridge ? rows.filter((_, i) => bridge[i]) : [];
-    const onBridges = bridgeRows.length >= MIN_BRIDGES;
+    const onBridges = bridgeRows.length >= Math.max(MIN_BRIDGES, MIN_BRIDGE_SHARE * rows.length);
     // Both halves learn from the bridges, or neither.
     const svd = randomizedSvd(onBridges ? bridgeRows : rows, vectorizer.size, { components: o.components, seed: o.seed });
     // Fewer texts or terms than components: as wide as the data allows, padded with zeros, so every

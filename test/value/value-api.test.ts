@@ -5,6 +5,7 @@
 // arguments get BAD_USER_INPUT with the field's path; a viewer may read, like the rest of the data.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Prisma } from '../../src/db/database.js';
 import { rawGraphQL, startTestApp, type TestApp } from '../support/app.js';
 import { databaseTargets } from '../support/databases.js';
 import { loadValueShop } from '../support/value-shop.js';
@@ -229,6 +230,30 @@ for (const target of databaseTargets()) {
         alone,
       );
       assert.notDeepEqual(alone[0], alone[1], 'the customers compared differ');
+
+      // A member without a stored value (as a customer placed between runs) read in the same batch:
+      // the reason, null numbers; the others as before. The row is put back afterwards.
+      const gone = await app.services.db.prisma.customerValue.findFirstOrThrow({
+        where: { run: { active: true }, customer: { externalId: ids[1]! } },
+      });
+      await app.services.db.prisma.customerValue.delete({ where: { runId_customerId: { runId: gone.runId, customerId: gone.customerId } } });
+      try {
+        const mixed = await rawGraphQL(
+          app.server.url,
+          `query ($a: ID!, $b: ID!) { a: customer(id: $a) { ${fields} } b: customer(id: $b) { ${fields} } }`,
+          { a: ids[0], b: ids[1] },
+          app.keys.viewer,
+        );
+        assert.equal(mixed.body.errors, undefined, JSON.stringify(mixed.body.errors));
+        assert.deepEqual(mixed.body.data!.a, alone[0]);
+        const b = mixed.body.data!.b as Record<string, Record<string, unknown>>;
+        assert.equal(b.short!.reason, 'Joined after the active segmentation run: predicted from the next run on.');
+        assert.equal(b.long!.repeatPurchases, null);
+        assert.equal(b.short!.clv, null);
+      } finally {
+        const { churnReasons, ...row } = gone;
+        await app.services.db.prisma.customerValue.create({ data: { ...row, churnReasons: churnReasons ?? Prisma.DbNull } });
+      }
     });
 
     test('members ordered and filtered by value and churn risk; a win-back lookalike seeded from valuable customers at risk', async () => {
