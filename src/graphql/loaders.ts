@@ -38,7 +38,11 @@ export function createLoaders(services: Services) {
         loader = new DataLoader(
           async (keys: readonly { runId: number; customerId: number }[]) => {
             const runs = new Map<number, number[]>();
-            for (const k of keys) runs.set(k.runId, [...(runs.get(k.runId) ?? []), k.customerId]);
+            for (const k of keys) {
+              const ids = runs.get(k.runId);
+              if (ids) ids.push(k.customerId);
+              else runs.set(k.runId, [k.customerId]);
+            }
             const answers = new Map<string, CustomerValueAnswer>();
             for (const [runId, ids] of runs)
               for (const [id, answer] of await services.values.forCustomers(runId, ids, query)) answers.set(`${runId}:${id}`, answer);

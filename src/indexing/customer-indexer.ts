@@ -501,7 +501,8 @@ export class CustomerIndexer {
           if (centre) views[v].centre = centre;
           if (languages) views[v].languages = languages;
         }
-        noteBridges(views, (model ??= LexicalModel.fromBytes(stored.lexical)));
+        model = LexicalModel.fromBytes(stored.lexical);
+        noteBridges(views, model);
         await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: toJson(views), behaviourWeight: weights.value } });
       }
       const space = CustomerSpace.fromIndex({ ...stored, views }, model);

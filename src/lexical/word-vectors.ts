@@ -12,6 +12,7 @@
 // Why: reviews are short, and two reviews of the same goods often share no word (头发 vs 洗发水);
 // learnt vectors put such words close. On the 20,000 Chinese reviews this read the categories better
 // than TF-IDF or its LSA (bench:quality has the figures).
+import { isHan } from '../text/words.js';
 import type { SparseRow } from './tfidf.js';
 import { projectRow, randomizedSvd } from './randomized-svd.js';
 
@@ -74,9 +75,11 @@ export class WordVectors {
     const cooccurrence = Array.from({ length: v }, () => new Map<number, number>());
     const rowTotals = new Float64Array(v);
     let total = 0;
+    // Each vocabulary word's script, once (read for every word of every bridge document).
+    const han = bridges ? words.map(isHan) : [];
     for (const [n, d] of documents.entries()) {
       const ids = d.map((w) => index.get(w)).filter((i): i is number => i !== undefined);
-      if (bridges?.[n] && o.bridgeWeight > 0) total += acrossScripts(ids, words, cooccurrence, rowTotals, o.bridgeWeight);
+      if (bridges?.[n] && o.bridgeWeight > 0) total += acrossScripts(ids, han, cooccurrence, rowTotals, o.bridgeWeight);
       for (let a = 0; a < ids.length; a++) {
         const from = Math.max(0, a - o.window);
         const to = Math.min(ids.length, a + o.window + 1);
@@ -141,18 +144,22 @@ export class WordVectors {
   }
 }
 
-const HAN = /\p{Script=Han}/u;
-
 /**
  * Co-occurrence of each Han word with each other-script word of one document, symmetric:
  * weight · c_h · c_o / max(N_han, N_other), so that each occurrence spreads at most `weight`. Returns
  * the co-occurrence added (both directions).
  */
-function acrossScripts(ids: readonly number[], words: readonly string[], cooccurrence: Map<number, number>[], rowTotals: Float64Array, weight: number): number {
+function acrossScripts(
+  ids: readonly number[],
+  isHanWord: readonly boolean[],
+  cooccurrence: Map<number, number>[],
+  rowTotals: Float64Array,
+  weight: number,
+): number {
   const han = new Map<number, number>();
   const other = new Map<number, number>();
   for (const i of ids) {
-    const side = HAN.test(words[i]!) ? han : other;
+    const side = isHanWord[i] ? han : other;
     side.set(i, (side.get(i) ?? 0) + 1);
   }
   if (han.size === 0 || other.size === 0) return 0;

@@ -15,6 +15,8 @@ function segmenter(): Jieba {
 }
 
 const HAN = /\p{Script=Han}/u;
+/** Whether a word (as `words` cuts them) is Chinese: jieba's words are Han throughout, others have none. */
+export const isHan = (word: string): boolean => HAN.test(word);
 const WORDLIKE = /[\p{L}\p{N}]/u;
 const NUMBER = /^[\p{N}.,:/-]+$/u;
 

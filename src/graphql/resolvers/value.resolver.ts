@@ -36,7 +36,7 @@ export class CustomerValueResolver {
     @Arg('monthlyDiscountRate', () => Float, DISCOUNT) monthlyDiscountRate: number,
     @Ctx() { services, loaders }: GraphQLContext,
   ): Promise<CustomerValue> {
-    const query: ValueQuery = { horizonDays, monthlyDiscountRate };
+    const query: ValueQuery = services.values.check({ horizonDays, monthlyDiscountRate });
     const membership = await loaders.activeMembership.load(customer.internalId);
     const empty = {
       pAlive: null,
@@ -53,11 +53,7 @@ export class CustomerValueResolver {
       recencyDays: null,
       ageDays: null,
     };
-    if (!membership) {
-      services.values.check(query);
-      return { horizonDays, ...empty, reason: 'Not in the active segmentation (no vectors yet, or no segmentation run).' };
-    }
-    services.values.check(query);
+    if (!membership) return { horizonDays, ...empty, reason: 'Not in the active segmentation (no vectors yet, or no segmentation run).' };
     const v = await loaders.value(query).load({ runId: membership.runId, customerId: customer.internalId });
     return {
       ...empty,
