@@ -13,7 +13,10 @@
 //     same persona writing Chinese or English lands in one place: meaning, not language;
 //   - a behaviour view counts by the share of its features that vary in the shop: in a shop of reviews
 //     without orders the habits view is the rating alone, and one number must not weigh as much as
-//     everything customers wrote (its weight × 1/4, said in the view's note); the text view counts by
+//     everything customers wrote (its weight × 1/4, said in the view's note). The rating itself is
+//     read as a habit only as far as it repeats for a customer (profiles/rating-reliability.ts): where
+//     nobody rated twice it is each review's sentiment, not the customer's, and counts for nothing;
+//     the text view counts by
 //     the share of the shop's words its model reads (the English-only default reads a few Latin
 //     letters in Chinese reviews, and pooled to unit length that sliver spoke as loud as the words).
 import { vectorIndexSpace } from '../db/json-columns.js';
@@ -21,6 +24,7 @@ import { InputError } from '../errors/domain-errors.js';
 import { LexicalModel } from '../lexical/lexical-model.js';
 import { featureRow, HABIT_FEATURES, VALUE_FEATURES, type CustomerProfile } from '../profiles/customer-profiles.js';
 import type { ProfileDocument } from '../profiles/profile-text.js';
+import type { RatingReliability } from '../profiles/rating-reliability.js';
 import { scaleRow, type RobustScalerState } from '../profiles/robust-scaler.js';
 import type { CollectionSpec, VectorName, VectorStore } from '../vectors/vector-store.js';
 import { removeLanguage, scriptShares, type LanguageOffsets } from './language-balance.js';
@@ -73,6 +77,8 @@ export interface ViewScale {
    * shop; for text the share of the shop's words the sentence model reads (TextVectors.readableShare).
    */
   liveShare?: number;
+  /** habits only: how much a customer's mean rating is a habit in this shop (rating-reliability.ts). */
+  rating?: RatingReliability;
 }
 export type ViewBalance = Record<View, ViewScale>;
 
@@ -109,8 +115,11 @@ export function balanceViews(variances: Record<View, number>, weights: ViewWeigh
 /** A feature varies when its variance is at least this share of the view's most varied feature's. */
 const LIVE_FEATURE = 1e-3;
 
-/** Share of the features (columns of these rows) that vary: see ViewScale.liveShare. */
-export function liveShare(rows: readonly Float32Array[]): number {
+/**
+ * Share of the features (columns of these rows) that vary: see ViewScale.liveShare. `worth` counts a
+ * varying column for less than one (the rating by how much of it is a habit); 1 for each by default.
+ */
+export function liveShare(rows: readonly Float32Array[], worth: readonly number[] = []): number {
   const d = rows[0]?.length ?? 0;
   if (d === 0 || rows.length < 2) return 1;
   const mean = new Float64Array(d);
@@ -119,7 +128,11 @@ export function liveShare(rows: readonly Float32Array[]): number {
   for (const r of rows) for (let j = 0; j < d; j++) variance[j] = variance[j]! + (r[j]! - mean[j]!) ** 2 / rows.length;
   const most = Math.max(...variance);
   if (most <= NO_VARIANCE) return 1;
-  return variance.filter((v) => v >= LIVE_FEATURE * most && v > NO_VARIANCE).length / d;
+  let live = 0;
+  variance.forEach((v, j) => {
+    if (v >= LIVE_FEATURE * most && v > NO_VARIANCE) live += worth[j] ?? 1;
+  });
+  return live / d;
 }
 
 /** Sum over dimensions of the variance of these vectors. */
@@ -186,7 +199,7 @@ export class CustomerSpace {
 
   /** Robust-scaled features / √F: a norm comparable whatever the number of features. */
   behaviour(profile: Pick<CustomerProfile, 'behaviour'>, asOf: Date): Float32Array {
-    return this.behaviourOfRow(featureRow(profile as CustomerProfile, this.categories, asOf));
+    return this.behaviourOfRow(featureRow(profile as CustomerProfile, this.categories, asOf, this.views.habits.rating));
   }
 
   /** The same, from a feature row (featureRow's order). */

@@ -113,6 +113,7 @@ const ViewScaleSchema = z.object({
   centre: z.array(num).optional(),
   languages: z.object({ han: z.array(num), latin: z.array(num) }).optional(),
   liveShare: num.optional(),
+  rating: z.object({ mean: num, icc: num, repeatRaters: num }).optional(),
 });
 export const ViewBalanceSchema = z.object({
   text: ViewScaleSchema,

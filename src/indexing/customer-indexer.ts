@@ -46,7 +46,8 @@ import {
 import { bridgeDocuments, fitLanguageOffsets, removeLanguage, scriptShares } from '../customer-vectors/language-balance.js';
 import { COVERAGE_SAMPLE, LexicalModel, DEFAULT_LEXICAL } from '../lexical/lexical-model.js';
 import { sampleIndices } from '../clustering/random.js';
-import { CustomerProfiles, featureNames, featureRow } from '../profiles/customer-profiles.js';
+import { CustomerProfiles, featureNames, featureRow, HABIT_FEATURES } from '../profiles/customer-profiles.js';
+import { habitualRating, measureRatingReliability, MIN_REPEAT_RATERS, ratingWeight, type RatingReliability } from '../profiles/rating-reliability.js';
 import { documentText, type ProfileDocument } from '../profiles/profile-text.js';
 import { PrismaTextVectorCache } from '../customer-vectors/text-cache.js';
 import { textKey, textWeights, TextVectors, type WeightedText } from '../customer-vectors/text-pool.js';
@@ -497,12 +498,14 @@ export class CustomerIndexer {
           Object.fromEntries(VIEWS.flatMap((v) => (before[v].liveShare === undefined ? [] : [[v, before[v].liveShare]]))),
         );
         for (const v of VIEWS) {
-          const { centre, languages } = before[v];
+          const { centre, languages, rating } = before[v];
           if (centre) views[v].centre = centre;
           if (languages) views[v].languages = languages;
+          if (rating) views[v].rating = rating;
         }
         model = LexicalModel.fromBytes(stored.lexical);
         noteBridges(views, model);
+        noteRating(views);
         await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: toJson(views), behaviourWeight: weights.value } });
       }
       const space = CustomerSpace.fromIndex({ ...stored, views }, model);
@@ -511,7 +514,9 @@ export class CustomerIndexer {
 
     const categories = await this.profiles.topCategories(TOP_CATEGORIES);
     const features = featureNames(categories);
+    const rating = await measureRatingReliability(this.prisma);
     const rows: (number | null)[][] = [];
+    const ratingCounts: number[] = [];
     // Seeded reservoir samples: documents for the lexical fit, profile texts for the text variance.
     const rng = seededRng(0x5eed);
     const documents: ProfileDocument[] = [];
@@ -525,13 +530,17 @@ export class CustomerIndexer {
       after = ids[ids.length - 1]!;
       for (const p of await this.profiles.build(ids, asOf)) {
         rows.push(featureRow(p, categories, asOf));
+        ratingCounts.push(p.behaviour.ratingCount);
         seen++;
         reservoir(documents, p.document, seen, DEFAULT_LEXICAL.fitSample, rng);
         reservoir(texts, { texts: textWeights(p.texts, asOf), own: p.document.own }, seen, TEXT_VARIANCE_SAMPLE, rng);
       }
       control.progress(0, undefined, `reading customers to fit the views (${rows.length})`);
     }
+    // The scaler learns the ratings' spread as given; the view then reads each rating as a habit.
     const scaler = fitRobustScaler(features, rows);
+    const ratingColumn = features.indexOf('meanRating');
+    rows.forEach((r, i) => (r[ratingColumn] = habitualRating(rating, r[ratingColumn] as number | null, ratingCounts[i]!)));
     control.progress(0, undefined, `fitting the lexical view on ${documents.length} customers' words`);
     const lexical = LexicalModel.fit(documents.map(documentText), { bridges: bridgeDocuments(documents.map((d) => scriptShares(d.own))) });
     control.progress(0, undefined, 'measuring the views');
@@ -571,13 +580,18 @@ export class CustomerIndexer {
       {
         text: this.texts.readableShare(texts.map((t) => t.texts)),
         value: liveShare(behaviour.map((b) => b.value)),
-        habits: liveShare(behaviour.map((b) => b.habits)),
+        habits: liveShare(
+          behaviour.map((b) => b.habits),
+          HABIT_FEATURES.map((f) => (f === 'meanRating' ? meanRatingWeight(rating, ratingCounts) : 1)),
+        ),
         mix: liveShare(behaviour.map((b) => b.mix)),
       },
     );
     if (text.languages) views.text.languages = text.languages;
     if (lexicalView.languages) views.lexical.languages = lexicalView.languages;
     noteBridges(views, lexical);
+    views.habits.rating = rating;
+    noteRating(views);
     if (lexicalSample.length > 0) views.lexical.centre = meanVector(lexicalSample);
     const data = {
       features,
@@ -603,6 +617,23 @@ function noteBridges(views: ViewBalance, lexical: LexicalModel): void {
   ]
     .filter(Boolean)
     .join('; ');
+}
+
+/** Says in the habits view's note how much its ratings are read as a habit (kept through re-weighting). */
+function noteRating(views: ViewBalance): void {
+  const r = views.habits.rating;
+  if (!r) return;
+  const how =
+    r.repeatRaters < MIN_REPEAT_RATERS
+      ? `ratings are not read as a habit: ${r.repeatRaters} customers rated twice or more (${MIN_REPEAT_RATERS} needed to tell a habit from what was reviewed)`
+      : `ratings read as a habit by their intraclass correlation ${r.icc.toFixed(2)} (from ${r.repeatRaters} customers who rated twice or more)`;
+  views.habits.note = [views.habits.note, how].filter(Boolean).join('; ');
+}
+
+/** Mean over customers with a rating of how much their rating is a habit (ratingWeight). */
+function meanRatingWeight(rating: RatingReliability, counts: readonly number[]): number {
+  const rated = counts.filter((n) => n > 0);
+  return rated.length === 0 ? 1 : rated.reduce((s, n) => s + ratingWeight(rating, n), 0) / rated.length;
 }
 
 /** Keeps a uniform sample of at most `size` of the items seen so far (Algorithm R). */

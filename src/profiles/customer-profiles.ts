@@ -6,6 +6,7 @@
 // relative to the shop's latest activity.
 import { Prisma, type PrismaClient } from '../db/database.js';
 import { scrubPersonalData } from './personal-data.js';
+import { habitualRating, type RatingReliability } from './rating-reliability.js';
 import { profileDocument, profileTexts, type ProfileDocument, type ProfileText } from './profile-text.js';
 
 export interface BehaviourSummary {
@@ -20,6 +21,8 @@ export interface BehaviourSummary {
   /** Share of orders returned, cancelled or with a returned line. */
   returnRate: number;
   meanRating: number | null;
+  /** Reviews with a rating behind meanRating (how much of a habit it can be: rating-reliability.ts). */
+  ratingCount: number;
   /** Share of spend per category (goods only). */
   categoryShares: Record<string, number>;
 }
@@ -48,8 +51,12 @@ export function featureNames(categories: readonly string[]): string[] {
   return [...BASE_FEATURES, ...categories.map((c) => `share:${c}`)];
 }
 
-/** A profile's behaviour as the row the scaler fits and transforms (same order as featureNames). */
-export function featureRow(profile: CustomerProfile, categories: readonly string[], asOf: Date): (number | null)[] {
+/**
+ * A profile's behaviour as the row the scaler fits and transforms (same order as featureNames). With
+ * `rating`, the mean rating is read as a habit (habitualRating); without it, as given (the scaler is
+ * fitted on ratings as given, so that a shrunk rating keeps the scale of a raw one).
+ */
+export function featureRow(profile: CustomerProfile, categories: readonly string[], asOf: Date, rating?: RatingReliability): (number | null)[] {
   const b = profile.behaviour;
   const asOfDay = asOf.getTime() / DAY;
   return [
@@ -59,7 +66,7 @@ export function featureRow(profile: CustomerProfile, categories: readonly string
     Math.log1p(Math.max(0, b.averageOrderValue)),
     asOfDay - b.tenureDays,
     b.returnRate,
-    b.meanRating,
+    rating ? habitualRating(rating, b.meanRating, b.ratingCount) : b.meanRating,
     ...categories.map((c) => b.categoryShares[c] ?? 0),
   ];
 }
@@ -129,6 +136,7 @@ export class CustomerProfiles {
           last_order_at: Date | null;
           first_order_at: Date | null;
           mean_rating: number | null;
+          ratings: number;
         }[]
       >`${idsCte}
          SELECT c.id, c.external_id, c.country, c.signup_at,
@@ -137,7 +145,8 @@ export class CustomerProfiles {
                 count(o.id) FILTER (WHERE o.status = 'COMPLETED' AND EXISTS (SELECT 1 FROM order_item i WHERE i.order_id = o.id AND i.returned))::int AS with_returns,
                 max(o.placed_at) FILTER (WHERE o.status = 'COMPLETED') AS last_order_at,
                 min(o.placed_at) AS first_order_at,
-                (SELECT avg(r.rating)::float8 FROM review r WHERE r.customer_id = c.id) AS mean_rating
+                (SELECT avg(r.rating)::float8 FROM review r WHERE r.customer_id = c.id) AS mean_rating,
+                (SELECT count(*) FROM review r WHERE r.customer_id = c.id)::int AS ratings
          FROM customer c JOIN ids ON ids.id = c.id LEFT JOIN "order" o ON o.customer_id = c.id
          GROUP BY c.id ORDER BY c.id`,
       p.$queryRaw<{ customer_id: number; category: string | null; spend: number }[]>`${idsCte}
@@ -223,6 +232,7 @@ export class CustomerProfiles {
           tenureDays: Number.isFinite(firstActivity) ? Math.max(0, (asOfTime - firstActivity) / DAY) : 0,
           returnRate: orders > 0 ? (c.not_kept + c.with_returns) / orders : 0,
           meanRating: c.mean_rating === null ? null : Number(c.mean_rating),
+          ratingCount: c.ratings,
           categoryShares,
         },
       };

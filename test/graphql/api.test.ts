@@ -766,6 +766,20 @@ for (const target of databaseTargets()) {
           }
         `);
       assert.equal(assignSegment.segment.topCategories[0]!.category, 'pet supplies', assignSegment.segment.name);
+      const bad = await graphQLErrors(
+        app.clientWith(app.keys.marketer).request(gql`
+          {
+            assignSegment(profile: { texts: ["dog food"], meanRating: 5, ratingCount: 0 }) {
+              distance
+            }
+          }
+        `),
+      );
+      assert.deepEqual(
+        [bad[0]!.extensions?.code, bad[0]!.extensions?.field, bad[0]!.path],
+        ['BAD_USER_INPUT', 'profile.ratingCount', ['assignSegment']],
+        JSON.stringify(bad),
+      );
     });
 
     test('admins relabel; the label survives a new run; every admin mutation is in the audit log', async () => {

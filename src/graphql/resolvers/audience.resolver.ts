@@ -233,6 +233,11 @@ export class AudienceResolver {
     if (profile.texts.length === 0 && profile.frequency === 0) {
       throw new InputError('profile needs texts or behaviour', [{ index: -1, field: 'profile.texts', message: 'give at least one text or some behaviour' }]);
     }
+    if (profile.ratingCount < 1) {
+      throw new InputError('ratingCount must be at least 1', [
+        { index: -1, field: 'profile.ratingCount', message: 'count the ratings meanRating averages (1 or more)' },
+      ]);
+    }
     const shares = Object.fromEntries(profile.categoryShares.map((c) => [c.category, c.share]));
     const result = await services.catalog.assignProspect(await services.embedder(), await services.profiles(), {
       texts: profile.texts,
@@ -245,6 +250,7 @@ export class AudienceResolver {
         tenureDays: profile.tenureDays,
         returnRate: profile.returnRate,
         meanRating: profile.meanRating ?? null,
+        ratingCount: profile.meanRating === undefined || profile.meanRating === null ? 0 : profile.ratingCount,
         categoryShares: shares,
       },
     });

@@ -59,6 +59,11 @@ export class ProspectInput {
   @Field(() => Float, { defaultValue: 0 }) tenureDays!: number;
   @Field(() => Float, { defaultValue: 0 }) returnRate!: number;
   @Field(() => Float, { nullable: true }) meanRating?: number;
+  @Field(() => Int, {
+    defaultValue: 1,
+    description: 'How many ratings meanRating averages: the more, the more it is read as the shopper’s habit rather than about what they reviewed.',
+  })
+  ratingCount!: number;
   @Field(() => [CategoryShareInput], { defaultValue: [] }) categoryShares!: CategoryShareInput[];
 }
 

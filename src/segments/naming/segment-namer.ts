@@ -3,7 +3,7 @@
 import type { BehaviourSummary } from '../../profiles/customer-profiles.js';
 
 /** A group's figures for each behavioural feature of a customer (null where nobody has a value). */
-export type BehaviourStats = { [K in keyof Omit<BehaviourSummary, 'categoryShares'>]: number | null };
+export type BehaviourStats = { [K in keyof Omit<BehaviourSummary, 'categoryShares' | 'ratingCount'>]: number | null };
 
 export interface SegmentFacts {
   size: number;
@@ -30,11 +30,19 @@ export function rfmArchetype(segment: BehaviourStats, population: BehaviourStats
   return 'Regulars';
 }
 
-export function segmentName(archetype: string, facts: SegmentFacts): string {
+/**
+ * "Archetype · what they buy (or write)". Without an archetype (every segment of the run has the same
+ * one, so it tells none apart: a shop of reviews without orders is all "Regulars") the content alone.
+ */
+export function segmentName(archetype: string | undefined, facts: SegmentFacts): string {
   const [first, second] = facts.topCategories;
-  if (!first) return facts.keywords.length ? `${archetype} · ${facts.keywords.slice(0, 2).join(' & ')}` : archetype;
-  const content = second && first.share < 0.6 && second.share >= 0.25 ? `${first.category} & ${second.category}` : first.category;
-  return `${archetype} · ${content}`;
+  const content = !first
+    ? facts.keywords.slice(0, 2).join(' & ')
+    : second && first.share < 0.6 && second.share >= 0.25
+      ? `${first.category} & ${second.category}`
+      : first.category;
+  if (!archetype) return content || 'Customers';
+  return content ? `${archetype} · ${content}` : archetype;
 }
 
 export function segmentDescription(archetype: string, facts: SegmentFacts, population: BehaviourStats): string {

@@ -95,17 +95,22 @@ export async function describeSegments(
     members.map((rows) => rows.length),
   );
   const distances = Float64Array.from(fit.distances, Math.sqrt);
+  const summariesOf = members.map((rows) => rows.map((r) => behaviour[r]).filter((b): b is BehaviourSummary => b !== undefined));
+  const statsBy = summariesOf.map(statsOf);
+  const archetypes = statsBy.map((stats) => rfmArchetype(stats.medians, population.medians));
+  // One archetype for every segment says nothing that tells them apart: names lead with the content.
+  const archetypeNames = members.length < 2 || new Set(archetypes).size > 1;
   const segments = members.map((rows, c): DescribedSegment => {
-    const summaries = rows.map((r) => behaviour[r]).filter((b): b is BehaviourSummary => b !== undefined);
-    const stats = statsOf(summaries);
+    const summaries = summariesOf[c]!;
+    const stats = statsBy[c]!;
     const topCategories = categoryShares(summaries);
     const facts = { size: rows.length, share: rows.length / x.rows, medians: stats.medians, topCategories, keywords: keywords[c]! };
-    const archetype = rfmArchetype(stats.medians, population.medians);
+    const archetype = archetypes[c]!;
     const sorted = [...rows].sort((a, b) => distances[a]! - distances[b]!);
     return {
       index: c,
       rows,
-      autoName: segmentName(archetype, facts),
+      autoName: segmentName(archetypeNames ? archetype : undefined, facts),
       autoDescription: segmentDescription(archetype, facts, population.medians),
       size: rows.length,
       share: rows.length / x.rows,

@@ -88,6 +88,12 @@ describe('segmentName', () => {
     // Categories take precedence over keywords.
     assert.equal(segmentName('New', facts({ topCategories: [cat('bags', 0.9)], keywords: ['vintage'] })), 'New · bags');
   });
+
+  test('without an archetype (the run gives every segment the same one): the content alone', () => {
+    assert.equal(segmentName(undefined, facts({ keywords: ['酒店', '房间', '服务'] })), '酒店 & 房间');
+    assert.equal(segmentName(undefined, facts({ topCategories: [cat('running', 0.5), cat('fitness', 0.25)] })), 'running & fitness');
+    assert.equal(segmentName(undefined, facts()), 'Customers');
+  });
 });
 
 describe('segmentDescription', () => {
