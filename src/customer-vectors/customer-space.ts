@@ -15,10 +15,10 @@
 //     without orders the habits view is the rating alone, and one number must not weigh as much as
 //     everything customers wrote (its weight × 1/4, said in the view's note). The rating itself is
 //     read as a habit only as far as it repeats for a customer (profiles/rating-reliability.ts): where
-//     nobody rated twice it is each review's sentiment, not the customer's, and counts for nothing;
-//     the text view counts by
-//     the share of the shop's words its model reads (the English-only default reads a few Latin
-//     letters in Chinese reviews, and pooled to unit length that sliver spoke as loud as the words).
+//     nobody rated twice it is each review's sentiment, not the customer's, and counts for nothing.
+//     The text view counts by the share of the shop's words its model reads (the English-only
+//     default reads a few Latin letters in Chinese reviews, and pooled to unit length that sliver
+//     spoke as loud as the words).
 import { vectorIndexSpace } from '../db/json-columns.js';
 import { InputError } from '../errors/domain-errors.js';
 import { LexicalModel } from '../lexical/lexical-model.js';

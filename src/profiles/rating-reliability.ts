@@ -5,17 +5,15 @@
 // intraclass correlation (ICC(1), one-way random effects: Shrout & Fleiss 1979); a customer's mean
 // of n ratings is then worth n·ICC / (1 + (n − 1)·ICC) of a habit (Spearman–Brown), and the habits
 // view reads it pulled that far from the shop's mean toward their own (the best linear predictor of
-// their habit). In a shop where nobody rated twice the habit cannot be told from the reviews, and the
-// rating counts for nothing: in 20,000 Chinese reviews, one per customer, the star rating is each
-// review's sentiment, and as a habit it split the shop into happy and unhappy reviewers instead of
-// what they reviewed (README "Customer vectors").
+// their habit). Where nobody rated twice, the habit cannot be told from the reviews and every
+// customer reads as the shop's mean (README "Customer vectors").
 import type { PrismaClient } from '../db/database.js';
 
 /** Fewer customers with two ratings than this, and the rating is not read as a habit. */
 export const MIN_REPEAT_RATERS = 20;
 
 export interface RatingReliability {
-  /** The shop's mean rating: where a customer with little evidence is placed. */
+  /** The mean of every rating in the shop: where a customer with little or no evidence is placed. */
   mean: number;
   /** ICC(1) of ratings within customers, in [0, 1]; 0 when it could not be measured. */
   icc: number;
@@ -38,9 +36,9 @@ export interface RatingStats {
 }
 
 /** ICC(1) from the one-way ANOVA table; unbalanced groups use the usual n₀. */
-export function fitRatingReliability(s: RatingStats): RatingReliability {
+export function fitRatingReliability(s: RatingStats, minRepeatRaters = MIN_REPEAT_RATERS): RatingReliability {
   const mean = Number.isFinite(s.shopMean) ? s.shopMean : 0;
-  if (s.groups < MIN_REPEAT_RATERS || s.ratings <= s.groups) return { mean, icc: 0, repeatRaters: s.groups };
+  if (s.groups < Math.max(2, minRepeatRaters) || s.ratings <= s.groups) return { mean, icc: 0, repeatRaters: s.groups };
   const msb = s.between / (s.groups - 1);
   const msw = s.within / (s.ratings - s.groups);
   const n0 = (s.ratings - s.squares / s.ratings) / (s.groups - 1);
@@ -54,9 +52,14 @@ export function ratingWeight(r: RatingReliability, n: number): number {
   return n <= 0 ? 0 : (n * r.icc) / (1 + (n - 1) * r.icc);
 }
 
-/** A customer's mean rating as the habits view reads it: the shop's mean, moved toward theirs by ratingWeight. */
-export function habitualRating(r: RatingReliability, meanRating: number | null, n: number): number | null {
-  if (meanRating === null) return null;
+/**
+ * A customer's mean rating as the habits view reads it: the shop's mean, moved toward theirs by
+ * ratingWeight. A customer who never rated is the shop's mean too (no evidence either way): left
+ * missing, the scaler would put them at the median of raw ratings, and with every rater pulled to the
+ * mean the column would say "has reviewed or not".
+ */
+export function habitualRating(r: RatingReliability, meanRating: number | null, n: number): number {
+  if (meanRating === null) return r.mean;
   return r.mean + ratingWeight(r, n) * (meanRating - r.mean);
 }
 

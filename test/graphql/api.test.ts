@@ -766,6 +766,25 @@ for (const target of databaseTargets()) {
           }
         `);
       assert.equal(assignSegment.segment.topCategories[0]!.category, 'pet supplies', assignSegment.segment.name);
+      // The demo shop's personas rate differently, so ratings repeat and count as a habit: one harsh
+      // rating moves a prospect less than fifty.
+      const distance = async (ratingCount: number) =>
+        (
+          await app.clientWith(app.keys.marketer).request<{ assignSegment: { distance: number } }>(
+            gql`
+              query ($n: Int!) {
+                assignSegment(
+                  profile: { texts: ["grain free dog food"], categories: ["pet supplies"], frequency: 12, monetary: 900, meanRating: 1, ratingCount: $n }
+                ) {
+                  distance
+                }
+              }
+            `,
+            { n: ratingCount },
+          )
+        ).assignSegment.distance;
+      const [once, often] = [await distance(1), await distance(50)];
+      assert.ok(often > once + 1e-6, `one rating of 1: distance ${once}; fifty: ${often}`);
       const bad = await graphQLErrors(
         app.clientWith(app.keys.marketer).request(gql`
           {

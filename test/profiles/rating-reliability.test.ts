@@ -10,6 +10,8 @@ import { test } from 'node:test';
 import { createServices } from '../../src/app/services.js';
 import { seededRng } from '../../src/clustering/random.js';
 import { loadSettings } from '../../src/config/settings.js';
+import { CUSTOMERS_ALIAS, liveShare } from '../../src/customer-vectors/customer-space.js';
+import { HABIT_FEATURES, VALUE_FEATURES } from '../../src/profiles/customer-profiles.js';
 import { writeShop, type HardShop } from '../../src/demo/hard-shop.js';
 import {
   fitRatingReliability,
@@ -81,7 +83,29 @@ test('no habit without repeat raters; a reviewer who always gives the same stars
   assert.equal(ratingWeight(r, 3), 0.5);
   assert.equal(ratingWeight(r, 0), 0);
   assert.equal(habitualRating(r, 2, 3), 3);
-  assert.equal(habitualRating(r, null, 0), null);
+  assert.equal(habitualRating(r, null, 0), 4, 'never rated: the shop mean');
+});
+
+test('ICC(1) on a small unbalanced layout, worked by hand', () => {
+  // Customers [1, 3], [4, 4, 4, 6], [2, 2, 5]: N = 9, Σn² = 29, grand mean 31/9.
+  // SSB = 2(2 − 31/9)² + 4(4.5 − 31/9)² + 3(3 − 31/9)² = 83/9; SSW = 2 + 3 + 6 = 11.
+  // MSB = 83/18, MSW = 11/6, n₀ = (9 − 29/9)/2 = 26/9; ICC = (83/18 − 11/6) / (83/18 + (17/9)(11/6)) = 150/436.
+  const stats = anova([
+    [1, 3],
+    [4, 4, 4, 6],
+    [2, 2, 5],
+  ]);
+  assert.ok(Math.abs(stats.between - 83 / 9) < 1e-12 && Math.abs(stats.within - 11) < 1e-12, JSON.stringify(stats));
+  const fitted = fitRatingReliability(stats, 3);
+  assert.ok(Math.abs(fitted.icc - 150 / 436) < 1e-12, `${fitted.icc} vs ${150 / 436}`);
+  assert.equal(fitRatingReliability(stats).icc, 0, `below ${MIN_REPEAT_RATERS} repeat raters by default`);
+});
+
+test('liveShare counts a varying column by its worth', () => {
+  const rows = Array.from({ length: 40 }, (_, i) => Float32Array.from([i % 4, (i * 3) % 7, 1, i % 2]));
+  assert.equal(liveShare(rows), 0.75);
+  assert.equal(liveShare(rows, [1, 1, 1, 0.2]), (2 + 0.2) / 4);
+  assert.equal(liveShare(rows, [1, 1, 0, 1]), 0.75, 'a constant column counts for nothing whatever its worth');
 });
 
 /** A shop of reviews only: `ratings[i]` are customer i's stars, each with an English review. */
@@ -116,7 +140,16 @@ async function embedShop(ratings: readonly number[][]) {
     const views = index.views as Record<string, { weight: number; note?: string; rating?: { icc: number } }>;
     const run = await services.segments.run({ signal: new AbortController().signal, progress: () => {} }, { k: 3 });
     const segments = await services.db.prisma.segment.findMany({ where: { runId: run.runId }, select: { autoName: true, stats: true } });
-    return { measured, habits: views.habits!, segments: segments.map((s) => ({ name: s.autoName, archetype: (s.stats as { archetype: string }).archetype })) };
+    const collection = (await services.vectors.resolveAlias(CUSTOMERS_ALIAS))!;
+    const stored = new Map<string, Float32Array>();
+    for await (const batch of services.vectors.scroll(collection, { withVectors: true, batchSize: 200 }))
+      for (const p of batch) stored.set(String(p.payload.customerId), p.vectors!.behaviour!);
+    return {
+      measured,
+      habits: views.habits!,
+      stored,
+      segments: segments.map((s) => ({ name: s.autoName, archetype: (s.stats as { archetype: string }).archetype })),
+    };
   } finally {
     await services.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -126,9 +159,15 @@ async function embedShop(ratings: readonly number[][]) {
 test('one review per customer (PGlite, the embed job): the stars are about what was reviewed, and the habits view gets no weight', async () => {
   const rng = seededRng(3);
   const ratings = Array.from({ length: 240 }, () => [rng() < 0.5 ? 1 : 5]);
-  const { measured, habits, segments } = await embedShop(ratings);
-  assert.deepEqual(measured, fitRatingReliability(anova(ratings)));
+  const { measured, habits, segments, stored } = await embedShop(ratings);
+  const expected = fitRatingReliability(anova(ratings));
+  assert.ok(Math.abs(measured.mean - expected.mean) < 1e-9 && measured.repeatRaters === 0, JSON.stringify({ measured, expected }));
   assert.equal(measured.icc, 0);
+  // What was written: one-star and five-star reviewers carry the same rating in their stored behaviour.
+  const ratingOf = (i: number) => stored.get(`r${i}`)![VALUE_FEATURES.length + HABIT_FEATURES.indexOf('meanRating')]!;
+  const low = ratings.findIndex((r) => r[0] === 1);
+  const high = ratings.findIndex((r) => r[0] === 5);
+  assert.equal(ratingOf(low), ratingOf(high));
   assert.equal(habits.weight, 0, 'a one-number view of one-off ratings does not vote');
   assert.match(habits.note!, /ratings are not read as a habit: 0 customers rated twice/);
   // No orders: every segment is the same archetype, so the names lead with what they wrote.
@@ -143,12 +182,19 @@ test('harsh and generous reviewers (PGlite, the embed job): the statement measur
     const own = i % 2 === 0 ? 2 : 4.5;
     return Array.from({ length: 1 + Math.floor(rng() * 5) }, () => Math.min(5, Math.max(1, Math.round(own + gaussian(rng) * 0.7))));
   });
-  const { measured, habits } = await embedShop(ratings);
+  const { measured, habits, stored } = await embedShop(ratings);
   const expected = fitRatingReliability(anova(ratings));
   assert.ok(Math.abs(measured.icc - expected.icc) < 1e-9 && Math.abs(measured.mean - expected.mean) < 1e-9, JSON.stringify({ measured, expected }));
   assert.equal(measured.repeatRaters, expected.repeatRaters);
   assert.ok(measured.icc > 0.5, `ICC ${measured.icc}`);
   assert.ok(habits.weight > 0, 'the rating votes');
+  // Stored behaviour: a generous reviewer of five ratings sits further from the mean than one of one.
+  const ratingOf = (i: number) => stored.get(`r${i}`)![VALUE_FEATURES.length + HABIT_FEATURES.indexOf('meanRating')]!;
+  const generous = ratings.flatMap((r, i) => (r.length > 0 && r.every((x) => x === 5) ? [i] : []));
+  const once = generous.find((i) => ratings[i]!.length === 1);
+  const often = generous.find((i) => ratings[i]!.length >= 3);
+  assert.ok(once !== undefined && often !== undefined);
+  assert.ok(ratingOf(often) > ratingOf(once) + 1e-3, `five-star ×${ratings[often]!.length}: ${ratingOf(often)}; once: ${ratingOf(once)}`);
   assert.equal(habits.rating?.icc, measured.icc);
   assert.match(habits.note!, /ratings read as a habit by their intraclass correlation 0\.\d\d \(from \d+ customers who rated twice or more\)/);
 });

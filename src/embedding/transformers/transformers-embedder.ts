@@ -11,6 +11,8 @@ export interface TransformersModelSpec {
   dimensions: number;
   maxTokens: number;
   pooling: 'mean' | 'cls';
+  /** Which ONNX graph of the folder: fp32 (onnx/model.onnx) or q8 (onnx/model_quantized.onnx). */
+  dtype?: 'fp32' | 'q8';
 }
 
 export class TransformersEmbedder implements TextEmbedder {
@@ -34,7 +36,7 @@ export class TransformersEmbedder implements TextEmbedder {
     env.localModelPath = path.dirname(path.resolve(modelDir)) + path.sep;
     const extractor = await pipeline('feature-extraction', path.basename(modelDir), {
       local_files_only: true,
-      dtype: 'fp32',
+      dtype: spec.dtype ?? 'fp32',
       device: 'cpu',
       session_options: { intraOpNumThreads: Math.max(1, os.availableParallelism()) },
     });

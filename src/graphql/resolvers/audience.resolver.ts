@@ -233,7 +233,7 @@ export class AudienceResolver {
     if (profile.texts.length === 0 && profile.frequency === 0) {
       throw new InputError('profile needs texts or behaviour', [{ index: -1, field: 'profile.texts', message: 'give at least one text or some behaviour' }]);
     }
-    if (profile.ratingCount < 1) {
+    if (profile.meanRating !== undefined && profile.meanRating !== null && profile.ratingCount < 1) {
       throw new InputError('ratingCount must be at least 1', [
         { index: -1, field: 'profile.ratingCount', message: 'count the ratings meanRating averages (1 or more)' },
       ]);

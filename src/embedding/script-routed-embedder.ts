@@ -1,0 +1,74 @@
+// One sentence vector from two models, each reading the script it was trained on: Latin letters to
+// an English model, Han characters to a Chinese one. The vector is the two models' vectors side by
+// side, each scaled by √(the share of the text's letters in its script), unit length: an English
+// text lies in the first half, a Chinese one in the second, a mixed one in both by its mix. The two
+// halves are not aligned — a review and its translation land apart (bge-small-zh against USE-lite:
+// the Chinese model alone does not align the languages either, README "Models") — so this reads
+// each language better, and meaning across languages is left to the lexical view's bilingual fit
+// and the script offsets (customer-vectors/language-balance.ts).
+import type { TextEmbedder } from './text-embedder.js';
+
+export type Script = 'latin' | 'han';
+
+/** Share of a text's letters in each script (other scripts count in the total, read by neither). */
+export function letterShares(text: string): Record<Script, number> {
+  const letters = text.match(/\p{L}/gu)?.length ?? 0;
+  if (letters === 0) return { latin: 1, han: 0 };
+  return {
+    latin: (text.match(/\p{Script=Latin}/gu)?.length ?? 0) / letters,
+    han: (text.match(/\p{Script=Han}/gu)?.length ?? 0) / letters,
+  };
+}
+
+export class ScriptRoutedEmbedder implements TextEmbedder {
+  readonly modelId: string;
+  readonly dimensions: number;
+  readonly maxTokens: number;
+
+  constructor(
+    modelId: string,
+    private readonly parts: Record<Script, TextEmbedder>,
+  ) {
+    this.modelId = modelId;
+    this.dimensions = parts.latin.dimensions + parts.han.dimensions;
+    this.maxTokens = Math.min(parts.latin.maxTokens, parts.han.maxTokens);
+  }
+
+  countTokens(text: string): number {
+    return Math.max(this.parts.latin.countTokens(text), this.parts.han.countTokens(text));
+  }
+
+  /** The letters either model reads. */
+  readableShare(text: string): number {
+    const s = letterShares(text);
+    return Math.min(1, s.latin + s.han);
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    const shares = texts.map(letterShares);
+    const out = texts.map(() => new Float32Array(this.dimensions));
+    let offset = 0;
+    for (const script of ['latin', 'han'] as const) {
+      const part = this.parts[script];
+      // Each model sees only the texts with letters of its script.
+      const mine = texts.flatMap((_, i) => (shares[i]![script] > 0 ? [i] : []));
+      const vectors = mine.length ? await part.embed(mine.map((i) => texts[i]!)) : [];
+      mine.forEach((i, j) => {
+        const scale = Math.sqrt(shares[i]![script]);
+        vectors[j]!.forEach((x, d) => (out[i]![offset + d] = x * scale));
+      });
+      offset += part.dimensions;
+    }
+    for (const v of out) {
+      let norm = 0;
+      for (const x of v) norm += x * x;
+      const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      for (let d = 0; d < v.length; d++) v[d] = v[d]! * scale;
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.parts.latin.dispose(), this.parts.han.dispose()]);
+  }
+}
