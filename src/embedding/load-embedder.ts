@@ -7,7 +7,7 @@ import { readManifest, type ModelEntry } from './model-manifest.js';
 import type { TextEmbedder } from './text-embedder.js';
 import { ScriptRoutedEmbedder } from './script-routed-embedder.js';
 import { verifyDownloadedModel } from './transformers/download.js';
-import { ensureNpmModel } from './transformers/npm-model.js';
+import { npmModelPresent } from './transformers/npm-model.js';
 import { TransformersEmbedder } from './transformers/transformers-embedder.js';
 import { ensureUseLiteModel } from './use-lite/build.js';
 import { UseLiteEmbedder } from './use-lite/use-lite-embedder.js';
@@ -28,9 +28,15 @@ export async function loadEmbedder(settings: EmbeddingSettings): Promise<TextEmb
   const entry = modelEntry(settings);
   if (entry.kind === 'script-routed') {
     if (!entry.parts) throw new Error(`EMBEDDING_MODEL "${settings.model}" names no parts`);
-    // Each part from its own folder under models/ (EMBEDDING_MODEL_DIR names one model's folder).
-    const part = (model: string) => loadEmbedder({ ...settings, model, modelDir: undefined });
-    const [latin, han] = await Promise.all([part(entry.parts.latin), part(entry.parts.han)]);
+    if (settings.modelDir) throw new Error(`EMBEDDING_MODEL_DIR names one model's folder; "${settings.model}" loads its parts from models/`);
+    const loaded = await Promise.allSettled([entry.parts.latin, entry.parts.han].map((model) => loadEmbedder({ ...settings, model })));
+    const [latin, han] = loaded.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+    if (!latin || !han) {
+      // One part failed: release the other's session rather than leak it on every retry.
+      await Promise.all([latin?.dispose(), han?.dispose()]);
+      const failed = loaded.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      throw failed?.reason instanceof Error ? failed.reason : new Error(String(failed?.reason));
+    }
     return new ScriptRoutedEmbedder(entry.id, { latin, han });
   }
   if (entry.kind === 'use-lite') {
@@ -39,8 +45,13 @@ export async function loadEmbedder(settings: EmbeddingSettings): Promise<TextEmb
     return UseLiteEmbedder.load(dir, entry, { threads: settings.threads });
   }
   if (entry.source.npm) {
+    // Fetched at set-up only (`build-models`): a server never waits on the registry.
     const dir = settings.modelDir ?? path.join(settings.modelsDir, settings.model);
-    ensureNpmModel(entry, dir);
+    if (!npmModelPresent(entry, dir)) {
+      throw new Error(
+        `No verified ${entry.id} files in ${dir}: run \`EMBEDDING_MODEL=${settings.model} npm run build\` (or \`node dist/src/cli.js build-models\`).`,
+      );
+    }
     return TransformersEmbedder.load(dir, transformersSpec(entry));
   }
   const dir = settings.modelDir ?? path.join(settings.modelsDir, 'hub', settings.model);

