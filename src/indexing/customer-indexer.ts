@@ -47,7 +47,7 @@ import { bridgeDocuments, fitLanguageOffsets, removeLanguage, scriptShares } fro
 import { COVERAGE_SAMPLE, LexicalModel, DEFAULT_LEXICAL } from '../lexical/lexical-model.js';
 import { sampleIndices } from '../clustering/random.js';
 import { CustomerProfiles, featureNames, featureRow, HABIT_FEATURES } from '../profiles/customer-profiles.js';
-import { habitualRating, measureRatingReliability, MIN_REPEAT_RATERS, ratingWeight, type RatingReliability } from '../profiles/rating-reliability.js';
+import { habitualRating, meanRatingWeight, measureRatingReliability, MIN_REPEAT_RATERS } from '../profiles/rating-reliability.js';
 import { documentText, type ProfileDocument } from '../profiles/profile-text.js';
 import { PrismaTextVectorCache } from '../customer-vectors/text-cache.js';
 import { textKey, textWeights, TextVectors, type WeightedText } from '../customer-vectors/text-pool.js';
@@ -630,12 +630,6 @@ function noteRating(views: ViewBalance): void {
         ? `ratings are not read as a habit: they do not repeat for the ${r.repeatRaters} customers who rated twice or more (intraclass correlation 0)`
         : `ratings read as a habit by their intraclass correlation ${r.icc.toFixed(2)} (from ${r.repeatRaters} customers who rated twice or more)`;
   views.habits.note = [views.habits.note, how].filter(Boolean).join('; ');
-}
-
-/** Mean over customers with a rating of how much their rating is a habit (ratingWeight). */
-function meanRatingWeight(rating: RatingReliability, counts: readonly number[]): number {
-  const rated = counts.filter((n) => n > 0);
-  return rated.length === 0 ? 1 : rated.reduce((s, n) => s + ratingWeight(rating, n), 0) / rated.length;
 }
 
 /** Keeps a uniform sample of at most `size` of the items seen so far (Algorithm R). */

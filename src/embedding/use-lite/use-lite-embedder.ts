@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { verifyModelFiles, type ModelEntry } from '../model-manifest.js';
-import { lengthBuckets, type TextEmbedder } from '../text-embedder.js';
+import { lengthBuckets, letterShares, type TextEmbedder } from '../text-embedder.js';
 import { UseLiteTokenizer, type Vocabulary } from './tokenizer.js';
 
 export interface UseLiteOptions {
@@ -58,9 +58,7 @@ export class UseLiteEmbedder implements TextEmbedder {
    * share in Latin script (a text without letters, e.g. emoji, counts as read).
    */
   readableShare(text: string): number {
-    const letters = text.match(/\p{L}/gu)?.length ?? 0;
-    if (letters === 0) return 1;
-    return (text.match(/\p{Script=Latin}/gu)?.length ?? 0) / letters;
+    return letterShares(text).latin;
   }
 
   tokenize(texts: readonly string[]): number[][] {

@@ -233,7 +233,8 @@ export class AudienceResolver {
     if (profile.texts.length === 0 && profile.frequency === 0) {
       throw new InputError('profile needs texts or behaviour', [{ index: -1, field: 'profile.texts', message: 'give at least one text or some behaviour' }]);
     }
-    if (profile.meanRating !== undefined && profile.meanRating !== null && profile.ratingCount < 1) {
+    const rated = profile.meanRating !== undefined && profile.meanRating !== null;
+    if (rated && profile.ratingCount < 1) {
       throw new InputError('ratingCount must be at least 1', [
         { index: -1, field: 'profile.ratingCount', message: 'count the ratings meanRating averages (1 or more)' },
       ]);
@@ -250,7 +251,7 @@ export class AudienceResolver {
         tenureDays: profile.tenureDays,
         returnRate: profile.returnRate,
         meanRating: profile.meanRating ?? null,
-        ratingCount: profile.meanRating === undefined || profile.meanRating === null ? 0 : profile.ratingCount,
+        ratingCount: rated ? profile.ratingCount : 0,
         categoryShares: shares,
       },
     });
