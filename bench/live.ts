@@ -9,8 +9,10 @@
 // (twenty to a request) until none of their accepted changes waits (`pendingChanges` 0: vectors,
 // segment and value updated) and, for an order, it shows in `value.repeatPurchases`. Prints the time
 // from the write's answer to that, the server's live rounds (read from its debug log), and the
-// readers' latency during the stream against the baseline.
-import { spawn } from 'node:child_process';
+// readers' latency during the stream against the baseline. BENCH_LIVE_DATABASE=postgresql runs the same
+// against a fresh database on the PostgreSQL server of TEST_DATABASE_URL (scripts/postgres.sh when unset):
+// there the database works in its own processes, beside the server's one thread.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +20,7 @@ import { createServices } from '../src/app/services.js';
 import { loadSettings, projectRoot } from '../src/config/settings.js';
 import { loadDemoShop } from '../src/demo/demo-shop.js';
 import { mulberry32 } from '../src/demo/random.js';
+import { databaseTargets } from '../test/support/databases.js';
 
 const CUSTOMERS = Number(process.env.BENCH_LIVE_CUSTOMERS ?? 2000);
 const SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
@@ -32,8 +35,24 @@ const TICK_MS = Number(process.env.BENCH_LIVE_TICK_MS ?? 100);
 const idle = { signal: new AbortController().signal, progress: () => {} };
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-live-'));
+const DATABASE = process.env.BENCH_LIVE_DATABASE ?? 'pglite';
+if (DATABASE !== 'pglite' && DATABASE !== 'postgresql') throw new Error(`BENCH_LIVE_DATABASE is pglite or postgresql, not ${DATABASE}`);
+if (DATABASE === 'postgresql' && !process.env.TEST_DATABASE_URL) {
+  const pg = spawnSync('bash', [path.join(projectRoot, 'scripts', 'postgres.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (pg.status === 0) process.env.TEST_DATABASE_URL = pg.stdout.trim();
+}
+const target = databaseTargets().find((t) => t.name === DATABASE);
+if (!target) throw new Error('BENCH_LIVE_DATABASE=postgresql needs TEST_DATABASE_URL (or scripts/postgres.sh)');
+const database = await target.create();
 const { DATABASE_URL: _db, QDRANT_URL: _qdrant, ...inherited } = process.env;
-const env: NodeJS.ProcessEnv = { ...inherited, DATA_DIR: dataDir, NODE_ENV: 'production', PORT: '0', LIVE_UPDATES: 'true' };
+const env: NodeJS.ProcessEnv = {
+  ...inherited,
+  ...(database.settings.kind === 'postgresql' ? { DATABASE_URL: database.settings.url } : {}),
+  DATA_DIR: dataDir,
+  NODE_ENV: 'production',
+  PORT: '0',
+  LIVE_UPDATES: 'true',
+};
 // The server logs each live round at debug level: read here for the rounds' table.
 const serverEnv: NodeJS.ProcessEnv = { ...env, LOG_LEVEL: 'debug' };
 interface RoundLine {
@@ -266,7 +285,9 @@ try {
   const visible = watched.filter((w) => w.visibleMs !== undefined).map((w) => w.visibleMs!);
   const backlog = await gql<{ health: { status: string } }>('{ health { status } }');
 
-  console.log(`\nbench:live — demo shop of ${CUSTOMERS} (PGlite + embedded store), ${os.cpus().length} cores, ${SECONDS} s at ${RATE} events/s offered\n`);
+  console.log(
+    `\nbench:live — demo shop of ${CUSTOMERS} (${DATABASE === 'postgresql' ? 'PostgreSQL' : 'PGlite'} + embedded store), ${os.cpus().length} cores, ${SECONDS} s at ${RATE} events/s offered\n`,
+  );
   console.log('| events accepted | failed | achieved rate | batch answer p50 / p99 | watched | visible | visible p50 | p95 | p99 | max |');
   console.log('| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   console.log(
@@ -304,4 +325,6 @@ try {
   );
 } finally {
   server.kill('SIGTERM');
+  if (server.exitCode === null && server.signalCode === null) await new Promise((r) => server.once('exit', r));
+  await database.drop();
 }

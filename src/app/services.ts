@@ -115,7 +115,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
         batchSize: settings.embedBatchSize,
         shardSize: settings.embedShardSize,
         shareParts: settings.vectors.kind === 'qdrant' || db.kind === 'pglite',
-        onPointsWritten: (collection, ids, moved) => segments.assignProvisional(collection, ids, moved),
+        onPointsWritten: (collection, ids, moved, written) => segments.assignProvisional(collection, ids, moved, written),
       }),
   );
   const jobs = new JobQueue(db.prisma, db.raw, {

@@ -23,7 +23,7 @@ import { vectorIndexSpace } from '../db/json-columns.js';
 import { InputError } from '../errors/domain-errors.js';
 import { LexicalModel } from '../lexical/lexical-model.js';
 import { featureRow, HABIT_FEATURES, VALUE_FEATURES, type CustomerProfile } from '../profiles/customer-profiles.js';
-import type { ProfileDocument } from '../profiles/profile-text.js';
+import { documentPieces, type ProfileDocument } from '../profiles/profile-text.js';
 import type { RatingReliability } from '../profiles/rating-reliability.js';
 import { scaleRow, type RobustScalerState } from '../profiles/robust-scaler.js';
 import type { CollectionSpec, VectorName, VectorStore } from '../vectors/vector-store.js';
@@ -210,9 +210,12 @@ export class CustomerSpace {
 
   /** The lexical view of a customer's history: their own words count OWN_WORDS_WEIGHT times their goods'. */
   lexicalView(document: ProfileDocument): Float32Array {
+    // Piece by piece, not whole: the same numbers (documentPieces), and the model remembers each
+    // piece's analysis, so a customer's shared titles and unchanged words are not cut again whenever
+    // one new text arrives (live updates) or for every buyer of a title (embed jobs).
     return this.lexical.transform([
-      { text: document.own, weight: OWN_WORDS_WEIGHT },
-      { text: document.goods, weight: 1 },
+      ...documentPieces(document.own).map((text) => ({ text, weight: OWN_WORDS_WEIGHT })),
+      ...documentPieces(document.goods).map((text) => ({ text, weight: 1 })),
     ]);
   }
 

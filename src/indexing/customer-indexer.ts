@@ -46,7 +46,7 @@ import {
 import { bridgeDocuments, fitLanguageOffsets, removeLanguage, scriptShares } from '../customer-vectors/language-balance.js';
 import { COVERAGE_SAMPLE, LexicalModel, DEFAULT_LEXICAL } from '../lexical/lexical-model.js';
 import { sampleIndices } from '../clustering/random.js';
-import { CustomerProfiles, featureNames, featureRow, HABIT_FEATURES } from '../profiles/customer-profiles.js';
+import { CustomerProfiles, featureNames, featureRow, HABIT_FEATURES, type CustomerProfile } from '../profiles/customer-profiles.js';
 import { habitualRating, meanRatingWeight, measureRatingReliability, MIN_REPEAT_RATERS } from '../profiles/rating-reliability.js';
 import { documentText, type ProfileDocument } from '../profiles/profile-text.js';
 import { PrismaTextVectorCache } from '../customer-vectors/text-cache.js';
@@ -112,7 +112,13 @@ export interface IndexerOptions {
    * After points are written: `customerIds` every customer written, `moved` those whose point is new or
    * differs from the one stored before (a rebuild rewrites unchanged points too).
    */
-  onPointsWritten?: (collection: string, customerIds: number[], moved: ReadonlySet<number>) => Promise<unknown>;
+  onPointsWritten?: (collection: string, customerIds: number[], moved: ReadonlySet<number>, written: ReadonlyMap<number, WrittenPoint>) => Promise<unknown>;
+}
+
+/** What a batch has just written of a customer, handed on so that a listener need not read it back. */
+export interface WrittenPoint {
+  vectors: Point['vectors'];
+  behaviour: CustomerProfile['behaviour'];
 }
 
 export interface EmbedReport {
@@ -407,6 +413,7 @@ export class CustomerIndexer {
         };
       });
       await this.store.upsert(collection, points);
+      const behaviourOf = new Map(changed.map((w) => [w.profile.id, w.profile.behaviour]));
       // Recorded after the vectors are safely stored: a crash in between only redoes this batch.
       // One set-based statement for the batch (a row-by-row upsert cost more than the pooling). Only
       // customers that still exist: one forgotten while this batch ran loses the point just written.
@@ -433,7 +440,8 @@ export class CustomerIndexer {
       }
       report.written += kept.size;
       const moved = new Set(changed.filter((w) => w.previous?.pointHash !== w.pointHash && kept.has(w.profile.id)).map((w) => w.profile.id));
-      await this.options.onPointsWritten?.(collection, [...kept], moved);
+      const written = new Map(points.filter((p) => kept.has(p.id)).map((p) => [p.id, { vectors: p.vectors, behaviour: behaviourOf.get(p.id)! }]));
+      await this.options.onPointsWritten?.(collection, [...kept], moved, written);
     }
     report.customers += profiles.length;
   }

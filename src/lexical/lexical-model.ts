@@ -67,9 +67,18 @@ export interface LexicalState {
 /** Texts read to measure word coverage (at fit time and for drift). */
 export const COVERAGE_SAMPLE = 2000;
 
+/**
+ * Distinct texts whose analysis a model keeps (see LexicalModel.analyse), each at most
+ * ANALYSED_TEXT_LENGTH characters: with their words and columns, under 200 MB in the worst case and
+ * tens of megabytes for titles and reviews of ordinary length.
+ */
+export const ANALYSED_TEXTS = 100_000;
+export const ANALYSED_TEXT_LENGTH = 500;
+
 export class LexicalModel {
   private readonly vectorizer: TfidfVectorizer;
   private readonly wordVectors: WordVectors;
+  private readonly analysed = new Map<string, { words: readonly string[]; columns: Int32Array }>();
 
   constructor(readonly state: LexicalState) {
     this.vectorizer = new TfidfVectorizer(state.tfidf);
@@ -132,7 +141,10 @@ export class LexicalModel {
    */
   transform(text: string | readonly WeightedText[]): Float32Array {
     // Words are cut once per part (jieba is the costly step) and read by both halves.
-    const parts = (typeof text === 'string' ? [{ text, weight: 1 }] : text).map((p) => ({ ...p, words: p.words ?? words(p.text) }));
+    const parts = (typeof text === 'string' ? [{ text, weight: 1 }] : text).map((p) => {
+      const known = p.words ? { words: p.words, columns: p.columns } : this.analyse(p.text);
+      return { ...p, words: known.words, columns: known.columns };
+    });
     const lsa = unit(projectRow(this.vectorizer.transform(parts), this.state.components, this.state.lsaDimensions));
     const wv = this.wordVectors.embed(parts);
     const halves = [lsa, wv].filter((p) => p.some((x) => x !== 0));
@@ -141,6 +153,30 @@ export class LexicalModel {
     lsa.forEach((x, i) => (out[i] = x * weight));
     wv.forEach((x, i) => (out[this.state.lsaDimensions + i] = x * weight));
     return out;
+  }
+
+  /**
+   * A text's words and term columns, remembered for the model's life (up to ANALYSED_TEXTS texts, the
+   * least recently used forgotten first): a customer's view is computed from all their texts whenever one of them
+   * changes, and most texts are shared (a title bought by thousands), so each is cut once, not once
+   * per buyer and change (bench:live: tokenising was the largest part of a live round).
+   */
+  private analyse(text: string): { words: readonly string[]; columns: Int32Array } {
+    const known = this.analysed.get(text);
+    if (known) {
+      // Most recently used last: the oldest in the map is the first forgotten.
+      this.analysed.delete(text);
+      this.analysed.set(text, known);
+      return known;
+    }
+    const ws = words(text);
+    const analysed = { words: ws, columns: this.vectorizer.columns(text, ws) };
+    // Only texts the size of a review or a title are kept: a long one is seldom seen twice.
+    if (text.length <= ANALYSED_TEXT_LENGTH) {
+      this.analysed.set(text, analysed);
+      if (this.analysed.size > ANALYSED_TEXTS) this.analysed.delete(this.analysed.keys().next().value!);
+    }
+    return analysed;
   }
 
   /** One buffer: a JSON header (vocabularies, shapes), then the float32 matrices. */

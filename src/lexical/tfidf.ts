@@ -25,6 +25,8 @@ export interface WeightedText {
   weight: number;
   /** words(text), when the caller has them already. */
   words?: readonly string[];
+  /** columns(text), when the caller has them already. */
+  columns?: Int32Array;
 }
 
 export interface SparseRow {
@@ -95,6 +97,16 @@ export class TfidfVectorizer {
     return new TfidfVectorizer({ terms: kept, idf, documents });
   }
 
+  /** The vocabulary's columns of a text's terms, with repeats (terms outside the vocabulary left out). */
+  columns(text: string, ws?: readonly string[]): Int32Array {
+    const out: number[] = [];
+    for (const t of terms(text, ws)) {
+      const c = this.column.get(t);
+      if (c !== undefined) out.push(c);
+    }
+    return Int32Array.from(out);
+  }
+
   /**
    * Share of the texts' word occurrences that are terms of the vocabulary (words only: grams of a
    * new word mostly exist already). Measured on the fit's texts and later on the shop's texts of the
@@ -118,11 +130,8 @@ export class TfidfVectorizer {
    */
   transform(text: string | readonly WeightedText[]): SparseRow {
     const counts = new Map<number, number>();
-    for (const { text: part, weight, words: ws } of typeof text === 'string' ? [{ text, weight: 1 }] : text) {
-      for (const t of terms(part, ws)) {
-        const c = this.column.get(t);
-        if (c !== undefined) counts.set(c, (counts.get(c) ?? 0) + weight);
-      }
+    for (const { text: part, weight, words: ws, columns } of typeof text === 'string' ? [{ text, weight: 1 }] : text) {
+      for (const c of columns ?? this.columns(part, ws)) counts.set(c, (counts.get(c) ?? 0) + weight);
     }
     const indices = Int32Array.from([...counts.keys()].sort((a, b) => a - b));
     const values = new Float32Array(indices.length);

@@ -30,6 +30,15 @@ export interface ProfileText {
 export type TokenCounter = (text: string) => number;
 
 const SEPARATOR = '. ';
+
+/**
+ * The pieces of a document part (one per text it joins; a text with its own ". " in more). A
+ * document's words and terms are its pieces' together — ". " ends every word, n-gram and run of
+ * Chinese characters — so the lexical view may read them piece by piece, and remember each piece.
+ */
+export function documentPieces(part: string): string[] {
+  return part ? part.split(SEPARATOR) : [];
+}
 const wordSegmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
 
 /**

@@ -39,6 +39,12 @@ export interface SegmentationReport {
 /** The lock every segmentation job takes: one run at a time. */
 export const SEGMENTATION_LOCK = 'segmentation';
 
+/** A customer's point and behaviour as the indexer has just written them (see assignProvisional). */
+export interface WrittenPlacement {
+  vectors: Partial<Record<VectorName, Float32Array>>;
+  behaviour: { recencyDays: number | null; frequency: number; monetary: number };
+}
+
 export class SegmentationService {
   private readonly runs: SegmentRuns;
 
@@ -144,7 +150,12 @@ export class SegmentationService {
    * than the run gave them. Their RFM columns follow. The run's live revision counts each change, so
    * caches of its members know to read again.
    */
-  async assignProvisional(collection: string, customerIds: number[], moved: ReadonlySet<number> = new Set()): Promise<number> {
+  async assignProvisional(
+    collection: string,
+    customerIds: number[],
+    moved: ReadonlySet<number> = new Set(),
+    written: ReadonlyMap<number, WrittenPlacement> = new Map(),
+  ): Promise<number> {
     const run = await this.prisma.segmentationRun.findFirst({ where: { active: true, collection }, include: { segments: true } });
     if (!run || customerIds.length === 0) return 0;
     const current = new Map(
@@ -157,9 +168,17 @@ export class SegmentationService {
     );
     const placed = customerIds.filter((id) => !current.has(id) || moved.has(id));
     if (placed.length === 0) return 0;
-    const points = await this.store.retrieve(collection, placed, true);
-    const profiles = await this.profiles();
-    const behaviour = new Map((await profiles.build(placed, await profiles.asOf(), false)).map((p) => [p.id, p.behaviour]));
+    // What the indexer has just written is used as handed over; only others are read back.
+    const unknown = placed.filter((id) => !written.has(id));
+    const points = [
+      ...placed.flatMap((id) => (written.has(id) ? [{ id, vectors: written.get(id)!.vectors }] : [])),
+      ...(unknown.length > 0 ? await this.store.retrieve(collection, unknown, true) : []),
+    ];
+    const behaviour = new Map([...written].map(([id, w]) => [id, w.behaviour]));
+    if (unknown.length > 0) {
+      const profiles = await this.profiles();
+      for (const p of await profiles.build(unknown, await profiles.asOf(), false)) behaviour.set(p.id, p.behaviour);
+    }
     const centroids = run.segments.map((s) => toFloats(s.centroid));
     const projection = readProjection(run.projection, `segmentation_run ${run.id}`);
     const rows = points.map((p) => {

@@ -53,6 +53,12 @@ for (const target of databaseTargets()) {
       assert.equal(await feedRows(), 0, 'bulk loads are covered by the embed job, not the feed');
       const before = await customer('s7');
       assert.ok(before.segment && before.vectorsUpdatedAt && before.value.repeatPurchases !== null);
+      const membership = () =>
+        app.services.db.prisma.membership.findFirstOrThrow({
+          where: { customer: { externalId: 's7' }, run: { active: true } },
+          select: { frequency: true, monetary: true, recencyDays: true },
+        });
+      const rfmBefore = await membership();
       assert.equal(before.pendingChanges, 0);
       const accepted = Date.now();
       await gql('mutation ($r: [OrderInput!]!) { upsertOrders(records: $r) { created } }', {
@@ -68,6 +74,11 @@ for (const target of databaseTargets()) {
       assert.ok(after.segment, 'still placed in a segment of the active run');
       assert.equal(after.value.reason, null);
       assert.ok(Number.isFinite(after.value.churnRisk) && Number.isFinite(after.value.expectedPurchases));
+      // The membership's RFM columns (segment medians, member lists) follow, from the behaviour the round wrote.
+      const rfmAfter = await membership();
+      assert.equal(rfmAfter.frequency, rfmBefore.frequency + 1);
+      assert.ok(Math.abs(rfmAfter.monetary - rfmBefore.monetary - 75) < 1e-6, `monetary ${rfmBefore.monetary} → ${rfmAfter.monetary}`);
+      assert.equal(rfmAfter.recencyDays, 0, 'the new order is the shop’s latest');
       assert.equal(await feedRows(), 0, 'the feed row was deleted once covered');
     });
 
