@@ -47,12 +47,15 @@ const RECOMMEND_VECTORS = (process.env.BENCH_VALUE_VECTORS ?? 'combined,lexical'
 const idle = { signal: new AbortController().signal, progress: () => {} };
 
 type Services = Awaited<ReturnType<typeof createServices>>;
+/** Removed when the bench ends. */
+const tempDirs: string[] = [];
 type Prisma = Services['db']['prisma'];
 type ValueState = NonNullable<ReturnType<typeof readValueModel>>;
 
 /** A fresh service on an in-memory PGlite: each shop is its own database, as each shop would be. */
 async function freshServices(): Promise<Services> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-value-'));
+  tempDirs.push(dataDir);
   return createServices(loadSettings({ ...process.env, DATA_DIR: dataDir, PGLITE_DIR: 'memory://' }));
 }
 
@@ -478,6 +481,7 @@ async function cdnow(): Promise<void> {
   const services = await freshServices();
   try {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-value-cdnow-'));
+    tempDirs.push(dir);
     const files = { customers: path.join(dir, 'customers.jsonl'), products: path.join(dir, 'products.jsonl'), orders: path.join(dir, 'orders.jsonl') };
     const customers = new Set<string>();
     const orders: string[] = [];
@@ -527,5 +531,9 @@ async function cdnow(): Promise<void> {
 }
 
 const parts = new Set((process.env.BENCH_PARTS ?? 'retail,cdnow').split(','));
-if (parts.has('retail')) await retail();
-if (parts.has('cdnow')) await cdnow();
+try {
+  if (parts.has('retail')) await retail();
+  if (parts.has('cdnow')) await cdnow();
+} finally {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+}

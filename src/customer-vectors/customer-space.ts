@@ -210,12 +210,12 @@ export class CustomerSpace {
 
   /** The lexical view of a customer's history: their own words count OWN_WORDS_WEIGHT times their goods'. */
   lexicalView(document: ProfileDocument): Float32Array {
-    // Piece by piece, not whole: the same numbers (documentPieces), and the model remembers each
-    // piece's analysis, so a customer's shared titles and unchanged words are not cut again whenever
-    // one new text arrives (live updates) or for every buyer of a title (embed jobs).
+    // Piece by piece, not whole: the same numbers (documentPieces), and the model remembers the
+    // analysis of each piece of goods (the shop's titles and categories, not what customers wrote),
+    // so a title is not cut again for each of its buyers (embed jobs) or at each change of one (live updates).
     return this.lexical.transform([
       ...documentPieces(document.own).map((text) => ({ text, weight: OWN_WORDS_WEIGHT })),
-      ...documentPieces(document.goods).map((text) => ({ text, weight: 1 })),
+      ...documentPieces(document.goods).map((text) => ({ text, weight: 1, remember: true })),
     ]);
   }
 

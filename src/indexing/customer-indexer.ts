@@ -119,6 +119,8 @@ export interface IndexerOptions {
 export interface WrittenPoint {
   vectors: Point['vectors'];
   behaviour: CustomerProfile['behaviour'];
+  /** The day the behaviour was read as of (its recency counts to it). */
+  asOf: Date;
 }
 
 export interface EmbedReport {
@@ -440,7 +442,7 @@ export class CustomerIndexer {
       }
       report.written += kept.size;
       const moved = new Set(changed.filter((w) => w.previous?.pointHash !== w.pointHash && kept.has(w.profile.id)).map((w) => w.profile.id));
-      const written = new Map(points.filter((p) => kept.has(p.id)).map((p) => [p.id, { vectors: p.vectors, behaviour: behaviourOf.get(p.id)! }]));
+      const written = new Map(points.filter((p) => kept.has(p.id)).map((p) => [p.id, { vectors: p.vectors, behaviour: behaviourOf.get(p.id)!, asOf }]));
       await this.options.onPointsWritten?.(collection, [...kept], moved, written);
     }
     report.customers += profiles.length;

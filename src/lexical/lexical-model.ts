@@ -68,17 +68,19 @@ export interface LexicalState {
 export const COVERAGE_SAMPLE = 2000;
 
 /**
- * Distinct texts whose analysis a model keeps (see LexicalModel.analyse), each at most
- * ANALYSED_TEXT_LENGTH characters: with their words and columns, under 200 MB in the worst case and
- * tens of megabytes for titles and reviews of ordinary length.
+ * Characters of texts whose analysis a model keeps (see LexicalModel.analyse), each text at most
+ * ANALYSED_TEXT_LENGTH long. A character costs at most about 40 bytes kept (a word of one Chinese
+ * character: its string and array slot; its columns; the key): under 100 MB a model in the worst
+ * case, and some 60,000 product titles of ordinary length.
  */
-export const ANALYSED_TEXTS = 100_000;
+export const ANALYSED_CHARACTERS = 2_000_000;
 export const ANALYSED_TEXT_LENGTH = 500;
 
 export class LexicalModel {
   private readonly vectorizer: TfidfVectorizer;
   private readonly wordVectors: WordVectors;
   private readonly analysed = new Map<string, { words: readonly string[]; columns: Int32Array }>();
+  private analysedCharacters = 0;
 
   constructor(readonly state: LexicalState) {
     this.vectorizer = new TfidfVectorizer(state.tfidf);
@@ -139,10 +141,10 @@ export class LexicalModel {
    * The unit-length view of one text, or of weighted parts of one ([LSA, word vectors] · √½); zeros
    * when no word of it is known.
    */
-  transform(text: string | readonly WeightedText[]): Float32Array {
+  transform(text: string | readonly (WeightedText & { remember?: boolean })[]): Float32Array {
     // Words are cut once per part (jieba is the costly step) and read by both halves.
     const parts = (typeof text === 'string' ? [{ text, weight: 1 }] : text).map((p) => {
-      const known = p.words ? { words: p.words, columns: p.columns } : this.analyse(p.text);
+      const known = p.words ? { words: p.words, columns: p.columns } : 'remember' in p && p.remember ? this.analyse(p.text) : this.analyseOnce(p.text);
       return { ...p, words: known.words, columns: known.columns };
     });
     const lsa = unit(projectRow(this.vectorizer.transform(parts), this.state.components, this.state.lsaDimensions));
@@ -156,27 +158,38 @@ export class LexicalModel {
   }
 
   /**
-   * A text's words and term columns, remembered for the model's life (up to ANALYSED_TEXTS texts, the
-   * least recently used forgotten first): a customer's view is computed from all their texts whenever one of them
-   * changes, and most texts are shared (a title bought by thousands), so each is cut once, not once
-   * per buyer and change (bench:live: tokenising was the largest part of a live round).
+   * A text's words and term columns, remembered for the model's life (least recently used forgotten
+   * first, ANALYSED_CHARACTERS of texts at most): a customer's view is computed from all their texts
+   * whenever one of them changes, and the shop's own texts are shared (a title bought by thousands),
+   * so each is cut once, not once per buyer and change (bench:live: tokenising was the largest part of
+   * a live round). Only for texts the caller marks: the shop's words, not what customers wrote, which
+   * is seldom shared and must not outlive a customer who asks to be forgotten.
    */
   private analyse(text: string): { words: readonly string[]; columns: Int32Array } {
     const known = this.analysed.get(text);
     if (known) {
-      // Most recently used last: the oldest in the map is the first forgotten.
+      // Most recently used last: the first in the map is the first forgotten.
       this.analysed.delete(text);
       this.analysed.set(text, known);
       return known;
     }
-    const ws = words(text);
-    const analysed = { words: ws, columns: this.vectorizer.columns(text, ws) };
-    // Only texts the size of a review or a title are kept: a long one is seldom seen twice.
+    const analysed = this.analyseOnce(text);
     if (text.length <= ANALYSED_TEXT_LENGTH) {
-      this.analysed.set(text, analysed);
-      if (this.analysed.size > ANALYSED_TEXTS) this.analysed.delete(this.analysed.keys().next().value!);
+      // A copy as the key: a piece cut from a customer's document would keep the whole document alive.
+      this.analysed.set(Buffer.from(text, 'utf8').toString('utf8'), analysed);
+      this.analysedCharacters += text.length;
+      while (this.analysedCharacters > ANALYSED_CHARACTERS) {
+        const [oldest] = this.analysed.keys();
+        this.analysed.delete(oldest!);
+        this.analysedCharacters -= oldest!.length;
+      }
     }
     return analysed;
+  }
+
+  private analyseOnce(text: string): { words: readonly string[]; columns: Int32Array } {
+    const ws = words(text);
+    return { words: ws, columns: this.vectorizer.columns(text, ws) };
   }
 
   /** One buffer: a JSON header (vocabularies, shapes), then the float32 matrices. */

@@ -39,10 +39,14 @@ export interface SegmentationReport {
 /** The lock every segmentation job takes: one run at a time. */
 export const SEGMENTATION_LOCK = 'segmentation';
 
+const DAY = 86_400_000;
+
 /** A customer's point and behaviour as the indexer has just written them (see assignProvisional). */
 export interface WrittenPlacement {
   vectors: Partial<Record<VectorName, Float32Array>>;
   behaviour: { recencyDays: number | null; frequency: number; monetary: number };
+  /** The day `behaviour.recencyDays` counts to. */
+  asOf: Date;
 }
 
 export class SegmentationService {
@@ -174,11 +178,21 @@ export class SegmentationService {
       ...placed.flatMap((id) => (written.has(id) ? [{ id, vectors: written.get(id)!.vectors }] : [])),
       ...(unknown.length > 0 ? await this.store.retrieve(collection, unknown, true) : []),
     ];
-    const behaviour = new Map([...written].map(([id, w]) => [id, w.behaviour]));
-    if (unknown.length > 0) {
-      const profiles = await this.profiles();
-      for (const p of await profiles.build(unknown, await profiles.asOf(), false)) behaviour.set(p.id, p.behaviour);
-    }
+    // Recency counts to the shop's latest order now, as for customers read here: an embed job's parts
+    // read behaviour as of the job's start, and an order since then would otherwise make it stale or
+    // negative.
+    const profiles = await this.profiles();
+    const asOf = await profiles.asOf();
+    const behaviour = new Map(
+      [...written].map(([id, w]) => [
+        id,
+        {
+          ...w.behaviour,
+          recencyDays: w.behaviour.recencyDays === null ? null : Math.max(0, w.behaviour.recencyDays + (asOf.getTime() - w.asOf.getTime()) / DAY),
+        },
+      ]),
+    );
+    if (unknown.length > 0) for (const p of await profiles.build(unknown, asOf, false)) behaviour.set(p.id, p.behaviour);
     const centroids = run.segments.map((s) => toFloats(s.centroid));
     const projection = readProjection(run.projection, `segmentation_run ${run.id}`);
     const rows = points.map((p) => {

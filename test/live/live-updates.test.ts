@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ChangeFeed } from '../../src/ingest/change-feed.js';
 import { LiveUpdates } from '../../src/live/live-updates.js';
+import { nearestCentroid } from '../../src/customer-vectors/customer-space.js';
+import { toFloats } from '../../src/segments/run/segment-runs.js';
+import type { VectorName } from '../../src/vectors/vector-store.js';
 import { rawGraphQL, startTestApp, type TestApp } from '../support/app.js';
 import { databaseTargets } from '../support/databases.js';
 import { until } from '../support/until.js';
@@ -79,6 +82,17 @@ for (const target of databaseTargets()) {
       assert.equal(rfmAfter.frequency, rfmBefore.frequency + 1);
       assert.ok(Math.abs(rfmAfter.monetary - rfmBefore.monetary - 75) < 1e-6, `monetary ${rfmBefore.monetary} → ${rfmAfter.monetary}`);
       assert.equal(rfmAfter.recencyDays, 0, 'the new order is the shop’s latest');
+      // Placed by the point the round wrote: the stored point's nearest centre and distance are the membership's.
+      const prisma = app.services.db.prisma;
+      const run = await prisma.segmentationRun.findFirstOrThrow({ where: { active: true }, include: { segments: { orderBy: { index: 'asc' } } } });
+      const member = await prisma.membership.findFirstOrThrow({ where: { runId: run.id, customer: { externalId: 's7' } } });
+      const [point] = await app.services.vectors.retrieve(run.collection, [member.customerId], true);
+      const nearest = nearestCentroid(
+        point!.vectors![run.vectorName as VectorName]!,
+        run.segments.map((g) => toFloats(g.centroid)),
+      );
+      assert.equal(run.segments[nearest.index]!.id, member.segmentId);
+      assert.ok(Math.abs(nearest.distance - member.distance!) < 1e-5, `stored point ${nearest.distance}, membership ${member.distance}`);
       assert.equal(await feedRows(), 0, 'the feed row was deleted once covered');
     });
 
