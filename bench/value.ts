@@ -59,6 +59,15 @@ async function freshServices(): Promise<Services> {
   return createServices(loadSettings({ ...process.env, DATA_DIR: dataDir, PGLITE_DIR: 'memory://' }));
 }
 
+/** The product's path after an import: the embed job, then a segmentation run with the defaults. */
+async function embedAndSegment(services: Services) {
+  const t = performance.now();
+  await (await services.indexer()).run(idle);
+  const run = await services.segments.run(idle, {});
+  console.log(`embed + segment ${((performance.now() - t) / 1000).toFixed(0)} s (k = ${run.k})`);
+  return run;
+}
+
 /** The value model the run stored, with how it chose what serves. */
 async function servedModels(prisma: Prisma, runId: number, horizon: number): Promise<{ state: ValueState; model: ValueModel }> {
   const stored = await prisma.segmentationRun.findUniqueOrThrow({ where: { id: runId }, select: { valueModel: true } });
@@ -250,10 +259,7 @@ async function retail(): Promise<void> {
     console.log(
       `calibration (before 2011-09-10): ${imported.customers} customers, ${imported.orders} orders, import ${((performance.now() - t) / 1000).toFixed(0)} s`,
     );
-    t = performance.now();
-    await (await services.indexer()).run(idle);
-    const run = await services.segments.run(idle, {});
-    console.log(`embed + segment ${((performance.now() - t) / 1000).toFixed(0)} s (k = ${run.k})`);
+    const run = await embedAndSegment(services);
     const prisma = services.db.prisma;
 
     // The holdout, from the file: purchase days and products per customer (cancellations left out).
@@ -508,16 +514,13 @@ async function cdnow(): Promise<void> {
     fs.writeFileSync(files.customers, [...customers].map((id) => JSON.stringify({ id })).join('\n'));
     fs.writeFileSync(files.products, JSON.stringify({ id: 'cd', title: 'Compact disc', category: 'Music' }));
     fs.writeFileSync(files.orders, orders.join('\n'));
-    let t = performance.now();
+    const t = performance.now();
     for (const entity of ['customers', 'products', 'orders'] as const)
       await importFile(services.ingest, { file: files[entity], entity, checkpointDir: path.join(dir, 'imports') });
     console.log(
       `calibration (before 1997-10-01): ${customers.size} customers, ${orders.length} orders, import ${((performance.now() - t) / 1000).toFixed(0)} s`,
     );
-    t = performance.now();
-    await (await services.indexer()).run(idle);
-    const run = await services.segments.run(idle, {});
-    console.log(`embed + segment ${((performance.now() - t) / 1000).toFixed(0)} s (k = ${run.k})`);
+    const run = await embedAndSegment(services);
     const prisma = services.db.prisma;
     const { state, model } = await servedModels(prisma, run.runId, HOLDOUT_DAYS);
     const rows = await servedRows(prisma, run.runId);

@@ -92,7 +92,7 @@ for (const target of databaseTargets()) {
         run.segments.map((g) => toFloats(g.centroid)),
       );
       assert.equal(run.segments[nearest.index]!.id, member.segmentId);
-      assert.ok(Math.abs(nearest.distance - member.distance!) < 1e-5, `stored point ${nearest.distance}, membership ${member.distance}`);
+      assert.ok(Math.abs(nearest.distance - member.distance) < 1e-5, `stored point ${nearest.distance}, membership ${member.distance}`);
       assert.equal(await feedRows(), 0, 'the feed row was deleted once covered');
     });
 
