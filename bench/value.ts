@@ -20,8 +20,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import zlib from 'node:zlib';
 import { createServices } from '../src/app/services.js';
 import { loadSettings } from '../src/config/settings.js';
 import { openRowSource } from '../src/ingest/file-source.js';
@@ -34,7 +32,7 @@ import { calibrationError, decileRates, rocAuc } from '../src/value/propensity/s
 import { ValueModel } from '../src/value/value-model.js';
 import { readValueModel } from '../src/db/json-columns.js';
 import type { VectorName } from '../src/vectors/vector-store.js';
-import { CDNOW_PATH } from '../test/support/purchase-events.js';
+import { cdnowLines } from '../test/support/purchase-events.js';
 import { pythonReference } from '../test/support/python.js';
 
 const settings = loadSettings(process.env);
@@ -492,22 +490,19 @@ async function cdnow(): Promise<void> {
     const customers = new Set<string>();
     const orders: string[] = [];
     const holdoutDays = new Map<string, Set<string>>();
-    const lines = readline.createInterface({ input: fs.createReadStream(CDNOW_PATH).pipe(zlib.createGunzip()) });
-    for await (const line of lines) {
-      const [id, date, cds, dollars] = line.trim().split(/\s+/);
-      if (!id || !date || !/^\d{8}$/.test(date)) continue;
+    for await (const { id, date, cds, dollars } of cdnowLines()) {
       if (date >= cutoff) {
         if (date <= holdoutEnd) (holdoutDays.get(id) ?? holdoutDays.set(id, new Set()).get(id)!).add(date);
         continue;
       }
       customers.add(id);
-      const quantity = Math.max(1, Number(cds));
+      const quantity = Math.max(1, cds);
       orders.push(
         JSON.stringify({
           id: `${id}-${date}-${orders.length}`,
           customerId: id,
           placedAt: `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T12:00:00Z`,
-          items: [{ productId: 'cd', quantity, unitPrice: Math.round((100 * Number(dollars)) / quantity) / 100 }],
+          items: [{ productId: 'cd', quantity, unitPrice: Math.round((100 * dollars) / quantity) / 100 }],
         }),
       );
     }

@@ -115,7 +115,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
         batchSize: settings.embedBatchSize,
         shardSize: settings.embedShardSize,
         shareParts: settings.vectors.kind === 'qdrant' || db.kind === 'pglite',
-        onPointsWritten: (collection, ids, moved, written) => segments.assignProvisional(collection, ids, moved, written),
+        onPointsWritten: (collection, written, moved) => segments.assignProvisional(collection, written, moved),
       }),
   );
   const jobs = new JobQueue(db.prisma, db.raw, {

@@ -107,20 +107,20 @@ export interface IndexerOptions {
    * process would land in that process's own embedded store, and its customers' hashes would say done.
    */
   shareParts?: boolean;
-  /** Told about every batch of points written, e.g. to give new customers a provisional segment. */
   /**
-   * After points are written: `customerIds` every customer written, `moved` those whose point is new or
-   * differs from the one stored before (a rebuild rewrites unchanged points too).
+   * Told about every batch of points written, e.g. to give new customers a provisional segment:
+   * `written` every customer written (as written, so the listener need not read it back), `moved`
+   * those whose point is new or differs from the one stored before (a rebuild rewrites unchanged
+   * points too).
    */
-  onPointsWritten?: (collection: string, customerIds: number[], moved: ReadonlySet<number>, written: ReadonlyMap<number, WrittenPoint>) => Promise<unknown>;
+  onPointsWritten?: (collection: string, written: WrittenBatch, moved: ReadonlySet<number>) => Promise<unknown>;
 }
 
-/** What a batch has just written of a customer, handed on so that a listener need not read it back. */
-export interface WrittenPoint {
-  vectors: Point['vectors'];
-  behaviour: CustomerProfile['behaviour'];
-  /** The day the behaviour was read as of (its recency counts to it). */
+/** A batch of points as just written: each customer's vectors and behaviour. */
+export interface WrittenBatch {
+  /** The day the behaviour was read as of (recency counts to it). */
   asOf: Date;
+  points: ReadonlyMap<number, { vectors: Point['vectors']; behaviour: CustomerProfile['behaviour'] }>;
 }
 
 export interface EmbedReport {
@@ -415,7 +415,6 @@ export class CustomerIndexer {
         };
       });
       await this.store.upsert(collection, points);
-      const behaviourOf = new Map(changed.map((w) => [w.profile.id, w.profile.behaviour]));
       // Recorded after the vectors are safely stored: a crash in between only redoes this batch.
       // One set-based statement for the batch (a row-by-row upsert cost more than the pooling). Only
       // customers that still exist: one forgotten while this batch ran loses the point just written.
@@ -442,8 +441,10 @@ export class CustomerIndexer {
       }
       report.written += kept.size;
       const moved = new Set(changed.filter((w) => w.previous?.pointHash !== w.pointHash && kept.has(w.profile.id)).map((w) => w.profile.id));
-      const written = new Map(points.filter((p) => kept.has(p.id)).map((p) => [p.id, { vectors: p.vectors, behaviour: behaviourOf.get(p.id)!, asOf }]));
-      await this.options.onPointsWritten?.(collection, [...kept], moved, written);
+      const written = new Map(
+        changed.flatMap((w, i) => (kept.has(w.profile.id) ? [[w.profile.id, { vectors: points[i]!.vectors, behaviour: w.profile.behaviour }] as const] : [])),
+      );
+      await this.options.onPointsWritten?.(collection, { asOf, points: written }, moved);
     }
     report.customers += profiles.length;
   }

@@ -143,10 +143,8 @@ export class LexicalModel {
    */
   transform(text: string | readonly (WeightedText & { remember?: boolean })[]): Float32Array {
     // Words are cut once per part (jieba is the costly step) and read by both halves.
-    const parts = (typeof text === 'string' ? [{ text, weight: 1 }] : text).map((p) => {
-      const known = p.words ? { words: p.words, columns: p.columns } : 'remember' in p && p.remember ? this.analyse(p.text) : this.analyseOnce(p.text);
-      return { ...p, words: known.words, columns: known.columns };
-    });
+    const given: readonly (WeightedText & { remember?: boolean })[] = typeof text === 'string' ? [{ text, weight: 1 }] : text;
+    const parts = given.map((p) => ({ ...p, ...(p.words ? { words: p.words } : p.remember ? this.analyse(p.text) : this.analyseOnce(p.text)) }));
     const lsa = unit(projectRow(this.vectorizer.transform(parts), this.state.components, this.state.lsaDimensions));
     const wv = this.wordVectors.embed(parts);
     const halves = [lsa, wv].filter((p) => p.some((x) => x !== 0));

@@ -18,6 +18,7 @@ import { projectOne } from '../projection/pca-projection.js';
 import { activeCollection, nearestCentroid } from '../customer-vectors/customer-space.js';
 import { throwIfCancelled, type JobControl } from '../jobs/job-control.js';
 import type { CustomerProfiles } from '../profiles/customer-profiles.js';
+import type { WrittenBatch } from '../indexing/customer-indexer.js';
 import type { PayloadUpdate, VectorName, VectorStore } from '../vectors/vector-store.js';
 import { describeSegments, type Description } from './run/describe-segments.js';
 import { loadVectors } from './run/load-vectors.js';
@@ -40,14 +41,6 @@ export interface SegmentationReport {
 export const SEGMENTATION_LOCK = 'segmentation';
 
 const DAY = 86_400_000;
-
-/** A customer's point and behaviour as the indexer has just written them (see assignProvisional). */
-export interface WrittenPlacement {
-  vectors: Partial<Record<VectorName, Float32Array>>;
-  behaviour: { recencyDays: number | null; frequency: number; monetary: number };
-  /** The day `behaviour.recencyDays` counts to. */
-  asOf: Date;
-}
 
 export class SegmentationService {
   private readonly runs: SegmentRuns;
@@ -152,14 +145,11 @@ export class SegmentationService {
    * provisional (and outlier when beyond the segment's stored distance); members whose point `moved`
    * (new orders, words) are placed again — in the nearest segment, provisional if that is another one
    * than the run gave them. Their RFM columns follow. The run's live revision counts each change, so
-   * caches of its members know to read again.
+   * caches of its members know to read again. `written`: the points as the indexer has just written
+   * them, placed as handed over (not read back from the store).
    */
-  async assignProvisional(
-    collection: string,
-    customerIds: number[],
-    moved: ReadonlySet<number> = new Set(),
-    written: ReadonlyMap<number, WrittenPlacement> = new Map(),
-  ): Promise<number> {
+  async assignProvisional(collection: string, written: WrittenBatch, moved: ReadonlySet<number> = new Set()): Promise<number> {
+    const customerIds = [...written.points.keys()];
     const run = await this.prisma.segmentationRun.findFirst({ where: { active: true, collection }, include: { segments: true } });
     if (!run || customerIds.length === 0) return 0;
     const current = new Map(
@@ -172,35 +162,19 @@ export class SegmentationService {
     );
     const placed = customerIds.filter((id) => !current.has(id) || moved.has(id));
     if (placed.length === 0) return 0;
-    // What the indexer has just written is used as handed over; only others are read back.
-    const unknown = placed.filter((id) => !written.has(id));
-    const points = [
-      ...placed.flatMap((id) => (written.has(id) ? [{ id, vectors: written.get(id)!.vectors }] : [])),
-      ...(unknown.length > 0 ? await this.store.retrieve(collection, unknown, true) : []),
-    ];
-    // Recency counts to the shop's latest order now, as for customers read here: an embed job's parts
-    // read behaviour as of the job's start, and an order since then would otherwise make it stale or
-    // negative.
-    const profiles = await this.profiles();
-    const asOf = await profiles.asOf();
-    const behaviour = new Map(
-      [...written].map(([id, w]) => [
-        id,
-        {
-          ...w.behaviour,
-          recencyDays: w.behaviour.recencyDays === null ? null : Math.max(0, w.behaviour.recencyDays + (asOf.getTime() - w.asOf.getTime()) / DAY),
-        },
-      ]),
-    );
-    if (unknown.length > 0) for (const p of await profiles.build(unknown, asOf, false)) behaviour.set(p.id, p.behaviour);
+    // Recency counts to the shop's latest order now: an embed job's parts read behaviour as of the
+    // job's start, and an order since then would otherwise make it stale or negative.
+    const asOf = await (await this.profiles()).asOf();
+    const shift = (asOf.getTime() - written.asOf.getTime()) / DAY;
+    const points = placed.map((id) => ({ id, ...written.points.get(id)! }));
     const centroids = run.segments.map((s) => toFloats(s.centroid));
     const projection = readProjection(run.projection, `segmentation_run ${run.id}`);
     const rows = points.map((p) => {
-      const v = p.vectors![run.vectorName as VectorName]!;
+      const v = p.vectors[run.vectorName as VectorName];
       const nearest = nearestCentroid(v, centroids);
       const segment = run.segments[nearest.index]!;
       const [mapX, mapY] = projection ? projectOne(v, projection) : [null, null];
-      const b = behaviour.get(p.id);
+      const b = p.behaviour;
       const before = current.get(p.id);
       return {
         customer_id: p.id,
@@ -211,12 +185,11 @@ export class SegmentationService {
         provisional: !before || before.segmentId !== segment.id || before.provisional,
         map_x: mapX,
         map_y: mapY,
-        recency_days: b?.recencyDays ?? null,
-        frequency: b?.frequency ?? 0,
-        monetary: b?.monetary ?? 0,
+        recency_days: b.recencyDays === null ? null : Math.max(0, b.recencyDays + shift),
+        frequency: b.frequency,
+        monetary: b.monetary,
       };
     });
-    if (rows.length === 0) return 0;
     await this.prisma.$transaction([
       // Customers forgotten meanwhile are left out (the join), not an error.
       this.prisma

@@ -27,15 +27,20 @@ function toEvents(raw: ByCustomer): PurchaseEvents[] {
   });
 }
 
-/** CDNOW's 23,570 customers: `customer_id date(YYYYMMDD) cds dollars` per line. */
-export async function readCdnow(file = CDNOW_PATH): Promise<PurchaseEvents[]> {
-  const raw: ByCustomer = new Map();
+/** CDNOW's lines, the header left out: `customer_id date(YYYYMMDD) cds dollars`. */
+export async function* cdnowLines(file = CDNOW_PATH): AsyncGenerator<{ id: string; date: string; cds: number; dollars: number }> {
   const lines = readline.createInterface({ input: fs.createReadStream(file).pipe(zlib.createGunzip()) });
   for await (const line of lines) {
-    const [id, date, , dollars] = line.trim().split(/\s+/);
-    if (!id || !date || !/^\d{8}$/.test(date)) continue;
-    add(raw, id, epochDay(Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8))), Number(dollars));
+    const [id, date, cds, dollars] = line.trim().split(/\s+/);
+    if (id && date && /^\d{8}$/.test(date)) yield { id, date, cds: Number(cds), dollars: Number(dollars) };
   }
+}
+
+/** CDNOW's 23,570 customers. */
+export async function readCdnow(file = CDNOW_PATH): Promise<PurchaseEvents[]> {
+  const raw: ByCustomer = new Map();
+  for await (const { id, date, dollars } of cdnowLines(file))
+    add(raw, id, epochDay(Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8))), dollars);
   return toEvents(raw);
 }
 
