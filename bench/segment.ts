@@ -13,8 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kmeans as mlKMeans } from 'ml-kmeans';
-import { cluster, CLUSTERING_DEFAULTS, SILHOUETTE_TIE, SPECTRAL_SILHOUETTE_TIE } from '../src/clustering/choose-k.js';
-import { NEIGHBOURS } from '../src/clustering/spectral.js';
+import { cluster, CLUSTERING_DEFAULTS, EIGENGAP_NOISE, EIGENGAP_POWER, SILHOUETTE_TIE } from '../src/clustering/choose-k.js';
+import { GRAPH_REGULARISATION, NEIGHBOURS } from '../src/clustering/spectral.js';
 import { kmeans } from '../src/clustering/kmeans.js';
 import type { Matrix } from '../src/clustering/matrix.js';
 import { miniBatchKMeans } from '../src/clustering/minibatch-kmeans.js';
@@ -79,9 +79,17 @@ if (process.argv[2] === 'worker') {
       fit_sample: 20_000,
       silhouette_sample: 3000,
       min_share: minSegmentShare,
-      tie: spectral ? SPECTRAL_SILHOUETTE_TIE : SILHOUETTE_TIE,
+      tie: SILHOUETTE_TIE,
       seed: 1,
-      ...(spectral ? { algorithm: 'spectral', neighbours: NEIGHBOURS } : {}),
+      ...(spectral
+        ? {
+            algorithm: 'spectral',
+            neighbours: NEIGHBOURS,
+            regularisation: GRAPH_REGULARISATION,
+            eigengap_noise: EIGENGAP_NOISE,
+            eigengap_power: EIGENGAP_POWER,
+          }
+        : {}),
     });
     fs.writeFileSync(process.argv[5]!, Buffer.concat([Buffer.from(`${header}\n`), Buffer.from(x.data.buffer)]));
     process.exit(0);

@@ -8,13 +8,16 @@ smallest cluster holds at least min_share of the sample, the highest silhouette 
 within `tie` of the best preferred; then one k-means on all rows started from that k's centres.
 
 With "algorithm": "spectral" in the header, the service's default instead (src/clustering/spectral.ts):
-on the fit sample, the 15-nearest-neighbour graph symmetrised, the normalised adjacency's leading
+on the fit sample, the 15-nearest-neighbour graph symmetrised and regularised (`regularisation` × the
+mean degree spread over every pair), the normalised adjacency's leading
 eigenvectors (ARPACK), for every k the rows of the first k scaled to unit length and clustered by
-k-means; the silhouette of those rows in the embedding chooses k (same eligibility, `tie` of its own);
-then every row is assigned to the nearest centre (in the original space) of the chosen groups.
+k-means; k is chosen (same eligibility) by the silhouette of those rows in the embedding times the
+relative eigengap after k to the power `eigengap_power` (choose-k.ts: eigengapScore, with
+`eigengap_noise`); then every row is assigned to the nearest centre (in the original space) of the chosen groups.
 
 Reads a binary file: a JSON header line {"rows", "dim", "k_min", "k_max", "n_init", "fit_sample",
-"silhouette_sample", "min_share", "tie", "seed", "algorithm"?, "neighbours"?}, then rows*dim float32
+"silhouette_sample", "min_share", "tie", "seed", "algorithm"?, "neighbours"?, "eigengap_noise"?,
+"eigengap_power"?, "regularisation"?}, then rows*dim float32
 (little-endian). Works in
 float32, as the service does. Prints JSON: k, inertia, seconds (choosing k, final fit, total), peak RSS.
 Run with Debian's /usr/bin/python3 (python3-sklearn). A baseline, never the product.
@@ -34,8 +37,7 @@ with open(sys.argv[1], "rb") as f:
 
 
 def spectral(x, h):
-    from scipy.sparse import diags
-    from scipy.sparse.linalg import eigsh
+    from scipy.sparse.linalg import LinearOperator, eigsh
     from sklearn.metrics import pairwise_distances_argmin_min
     from sklearn.neighbors import kneighbors_graph
 
@@ -44,11 +46,25 @@ def spectral(x, h):
     fit = x[rng.choice(len(x), h["fit_sample"], replace=False)] if len(x) > h["fit_sample"] else x
     sil = rng.choice(len(fit), min(len(fit), h["silhouette_sample"]), replace=False)
     a = kneighbors_graph(fit, h["neighbours"], include_self=False)
-    a = 0.5 * (a + a.T)
+    a = (0.5 * (a + a.T)).tocsr()
     d = np.asarray(a.sum(axis=1)).ravel()
-    s = diags(1 / np.sqrt(d)) @ a @ diags(1 / np.sqrt(d))
-    values, vectors = eigsh(s, k=h["k_max"], which="LA")
-    vectors = vectors[:, np.argsort(-values)]
+    # The service's regularised graph A + (tau/n) 11^T, tau a share of the mean degree (spectral.ts).
+    n = a.shape[0]
+    tau = h.get("regularisation", 0.0) * d.mean()
+    scale = 1 / np.sqrt(d + tau)
+
+    def multiply(v):
+        v = np.asarray(v).ravel()
+        return scale * (a @ (scale * v)) + (tau / n) * scale * np.dot(scale, v)
+
+    s = LinearOperator((n, n), matvec=multiply, dtype=np.float64)
+    values, vectors = eigsh(s, k=h["k_max"] + 1, which="LA")
+    order = np.argsort(-values)
+    vectors = vectors[:, order]
+    lam = 1 - values[order]  # the normalised Laplacian's smallest eigenvalues
+
+    def eigengap(k):
+        return max(0.0, lam[k] - lam[k - 1]) / (lam[k] - lam[1] + h["eigengap_noise"])
     tried = []
     for k in range(h["k_min"], h["k_max"] + 1):
         u = vectors[:, :k] / np.linalg.norm(vectors[:, :k], axis=1, keepdims=True)
@@ -57,11 +73,11 @@ def spectral(x, h):
             "k": k,
             "silhouette": float(silhouette_score(u[sil], labels[sil])),
             "smallest": float(np.bincount(labels, minlength=k).min() / len(fit)),
+            "gap": eigengap(k),
             "labels": labels,
         })
     eligible = [t for t in tried if t["smallest"] >= h["min_share"]] or tried
-    best = max(t["silhouette"] for t in eligible)
-    chosen = next(t for t in eligible if t["silhouette"] >= best - h["tie"])
+    chosen = max(eligible, key=lambda t: t["silhouette"] * t["gap"] ** h["eigengap_power"])
     choosing = time.perf_counter() - started
     centres = np.stack([fit[chosen["labels"] == c].mean(axis=0) for c in range(chosen["k"])])
     _, distances = pairwise_distances_argmin_min(x, centres)

@@ -12,8 +12,10 @@ export interface ClusterMetrics {
   inertia: number;
   /** The smallest segment's share of the rows (the k rule passes over k with tiny segments). */
   smallestShare?: number;
-  /** Spectral runs: silhouette of the rows in the spectral embedding (what their k rule reads). */
+  /** Spectral runs: silhouette of the rows in the spectral embedding (one factor of their k rule). */
   embeddingSilhouette?: number;
+  /** Spectral runs: the graph's relative eigengap after k (choose-k.ts: eigengapScore), the k rule's other factor. */
+  eigengap?: number;
 }
 
 /** Pairwise Euclidean distances of a (sample) matrix, computed once and reused for every k. */

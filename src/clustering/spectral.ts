@@ -7,8 +7,8 @@
 // splits a spread-out persona instead of separating them (hard shop: k-means at the planted k = 10,
 // ARI 0.78, while k-means started from the true centres stays at ARI 0.97 — a partition k-means
 // itself rates worse). Neighbourhoods follow the personas: the same pipeline in scikit-learn reached
-// ARI 0.98 on the same vectors. The eigenvectors are also where k is chosen (silhouette of the rows in
-// the embedding; choose-k.ts).
+// ARI 0.98 on the same vectors. The eigenvectors and eigenvalues are also where k is chosen (the
+// silhouette of the rows in the embedding and the eigengap after k; choose-k.ts).
 import type { DistanceKernels } from './kernels.js';
 import { rowNorms } from './kernels.js';
 import type { Matrix } from './matrix.js';

@@ -91,6 +91,7 @@ export const ClusterMetricsSchema = z.object({
   calinskiHarabasz: num,
   inertia: num,
   embeddingSilhouette: numOrNull.optional(),
+  eigengap: numOrNull.optional(),
   smallestShare: numOrNull.optional(),
 });
 export const MigrationFlowsSchema = z.array(z.object({ from: numOrNull, to: num, customers: num }));

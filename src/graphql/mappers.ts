@@ -96,7 +96,12 @@ type RunRow = {
 };
 
 export function toRun(row: RunRow): SegmentationRun {
-  const metric = (x: ClusterMetrics): ClusterMetrics => ({ ...x, embeddingSilhouette: x.embeddingSilhouette ?? null, smallestShare: x.smallestShare ?? null });
+  const metric = (x: ClusterMetrics): ClusterMetrics => ({
+    ...x,
+    embeddingSilhouette: x.embeddingSilhouette ?? null,
+    eigengap: x.eigengap ?? null,
+    smallestShare: x.smallestShare ?? null,
+  });
   return {
     id: String(row.id),
     status: toRunStatus(row.status),

@@ -592,6 +592,8 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.getByTestId('run-row').nth(1).waitFor();
     assert.equal(await page.getByTestId('run-row').count(), 2);
     await page.locator('svg.sankey').waitFor();
+    // The chart plots what the k rule read: for a spectral run, silhouette in the embedding × √eigengap.
+    await page.getByRole('img', { name: /^Silhouette in the embedding × √eigengap for k from 6 to 6; chosen k = 6 with \d\.\d{3}$/ }).waitFor();
     await shot(page, '08-runs');
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByText(/^6 segments/).waitFor();

@@ -1127,7 +1127,7 @@ for (const target of databaseTargets()) {
           segments: { id: string }[];
           kRule: string;
           algorithm: string;
-          triedK: { k: number; embeddingSilhouette: number | null; smallestShare: number | null }[];
+          triedK: { k: number; embeddingSilhouette: number | null; eigengap: number | null; smallestShare: number | null }[];
         };
       }>(
         gql`
@@ -1146,6 +1146,7 @@ for (const target of databaseTargets()) {
               triedK {
                 k
                 embeddingSilhouette
+                eigengap
                 smallestShare
               }
             }
@@ -1158,7 +1159,16 @@ for (const target of databaseTargets()) {
       assert.equal(segmentationRun.algorithm, 'spectral');
       assert.ok(segmentationRun.triedK.length > 0);
       for (const t of segmentationRun.triedK)
-        assert.ok(t.embeddingSilhouette! > -1 && t.embeddingSilhouette! <= 1 && t.smallestShare! > 0 && t.smallestShare! <= 1, JSON.stringify(t));
+        assert.ok(
+          t.embeddingSilhouette! > -1 &&
+            t.embeddingSilhouette! <= 1 &&
+            typeof t.eigengap === 'number' &&
+            t.eigengap >= 0 &&
+            t.eigengap < 1 &&
+            t.smallestShare! > 0 &&
+            t.smallestShare! <= 1,
+          JSON.stringify(t),
+        );
       assert.equal(segmentationRun.segments.length, active.k);
       assert.equal(
         await code(

@@ -83,10 +83,17 @@ for (const target of databaseTargets()) {
       const run = await app.services.db.prisma.segmentationRun.findUniqueOrThrow({ where: { id: result.runId } });
       assert.equal(run.active, true);
       const [kMin, kMax] = CLUSTERING_DEFAULTS.kRange;
+      const tried = run.triedK as { k: number; embeddingSilhouette: number; eigengap: number; smallestShare: number }[];
       assert.deepEqual(
-        (run.triedK as { k: number }[]).map((t) => t.k),
+        tried.map((t) => t.k),
         Array.from({ length: kMax - kMin + 1 }, (_, i) => kMin + i),
       );
+      // The rule as kRule states it, recomputed from what the run stored: the highest silhouette in the
+      // embedding × √eigengap among k whose smallest segment holds minSegmentShare of the customers.
+      assert.match(run.kRule!, /eigengap/);
+      const eligible = tried.filter((t) => t.smallestShare >= CLUSTERING_DEFAULTS.minSegmentShare);
+      const score = (t: (typeof tried)[number]) => Math.max(0, t.embeddingSilhouette) * Math.sqrt(t.eigengap);
+      assert.equal(eligible.reduce((best, t) => (score(t) > score(best) ? t : best)).k, result.k);
       const rows = await memberships(result.runId);
       assert.equal(rows.length, CUSTOMERS);
       const ari = adjustedRandIndex(

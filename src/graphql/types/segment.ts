@@ -133,8 +133,17 @@ export class ClusterMetrics {
   @Field(() => Float) daviesBouldin!: number;
   @Field(() => Float) calinskiHarabasz!: number;
   @Field(() => Float) inertia!: number;
-  @Field(() => Float, { nullable: true, description: 'Spectral runs: silhouette of the customers in the spectral embedding, which chooses k (see kRule).' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Spectral runs: silhouette of the customers in the spectral embedding, which chooses k with the eigengap (see kRule).',
+  })
   embeddingSilhouette?: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Spectral runs: (λ₍ₖ₊₁₎ − λₖ) / (λ₍ₖ₊₁₎ − λ₂ + 0.005) of the neighbour graph’s normalised Laplacian (λ₁ = 0): how clearly k groups stand apart (see kRule); null where the embedding has no (k+1)-th eigenvalue.',
+  })
+  eigengap?: number | null;
   @Field(() => Float, { nullable: true, description: 'Share of the customers in the smallest segment (a k below minSegmentShare is passed over).' })
   smallestShare?: number | null;
 }

@@ -396,6 +396,8 @@ export const RunsQuery = graphql(`
       triedK {
         k
         silhouette
+        embeddingSilhouette
+        eigengap
         daviesBouldin
         calinskiHarabasz
         inertia

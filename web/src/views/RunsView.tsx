@@ -66,13 +66,19 @@ export function RunsView() {
       {shown && shown.triedK.length > 0 && (
         <>
           <h2>Run #{shown.id}: metrics per k tried</h2>
-          <KChart tried={shown.triedK} chosen={shown.k} />
+          <KChart tried={shown.triedK.map((t) => ({ k: t.k, score: kRuleScore(t) }))} chosen={shown.k} spectral={spectral(shown.triedK)} />
           <div className="table-scroll">
             <table>
               <thead>
                 <tr>
                   <th scope="col">k</th>
                   <th scope="col">Silhouette ↑</th>
+                  {spectral(shown.triedK) && (
+                    <>
+                      <th scope="col">Silhouette in the embedding ↑</th>
+                      <th scope="col">Eigengap ↑</th>
+                    </>
+                  )}
                   <th scope="col">Davies–Bouldin ↓</th>
                   <th scope="col">Calinski–Harabasz ↑</th>
                   <th scope="col">Inertia</th>
@@ -86,6 +92,12 @@ export function RunsView() {
                       {m.k === shown.k && ' (chosen)'}
                     </td>
                     <td>{fmt.fixed(m.silhouette, 3)}</td>
+                    {spectral(shown.triedK) && (
+                      <>
+                        <td>{m.embeddingSilhouette == null ? '–' : fmt.fixed(m.embeddingSilhouette, 3)}</td>
+                        <td>{m.eigengap == null ? '–' : fmt.fixed(m.eigengap, 3)}</td>
+                      </>
+                    )}
                     <td>{fmt.fixed(m.daviesBouldin, 3)}</td>
                     <td>{fmt.int(m.calinskiHarabasz)}</td>
                     <td>{fmt.int(m.inertia)}</td>
@@ -137,14 +149,32 @@ function Flows({ from, to }: { from: { id: string; segments: { id: string; name:
   return <Sankey flows={data.migration} from={from.segments} to={to.segments} fromLabel={`Run #${from.id}`} toLabel={`Run #${to.id}`} />;
 }
 
-/** Silhouette per k: the curve automatic k chose from. */
-function KChart({ tried, chosen }: { tried: { k: number; silhouette: number }[]; chosen?: number | null }) {
+interface Tried {
+  k: number;
+  silhouette: number;
+  embeddingSilhouette?: number | null;
+  eigengap?: number | null;
+}
+
+/** Spectral runs store the two factors their k rule reads. */
+const spectral = (tried: Tried[]) => tried.some((t) => t.embeddingSilhouette != null);
+
+/**
+ * What automatic k maximised (src/clustering/choose-k.ts): for spectral runs the silhouette in the
+ * embedding × √eigengap, for k-means runs the silhouette.
+ */
+function kRuleScore(t: Tried): number {
+  return t.embeddingSilhouette != null ? Math.max(0, t.embeddingSilhouette) * Math.sqrt(t.eigengap ?? 0) : t.silhouette;
+}
+
+/** The k rule's score per k: the curve automatic k chose from. */
+function KChart({ tried, chosen, spectral }: { tried: { k: number; score: number }[]; chosen?: number | null; spectral: boolean }) {
   const width = 420;
   const height = 150;
   const pad = 28;
   const ks = tried.map((t) => t.k);
-  const lo = Math.min(...tried.map((t) => t.silhouette), 0);
-  const hi = Math.max(...tried.map((t) => t.silhouette), 0.01);
+  const lo = Math.min(...tried.map((t) => t.score), 0);
+  const hi = Math.max(...tried.map((t) => t.score), 0.01);
   const x = (k: number) => pad + ((k - Math.min(...ks)) / Math.max(1, Math.max(...ks) - Math.min(...ks))) * (width - 2 * pad);
   const y = (s: number) => height - pad - ((s - lo) / (hi - lo)) * (height - 2 * pad);
   const best = tried.find((t) => t.k === chosen);
@@ -153,12 +183,12 @@ function KChart({ tried, chosen }: { tried: { k: number; silhouette: number }[];
       viewBox={`0 0 ${width} ${height}`}
       className="k-chart"
       role="img"
-      aria-label={`Silhouette for k from ${Math.min(...ks)} to ${Math.max(...ks)}; chosen k = ${chosen ?? '–'}${best ? ` with ${best.silhouette.toFixed(3)}` : ''}`}
+      aria-label={`${spectral ? 'Silhouette in the embedding × √eigengap' : 'Silhouette'} for k from ${Math.min(...ks)} to ${Math.max(...ks)}; chosen k = ${chosen ?? '–'}${best ? ` with ${best.score.toFixed(3)}` : ''}`}
     >
-      <polyline fill="none" stroke="#0072B2" strokeWidth={2} points={tried.map((t) => `${x(t.k)},${y(t.silhouette)}`).join(' ')} />
+      <polyline fill="none" stroke="#0072B2" strokeWidth={2} points={tried.map((t) => `${x(t.k)},${y(t.score)}`).join(' ')} />
       {tried.map((t) => (
-        <circle key={t.k} cx={x(t.k)} cy={y(t.silhouette)} r={t.k === chosen ? 5 : 3} fill={t.k === chosen ? '#D55E00' : '#0072B2'}>
-          <title>{`k = ${t.k}: ${t.silhouette.toFixed(3)}`}</title>
+        <circle key={t.k} cx={x(t.k)} cy={y(t.score)} r={t.k === chosen ? 5 : 3} fill={t.k === chosen ? '#D55E00' : '#0072B2'}>
+          <title>{`k = ${t.k}: ${t.score.toFixed(3)}`}</title>
         </circle>
       ))}
       <line x1={pad} x2={width - pad} y1={height - pad} y2={height - pad} stroke="#444" />
@@ -168,7 +198,7 @@ function KChart({ tried, chosen }: { tried: { k: number; silhouette: number }[];
         </text>
       ))}
       <text x={4} y={12} fontSize="10">
-        silhouette
+        {spectral ? 'silhouette in the embedding × √eigengap' : 'silhouette'}
       </text>
     </svg>
   );
