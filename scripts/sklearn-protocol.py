@@ -8,7 +8,7 @@ smallest cluster holds at least min_share of the sample, the highest silhouette 
 within `tie` of the best preferred; then one k-means on all rows started from that k's centres.
 
 With "algorithm": "spectral" in the header, the service's default instead (src/clustering/spectral.ts):
-on the fit sample, the 15-nearest-neighbour graph symmetrised and regularised (`regularisation` × the
+on the fit sample, the `neighbours`-nearest-neighbour graph symmetrised and regularised (`regularisation` × the
 mean degree spread over every pair), the normalised adjacency's leading
 eigenvectors (ARPACK), for every k the rows of the first k scaled to unit length and clustered by
 k-means; k is chosen (same eligibility) by the silhouette of those rows in the embedding times the
