@@ -8,18 +8,18 @@ smallest cluster holds at least min_share of the sample, the highest silhouette 
 within `tie` of the best preferred; then one k-means on all rows started from that k's centres.
 
 With "algorithm": "spectral" in the header, the service's default instead (src/clustering/spectral.ts):
-on the fit sample, the `neighbours`-nearest-neighbour graph symmetrised and regularised (`regularisation` × the
-mean degree spread over every pair), the normalised adjacency's leading
+on the fit sample, the `neighbours`-nearest-neighbour graph symmetrised and regularised
+(`regularisation` × the mean degree spread over every pair), the normalised adjacency's leading
 eigenvectors (ARPACK), for every k the rows of the first k scaled to unit length and clustered by
 k-means; k is chosen (same eligibility) by the silhouette of those rows in the embedding times the
 relative eigengap after k to the power `eigengap_power` (choose-k.ts: eigengapScore, with
-`eigengap_noise`); then every row is assigned to the nearest centre (in the original space) of the chosen groups.
+`eigengap_noise`); then every row is assigned to the nearest centre (in the original space) of the
+chosen groups.
 
 Reads a binary file: a JSON header line {"rows", "dim", "k_min", "k_max", "n_init", "fit_sample",
 "silhouette_sample", "min_share", "tie", "seed", "algorithm"?, "neighbours"?, "eigengap_noise"?,
-"eigengap_power"?, "regularisation"?}, then rows*dim float32
-(little-endian). Works in
-float32, as the service does. Prints JSON: k, inertia, seconds (choosing k, final fit, total), peak RSS.
+"eigengap_power"?, "regularisation"?}, then rows*dim float32 (little-endian). Works in float32, as
+the service does. Prints JSON: k, inertia, seconds (choosing k, final fit, total), peak RSS.
 Run with Debian's /usr/bin/python3 (python3-sklearn). A baseline, never the product.
 """
 import json

@@ -41,8 +41,8 @@ export const EIGENGAP_NOISE = 0.005;
 
 /**
  * What the spectral k rule maximises: the silhouette in the embedding (negative counts as 0) × the
- * eigengap after k to EIGENGAP_POWER. A k without an eigengap (Lanczos found fewer eigenpairs than k + 1)
- * scores 0: a relative eigengap is below 1, so reading a missing one as 1 would favour exactly that k.
+ * eigengap after k to EIGENGAP_POWER. A k without an eigengap (Lanczos found fewer eigenpairs than
+ * k + 1) scores 0: a relative eigengap is below 1, so reading a missing one as 1 would favour that k.
  */
 export function kScore(t: Pick<ClusterMetrics, 'embeddingSilhouette' | 'eigengap'>): number {
   return Math.max(0, t.embeddingSilhouette ?? 0) * (t.eigengap ?? 0) ** EIGENGAP_POWER;
@@ -50,10 +50,10 @@ export function kScore(t: Pick<ClusterMetrics, 'embeddingSilhouette' | 'eigengap
 
 /**
  * (λ_{k+1} − λ_k) / (λ_{k+1} − λ_2 + EIGENGAP_NOISE), λ_1 ≤ λ_2 ≤ … the normalised Laplacian's
- * eigenvalues (λ_1 = 0): how far the (k+1)-th stands above the k-th, relative to how far it stands above
- * the smallest non-trivial one. The regularised graph (spectral.ts) puts
- * every eigenvalue of a well-separated group near one floor; a clear gap after the k-th says k groups.
- * Null when the embedding holds no (k+1)-th eigenvalue.
+ * eigenvalues (λ_1 = 0): how far the (k+1)-th stands above the k-th, relative to how far it stands
+ * above the smallest non-trivial one. The regularised graph (spectral.ts) puts every eigenvalue of a
+ * well-separated group near one floor; a clear gap after the k-th says k groups. Null when the
+ * embedding holds no (k+1)-th eigenvalue.
  */
 export function eigengapScore(eigenvalues: ArrayLike<number>, k: number): number | null {
   if (k >= eigenvalues.length || k < 2) return null;
@@ -180,8 +180,8 @@ export async function cluster(x: Matrix, options: ClusteringOptions): Promise<Cl
 
 /**
  * Spectral clustering of the fit rows for every k (spectral.ts), k chosen by kScore (the silhouette of
- * the rows in the embedding and the graph's eigengap after k), then every row — sampled or not — joins the nearest centre of the chosen
- * segments in the original space: the centres are what the service stores and what later customers
+ * the rows in the embedding and the graph's eigengap after k), then every row — sampled or not — joins
+ * the nearest centre of the chosen segments in the original space: the centres are what the service stores and what later customers
  * and prospects are assigned by, so a run's members are exactly the ones those centres claim.
  */
 async function spectral(

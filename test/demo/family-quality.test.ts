@@ -1,7 +1,7 @@
 // Quality floors on shops of the family small enough for CI (PGlite, the real model, the defaults):
 // the same persona writing Chinese, English or both lands in one segment; a review-only shop's
-// one-number habits view does not vote like the words; automatic k finds a shop's personas. bench:quality's `family` part has the figures
-// over 20 held-out shops.
+// one-number habits view does not vote like the words; automatic k finds a shop's personas.
+// bench:quality's `family` part has the figures over 20 held-out shops.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { scoreFamilyShop } from '../support/shop-family-score.js';

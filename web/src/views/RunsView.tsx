@@ -12,6 +12,7 @@ export function RunsView() {
   const active = succeeded.find((r) => r.active) ?? succeeded[0];
   const [selected, setSelected] = useState<string | null>(null);
   const shown = runs.find((r) => r.id === selected) ?? active;
+  const shownSpectral = shown ? isSpectral(shown.triedK) : false;
   const [from, setFrom] = useState<string | null>(null);
   const [to, setTo] = useState<string | null>(null);
   const toRun = succeeded.find((r) => r.id === to) ?? active;
@@ -66,14 +67,14 @@ export function RunsView() {
       {shown && shown.triedK.length > 0 && (
         <>
           <h2>Run #{shown.id}: metrics per k tried</h2>
-          <KChart tried={shown.triedK.map((t) => ({ k: t.k, score: kRuleScore(t) }))} chosen={shown.k} spectral={spectral(shown.triedK)} />
+          <KChart tried={shown.triedK.map((t) => ({ k: t.k, score: kRuleScore(t) }))} chosen={shown.k} spectral={shownSpectral} />
           <div className="table-scroll">
             <table>
               <thead>
                 <tr>
                   <th scope="col">k</th>
                   <th scope="col">Silhouette ↑</th>
-                  {spectral(shown.triedK) && (
+                  {shownSpectral && (
                     <>
                       <th scope="col">Silhouette in the embedding ↑</th>
                       <th scope="col">Eigengap ↑</th>
@@ -92,7 +93,7 @@ export function RunsView() {
                       {m.k === shown.k && ' (chosen)'}
                     </td>
                     <td>{fmt.fixed(m.silhouette, 3)}</td>
-                    {spectral(shown.triedK) && (
+                    {shownSpectral && (
                       <>
                         <td>{m.embeddingSilhouette == null ? '–' : fmt.fixed(m.embeddingSilhouette, 3)}</td>
                         <td>{m.eigengap == null ? '–' : fmt.fixed(m.eigengap, 3)}</td>
@@ -157,7 +158,7 @@ interface Tried {
 }
 
 /** Spectral runs store the two factors their k rule reads. */
-const spectral = (tried: Tried[]) => tried.some((t) => t.embeddingSilhouette != null);
+const isSpectral = (tried: Tried[]) => tried.some((t) => t.embeddingSilhouette != null);
 
 /**
  * What automatic k maximised (src/clustering/choose-k.ts): for spectral runs the silhouette in the
