@@ -1,15 +1,23 @@
 // `npm run bench:api`: the API under concurrent clients (autocannon, loopback only): requests/s and
-// p50/p99 latency for the dashboard's and marketing tools' main calls, on PGlite + embedded store and
-// on PostgreSQL + embedded store. Baseline, measured in the same run: the `health` query (a GraphQL
-// round trip that touches the database once); each call's throughput is also given as a ratio to it.
+// p50/p99 latency of the dashboard's and marketing tools' main calls. The server is a `serve` process of
+// its own (as in production: the load generator does not share its thread), on PGlite + embedded store
+// and on PostgreSQL + embedded store, each run twice over the same prepared shop: with the response
+// cache off (RESPONSE_CACHE_MB=0, the baseline measured in the same run) and on (the default). Each call
+// is sent `repeated` (the same request, as every viewer of one dashboard page sends it) and, where the
+// request has a subject, `varied` (another customer, seed set or page each time, which a cache rarely
+// holds). The `health` query (one database round trip) is the floor; each call's throughput is also
+// given as a ratio to it.
 // Then the dashboard's `segments` list under a light load (BENCH_BUSY_CONNECTIONS) WHILE a job runs —
 // a full re-embedding (onlyChanged: false) and an automatic-k segmentation, started over GraphQL like
 // any client would, on BENCH_BUSY_CUSTOMERS customers — against the same load on the idle server
 // measured just before: heavy maths must stay off the event loop (target p99 < 200 ms).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { projectRoot } from '../src/config/settings.js';
+import { createServices } from '../src/app/services.js';
+import { loadSettings, projectRoot } from '../src/config/settings.js';
 import { loadDemoShop } from '../src/demo/demo-shop.js';
 import { mulberry32 } from '../src/demo/random.js';
 import { startTestApp } from '../test/support/app.js';
@@ -17,12 +25,17 @@ import { databaseTargets } from '../test/support/databases.js';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 2000);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const BUSY_CUSTOMERS = Number(process.env.BENCH_BUSY_CUSTOMERS ?? 20000);
 const BUSY_CONNECTIONS = Number(process.env.BENCH_BUSY_CONNECTIONS ?? 4);
 const CALL_TARGETS = (process.env.BENCH_CALL_TARGETS ?? 'pglite,postgresql').split(',');
 const BUSY_TARGETS = (process.env.BENCH_BUSY_TARGETS ?? 'pglite,postgresql').split(',');
 const SEGMENTS_QUERY = '{ segments { id name size share medians { recencyDays frequency monetary } topCategories { category share } keywords quality } }';
+const MEMBERS_QUERY =
+  'query ($id: ID!, $o: MemberOrder!) { segment(id: $id) { members(first: 100, orderBy: $o) { totalCount edges { cursor node { distance monetary customer { id country } } } } } }';
+const SIMILAR_QUERY = 'query ($id: ID!) { customer(id: $id) { id segment { name } similarCustomers(limit: 10) { score customer { id } } } }';
+const LOOKALIKE_QUERY =
+  'query ($seeds: [ID!]!) { lookalikeAudience(seeds: $seeds, size: 1000) { size quality { recall } members(first: 100) { edges { node { rank customer { id } } } } } }';
 
 if (!process.env.TEST_DATABASE_URL) {
   const pg = spawnSync('bash', [path.join(projectRoot, 'scripts', 'postgres.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -32,69 +45,107 @@ if (!process.env.TEST_DATABASE_URL) {
 const idle = { signal: new AbortController().signal, progress: () => {} };
 const rows: string[][] = [];
 
+/** A `serve` process on `env`; resolves once it has reported ready and /readyz answers 200 (search indexes built). */
+async function serve(env: NodeJS.ProcessEnv) {
+  const server = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'cli.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /ready at (\S+)/.exec(out);
+      if (m) {
+        server.stdout.off('data', onData);
+        server.stdout.resume(); // the access log keeps flowing; nobody reads it
+        resolve(m[1]!);
+      }
+    };
+    server.stdout.on('data', onData);
+    server.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+  });
+  const ready = url.replace(/\/graphql$/, '/readyz');
+  for (let i = 0; i < 600 && (await fetch(ready).then((r) => r.status)) !== 200; i++) await new Promise((r) => setTimeout(r, 500));
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.once('exit', () => resolve());
+        server.kill('SIGTERM');
+      }),
+  };
+}
+
 for (const target of databaseTargets().filter((t) => CALL_TARGETS.includes(t.name))) {
-  const app = await startTestApp(target);
+  // One prepared shop per database, served twice (cache off, then on).
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-api-'));
+  const db = await target.create();
+  const { DATABASE_URL: _db, QDRANT_URL: _qdrant, ...inherited } = process.env;
+  const env: NodeJS.ProcessEnv = {
+    ...inherited,
+    DATA_DIR: dataDir,
+    NODE_ENV: 'production',
+    PORT: '0',
+    ...(db.settings.kind === 'postgresql' ? { DATABASE_URL: db.settings.url } : {}),
+  };
+  const prepared = await createServices(loadSettings(env));
+  await loadDemoShop(prepared.ingest, { customers: CUSTOMERS, seed: 42 }, path.join(dataDir, 'demo'));
+  await (await prepared.indexer()).run(idle);
+  await prepared.segments.run(idle, { k: 8, seed: 1 });
+  const { key } = await prepared.apiKeys.create('bench', 'ADMIN');
+  const segmentIds = (await prepared.catalog.segments()).map((s) => String(s.id));
+  const ids = (await prepared.db.prisma.customer.findMany({ select: { externalId: true } })).map((c) => c.externalId);
+  await prepared.close();
+  const body = (query: string, variables: object = {}) => JSON.stringify({ query, variables });
+  const rng = mulberry32(1);
+  const any = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)]!;
+  const fixedSeeds = Array.from({ length: 100 }, () => any(ids));
+  const calls: { name: string; body: () => string }[] = [
+    { name: 'health (floor)', body: () => body('{ health { status } }') },
+    { name: 'segments list', body: () => body(SEGMENTS_QUERY) },
+    { name: 'members page (100), repeated', body: () => body(MEMBERS_QUERY, { id: segmentIds[0], o: 'DISTANCE' }) },
+    {
+      name: 'members page (100), varied: 8 segments × 4 orders',
+      body: () => body(MEMBERS_QUERY, { id: any(segmentIds), o: any(['DISTANCE', 'MONETARY', 'CLV', 'CHURN_RISK']) }),
+    },
+    { name: 'customer + similarCustomers (10), repeated', body: () => body(SIMILAR_QUERY, { id: ids[0] }) },
+    { name: 'customer + similarCustomers (10), varied', body: () => body(SIMILAR_QUERY, { id: any(ids) }) },
+    { name: 'lookalike 1,000 from 100 seeds, repeated', body: () => body(LOOKALIKE_QUERY, { seeds: fixedSeeds }) },
+    { name: 'lookalike 1,000 from 100 seeds, varied', body: () => body(LOOKALIKE_QUERY, { seeds: Array.from({ length: 100 }, () => any(ids)) }) },
+  ];
   try {
-    await loadDemoShop(app.services.ingest, { customers: CUSTOMERS, seed: 42 }, path.join(app.services.settings.dataDir, 'demo'));
-    await (await app.services.indexer()).run(idle);
-    await app.services.segments.run(idle, { k: 8, seed: 1 });
-    const segment = (await app.services.catalog.segments())[0]!;
-    const ids = (await app.services.db.prisma.customer.findMany({ select: { externalId: true } })).map((c) => c.externalId);
-    const rng = mulberry32(1);
-    const body = (query: string, variables: object = {}) => JSON.stringify({ query, variables });
-    const calls: { name: string; body: () => string }[] = [
-      { name: 'health (baseline)', body: () => body('{ health { status } }') },
-      { name: 'segments list', body: () => body(SEGMENTS_QUERY) },
-      {
-        name: 'members page (100)',
-        body: () =>
-          body(
-            'query ($id: ID!) { segment(id: $id) { members(first: 100) { totalCount edges { cursor node { distance monetary customer { id country } } } } } }',
-            { id: String(segment.id) },
-          ),
-      },
-      {
-        name: 'similarCustomers (10)',
-        body: () =>
-          body('query ($id: ID!) { customer(id: $id) { similarCustomers(limit: 10) { score customer { id } } } }', { id: ids[Math.floor(rng() * ids.length)] }),
-      },
-      {
-        name: 'lookalike 1,000 from 100 seeds',
-        body: () => {
-          const seeds = Array.from({ length: 100 }, () => ids[Math.floor(rng() * ids.length)]);
-          return body(
-            'query ($seeds: [ID!]!) { lookalikeAudience(seeds: $seeds, size: 1000) { size quality { recall } members(first: 100) { edges { node { rank customer { id } } } } } }',
-            { seeds },
-          );
-        },
-      },
-    ];
-    let baseline = 0;
-    for (const call of calls) {
-      const result = await autocannon({
-        url: app.server.url,
-        method: 'POST',
-        connections: CONNECTIONS,
-        duration: DURATION,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${app.keys.admin}` },
-        requests: [{ setupRequest: (req) => ({ ...req, body: call.body() }) }],
-      });
-      const rps = result.requests.average;
-      if (call.name.startsWith('health')) baseline = rps;
-      const failed = result.non2xx + result.errors;
-      rows.push([
-        `${target.name} + embedded`,
-        call.name,
-        rps.toFixed(0),
-        `${result.latency.p50} ms`,
-        `${result.latency.p99} ms`,
-        baseline ? `${(rps / baseline).toFixed(3)}` : '',
-        String(failed),
-      ]);
-      console.error(`${target.name}: ${call.name} done`);
+    for (const cache of ['off', 'on'] as const) {
+      const server = await serve({ ...env, ...(cache === 'off' ? { RESPONSE_CACHE_MB: '0' } : {}) });
+      try {
+        let floor = 0;
+        for (const call of calls) {
+          const result = await autocannon({
+            url: server.url,
+            method: 'POST',
+            connections: CONNECTIONS,
+            duration: DURATION,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+            requests: [{ setupRequest: (req) => ({ ...req, body: call.body() }) }],
+          });
+          const rps = result.requests.average;
+          if (call.name.startsWith('health')) floor = rps;
+          rows.push([
+            `${target.name} + embedded`,
+            cache,
+            call.name,
+            rps.toFixed(0),
+            `${result.latency.p50} ms`,
+            `${result.latency.p99} ms`,
+            floor ? `${(rps / floor).toFixed(3)}` : '',
+            String(result.non2xx + result.errors),
+          ]);
+          console.error(`${target.name}, cache ${cache}: ${call.name}: p99 ${result.latency.p99} ms`);
+        }
+      } finally {
+        await server.stop();
+      }
     }
   } finally {
-    await app.close();
+    await db.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -163,10 +214,12 @@ for (const target of databaseTargets().filter((t) => BUSY_TARGETS.includes(t.nam
   }
 }
 
-const header = ['stack', 'call', 'req/s', 'p50', 'p99', '÷ health', 'failed'];
+const header = ['stack', 'response cache', 'call', 'req/s', 'p50', 'p99', '÷ health', 'failed'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
-console.log(`\nAPI under load: ${CONNECTIONS} connections × ${DURATION} s per call, ${CUSTOMERS} demo customers, loopback\n`);
+console.log(
+  `\nAPI under load: a serve process, ${CONNECTIONS} connections × ${DURATION} s per call, ${CUSTOMERS} demo customers, loopback, ${os.cpus().length} cores\n`,
+);
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
 for (const r of rows) console.log(line(r));

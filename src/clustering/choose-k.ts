@@ -108,7 +108,14 @@ export interface ClusteringOptions {
 
 export interface ClusteringResult {
   result: KMeansResult;
+  /** Segments made: `result.k`. */
   chosenK: number;
+  /**
+   * The k the rule chose (or the one asked for): its entry in `tried` holds the run's metrics. Spectral
+   * runs can make fewer segments than that when a chosen group's centre is nearer to no row than
+   * another centre is (nearestCentres drops it), so chosenK is never looked up in `tried`.
+   */
+  ruleK: number;
   tried: ClusterMetrics[];
   rule: string;
   algorithm: 'kmeans' | 'minibatch-kmeans' | 'spectral';
@@ -175,7 +182,14 @@ export async function cluster(x: Matrix, options: ClusteringOptions): Promise<Cl
       : miniBatch
         ? await miniBatchKMeans(x, { k: chosenK, seed: options.seed + chosenK, kernels })
         : await kmeans(x, { k: chosenK, seed: options.seed + chosenK, init: fits.get(chosenK)!.centroids, kernels });
-  return { result, chosenK, tried, rule: options.k ? 'forced' : kRule(minShare), algorithm: miniBatch && fitRows ? 'minibatch-kmeans' : 'kmeans' };
+  return {
+    result,
+    chosenK,
+    ruleK: chosenK,
+    tried,
+    rule: options.k ? 'forced' : kRule(minShare),
+    algorithm: miniBatch && fitRows ? 'minibatch-kmeans' : 'kmeans',
+  };
 }
 
 /**
@@ -231,7 +245,7 @@ async function spectral(
 
   o.onProgress?.(total - 1, total, `assigning all ${x.rows} rows to the ${chosenK} segments' centres`);
   const result = await nearestCentres(x, fitData, fits.get(chosenK)!, chosenK, o.kernels);
-  return { result, chosenK: result.k, tried, rule: o.forced ? 'forced' : kRule(o.minShare, 'spectral'), algorithm: 'spectral' };
+  return { result, chosenK: result.k, ruleK: chosenK, tried, rule: o.forced ? 'forced' : kRule(o.minShare, 'spectral'), algorithm: 'spectral' };
 }
 
 /** Centres of the fit rows' groups, and every row of `x` assigned to its nearest (empty groups dropped). */

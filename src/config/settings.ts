@@ -65,6 +65,8 @@ const EnvSchema = z.object({
   OTEL_SERVICE_NAME: z.string().default('segment-api'),
   /** Fields not yet resolved when a request has run this long fail with DEADLINE_EXCEEDED. */
   REQUEST_DEADLINE_MS: emptyIsUnset(z.coerce.number().int().min(1).default(30_000)),
+  /** Memory for answers of read queries, kept until the data they show changes (graphql/response-cache.ts); 0: off. */
+  RESPONSE_CACHE_MB: emptyIsUnset(z.coerce.number().min(0).default(64)),
   // Behind a load balancer every request comes from its address: which proxies to believe about the
   // client's (X-Forwarded-For), so requests without a key are limited per client, not all together.
   // A hop count ("1") or addresses/subnets ("loopback", "10.0.0.0/8, 172.16.0.0/12"); empty: none.
@@ -168,6 +170,8 @@ export interface Settings {
     metricsToken?: string;
     deadlineMs: number;
     trustProxy?: number | string;
+    /** Bytes of cached answers; 0: no response cache. */
+    responseCacheBytes: number;
   };
   ingest: { maxBatchSize: number };
   live: { enabled: boolean; pollMs: number };
@@ -250,6 +254,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       rateLimit: { points: e.RATE_LIMIT_PER_MINUTE, anonymousPoints: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE, windowSeconds: 60 },
       metricsToken: e.METRICS_TOKEN,
       deadlineMs: e.REQUEST_DEADLINE_MS,
+      responseCacheBytes: Math.round(e.RESPONSE_CACHE_MB * 1024 * 1024),
       trustProxy: e.TRUST_PROXY === undefined ? undefined : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     },
     ingest: { maxBatchSize: e.MAX_BATCH_SIZE },

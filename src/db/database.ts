@@ -5,6 +5,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseSettings } from '../config/settings.js';
+import { CHANGE_CHANNEL, listenPostgres, type StopListening } from './change-notifications.js';
 import { databaseQueryDuration } from '../observability/metrics.js';
 import { PrismaClient } from './generated/client.js';
 
@@ -19,6 +20,11 @@ export interface Database {
   readonly adapter: SqlDriverAdapterFactory;
   /** How a library that brings its own SQL (the job queue, pg-boss) reaches this database. */
   readonly raw: RawConnection;
+  /**
+   * Calls `listener` after every committed statement that wrote data a cached read can show (the
+   * table's name; '' when notifications may have been missed). See change-notifications.ts.
+   */
+  listenForChanges(listener: (table: string) => void): Promise<StopListening>;
   close(): Promise<void>;
 }
 
@@ -41,6 +47,7 @@ export function openDatabase(settings: DatabaseSettings): Database {
       adapter,
       onQuery: queryListener(prisma, 'postgresql'),
       raw: { kind: 'postgresql', connectionString: settings.url },
+      listenForChanges: (listener) => listenPostgres(settings.url, listener),
       close: () => prisma.$disconnect(),
     };
   }
@@ -64,6 +71,13 @@ export function openDatabase(settings: DatabaseSettings): Database {
         const result = await pglite.query(text, values);
         return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
       },
+    },
+    // One session: it hears its own notifications, after each statement that commits.
+    listenForChanges: async (listener) => {
+      const unlisten = await pglite.listen(CHANGE_CHANNEL, listener);
+      return async () => {
+        if (!pglite.closed) await unlisten();
+      };
     },
     close: async () => {
       await prisma.$disconnect();

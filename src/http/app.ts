@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
@@ -14,6 +14,7 @@ import { keyFromHeaders } from '../auth/api-keys.js';
 import { createErrorFormatter } from '../graphql/errors.js';
 import { deadlinePlugin } from '../graphql/deadline.js';
 import { MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_ROOT_FIELDS, queryLimitsPlugin } from '../graphql/limits.js';
+import { DataVersion, responseCache } from '../graphql/response-cache.js';
 import { createRateLimit } from './rate-limit.js';
 import { accessLog, accessLogPlugin, requestContext, type AccessRecord } from './access-log.js';
 import { mountProbes } from './probes.js';
@@ -67,6 +68,9 @@ export async function startServer(services: Services): Promise<RunningServer> {
   httpServer.headersTimeout = 66_000;
   const exposeInternals = services.settings.env === 'development';
   const schema = await buildSchema();
+  const dataVersion = new DataVersion();
+  const cacheBytes = services.settings.http.responseCacheBytes;
+  const stopListening = cacheBytes > 0 ? await services.db.listenForChanges(() => dataVersion.bump()) : undefined;
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: services.settings.http.introspection,
@@ -83,6 +87,9 @@ export async function startServer(services: Services): Promise<RunningServer> {
         maxRootFields: MAX_ROOT_FIELDS,
         introspection: services.settings.http.introspection,
       }),
+      // The response cache decides what is kept itself (response-cache.ts), not from per-field hints.
+      ApolloServerPluginCacheControlDisabled(),
+      ...responseCache({ version: dataVersion, maxBytes: cacheBytes }),
       ...(services.settings.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
@@ -151,6 +158,7 @@ export async function startServer(services: Services): Promise<RunningServer> {
     port: actualPort,
     stop: async () => {
       await apollo.stop();
+      await stopListening?.();
       await rateLimit.close();
     },
   };

@@ -34,6 +34,13 @@ export const jobDuration = new client.Histogram({
   registers: [registry],
 });
 
+export const responseCacheLookups = new client.Counter({
+  name: 'segment_api_response_cache_lookups_total',
+  help: 'Read queries the response cache may answer, by whether it did (hit) or they were computed (miss).',
+  labelNames: ['result'] as const,
+  registers: [registry],
+});
+
 export const embeddedTexts = new client.Counter({
   name: 'segment_api_embedded_texts_total',
   help: 'Texts run through the sentence-embedding model (its throughput is the rate of this).',

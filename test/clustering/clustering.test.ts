@@ -207,6 +207,8 @@ test("spectral clustering follows neighbourhoods where k-means cannot, as scikit
   const spectral = await cluster(x, { seed: 1, k: 3, algorithm: 'spectral' });
   const kmeansOnly = await cluster(x, { seed: 1, k: 3, algorithm: 'kmeans' });
   assert.equal(spectral.algorithm, 'spectral');
+  assert.equal(spectral.ruleK, 3);
+  assert.equal(spectral.chosenK, spectral.result.k);
   assert.ok(adjustedRandIndex(spectral.result.labels, truth) > 0.95, `spectral ARI ${adjustedRandIndex(spectral.result.labels, truth)}`);
   assert.ok(adjustedRandIndex(kmeansOnly.result.labels, truth) < 0.75, `k-means ARI ${adjustedRandIndex(kmeansOnly.result.labels, truth)}`);
   assert.ok(

@@ -43,6 +43,7 @@ describe('defaults', () => {
       metricsToken: undefined,
       deadlineMs: 30_000,
       trustProxy: undefined,
+      responseCacheBytes: 64 * 1024 * 1024,
     });
     assert.deepEqual(s.logging, { level: undefined, format: undefined });
     assert.deepEqual(s.tracing, { endpoint: undefined, serviceName: 'segment-api' });

@@ -131,7 +131,7 @@ for (const target of databaseTargets()) {
         description,
         map: new Float32Array(ids.length * 2),
         projection: { mean: [], axes: [], explained: [] } as unknown as Activation['projection'],
-        clustering: { chosenK: k, algorithm: 'kmeans', rule: 'forced', tried: [{ k, silhouette: 0.5 } as Activation['clustering']['tried'][number]] },
+        clustering: { chosenK: k, ruleK: k, algorithm: 'kmeans', rule: 'forced', tried: [{ k, silhouette: 0.5 } as Activation['clustering']['tried'][number]] },
         previous,
         previousOf,
         similarity: previousOf.map((p) => (p >= 0 ? 0.9 : null)),

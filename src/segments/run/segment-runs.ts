@@ -38,7 +38,7 @@ export interface Activation {
   description: Description;
   /** The 2-D map, two floats a row. */
   map: Float32Array;
-  clustering: Pick<ClusteringResult, 'chosenK' | 'algorithm' | 'rule' | 'tried'>;
+  clustering: Pick<ClusteringResult, 'chosenK' | 'ruleK' | 'algorithm' | 'rule' | 'tried'>;
   projection: Projection;
   previous: PreviousRun | null;
   /** For each described segment, the index of the previous segment it continues, or -1. */
@@ -148,7 +148,8 @@ export class SegmentRuns {
                ORDER BY 1 NULLS FIRST, 2`
           : undefined;
         await tx.segmentationRun.updateMany({ where: { active: true }, data: { active: false } });
-        const chosen = a.clustering.tried.find((m) => m.k === a.clustering.chosenK)!;
+        // The metrics of the fit the rule chose; `k` below is the segments actually made (see ruleK).
+        const chosen = a.clustering.tried.find((m) => m.k === a.clustering.ruleK)!;
         await tx.segmentationRun.update({
           where: { id: a.runId },
           data: {
