@@ -4,15 +4,17 @@
 // and on PostgreSQL + embedded store, each run twice over the same prepared shop: with the response
 // cache off (RESPONSE_CACHE_MB=0, the baseline measured in the same run) and on (the default). Each call
 // is sent `repeated` (the same request, as every viewer of one dashboard page sends it) and, where the
-// request has a subject, `varied` (another customer, seed set or page each time, which a cache rarely
-// holds). The `health` query (one database round trip) is the floor; each call's throughput is also
-// given as a ratio to it.
+// request has a subject, `varied` (a random segment and order, customer or seed set each time: with the
+// cache on, members pages and customers repeat within seconds, seed sets never). The `health` query
+// (one database round trip, never cached) is the floor; each call's throughput is also given as a
+// ratio to it. The per-key rate limit is off; every failure (non-2xx, transport) is counted.
 // Then the dashboard's `segments` list under a light load (BENCH_BUSY_CONNECTIONS) WHILE a job runs —
 // a full re-embedding (onlyChanged: false) and an automatic-k segmentation, started over GraphQL like
 // any client would, on BENCH_BUSY_CUSTOMERS customers — against the same load on the idle server
 // measured just before: heavy maths must stay off the event loop (target p99 < 200 ms).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -46,44 +48,63 @@ const idle = { signal: new AbortController().signal, progress: () => {} };
 const rows: string[][] = [];
 
 /** A `serve` process on `env`; resolves once it has reported ready and /readyz answers 200 (search indexes built). */
-async function serve(env: NodeJS.ProcessEnv) {
-  const server = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'cli.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /ready at (\S+)/.exec(out);
-      if (m) {
-        server.stdout.off('data', onData);
-        server.stdout.resume(); // the access log keeps flowing; nobody reads it
-        resolve(m[1]!);
-      }
-    };
-    server.stdout.on('data', onData);
-    server.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+async function serve(env: NodeJS.ProcessEnv, logFile: string) {
+  // A free port, then the server on it; its access log goes to a file, as a production log would,
+  // not through this process.
+  const port = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
   });
-  const ready = url.replace(/\/graphql$/, '/readyz');
-  for (let i = 0; i < 600 && (await fetch(ready).then((r) => r.status)) !== 200; i++) await new Promise((r) => setTimeout(r, 500));
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.once('exit', () => resolve());
-        server.kill('SIGTERM');
-      }),
+  const log = fs.openSync(logFile, 'a');
+  const server = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'cli.js'), 'serve'], {
+    env: { ...env, PORT: String(port) },
+    stdio: ['ignore', log, 'inherit'],
+  });
+  fs.closeSync(log);
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  const stop = async () => {
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
+    const timer = setTimeout(() => server.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
   };
+  // Ready only once /readyz answers 200: the database migrated and the search indexes built.
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode}); see ${logFile}`);
+    const status = await fetch(`${origin}/readyz`)
+      .then(async (r) => {
+        await r.arrayBuffer();
+        return r.status;
+      })
+      .catch(() => 0);
+    if (status === 200) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the server was not ready within 5 minutes; see ${logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { url: `${origin}/graphql`, stop };
 }
 
 for (const target of databaseTargets().filter((t) => CALL_TARGETS.includes(t.name))) {
   // One prepared shop per database, served twice (cache off, then on).
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-api-'));
   const db = await target.create();
-  const { DATABASE_URL: _db, QDRANT_URL: _qdrant, ...inherited } = process.env;
+  // What this shell sets for the service does not leak in: the database, the store, the cache, the limits.
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(DATABASE_URL|QDRANT_|RESPONSE_CACHE_MB|RATE_LIMIT_|LOG_LEVEL|PORT$)/.test(name)),
+  );
   const env: NodeJS.ProcessEnv = {
     ...inherited,
     DATA_DIR: dataDir,
     NODE_ENV: 'production',
-    PORT: '0',
+    // The bench is one key at thousands of requests a second: the per-key limit would answer 429s.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...(db.settings.kind === 'postgresql' ? { DATABASE_URL: db.settings.url } : {}),
   };
   const prepared = await createServices(loadSettings(env));
@@ -113,7 +134,7 @@ for (const target of databaseTargets().filter((t) => CALL_TARGETS.includes(t.nam
   ];
   try {
     for (const cache of ['off', 'on'] as const) {
-      const server = await serve({ ...env, ...(cache === 'off' ? { RESPONSE_CACHE_MB: '0' } : {}) });
+      const server = await serve({ ...env, RESPONSE_CACHE_MB: cache === 'off' ? '0' : '64' }, path.join(dataDir, `serve-${cache}.log`));
       try {
         let floor = 0;
         for (const call of calls) {
@@ -152,7 +173,8 @@ for (const target of databaseTargets().filter((t) => CALL_TARGETS.includes(t.nam
 // The `segments` list while jobs run.
 const busyRows: string[][] = [];
 for (const target of databaseTargets().filter((t) => BUSY_TARGETS.includes(t.name))) {
-  const app = await startTestApp(target);
+  // The database under load from the jobs is what this measures: no cached answers.
+  const app = await startTestApp(target, { RESPONSE_CACHE_MB: '0' });
   try {
     let t = performance.now();
     await loadDemoShop(app.services.ingest, { customers: BUSY_CUSTOMERS, seed: 7 }, path.join(app.services.settings.dataDir, 'demo'));

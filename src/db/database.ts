@@ -5,7 +5,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseSettings } from '../config/settings.js';
-import { CHANGE_CHANNEL, listenPostgres, type StopListening } from './change-notifications.js';
+import { CHANGE_CHANNEL, listenPostgres, type ChangeListener, type StopListening } from './change-notifications.js';
 import { databaseQueryDuration } from '../observability/metrics.js';
 import { PrismaClient } from './generated/client.js';
 
@@ -20,11 +20,8 @@ export interface Database {
   readonly adapter: SqlDriverAdapterFactory;
   /** How a library that brings its own SQL (the job queue, pg-boss) reaches this database. */
   readonly raw: RawConnection;
-  /**
-   * Calls `listener` after every committed statement that wrote data a cached read can show (the
-   * table's name; '' when notifications may have been missed). See change-notifications.ts.
-   */
-  listenForChanges(listener: (table: string) => void): Promise<StopListening>;
+  /** Tells `listener` of every committed statement that wrote data a cached read can show (change-notifications.ts). */
+  listenForChanges(listener: ChangeListener): Promise<StopListening>;
   close(): Promise<void>;
 }
 
@@ -74,9 +71,9 @@ export function openDatabase(settings: DatabaseSettings): Database {
     },
     // One session: it hears its own notifications, after each statement that commits.
     listenForChanges: async (listener) => {
-      const unlisten = await pglite.listen(CHANGE_CHANNEL, listener);
+      const unlisten = await pglite.listen(CHANGE_CHANNEL, (table) => listener.changed(table));
       return async () => {
-        if (!pglite.closed) await unlisten();
+        if (!pglite.closed) await unlisten().catch(() => undefined);
       };
     },
     close: async () => {

@@ -9,13 +9,16 @@ import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { Kind, OperationTypeNode, type OperationDefinitionNode } from 'graphql';
+import type { ChangeListener } from '../db/change-notifications.js';
 import { responseCacheLookups } from '../observability/metrics.js';
 import type { GraphQLContext } from './context.js';
 
 /**
  * Root fields whose answers depend only on stored data: no side effect (exportCustomer writes an
  * audit entry), no clock (saved audiences expire, health has an uptime), nothing outside the watched
- * tables (jobs' progress, API keys, the audit log).
+ * tables (jobs' progress, API keys, the audit log). Not `lookalikeAudience`: its cursors name a
+ * computation its own cache holds (audiences/lookalikes.ts), which may be gone when a kept first page
+ * is served.
  */
 export const CACHEABLE_ROOT_FIELDS: ReadonlySet<string> = new Set([
   'segments',
@@ -27,23 +30,39 @@ export const CACHEABLE_ROOT_FIELDS: ReadonlySet<string> = new Set([
   'customerMap',
   'shopStats',
   'valuableAtRisk',
-  'lookalikeAudience',
 ]);
 
 /**
  * A backstop, not the mechanism: entries older than this are not served even when no change was
- * notified (a change made outside the database's notifications: say, a vector store edited by hand).
+ * notified (a change made outside the database's notifications, such as a vector store edited by hand;
+ * a page some of whose rows failed to load).
  */
-export const RESPONSE_MAX_AGE_SECONDS = 300;
+export const RESPONSE_MAX_AGE_SECONDS = 60;
 
-/** Moves on every change that can alter a cached answer. */
-export class DataVersion {
+/** Moves on every change that can alter a cached answer; not trusted while notifications may be missed. */
+export class DataVersion implements ChangeListener {
   private value = 0;
+  private listening = true;
   get current(): number {
     return this.value;
   }
+  /** False while changes may go unheard: the cache is then neither read nor filled. */
+  get trusted(): boolean {
+    return this.listening;
+  }
   bump(): void {
     this.value++;
+  }
+  changed(): void {
+    this.bump();
+  }
+  lost(): void {
+    this.listening = false;
+    this.bump();
+  }
+  restored(): void {
+    this.bump();
+    this.listening = true;
   }
 }
 
@@ -54,9 +73,24 @@ export function isCacheableOperation(operation: OperationDefinitionNode): boolea
   );
 }
 
-/** The plugins, in order; none when `maxBytes` is 0. */
+/**
+ * No GraphQL answer may be kept by a browser or a proxy (keys, secrets, personal data; and a kept
+ * answer would not know of the next change): Apollo's cache-control plugin said so before it was
+ * replaced by this module, and this says it still, cache or no cache.
+ */
+const noStore: ApolloServerPlugin<GraphQLContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      willSendResponse: (rc) => {
+        rc.response.http.headers.set('cache-control', 'no-store');
+        return Promise.resolve();
+      },
+    }),
+};
+
+/** The plugins, in order (only `no-store` headers when `maxBytes` is 0). */
 export function responseCache(options: { version: DataVersion; maxBytes: number }): ApolloServerPlugin<GraphQLContext>[] {
-  if (options.maxBytes <= 0) return [];
+  if (options.maxBytes <= 0) return [noStore];
   const { version } = options;
   const policy: ApolloServerPlugin<GraphQLContext> = {
     requestDidStart: () =>
@@ -83,8 +117,13 @@ export function responseCache(options: { version: DataVersion; maxBytes: number 
     // (and keep that answer).
     shouldReadFromCache: (rc: GraphQLRequestContext<GraphQLContext>) =>
       Promise.resolve(
-        rc.operation !== undefined && isCacheableOperation(rc.operation) && !/\bno-cache\b/i.test(rc.request.http?.headers.get('cache-control') ?? ''),
+        version.trusted &&
+          rc.operation !== undefined &&
+          isCacheableOperation(rc.operation) &&
+          !/\bno-cache\b/i.test(rc.request.http?.headers.get('cache-control') ?? ''),
       ),
+    // Nothing is filed while changes may go unheard (the listener's connection is down).
+    shouldWriteToCache: () => Promise.resolve(version.trusted),
   });
-  return [policy, store];
+  return [noStore, policy, store];
 }

@@ -70,7 +70,6 @@ export async function startServer(services: Services): Promise<RunningServer> {
   const schema = await buildSchema();
   const dataVersion = new DataVersion();
   const cacheBytes = services.settings.http.responseCacheBytes;
-  const stopListening = cacheBytes > 0 ? await services.db.listenForChanges(() => dataVersion.bump()) : undefined;
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: services.settings.http.introspection,
@@ -146,10 +145,17 @@ export async function startServer(services: Services): Promise<RunningServer> {
   });
 
   const { host, port } = services.settings.http;
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(port, host, () => resolve());
-  });
+  // Listening for changes before the first request can fill the cache.
+  const stopListening = cacheBytes > 0 ? await services.db.listenForChanges(dataVersion) : undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(port, host, () => resolve());
+    });
+  } catch (error) {
+    await stopListening?.();
+    throw error;
+  }
   const actualPort = (httpServer.address() as AddressInfo).port;
   const origin = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
   return {

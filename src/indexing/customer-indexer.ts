@@ -22,6 +22,7 @@
 // through the alias until the new one is complete — a lexical fit is versioned like a model, and
 // vectors of two fits never share a collection.
 import { createHash } from 'node:crypto';
+import { announceChange } from '../db/change-notifications.js';
 import type { PrismaClient } from '../db/database.js';
 import { refreshStatistics } from '../db/statistics.js';
 import { toJson, vectorIndexSpace } from '../db/json-columns.js';
@@ -278,6 +279,8 @@ export class CustomerIndexer {
     // Readers follow the alias; it moves to this model's collection only now that it is complete.
     if ((await this.store.resolveAlias(CUSTOMERS_ALIAS)) !== collection) {
       await this.store.setAlias(CUSTOMERS_ALIAS, collection);
+      // No table records the alias: cached answers read through it are told here.
+      await announceChange(this.prisma, 'alias');
       report.aliasSwitched = true;
     }
     report.seconds = (performance.now() - started) / 1000;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { LISTENER_NAME } from '../../src/db/change-notifications.js';
 import { loadDemoShop } from '../../src/demo/demo-shop.js';
 import { responseCacheLookups } from '../../src/observability/metrics.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -20,8 +21,13 @@ async function post(app: TestApp, query: string, key = app.keys.admin, headers: 
     body: JSON.stringify({ query }),
   });
   const body = (await res.json()) as { data?: Record<string, unknown>; errors?: { extensions?: { code?: string } }[] };
+  // Kept on the server only: no browser or proxy may keep a GraphQL answer.
+  assert.equal(res.headers.get('cache-control'), 'no-store');
   return { cached: res.headers.get('age') !== null, body };
 }
+
+const labelOf = (r: { body: { data?: Record<string, unknown> } }, id: number) =>
+  (r.body.data!.segments as { id: string; name: string }[]).find((s) => Number(s.id) === id)!.name;
 
 for (const target of databaseTargets()) {
   describe(`response cache (${target.name})`, () => {
@@ -100,12 +106,35 @@ for (const target of databaseTargets()) {
         'the write to show',
         async () => {
           const r = await post(app, SEGMENTS);
-          return (r.body.data!.segments as { id: string; name: string }[]).find((s) => Number(s.id) === id)!.name === 'Renamed elsewhere' ? r : undefined;
+          return labelOf(r, id) === 'Renamed elsewhere' ? r : undefined;
         },
         2000,
       );
       assert.equal(seen.cached, false);
     });
+
+    if (target.name === 'postgresql') {
+      test('a write while the listening connection is down is seen all the same', async () => {
+        const { body } = await settled();
+        const id = Number((body.data!.segments as { id: string }[])[0]!.id);
+        const settings = app.services.settings.database as { kind: 'postgresql'; url: string };
+        const other = new pg.Client({ connectionString: settings.url });
+        await other.connect();
+        try {
+          const ended = await other.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`,
+            [LISTENER_NAME],
+          );
+          assert.equal(ended.rowCount, 1, 'one listening connection');
+          await other.query(`UPDATE segment SET label = 'Renamed while nobody listened' WHERE id = $1`, [id]);
+        } finally {
+          await other.end();
+        }
+        await until('the write to show', async () => (labelOf(await post(app, SEGMENTS), id) === 'Renamed while nobody listened' ? true : undefined), 5000);
+        // Listening again: answers are kept again.
+        await settled();
+      });
+    }
 
     test('an erased customer is gone from the next read', async () => {
       await settled();
@@ -123,6 +152,11 @@ for (const target of databaseTargets()) {
     test('jobs, health and other reads outside the cache are always answered afresh', async () => {
       await post(app, '{ jobs { id status } }');
       assert.equal((await post(app, '{ jobs { id status } }')).cached, false);
+      // A lookalike's cursors name a computation its own cache holds: its pages are not kept here.
+      const [seed] = await app.services.db.prisma.customer.findMany({ take: 1, orderBy: { id: 'desc' }, select: { externalId: true } });
+      const lookalike = `{ lookalikeAudience(seeds: ["${seed!.externalId}"], size: 10) { members(first: 5) { edges { cursor } } } }`;
+      assert.equal((await post(app, lookalike)).body.errors, undefined);
+      assert.equal((await post(app, lookalike)).cached, false);
       assert.equal((await post(app, `{ health { status } ${SEGMENTS.slice(1, -1)} }`)).cached, false);
     });
   });

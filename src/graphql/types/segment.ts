@@ -170,7 +170,11 @@ export class SegmentationRun {
   @Field(() => ID) id!: string;
   @Field(() => RunStatus) status!: RunStatus;
   @Field(() => Boolean, { description: 'The run whose segments are in use. At most one.' }) active!: boolean;
-  @Field(() => Int, { nullable: true }) k!: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Segments made. `metrics.k` is the k the rule chose; it is larger only when a chosen centre was nearest to no customer.',
+  })
+  k!: number | null;
   @Field(() => String, { nullable: true }) algorithm!: string | null;
   @Field(() => String, { nullable: true, description: 'How k was chosen.' }) kRule!: string | null;
   @Field(() => String) vector!: string;

@@ -13,6 +13,9 @@ export function RunsView() {
   const [selected, setSelected] = useState<string | null>(null);
   const shown = runs.find((r) => r.id === selected) ?? active;
   const shownSpectral = shown ? isSpectral(shown.triedK) : false;
+  // The k the rule chose (its metrics are the run's); `k` counts the segments made, one fewer in the
+  // rare run where a chosen centre was nearest to no customer.
+  const chosenK = shown ? (shown.metrics?.k ?? shown.k) : undefined;
   const [from, setFrom] = useState<string | null>(null);
   const [to, setTo] = useState<string | null>(null);
   const toRun = succeeded.find((r) => r.id === to) ?? active;
@@ -67,7 +70,7 @@ export function RunsView() {
       {shown && shown.triedK.length > 0 && (
         <>
           <h2>Run #{shown.id}: metrics per k tried</h2>
-          <KChart tried={shown.triedK.map((t) => ({ k: t.k, score: kRuleScore(t) }))} chosen={shown.k} spectral={shownSpectral} />
+          <KChart tried={shown.triedK.map((t) => ({ k: t.k, score: kRuleScore(t) }))} chosen={chosenK} spectral={shownSpectral} />
           <div className="table-scroll">
             <table>
               <thead>
@@ -87,10 +90,10 @@ export function RunsView() {
               </thead>
               <tbody>
                 {shown.triedK.map((m) => (
-                  <tr key={m.k} className={m.k === shown.k ? 'chosen' : undefined}>
+                  <tr key={m.k} className={m.k === chosenK ? 'chosen' : undefined}>
                     <td>
                       {m.k}
-                      {m.k === shown.k && ' (chosen)'}
+                      {m.k === chosenK && ' (chosen)'}
                     </td>
                     <td>{fmt.fixed(m.silhouette, 3)}</td>
                     {shownSpectral && (
