@@ -32,6 +32,8 @@ const BUSY_CUSTOMERS = Number(process.env.BENCH_BUSY_CUSTOMERS ?? 20000);
 const BUSY_CONNECTIONS = Number(process.env.BENCH_BUSY_CONNECTIONS ?? 4);
 const CALL_TARGETS = (process.env.BENCH_CALL_TARGETS ?? 'pglite,postgresql').split(',');
 const BUSY_TARGETS = (process.env.BENCH_BUSY_TARGETS ?? 'pglite,postgresql').split(',');
+/** Only the calls whose names contain one of these (comma-separated); the health floor always runs. */
+const CALLS = process.env.BENCH_CALLS?.split(',');
 const SEGMENTS_QUERY = '{ segments { id name size share medians { recencyDays frequency monetary } topCategories { category share } keywords quality } }';
 const MEMBERS_QUERY =
   'query ($id: ID!, $o: MemberOrder!) { segment(id: $id) { members(first: 100, orderBy: $o) { totalCount edges { cursor node { distance monetary customer { id country } } } } } }';
@@ -137,7 +139,7 @@ for (const target of databaseTargets().filter((t) => CALL_TARGETS.includes(t.nam
       const server = await serve({ ...env, RESPONSE_CACHE_MB: cache === 'off' ? '0' : '64' }, path.join(dataDir, `serve-${cache}.log`));
       try {
         let floor = 0;
-        for (const call of calls) {
+        for (const call of calls.filter((c) => !CALLS || c.name.startsWith('health') || CALLS.some((n) => c.name.includes(n)))) {
           const result = await autocannon({
             url: server.url,
             method: 'POST',
