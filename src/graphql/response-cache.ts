@@ -9,7 +9,6 @@ import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { Kind, OperationTypeNode, type OperationDefinitionNode } from 'graphql';
-import type { ChangeListener } from '../db/change-notifications.js';
 import { responseCacheLookups } from '../observability/metrics.js';
 import type { GraphQLContext } from './context.js';
 
@@ -39,8 +38,11 @@ export const CACHEABLE_ROOT_FIELDS: ReadonlySet<string> = new Set([
  */
 export const RESPONSE_MAX_AGE_SECONDS = 60;
 
-/** Moves on every change that can alter a cached answer; not trusted while notifications may be missed. */
-export class DataVersion implements ChangeListener {
+/**
+ * Moves on every change that can alter a cached answer; not trusted while notifications may be missed.
+ * The database's change listener (app.ts hands this over: changed / lost / restored).
+ */
+export class DataVersion {
   private value = 0;
   private listening = true;
   get current(): number {
