@@ -2,7 +2,7 @@
 // `npm start`: applies pending migrations, then serves GraphQL until SIGINT/SIGTERM.
 import { createServices } from './app/services.js';
 import { ConfigError, loadSettings, packageVersion } from './config/settings.js';
-import { startServer } from './http/app.js';
+import { startServer, type RunningServer } from './http/app.js';
 import { configureLogging, defaultLevel, log } from './observability/log.js';
 import { startTracing } from './observability/tracing.js';
 
@@ -12,10 +12,14 @@ export async function serve(): Promise<void> {
   configureLogging({ output: 'stdout', level: settings.logging.level ?? defaultLevel(), format: settings.logging.format });
   const tracing = await startTracing({ ...settings.tracing, version: packageVersion() });
   const services = await createServices(settings);
-  // Search indexes are built now, not by the first user's request; /readyz waits for them (from before
-  // the server listens). prepareSearch logs its own failures and never rejects.
-  void services.prepareSearch();
+  // Search indexes are built (or read) now, not by the first user's request, then the server sends
+  // itself one request; /readyz waits for both (from before the server listens). prepareSearch logs
+  // its own failures and never rejects.
+  let listening!: (server: RunningServer) => void;
+  const started = new Promise<RunningServer>((resolve) => (listening = resolve));
+  void services.prepareSearch(async () => (await started).warmUp());
   const server = await startServer(services);
+  listening(server);
   await services.startWork();
   const logger = log('server');
   logger.info(

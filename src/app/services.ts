@@ -80,9 +80,10 @@ export interface AppServices extends Services {
   startWork(options?: { worker?: boolean }): Promise<void>;
   /**
    * Prepares the active customer collection's search indexes (a serving process, at start); /readyz
-   * says not ready, with how far it has got, until they are. Searches meanwhile are exact.
+   * says not ready, with how far it has got, until they are. Searches meanwhile are exact. `warmUp`,
+   * when given, runs after them, before ready is said (the server's first request of its own).
    */
-  prepareSearch(): Promise<void>;
+  prepareSearch(warmUp?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -199,21 +200,30 @@ export async function createServices(settings: Settings, options: { migrate?: bo
         migrationsDir: settings.migrationsDir,
         searchIndex: () => searchIndex,
       }),
-    prepareSearch: async () => {
+    prepareSearch: async (warmUp) => {
       // Not ready from the call on (before any await), so no probe in between says ready too early.
       searchIndex = { ok: false, detail: 'preparing the search indexes' };
       const started = performance.now();
       let collection: string | undefined;
       try {
         collection = await vectors.resolveAlias(CUSTOMERS_ALIAS);
-        if (!collection) return;
-        await vectors.prepare(collection, (p) => {
-          searchIndex = { ok: false, detail: `building the ${p.vector} index of ${collection}: ${p.rows} of ${p.of} points` };
-        });
-        log('vectors').info({ collection, ms: Math.round(performance.now() - started) }, `search indexes of ${collection} ready`);
+        if (collection) {
+          await vectors.prepare(collection, (p) => {
+            searchIndex = { ok: false, detail: `building the ${p.vector} index of ${collection}: ${p.rows} of ${p.of} points` };
+          });
+          log('vectors').info({ collection, ms: Math.round(performance.now() - started) }, `search indexes of ${collection} ready`);
+        }
       } catch (error) {
         // Searches still answer (building an index on first use): not a reason to stay out of service.
         log('vectors').warn({ err: error, collection }, `could not prepare the search indexes of ${collection ?? 'the customer collection'}`);
+      }
+      try {
+        if (warmUp) {
+          searchIndex = { ok: false, detail: 'warming up the request path' };
+          await warmUp();
+        }
+      } catch (error) {
+        log('server').warn({ err: error }, 'the warm-up request failed');
       } finally {
         searchIndex = { ok: true };
       }

@@ -51,6 +51,11 @@ export class CustomerDirectory {
     return (await this.prisma.customer.findMany({ where: { id: { in: [...ids] } } })).map(customerRecord);
   }
 
+  /** The first `n` customers by internal id (a server's warm-up asks about them). */
+  async first(n: number): Promise<CustomerRecord[]> {
+    return (await this.prisma.customer.findMany({ orderBy: { id: 'asc' }, take: n })).map(customerRecord);
+  }
+
   async byExternalIds(externalIds: readonly string[]): Promise<CustomerRecord[]> {
     return (await this.prisma.customer.findMany({ where: { externalId: { in: [...externalIds] } } })).map(customerRecord);
   }

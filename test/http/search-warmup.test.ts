@@ -44,7 +44,14 @@ test('readiness waits for the search indexes; searches answer while they are bui
   const logs = captureLogs();
   const states: { ok: boolean; detail?: string }[] = [];
   let finished = false;
-  const preparing = app.services.prepareSearch().then(() => (finished = true));
+  // After the indexes, the server's own first request (as `serve` passes it), still before ready.
+  let duringWarmUp: { ok: boolean; detail?: string } | undefined;
+  const preparing = app.services
+    .prepareSearch(async () => {
+      duringWarmUp = (await app.services.readiness()).checks.find((c) => c.name === 'searchIndex');
+      await app.server.warmUp();
+    })
+    .then(() => (finished = true));
   const during: string[][] = [];
   while (!finished) {
     states.push((await app.services.readiness()).checks.find((c) => c.name === 'searchIndex')!);
@@ -62,7 +69,13 @@ test('readiness waits for the search indexes; searches answer while they are bui
   assert.equal(afterwards.length, 5);
   for (const answer of during) assert.equal(answer.length, 5);
   // Whenever a probe came while the indexes were being built, it said not ready, and what was under way.
-  for (const state of states.filter((x) => !x.ok)) assert.match(state.detail ?? '', /preparing the search indexes|building the \w+ index of/);
+  for (const state of states.filter((x) => !x.ok)) assert.match(state.detail ?? '', /preparing the search indexes|building the \w+ index of|warming up/);
+  assert.deepEqual(duringWarmUp, { name: 'searchIndex', ok: false, ms: 0, detail: 'warming up the request path' });
+  const warmUp = logs.lines.find((l) => l.requestId === 'warm-up' && l.component === 'http');
+  assert.ok(warmUp, 'the warm-up request went through the HTTP path');
+  assert.equal(warmUp.status, 200);
+  // Its query through Apollo (segments, similar, recommended, lookalike) answered without an error.
+  assert.ok(!logs.lines.some((l) => /warm-up (query|request)/.test(String(l.msg))), 'the warm-up query answered');
   assert.ok(
     logs.lines.some((l) => /search indexes of .* ready/.test(String(l.msg))),
     'the time it took is logged',

@@ -44,6 +44,63 @@ test('prepare builds every vector’s index a slice at a time, saying how far it
   await store.close();
 });
 
+test('the search indexes are kept beside the snapshot: a restart reads them, the log written after them reaches them, stale or broken ones are built again', async () => {
+  const dir = tmp();
+  const tuning = { exactSearchLimit: 50, hnswEf: 400 };
+  const progressOf = async (store: EmbeddedVectorStore) => {
+    let slices = 0;
+    await store.prepare('c', () => slices++);
+    return slices;
+  };
+  const first = new EmbeddedVectorStore({ dir, tuning });
+  await first.ensureCollection('c', SPEC);
+  await first.upsert('c', makePoints(300));
+  assert.ok((await progressOf(first)) > 0, 'the first start builds the indexes');
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'c', 'index.json'), 'utf8')) as { rows: number; vectors: string[] };
+  assert.equal(meta.rows, 300);
+  assert.deepEqual([...meta.vectors].sort(), Object.keys(SPEC.vectors).sort());
+  // Written after the indexes were kept, and never folded (as if the process were killed): the log.
+  const moved = makePoints(20, 7).map((p, i) => ({ ...p, id: i + 1 }));
+  await first.upsert('c', [...moved, ...makePoints(60, 3, 300)]);
+  await first.delete('c', [21, 22]);
+
+  const second = new EmbeddedVectorStore({ dir, tuning });
+  assert.equal(await progressOf(second), 0, 'a restart reads the kept indexes instead of building them');
+  // The same answers as exact search over the same points.
+  const exact = new EmbeddedVectorStore({ tuning: { exactSearchLimit: 1_000_000 } });
+  await exact.ensureCollection('c', SPEC);
+  await exact.upsert('c', [...makePoints(300).filter((p) => p.id > 22), ...moved, ...makePoints(60, 3, 300)]);
+  for (const query of makePoints(10, 11)) {
+    for (const using of ['combined', 'text'] as const) {
+      const got = (await second.search('c', { using, vector: query.vectors[using], limit: 10 })).map((h) => h.id);
+      const want = (await exact.search('c', { using, vector: query.vectors[using], limit: 10 })).map((h) => h.id);
+      assert.deepEqual(got, want, `${using}: the kept index answers as exact search`);
+      assert.ok(!got.includes(21) && !got.includes(22));
+    }
+  }
+  // Deleted rows leave the indexes numbered unlike a snapshot: closing folds the log and keeps none.
+  await second.close();
+  assert.equal(fs.existsSync(path.join(dir, 'c', 'index.json')), false);
+  const third = new EmbeddedVectorStore({ dir, tuning });
+  assert.ok((await progressOf(third)) > 0, 'built again after the fold');
+  assert.equal(await third.count('c'), 358);
+  await third.close();
+  assert.equal(await progressOf(new EmbeddedVectorStore({ dir, tuning })), 0, 'and kept again');
+
+  // A broken index file is built again, with a warning; other build settings are not taken either.
+  fs.truncateSync(path.join(dir, 'c', 'index-combined.hnsw'), 100);
+  const logs = captureLogs();
+  try {
+    const fourth = new EmbeddedVectorStore({ dir, tuning });
+    const slices = await progressOf(fourth);
+    assert.ok(slices > 0 && slices <= 2, `${slices} slices: only the broken index is built again`);
+    assert.ok(logs.lines.some((l) => /could not be read/.test(String(l.msg))));
+  } finally {
+    logs.stop();
+  }
+  assert.ok((await progressOf(new EmbeddedVectorStore({ dir, tuning: { ...tuning, hnswM: 8 } }))) > 0, 'indexes built with another M are not read');
+});
+
 describe('embedded store durability', () => {
   test('survives a restart: every write is replayed, compaction keeps the state', async () => {
     const dir = tmp();

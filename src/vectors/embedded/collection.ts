@@ -270,6 +270,47 @@ export class Collection {
     }
   }
 
+  /**
+   * The finished indexes, for the store to keep beside a snapshot it writes of this collection. Their
+   * labels are row numbers and a snapshot numbers only live rows, so they fit it only while no row has
+   * been deleted (undefined otherwise: the next start builds them again, and keeps them then).
+   */
+  finishedIndexes(): Map<VectorName, hnswlib.HierarchicalNSW> | undefined {
+    if (this.live !== this.ids.length) return undefined;
+    return new Map([...this.indexes].map(([name, hnsw]) => [name, hnsw.index]));
+  }
+
+  /**
+   * An index read from disk that holds the rows loaded so far (the snapshot's). Writes replayed after
+   * it (the log) reach it as they reach an index being prepared; adoptionDone() adds the rows they
+   * appended and puts it in service.
+   */
+  adoptIndex(name: VectorName, index: hnswlib.HierarchicalNSW): void {
+    this.building.set(name, { hnsw: { index, rows: index.getMaxElements() }, upTo: this.ids.length });
+  }
+
+  adoptionDone(): void {
+    for (const [name, entry] of this.building) {
+      this.addRows(entry.hnsw, name, entry.upTo, this.ids.length);
+      this.indexes.set(name, entry.hnsw);
+    }
+    this.building.clear();
+  }
+
+  /** Room for this many rows at once, so loading a large snapshot does not grow the matrices by doubling. */
+  reserve(rows: number): void {
+    for (const matrix of this.matrices.values()) matrix.ensure(rows);
+  }
+
+  /** Rows loaded so far, deleted ones included (the label space of an adopted index). */
+  get rowCount(): number {
+    return this.ids.length;
+  }
+
+  newSearchIndex(name: VectorName): hnswlib.HierarchicalNSW {
+    return new hnswlib.HierarchicalNSW(this.spec.vectors[name].distance === 'Cosine' ? 'cosine' : 'l2', this.matrices.get(name)!.dim);
+  }
+
   /** The collection was deleted: stop preparing its indexes. */
   drop(): void {
     this.dropped = true;
@@ -291,7 +332,7 @@ export class Collection {
   }
 
   private newIndex(name: VectorName): Hnsw {
-    const index = new hnswlib.HierarchicalNSW(this.spec.vectors[name].distance === 'Cosine' ? 'cosine' : 'l2', this.matrices.get(name)!.dim);
+    const index = this.newSearchIndex(name);
     const rows = Math.max(1024, this.ids.length * 2);
     index.initIndex(rows, this.tuning.hnswM, this.tuning.hnswEfConstruction, 100);
     return { index, rows };

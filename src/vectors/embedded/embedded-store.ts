@@ -3,6 +3,9 @@
 // appended to the log and fsynced before it is applied, so a restart replays it and a process
 // killed mid-write loses at most the batch it was writing (the torn frame is dropped). The log is
 // folded into a new snapshot (written aside, then renamed over) when it grows large and on close.
+// The HNSW indexes a server builds are kept beside the snapshot they index (index.json names it), so
+// the next start reads them in seconds instead of building them for minutes; the log written after
+// them is applied to them as it is read.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConflictError, InputError, NotFoundError } from '../../errors/domain-errors.js';
@@ -32,10 +35,23 @@ const WAL = 'wal.log';
 const SPEC = 'spec.json';
 const ALIASES = 'aliases.json';
 const SNAPSHOT_CHUNK = 10_000;
+const INDEX_META = 'index.json';
+const indexFile = (vector: VectorName) => `index-${vector}.hnsw`;
 
 interface Open {
   collection: Collection;
   walBytes: number;
+  /** The vectors whose indexes on disk fit the snapshot on disk. */
+  savedIndexes: Set<VectorName>;
+}
+
+/** What index.json says: which snapshot the kept indexes number the rows of, and how they were built. */
+interface IndexMeta {
+  snapshot: { size: number; mtimeMs: number; ino: number };
+  rows: number;
+  hnswM: number;
+  hnswEfConstruction: number;
+  vectors: VectorName[];
 }
 
 export interface EmbeddedStoreOptions {
@@ -83,7 +99,7 @@ export class EmbeddedVectorStore implements VectorStore {
         fs.mkdirSync(dir, { recursive: true });
         writeFileAtomically(path.join(dir, SPEC), Buffer.from(JSON.stringify(spec, null, 2)));
       }
-      this.open.set(name, { collection: new Collection(spec, this.tuning), walBytes: 0 });
+      this.open.set(name, { collection: new Collection(spec, this.tuning), walBytes: 0, savedIndexes: new Set() });
     });
   }
 
@@ -177,6 +193,11 @@ export class EmbeddedVectorStore implements VectorStore {
 
   async prepare(collection: string, onProgress?: (progress: PrepareProgress) => void): Promise<void> {
     await this.require(collection).collection.prepare(onProgress);
+    // Kept on disk, so the next start reads them instead of building them again.
+    await this.serial(() => {
+      const open = this.open.get(collection);
+      if (open) this.keepIndexes(collection, open);
+    });
   }
 
   async search(collection: string, request: SearchRequest): Promise<ScoredPoint[]> {
@@ -250,7 +271,10 @@ export class EmbeddedVectorStore implements VectorStore {
 
   async close(): Promise<void> {
     await this.serial(() => {
-      for (const [name, open] of this.open) if (open.walBytes > 0) this.compact(name, open);
+      for (const [name, open] of this.open) {
+        if (open.walBytes > 0) this.compact(name, open);
+        this.keepIndexes(name, open);
+      }
       this.open.clear();
     });
   }
@@ -283,7 +307,15 @@ export class EmbeddedVectorStore implements VectorStore {
     // collection), and ensureCollection with the current layout refuses it with what to do.
     for (const v of VECTOR_NAMES) spec.vectors[v] ??= { size: 0, distance: 'Euclid' };
     const collection = new Collection(spec, this.tuning);
-    for (const record of readRecords(path.join(dir, SNAPSHOT))) apply(collection, record);
+    const snapshot = path.join(dir, SNAPSHOT);
+    if (fs.existsSync(snapshot)) {
+      // The snapshot is mostly vectors: its size bounds its points (the headers make it a little more).
+      const bytesPerPoint = 4 * VECTOR_NAMES.reduce((sum, v) => sum + spec.vectors[v].size, 0);
+      if (bytesPerPoint > 0) collection.reserve(Math.ceil(fs.statSync(snapshot).size / bytesPerPoint));
+    }
+    for (const record of readRecords(snapshot)) apply(collection, record);
+    // Before the log: its writes reach the kept indexes as they are replayed.
+    const savedIndexes = this.readIndexes(name, collection);
     const wal = readRecords(path.join(dir, WAL), (endsAt, dropped, kept) =>
       log('vectors').warn(
         { collection: name, droppedBytes: dropped, endsAt, records: kept },
@@ -291,7 +323,8 @@ export class EmbeddedVectorStore implements VectorStore {
       ),
     );
     for (const record of wal) apply(collection, record);
-    const open = { collection, walBytes: fs.existsSync(path.join(dir, WAL)) ? fs.statSync(path.join(dir, WAL)).size : 0 };
+    collection.adoptionDone();
+    const open = { collection, walBytes: fs.existsSync(path.join(dir, WAL)) ? fs.statSync(path.join(dir, WAL)).size : 0, savedIndexes };
     this.open.set(name, open);
     return open;
   }
@@ -321,10 +354,98 @@ export class EmbeddedVectorStore implements VectorStore {
       }
     }
     if (batch.length) chunks.push(encodeRecord(upsertRecord(batch)));
+    // The kept indexes number the rows of the snapshot being replaced: no longer theirs (and not
+    // rewritten here, at every fold of a busy log: keepIndexes does that after a prepare and on close).
+    this.forgetIndexes(dir, open);
     // Snapshot first, then the empty log: a crash in between replays a log the snapshot already holds.
     writeFileAtomically(path.join(dir, SNAPSHOT), chunks);
     writeFileAtomically(path.join(dir, WAL), Buffer.alloc(0));
     open.walBytes = 0;
+  }
+
+  /**
+   * Writes the collection's finished indexes beside its snapshot, folding the log into the snapshot
+   * first (the indexes hold its writes; the snapshot must too). Nothing to do when those on disk
+   * already fit, or when a deleted row leaves the indexes numbered unlike a snapshot.
+   */
+  private keepIndexes(name: string, open: Open): void {
+    if (!this.options.dir) return;
+    const finished = open.collection.finishedIndexes();
+    if (!finished || finished.size === 0) return;
+    if (open.walBytes === 0 && [...finished.keys()].every((v) => open.savedIndexes.has(v))) return;
+    const dir = this.collectionDir(name);
+    if (open.walBytes > 0 || !fs.existsSync(path.join(dir, SNAPSHOT))) this.compact(name, open);
+    this.forgetIndexes(dir, open);
+    const started = performance.now();
+    for (const [vector, index] of finished) {
+      const file = path.join(dir, indexFile(vector));
+      index.writeIndexSync(`${file}.tmp`);
+      const fd = fs.openSync(`${file}.tmp`, 'r');
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fs.renameSync(`${file}.tmp`, file);
+    }
+    const snapshot = fs.statSync(path.join(dir, SNAPSHOT));
+    const meta: IndexMeta = {
+      snapshot: { size: snapshot.size, mtimeMs: snapshot.mtimeMs, ino: snapshot.ino },
+      rows: open.collection.rowCount,
+      hnswM: this.tuning.hnswM,
+      hnswEfConstruction: this.tuning.hnswEfConstruction,
+      vectors: [...finished.keys()],
+    };
+    // Last: until it is written, the files above are not taken for the snapshot's indexes.
+    writeFileAtomically(path.join(dir, INDEX_META), Buffer.from(JSON.stringify(meta, null, 2)));
+    open.savedIndexes = new Set(finished.keys());
+    log('vectors').info(
+      { collection: name, vectors: meta.vectors, rows: meta.rows, ms: Math.round(performance.now() - started) },
+      `search indexes of ${name} kept on disk`,
+    );
+  }
+
+  private forgetIndexes(dir: string, open: Open): void {
+    fs.rmSync(path.join(dir, INDEX_META), { force: true });
+    for (const vector of VECTOR_NAMES) fs.rmSync(path.join(dir, indexFile(vector)), { force: true });
+    open.savedIndexes = new Set();
+  }
+
+  /** The kept indexes that fit the snapshot just read (same file, same rows, same build settings). */
+  private readIndexes(name: string, collection: Collection): Set<VectorName> {
+    const dir = this.collectionDir(name);
+    const adopted = new Set<VectorName>();
+    if (!fs.existsSync(path.join(dir, INDEX_META)) || !fs.existsSync(path.join(dir, SNAPSHOT))) return adopted;
+    try {
+      const meta = JSON.parse(fs.readFileSync(path.join(dir, INDEX_META), 'utf8')) as IndexMeta;
+      const snapshot = fs.statSync(path.join(dir, SNAPSHOT));
+      const fits =
+        meta.snapshot.size === snapshot.size &&
+        meta.snapshot.mtimeMs === snapshot.mtimeMs &&
+        meta.snapshot.ino === snapshot.ino &&
+        meta.rows === collection.rowCount &&
+        meta.hnswM === this.tuning.hnswM &&
+        meta.hnswEfConstruction === this.tuning.hnswEfConstruction;
+      if (!fits) return adopted;
+      const started = performance.now();
+      for (const vector of meta.vectors) {
+        if (!VECTOR_NAMES.includes(vector) || collection.spec.vectors[vector].size === 0) continue;
+        try {
+          const index = collection.newSearchIndex(vector);
+          index.readIndexSync(path.join(dir, indexFile(vector)));
+          if (index.getCurrentCount() !== meta.rows) throw new Error(`it holds ${index.getCurrentCount()} points, not ${meta.rows}`);
+          collection.adoptIndex(vector, index);
+          adopted.add(vector);
+        } catch (error) {
+          // Built again by the next prepare (or first search): slower, never wrong.
+          log('vectors').warn({ err: error, collection: name, vector }, `the kept ${vector} search index of ${name} could not be read; it will be built again`);
+        }
+      }
+      log('vectors').info(
+        { collection: name, vectors: [...adopted], rows: meta.rows, ms: Math.round(performance.now() - started) },
+        `search indexes of ${name} read from disk`,
+      );
+    } catch (error) {
+      log('vectors').warn({ err: error, collection: name }, `the kept search indexes of ${name} could not be read; they will be built again`);
+    }
+    return adopted;
   }
 
   private saveAliases(): void {
@@ -343,7 +464,10 @@ function apply(collection: Collection, record: LogRecord): void {
   if (h.op === 'upsert') {
     const ids = h.ids as number[];
     const payloads = h.payloads as Payload[];
-    const body = new Float32Array(record.body.buffer.slice(record.body.byteOffset, record.body.byteOffset + record.body.byteLength));
+    // A view when the body is aligned (readRecords makes it so), else a copy.
+    const { buffer, byteOffset, byteLength } = record.body;
+    const body =
+      byteOffset % 4 === 0 ? new Float32Array(buffer, byteOffset, byteLength / 4) : new Float32Array(buffer.slice(byteOffset, byteOffset + byteLength));
     let offset = 0;
     const points = ids.map((id, i) => {
       const vectors = {} as Record<VectorName, Float32Array>;

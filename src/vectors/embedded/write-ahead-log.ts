@@ -35,32 +35,53 @@ export function appendRecords(file: string, records: LogRecord[]): void {
 }
 
 /**
- * Every intact record, in order; a torn tail (a write a kill interrupted) is cut off the file, and
- * `onTorn` is told where the log now ends and how many bytes were dropped.
+ * Every intact record, in order, read a frame at a time (a snapshot of a million customers is several
+ * gigabytes: never wholly in memory, and past what one read of a file may return); a torn tail (a write
+ * a kill interrupted) is cut off the file once the records before it have been read, and `onTorn` is
+ * told where the log now ends and how many bytes were dropped. Each body is its own buffer, aligned
+ * for a Float32Array view.
  */
-export function readRecords(file: string, onTorn?: (endsAt: number, dropped: number, kept: number) => void): LogRecord[] {
-  if (!fs.existsSync(file)) return [];
-  const data = fs.readFileSync(file);
-  const records: LogRecord[] = [];
+export function* readRecords(file: string, onTorn?: (endsAt: number, dropped: number, kept: number) => void): Generator<LogRecord> {
+  if (!fs.existsSync(file)) return;
+  const fd = fs.openSync(file, 'r');
   let offset = 0;
-  while (offset + 12 <= data.length) {
-    if (!data.subarray(offset, offset + 4).equals(MAGIC)) break;
-    const headerLength = data.readUInt32LE(offset + 4);
-    const bodyLength = data.readUInt32LE(offset + 8);
-    const end = offset + 12 + headerLength + bodyLength + HASH_BYTES;
-    if (end > data.length) break;
-    const header = data.subarray(offset + 12, offset + 12 + headerLength);
-    const body = data.subarray(offset + 12 + headerLength, end - HASH_BYTES);
-    const hash = createHash('sha256').update(header).update(body).digest();
-    if (!hash.equals(data.subarray(end - HASH_BYTES, end))) break;
-    records.push({ header: JSON.parse(header.toString('utf8')) as Record<string, unknown>, body: Buffer.from(body) });
-    offset = end;
+  let kept = 0;
+  let size: number;
+  try {
+    size = fs.fstatSync(fd).size;
+    const lead = Buffer.alloc(12);
+    while (offset + 12 <= size) {
+      readAt(fd, lead, offset);
+      if (!lead.subarray(0, 4).equals(MAGIC)) break;
+      const headerLength = lead.readUInt32LE(4);
+      const bodyLength = lead.readUInt32LE(8);
+      const end = offset + 12 + headerLength + bodyLength + HASH_BYTES;
+      if (end > size) break;
+      const header = readAt(fd, Buffer.alloc(headerLength), offset + 12);
+      const body = readAt(fd, Buffer.allocUnsafeSlow(bodyLength), offset + 12 + headerLength);
+      const hash = readAt(fd, Buffer.alloc(HASH_BYTES), end - HASH_BYTES);
+      if (!createHash('sha256').update(header).update(body).digest().equals(hash)) break;
+      offset = end;
+      kept++;
+      yield { header: JSON.parse(header.toString('utf8')) as Record<string, unknown>, body };
+    }
+  } finally {
+    fs.closeSync(fd);
   }
-  if (offset < data.length) {
+  if (offset < size) {
     fs.truncateSync(file, offset);
-    onTorn?.(offset, data.length - offset, records.length);
+    onTorn?.(offset, size - offset, kept);
   }
-  return records;
+}
+
+function readAt(fd: number, into: Buffer, position: number): Buffer {
+  let done = 0;
+  while (done < into.length) {
+    const n = fs.readSync(fd, into, done, into.length - done, position + done);
+    if (n === 0) throw new Error(`unexpected end of file at byte ${position + done}`);
+    done += n;
+  }
+  return into;
 }
 
 /** Replaces a file's content atomically: write a temporary file, fsync, rename over. */

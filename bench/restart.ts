@@ -1,0 +1,166 @@
+// `npm run bench:restart`: the first requests after `serve` starts, against the same requests warm.
+// A demo shop of BENCH_CUSTOMERS customers is made as a new user makes it — `generate-demo`, `embed
+// --all`, `segment`, each a CLI process, timed — in BENCH_DIR (kept, so a second run skips this), on
+// the embedded defaults (PGlite + embedded vector store). Then `serve` is started twice:
+//   1. without kept search indexes (index files removed): the server builds them before it reports
+//      ready, as before they were kept — the baseline of the same run;
+//   2. again: it reads the indexes the first start kept beside the snapshot.
+// Each start prints the seconds until /readyz answers 200 and the server's peak resident memory,
+// then the first similarCustomers, recommendedProducts and 1,000-member lookalike (20 seeds), each for a
+// customer or seed set not asked about before, against the median of BENCH_WARM more of each, and the
+// ratio (the issue's bar: first within 2× of warm). The response cache is off: every call is computed.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createServices } from '../src/app/services.js';
+import { loadSettings, projectRoot } from '../src/config/settings.js';
+import { mulberry32 } from '../src/demo/random.js';
+
+const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
+const WARM = Number(process.env.BENCH_WARM ?? 10);
+const DIR = path.resolve(process.env.BENCH_DIR ?? path.join(os.tmpdir(), `bench-restart-${CUSTOMERS}`));
+const CLI = path.join(projectRoot, 'dist', 'src', 'cli.js');
+
+const SIMILAR = 'query ($id: ID!) { customer(id: $id) { similarCustomers(limit: 10) { score customer { id } } } }';
+const RECOMMENDED = 'query ($id: ID!) { customer(id: $id) { recommendedProducts(limit: 10) { score product { id } } } }';
+const LOOKALIKE =
+  'query ($seeds: [ID!]!) { lookalikeAudience(seeds: $seeds, size: 1000) { size members(first: 100) { edges { node { rank customer { id } } } } } }';
+
+// What this shell sets for the service does not leak in: the database, the store, the cache, the limits.
+const env: NodeJS.ProcessEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(DATABASE_URL|QDRANT_|RESPONSE_CACHE_MB|RATE_LIMIT_|LOG_LEVEL|PORT$)/.test(name))),
+  DATA_DIR: DIR,
+  NODE_ENV: 'production',
+  RESPONSE_CACHE_MB: '0',
+  RATE_LIMIT_PER_MINUTE: '0',
+};
+
+/** Runs a CLI command to the end: seconds and peak resident memory (GNU time, when there). */
+function cli(args: string[]): { seconds: number; peakMb: number | undefined } {
+  const started = performance.now();
+  const timeFile = path.join(DIR, 'time.txt');
+  const useTime = fs.existsSync('/usr/bin/time');
+  const command = useTime ? '/usr/bin/time' : process.execPath;
+  const argv = useTime ? ['-f', '%M', '-o', timeFile, process.execPath, CLI, ...args] : [CLI, ...args];
+  const result = spawnSync(command, argv, { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited with ${result.status}`);
+  const peakMb = useTime ? Number(fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()) / 1024 : undefined;
+  return { seconds: (performance.now() - started) / 1000, peakMb };
+}
+
+const mb = (kb: number | undefined) => (kb === undefined ? '—' : `${kb.toFixed(0)} MB`);
+const rows: string[][] = [];
+
+fs.mkdirSync(DIR, { recursive: true });
+const marker = path.join(DIR, 'prepared.json');
+if (!fs.existsSync(marker)) {
+  for (const args of [['generate-demo', '--customers', String(CUSTOMERS)], ['embed', '--all'], ['segment']]) {
+    console.error(`${args.join(' ')} …`);
+    const { seconds, peakMb } = cli(args);
+    rows.push([args.join(' '), `${seconds.toFixed(0)} s`, mb(peakMb)]);
+  }
+  fs.writeFileSync(marker, JSON.stringify({ customers: CUSTOMERS, rows }));
+} else console.error(`reusing the shop prepared in ${DIR}`);
+
+// A key and customers to ask about, read before the server starts (PGlite is one process's).
+const services = await createServices(loadSettings(env));
+const { key } = await services.apiKeys.create(`bench-restart-${Date.now()}`, 'ADMIN');
+const ids = (await services.db.prisma.customer.findMany({ select: { externalId: true }, orderBy: { id: 'asc' } })).map((c) => c.externalId);
+await services.close();
+const rng = mulberry32(Date.now() >>> 0);
+const anyId = () => ids[Math.floor(rng() * ids.length)]!;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function start(label: string) {
+  const port = await freePort();
+  const logFile = path.join(DIR, `serve-${label}.log`);
+  const out = fs.openSync(logFile, 'w');
+  const started = performance.now();
+  const server = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, PORT: String(port) }, stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  let peakKb = 0;
+  const sampler = setInterval(() => {
+    const status = fs.readFileSync(`/proc/${server.pid}/status`, 'utf8');
+    peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? peakKb);
+  }, 500);
+  const origin = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode}); see ${logFile}`);
+    const status = await fetch(`${origin}/readyz`)
+      .then(async (r) => (await r.arrayBuffer(), r.status))
+      .catch(() => 0);
+    if (status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const readySeconds = (performance.now() - started) / 1000;
+  const ask = async (query: string, variables: object) => {
+    const t = performance.now();
+    const response = await fetch(`${origin}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { errors?: { message: string }[] };
+    if (!response.ok || body.errors) throw new Error(`${response.status}: ${JSON.stringify(body.errors)}`);
+    return performance.now() - t;
+  };
+  const stop = async () => {
+    clearInterval(sampler);
+    server.kill('SIGTERM');
+    await exited;
+  };
+  return { readySeconds, ask, stop, peakMb: () => peakKb / 1024, logFile };
+}
+
+const calls: { name: string; query: string; variables: () => object }[] = [
+  { name: 'similarCustomers (10)', query: SIMILAR, variables: () => ({ id: anyId() }) },
+  { name: 'recommendedProducts (10)', query: RECOMMENDED, variables: () => ({ id: anyId() }) },
+  { name: 'lookalike 1,000 from 20 seeds', query: LOOKALIKE, variables: () => ({ seeds: Array.from({ length: 20 }, anyId) }) },
+];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const collection = () => {
+  const aliases = JSON.parse(fs.readFileSync(path.join(DIR, 'vectors', 'aliases.json'), 'utf8')) as Record<string, string>;
+  return path.join(DIR, 'vectors', Object.values(aliases)[0]!);
+};
+const starts: string[][] = [];
+const timings: string[][] = [];
+for (const label of ['indexes built at start (before)', 'indexes kept on disk (now)']) {
+  if (label.includes('before')) for (const file of fs.readdirSync(collection())) if (/^index/.test(file)) fs.rmSync(path.join(collection(), file));
+  const server = await start(label.includes('before') ? 'before' : 'now');
+  try {
+    const first = [];
+    for (const call of calls) first.push(await server.ask(call.query, call.variables()));
+    for (const [i, call] of calls.entries()) {
+      const warm: number[] = [];
+      for (let n = 0; n < WARM; n++) warm.push(await server.ask(call.query, call.variables()));
+      const w = median(warm);
+      timings.push([label, call.name, `${first[i]!.toFixed(0)} ms`, `${w.toFixed(0)} ms`, (first[i]! / w).toFixed(2)]);
+    }
+    starts.push([label, `${server.readySeconds.toFixed(1)} s`, `${server.peakMb().toFixed(0)} MB`]);
+  } finally {
+    await server.stop();
+  }
+  const kept = fs.readdirSync(collection()).filter((f) => /^index-/.test(f));
+  console.error(`${label}: ready in ${server.readySeconds.toFixed(1)} s; kept indexes now: ${kept.join(', ') || 'none'}`);
+}
+
+const table = (head: string[], body: string[][]) =>
+  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const prepared = JSON.parse(fs.readFileSync(marker, 'utf8')) as { rows: string[][] };
+console.log(`\n${CUSTOMERS.toLocaleString('en')} demo customers (${DIR}), ${os.cpus().length} cores\n`);
+console.log(table(['step (CLI, when the shop was made)', 'time', 'peak RSS'], prepared.rows));
+console.log();
+console.log(table(['serve start', 'until /readyz 200', 'peak RSS'], starts));
+console.log();
+console.log(table(['start', 'call', 'first', `warm (median of ${WARM})`, 'first ÷ warm'], timings));
