@@ -9,6 +9,8 @@
 // then the first similarCustomers, recommendedProducts and 1,000-member lookalike (20 seeds), each for a
 // customer or seed set not asked about before, against the median of BENCH_WARM more of each, and the
 // ratio (the issue's bar: first within 2× of warm). The response cache is off: every call is computed.
+// BENCH_DATABASE=postgresql: the shop in a database of its own on the PostgreSQL server of
+// TEST_DATABASE_URL (scripts/postgres.sh when unset), kept with BENCH_DIR (prepared.json names it).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -17,10 +19,13 @@ import path from 'node:path';
 import { createServices } from '../src/app/services.js';
 import { loadSettings, projectRoot } from '../src/config/settings.js';
 import { mulberry32 } from '../src/demo/random.js';
+import { databaseTargets } from '../test/support/databases.js';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const WARM = Number(process.env.BENCH_WARM ?? 10);
-const DIR = path.resolve(process.env.BENCH_DIR ?? path.join(os.tmpdir(), `bench-restart-${CUSTOMERS}`));
+const DATABASE = process.env.BENCH_DATABASE ?? 'pglite';
+if (DATABASE !== 'pglite' && DATABASE !== 'postgresql') throw new Error(`BENCH_DATABASE is pglite or postgresql, not ${DATABASE}`);
+const DIR = path.resolve(process.env.BENCH_DIR ?? path.join(os.tmpdir(), `bench-restart-${DATABASE}-${CUSTOMERS}`));
 const CLI = path.join(projectRoot, 'dist', 'src', 'cli.js');
 
 const SIMILAR = 'query ($id: ID!) { customer(id: $id) { similarCustomers(limit: 10) { score customer { id } } } }';
@@ -56,13 +61,29 @@ const rows: string[][] = [];
 fs.mkdirSync(DIR, { recursive: true });
 const marker = path.join(DIR, 'prepared.json');
 if (!fs.existsSync(marker)) {
+  if (DATABASE === 'postgresql') {
+    if (!process.env.TEST_DATABASE_URL) {
+      const pg = spawnSync('bash', [path.join(projectRoot, 'scripts', 'postgres.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      if (pg.status === 0) process.env.TEST_DATABASE_URL = pg.stdout.trim();
+    }
+    const target = databaseTargets().find((t) => t.name === 'postgresql');
+    if (!target) throw new Error('BENCH_DATABASE=postgresql needs TEST_DATABASE_URL (or scripts/postgres.sh)');
+    const database = await target.create();
+    if (database.settings.kind === 'postgresql') env.DATABASE_URL = database.settings.url;
+  }
   for (const args of [['generate-demo', '--customers', String(CUSTOMERS)], ['embed', '--all'], ['segment']]) {
     console.error(`${args.join(' ')} …`);
     const { seconds, peakMb } = cli(args);
     rows.push([args.join(' '), `${seconds.toFixed(0)} s`, mb(peakMb)]);
   }
-  fs.writeFileSync(marker, JSON.stringify({ customers: CUSTOMERS, rows }));
-} else console.error(`reusing the shop prepared in ${DIR}`);
+  fs.writeFileSync(marker, JSON.stringify({ customers: CUSTOMERS, database: DATABASE, databaseUrl: env.DATABASE_URL, rows }));
+} else {
+  const kept = JSON.parse(fs.readFileSync(marker, 'utf8')) as { database?: string; databaseUrl?: string };
+  if ((kept.database ?? 'pglite') !== DATABASE)
+    throw new Error(`${DIR} holds a shop on ${kept.database ?? 'pglite'}, not ${DATABASE}: choose another BENCH_DIR`);
+  if (kept.databaseUrl) env.DATABASE_URL = kept.databaseUrl;
+  console.error(`reusing the shop prepared in ${DIR}`);
+}
 
 // A key and customers to ask about, read before the server starts (PGlite is one process's).
 const services = await createServices(loadSettings(env));
@@ -158,7 +179,7 @@ for (const label of ['indexes built at start (before)', 'indexes kept on disk (n
 const table = (head: string[], body: string[][]) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const prepared = JSON.parse(fs.readFileSync(marker, 'utf8')) as { rows: string[][] };
-console.log(`\n${CUSTOMERS.toLocaleString('en')} demo customers (${DIR}), ${os.cpus().length} cores\n`);
+console.log(`\n${CUSTOMERS.toLocaleString('en')} demo customers on ${DATABASE} + the embedded store (${DIR}), ${os.cpus().length} cores\n`);
 console.log(table(['step (CLI, when the shop was made)', 'time', 'peak RSS'], prepared.rows));
 console.log();
 console.log(table(['serve start', 'until /readyz 200', 'peak RSS'], starts));

@@ -87,6 +87,9 @@ export interface AppServices extends Services {
   close(): Promise<void>;
 }
 
+/** The longest a starting server's warm-up request may hold back readiness. */
+const WARM_UP_LIMIT_MS = 30_000;
+
 /** The job kind that refreshes a saved audience (parameters: `{ audienceId }`). */
 export const AUDIENCE_REFRESH_JOB = 'refreshAudience';
 /** The job kind that makes one attempt at one delivery (parameters: `{ deliveryId }`). */
@@ -220,7 +223,12 @@ export async function createServices(settings: Settings, options: { migrate?: bo
       try {
         if (warmUp) {
           searchIndex = { ok: false, detail: 'warming up the request path' };
-          await warmUp();
+          // Bounded: a request that hangs delays readiness by this much at most.
+          let timer: NodeJS.Timeout | undefined;
+          const limit = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${WARM_UP_LIMIT_MS} ms`)), WARM_UP_LIMIT_MS);
+          });
+          await Promise.race([warmUp(), limit]).finally(() => clearTimeout(timer));
         }
       } catch (error) {
         log('server').warn({ err: error }, 'the warm-up request failed');

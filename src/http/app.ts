@@ -176,7 +176,9 @@ export async function startServer(services: Services): Promise<RunningServer> {
     throw error;
   }
   const actualPort = (httpServer.address() as AddressInfo).port;
-  const origin = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
+  // Where this process reaches itself: the loopback of an any-address, an IPv6 address in brackets.
+  const self = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const origin = `http://${self.includes(':') ? `[${self}]` : self}:${actualPort}`;
   return {
     url: `${origin}/graphql`,
     dashboardUrl: dashboard ? `${origin}/` : undefined,

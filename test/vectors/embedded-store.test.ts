@@ -87,6 +87,21 @@ test('the search indexes are kept beside the snapshot: a restart reads them, the
   await third.close();
   assert.equal(await progressOf(new EmbeddedVectorStore({ dir, tuning })), 0, 'and kept again');
 
+  // Kept files beside a snapshot they were not written for — same rows, same settings, other vectors —
+  // are not taken: answers stay those of the points stored.
+  const folder = path.join(dir, 'c');
+  const old = fs.readdirSync(folder).filter((f) => f.startsWith('index'));
+  const saved = new Map(old.map((f) => [f, fs.readFileSync(path.join(folder, f))]));
+  const rewriting = new EmbeddedVectorStore({ dir, tuning });
+  const redrawn = makePoints(30, 13, 22); // ids 23–52, new vectors
+  await rewriting.upsert('c', redrawn);
+  await rewriting.close();
+  for (const [f, bytes] of saved) fs.writeFileSync(path.join(folder, f), bytes);
+  const fifth = new EmbeddedVectorStore({ dir, tuning });
+  assert.ok((await progressOf(fifth)) > 0, 'indexes of another snapshot are built again, not read');
+  const [probe] = redrawn;
+  assert.equal((await fifth.search('c', { using: 'combined', vector: probe!.vectors.combined, limit: 1 }))[0]!.id, probe!.id);
+
   // A broken index file is built again, with a warning; other build settings are not taken either.
   fs.truncateSync(path.join(dir, 'c', 'index-combined.hnsw'), 100);
   const logs = captureLogs();

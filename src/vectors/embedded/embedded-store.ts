@@ -194,9 +194,9 @@ export class EmbeddedVectorStore implements VectorStore {
   async prepare(collection: string, onProgress?: (progress: PrepareProgress) => void): Promise<void> {
     await this.require(collection).collection.prepare(onProgress);
     // Kept on disk, so the next start reads them instead of building them again.
-    await this.serial(() => {
+    await this.serial(async () => {
       const open = this.open.get(collection);
-      if (open) this.keepIndexes(collection, open);
+      if (open) await this.keepIndexesOrWarn(collection, open);
     });
   }
 
@@ -270,10 +270,10 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   async close(): Promise<void> {
-    await this.serial(() => {
+    await this.serial(async () => {
       for (const [name, open] of this.open) {
         if (open.walBytes > 0) this.compact(name, open);
-        this.keepIndexes(name, open);
+        await this.keepIndexesOrWarn(name, open);
       }
       this.open.clear();
     });
@@ -368,7 +368,21 @@ export class EmbeddedVectorStore implements VectorStore {
    * first (the indexes hold its writes; the snapshot must too). Nothing to do when those on disk
    * already fit, or when a deleted row leaves the indexes numbered unlike a snapshot.
    */
-  private keepIndexes(name: string, open: Open): void {
+  private async keepIndexesOrWarn(name: string, open: Open): Promise<void> {
+    try {
+      await this.keepIndexes(name, open);
+    } catch (error) {
+      // Keeping them only saves the next start a build: a full disk must not stop a close or a prepare.
+      log('vectors').warn({ err: error, collection: name }, `could not keep the search indexes of ${name} on disk; the next start builds them`);
+      try {
+        this.forgetIndexes(this.collectionDir(name), open);
+      } catch {
+        // Nothing left to do: index.json, if still there, names a snapshot that fits no index written since.
+      }
+    }
+  }
+
+  private async keepIndexes(name: string, open: Open): Promise<void> {
     if (!this.options.dir) return;
     const finished = open.collection.finishedIndexes();
     if (!finished || finished.size === 0) return;
@@ -379,10 +393,14 @@ export class EmbeddedVectorStore implements VectorStore {
     const started = performance.now();
     for (const [vector, index] of finished) {
       const file = path.join(dir, indexFile(vector));
-      index.writeIndexSync(`${file}.tmp`);
-      const fd = fs.openSync(`${file}.tmp`, 'r');
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
+      // hnswlib writes on a thread of its own: searches go on meanwhile (writes wait in the queue).
+      await index.writeIndex(`${file}.tmp`);
+      const handle = await fs.promises.open(`${file}.tmp`, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       fs.renameSync(`${file}.tmp`, file);
     }
     const snapshot = fs.statSync(path.join(dir, SNAPSHOT));
@@ -404,7 +422,8 @@ export class EmbeddedVectorStore implements VectorStore {
 
   private forgetIndexes(dir: string, open: Open): void {
     fs.rmSync(path.join(dir, INDEX_META), { force: true });
-    for (const vector of VECTOR_NAMES) fs.rmSync(path.join(dir, indexFile(vector)), { force: true });
+    // The .tmp of a write that was cut off too: it holds vectors, perhaps of customers erased since.
+    for (const vector of VECTOR_NAMES) for (const file of [indexFile(vector), `${indexFile(vector)}.tmp`]) fs.rmSync(path.join(dir, file), { force: true });
     open.savedIndexes = new Set();
   }
 
