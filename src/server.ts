@@ -12,15 +12,17 @@ export async function serve(): Promise<void> {
   configureLogging({ output: 'stdout', level: settings.logging.level ?? defaultLevel(), format: settings.logging.format });
   const tracing = await startTracing({ ...settings.tracing, version: packageVersion() });
   const services = await createServices(settings);
-  // Search indexes are built (or read) now, not by the first user's request, then the server sends
-  // itself one request; /readyz waits for both (from before the server listens). prepareSearch logs
-  // its own failures and never rejects.
+  // Search indexes are built (or read) now, not by the first user's request; then, once it listens
+  // and has started its work, the server sends itself one request. /readyz waits for both (from before
+  // the server listens). prepareSearch logs its own failures and never rejects.
   let listening!: (server: RunningServer) => void;
   const started = new Promise<RunningServer>((resolve) => (listening = resolve));
   void services.prepareSearch(async () => (await started).warmUp());
   const server = await startServer(services);
-  listening(server);
+  // The warm-up comes after the start of work (the job table's sweep, the worker): that start would
+  // otherwise share the first users' time.
   await services.startWork();
+  listening(server);
   const logger = log('server');
   logger.info(
     { url: server.url, dashboard: server.dashboardUrl, database: services.db.kind, vectorStore: settings.vectors.kind, version: services.version },

@@ -306,8 +306,9 @@ export class JobQueue {
         // A lost connection (the server restarted) lost the lock with it: the next claim or sweep opens
         // a new one and takes the lock again, so other processes do not take this one for dead.
         const lost = (why: Error | string) => {
-          log('jobs').error({ err: why }, 'job liveness connection failed');
           this.liveness = undefined;
+          // close() ends it: nothing failed.
+          if (!this.closed) log('jobs').error({ err: why }, 'job liveness connection failed');
         };
         client.on('error', (error) => lost(error));
         client.on('end', () => lost('closed'));
