@@ -186,6 +186,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     { pollMs: settings.live.pollMs, window: LIVE_WINDOW },
   );
   let searchIndex: { ok: boolean; detail?: string } = { ok: true };
+  const apiKeys = new ApiKeys(db.prisma);
   return {
     settings,
     db,
@@ -238,7 +239,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
     },
     customers: new CustomerDirectory(db.prisma, vectors),
     profiles,
-    apiKeys: new ApiKeys(db.prisma),
+    apiKeys,
     values,
     live,
     recommendations: new ProductRecommender(db.prisma, vectors),
@@ -270,6 +271,7 @@ export async function createServices(settings: Settings, options: { migrate?: bo
       await jobs.close();
       await vectors.close();
       if (embedder.loaded()) await (await embedder()).dispose();
+      await apiKeys.settled();
       await db.close();
     },
   };

@@ -3,6 +3,7 @@
 import { LRUCache } from 'lru-cache';
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../db/database.js';
+import { log } from '../observability/log.js';
 
 export const ROLES = ['VIEWER', 'MARKETER', 'ADMIN'] as const;
 export type Role = (typeof ROLES)[number];
@@ -57,6 +58,9 @@ export class ApiKeys {
     this.cache = new LRUCache({ max: 1000, ttl: Math.max(1, cacheMs) });
   }
 
+  /** Last-use writes under way. */
+  private readonly uses = new Set<Promise<void>>();
+
   async create(name: string, role: Role, options: { expiresAt?: Date } = {}): Promise<ApiKeyRecord & { key: string }> {
     const key = `sk_${role.toLowerCase()}_${randomBytes(24).toString('base64url')}`;
     const prefix = key.slice(0, 14);
@@ -66,12 +70,29 @@ export class ApiKeys {
 
   /** Every key, newest first (revoked and expired ones too: the list is also their history). */
   async list(): Promise<ApiKeyRecord[]> {
+    await this.settled();
     return (await this.prisma.apiKey.findMany({ orderBy: { id: 'desc' } })).map(record);
   }
 
   async get(id: number): Promise<ApiKeyRecord | undefined> {
+    await this.settled();
     const row = await this.prisma.apiKey.findUnique({ where: { id } });
     return row ? record(row) : undefined;
+  }
+
+  /** Resolves once the last-use writes under way have landed (before the keys are read, and at close). */
+  async settled(): Promise<void> {
+    await Promise.all(this.uses);
+  }
+
+  private recordUse(id: number): void {
+    const write = this.prisma.apiKey
+      .update({ where: { id }, data: { lastUsedAt: new Date() } })
+      .then(() => undefined)
+      // A lost write of when a key was last used fails nothing: the next lookup writes it again.
+      .catch((error: unknown) => log('auth').warn({ err: error, keyId: id }, 'could not record a key’s last use'));
+    this.uses.add(write);
+    void write.finally(() => this.uses.delete(write));
   }
 
   /** The principal of a valid key; undefined for no key and for a key that is not (now) valid. */
@@ -104,7 +125,9 @@ export class ApiKeys {
                 ...(row.expiresAt ? { expiresAt: row.expiresAt } : {}),
               },
             };
-      if (found.status === 'valid' && !expired(found.principal)) await this.prisma.apiKey.update({ where: { id: row!.id }, data: { lastUsedAt: new Date() } });
+      // Written beside the request, not before it: a key's first use after a start does not wait for
+      // a write (reads of the keys wait for it: list, get, settled).
+      if (found.status === 'valid' && !expired(found.principal)) this.recordUse(row!.id);
       if (this.cacheMs > 0 && generation === this.generation) this.cache.set(hash, found);
     }
     // Expiry is checked on every request, cached or not: a key stops at its time, not up to a cache later.

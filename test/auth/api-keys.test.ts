@@ -64,6 +64,7 @@ for (const target of databaseTargets()) {
       const { key, id, prefix } = await keys.create('reporting', 'MARKETER');
       const principal = await keys.authenticate(key);
       assert.deepEqual(principal, { keyId: id, name: 'reporting', role: 'MARKETER', actor: `reporting (${prefix}…)` });
+      await keys.settled();
       const row = await db.prisma.apiKey.findUniqueOrThrow({ where: { id } });
       assert.ok(row.lastUsedAt instanceof Date && Date.now() - row.lastUsedAt.getTime() < 60_000, String(row.lastUsedAt));
     });
