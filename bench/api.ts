@@ -12,9 +12,8 @@
 // a full re-embedding (onlyChanged: false) and an automatic-k segmentation, started over GraphQL like
 // any client would, on BENCH_BUSY_CUSTOMERS customers — against the same load on the idle server
 // measured just before: heavy maths must stay off the event loop (target p99 < 200 ms).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -24,6 +23,7 @@ import { loadDemoShop } from '../src/demo/demo-shop.js';
 import { mulberry32 } from '../src/demo/random.js';
 import { startTestApp } from '../test/support/app.js';
 import { databaseTargets } from '../test/support/databases.js';
+import { startServe } from './serve-process.js';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 2000);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -48,50 +48,6 @@ if (!process.env.TEST_DATABASE_URL) {
 
 const idle = { signal: new AbortController().signal, progress: () => {} };
 const rows: string[][] = [];
-
-/** A `serve` process on `env`; resolves once it has reported ready and /readyz answers 200 (search indexes built). */
-async function serve(env: NodeJS.ProcessEnv, logFile: string) {
-  // A free port, then the server on it; its access log goes to a file, as a production log would,
-  // not through this process.
-  const port = await new Promise<number>((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-  const log = fs.openSync(logFile, 'a');
-  const server = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'cli.js'), 'serve'], {
-    env: { ...env, PORT: String(port) },
-    stdio: ['ignore', log, 'inherit'],
-  });
-  fs.closeSync(log);
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  const stop = async () => {
-    if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
-    const timer = setTimeout(() => server.kill('SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  // Ready only once /readyz answers 200: the database migrated and the search indexes built.
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode}); see ${logFile}`);
-    const status = await fetch(`${origin}/readyz`)
-      .then(async (r) => {
-        await r.arrayBuffer();
-        return r.status;
-      })
-      .catch(() => 0);
-    if (status === 200) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`the server was not ready within 5 minutes; see ${logFile}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { url: `${origin}/graphql`, stop };
-}
 
 for (const target of databaseTargets().filter((t) => CALL_TARGETS.includes(t.name))) {
   // One prepared shop per database, served twice (cache off, then on).
@@ -136,7 +92,7 @@ for (const target of databaseTargets().filter((t) => CALL_TARGETS.includes(t.nam
   ];
   try {
     for (const cache of ['off', 'on'] as const) {
-      const server = await serve({ ...env, RESPONSE_CACHE_MB: cache === 'off' ? '0' : '64' }, path.join(dataDir, `serve-${cache}.log`));
+      const server = await startServe({ ...env, RESPONSE_CACHE_MB: cache === 'off' ? '0' : '64' }, path.join(dataDir, `serve-${cache}.log`));
       try {
         let floor = 0;
         for (const call of calls.filter((c) => !CALLS || c.name.startsWith('health') || CALLS.some((n) => c.name.includes(n)))) {

@@ -11,14 +11,14 @@
 // ratio (the issue's bar: first within 2× of warm). The response cache is off: every call is computed.
 // BENCH_DATABASE=postgresql: the shop in a database of its own on the PostgreSQL server of
 // TEST_DATABASE_URL (scripts/postgres.sh when unset), kept with BENCH_DIR (prepared.json names it).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createServices } from '../src/app/services.js';
 import { loadSettings, projectRoot } from '../src/config/settings.js';
 import { mulberry32 } from '../src/demo/random.js';
+import { startServe } from './serve-process.js';
 import { databaseTargets } from '../test/support/databases.js';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
@@ -93,38 +93,14 @@ await services.close();
 const rng = mulberry32(Date.now() >>> 0);
 const anyId = () => ids[Math.floor(rng() * ids.length)]!;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 async function start(label: string) {
-  const port = await freePort();
   const logFile = path.join(DIR, `serve-${label}.log`);
-  const out = fs.openSync(logFile, 'w');
-  const started = performance.now();
-  const server = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, PORT: String(port) }, stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  let peakKb = 0;
-  const sampler = setInterval(() => {
-    const status = fs.readFileSync(`/proc/${server.pid}/status`, 'utf8');
-    peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? peakKb);
-  }, 500);
-  const origin = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode}); see ${logFile}`);
-    const status = await fetch(`${origin}/readyz`)
-      .then(async (r) => (await r.arrayBuffer(), r.status))
-      .catch(() => 0);
-    if (status === 200) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const readySeconds = (performance.now() - started) / 1000;
+  fs.rmSync(logFile, { force: true });
+  // Building indexes for a million customers takes far longer than the helper's default wait.
+  const server = await startServe(env, logFile, { readyWithinMs: 3_600_000 });
+  const { origin, readySeconds } = server;
+  // The kernel's high-water mark of the process's resident memory since it started.
+  const peakMb = () => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   const ask = async (query: string, variables: object) => {
     const t = performance.now();
     const response = await fetch(`${origin}/graphql`, {
@@ -136,12 +112,7 @@ async function start(label: string) {
     if (!response.ok || body.errors) throw new Error(`${response.status}: ${JSON.stringify(body.errors)}`);
     return performance.now() - t;
   };
-  const stop = async () => {
-    clearInterval(sampler);
-    server.kill('SIGTERM');
-    await exited;
-  };
-  return { readySeconds, ask, stop, peakMb: () => peakKb / 1024, logFile };
+  return { readySeconds, ask, stop: () => server.stop(), peakMb };
 }
 
 const calls: { name: string; query: string; variables: () => object }[] = [

@@ -363,11 +363,6 @@ export class EmbeddedVectorStore implements VectorStore {
     open.walBytes = 0;
   }
 
-  /**
-   * Writes the collection's finished indexes beside its snapshot, folding the log into the snapshot
-   * first (the indexes hold its writes; the snapshot must too). Nothing to do when those on disk
-   * already fit, or when a deleted row leaves the indexes numbered unlike a snapshot.
-   */
   private async keepIndexesOrWarn(name: string, open: Open): Promise<void> {
     try {
       await this.keepIndexes(name, open);
@@ -382,14 +377,20 @@ export class EmbeddedVectorStore implements VectorStore {
     }
   }
 
+  /**
+   * Writes the collection's finished indexes beside its snapshot, folding the log into the snapshot
+   * first (the indexes hold its writes; the snapshot must too). Nothing to do when those on disk
+   * already fit, or when a deleted row leaves the indexes numbered unlike a snapshot.
+   */
   private async keepIndexes(name: string, open: Open): Promise<void> {
     if (!this.options.dir) return;
     const finished = open.collection.finishedIndexes();
     if (!finished || finished.size === 0) return;
     if (open.walBytes === 0 && [...finished.keys()].every((v) => open.savedIndexes.has(v))) return;
     const dir = this.collectionDir(name);
+    // Either way the files on disk go first (compact forgets them too).
     if (open.walBytes > 0 || !fs.existsSync(path.join(dir, SNAPSHOT))) this.compact(name, open);
-    this.forgetIndexes(dir, open);
+    else this.forgetIndexes(dir, open);
     const started = performance.now();
     for (const [vector, index] of finished) {
       const file = path.join(dir, indexFile(vector));
@@ -483,10 +484,9 @@ function apply(collection: Collection, record: LogRecord): void {
   if (h.op === 'upsert') {
     const ids = h.ids as number[];
     const payloads = h.payloads as Payload[];
-    // A view when the body is aligned (readRecords makes it so), else a copy.
+    // A view, not a copy: readRecords gives each body its own aligned buffer (upsert copies the rows).
     const { buffer, byteOffset, byteLength } = record.body;
-    const body =
-      byteOffset % 4 === 0 ? new Float32Array(buffer, byteOffset, byteLength / 4) : new Float32Array(buffer.slice(byteOffset, byteOffset + byteLength));
+    const body = new Float32Array(buffer, byteOffset, byteLength / 4);
     let offset = 0;
     const points = ids.map((id, i) => {
       const vectors = {} as Record<VectorName, Float32Array>;
