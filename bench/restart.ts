@@ -11,22 +11,20 @@
 // ratio (the issue's bar: first within 2× of warm). The response cache is off: every call is computed.
 // BENCH_DATABASE=postgresql: the shop in a database of its own on the PostgreSQL server of
 // TEST_DATABASE_URL (scripts/postgres.sh when unset), kept with BENCH_DIR (prepared.json names it).
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServices } from '../src/app/services.js';
-import { loadSettings, projectRoot } from '../src/config/settings.js';
+import { loadSettings } from '../src/config/settings.js';
 import { mulberry32 } from '../src/demo/random.js';
+import { benchPostgresDatabase, markdownTable, megabytes, runCli } from './cli-process.js';
 import { startServe } from './serve-process.js';
-import { databaseTargets } from '../test/support/databases.js';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const WARM = Number(process.env.BENCH_WARM ?? 10);
 const DATABASE = process.env.BENCH_DATABASE ?? 'pglite';
 if (DATABASE !== 'pglite' && DATABASE !== 'postgresql') throw new Error(`BENCH_DATABASE is pglite or postgresql, not ${DATABASE}`);
 const DIR = path.resolve(process.env.BENCH_DIR ?? path.join(os.tmpdir(), `bench-restart-${DATABASE}-${CUSTOMERS}`));
-const CLI = path.join(projectRoot, 'dist', 'src', 'cli.js');
 
 const SIMILAR = 'query ($id: ID!) { customer(id: $id) { similarCustomers(limit: 10) { score customer { id } } } }';
 const RECOMMENDED = 'query ($id: ID!) { customer(id: $id) { recommendedProducts(limit: 10) { score product { id } } } }';
@@ -42,34 +40,15 @@ const env: NodeJS.ProcessEnv = {
   RATE_LIMIT_PER_MINUTE: '0',
 };
 
-/** Runs a CLI command to the end: seconds and peak resident memory (GNU time, when there). */
-function cli(args: string[]): { seconds: number; peakMb: number | undefined } {
-  const started = performance.now();
-  const timeFile = path.join(DIR, 'time.txt');
-  const useTime = fs.existsSync('/usr/bin/time');
-  const command = useTime ? '/usr/bin/time' : process.execPath;
-  const argv = useTime ? ['-f', '%M', '-o', timeFile, process.execPath, CLI, ...args] : [CLI, ...args];
-  const result = spawnSync(command, argv, { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited with ${result.status}`);
-  const peakMb = useTime ? Number(fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()) / 1024 : undefined;
-  return { seconds: (performance.now() - started) / 1000, peakMb };
-}
-
-const mb = (kb: number | undefined) => (kb === undefined ? '—' : `${kb.toFixed(0)} MB`);
+const cli = (args: string[]) => runCli(args, env, DIR);
+const mb = megabytes;
 const rows: string[][] = [];
 
 fs.mkdirSync(DIR, { recursive: true });
 const marker = path.join(DIR, 'prepared.json');
 if (!fs.existsSync(marker)) {
   if (DATABASE === 'postgresql') {
-    if (!process.env.TEST_DATABASE_URL) {
-      const pg = spawnSync('bash', [path.join(projectRoot, 'scripts', 'postgres.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-      if (pg.status === 0) process.env.TEST_DATABASE_URL = pg.stdout.trim();
-    }
-    const target = databaseTargets().find((t) => t.name === 'postgresql');
-    if (!target) throw new Error('BENCH_DATABASE=postgresql needs TEST_DATABASE_URL (or scripts/postgres.sh)');
-    const database = await target.create();
-    if (database.settings.kind === 'postgresql') env.DATABASE_URL = database.settings.url;
+    env.DATABASE_URL = await benchPostgresDatabase();
   }
   for (const args of [['generate-demo', '--customers', String(CUSTOMERS)], ['embed', '--all'], ['segment']]) {
     console.error(`${args.join(' ')} …`);
@@ -98,21 +77,8 @@ async function start(label: string) {
   fs.rmSync(logFile, { force: true });
   // Building indexes for a million customers takes far longer than the helper's default wait.
   const server = await startServe(env, logFile, { readyWithinMs: 3_600_000 });
-  const { origin, readySeconds } = server;
-  // The kernel's high-water mark of the process's resident memory since it started.
-  const peakMb = () => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  const ask = async (query: string, variables: object) => {
-    const t = performance.now();
-    const response = await fetch(`${origin}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as { errors?: { message: string }[] };
-    if (!response.ok || body.errors) throw new Error(`${response.status}: ${JSON.stringify(body.errors)}`);
-    return performance.now() - t;
-  };
-  return { readySeconds, ask, stop: () => server.stop(), peakMb };
+  const ask = (query: string, variables: object) => server.ask(key, query, variables);
+  return { readySeconds: server.readySeconds, ask, stop: () => server.stop(), peakMb: () => server.peakMb() };
 }
 
 const calls: { name: string; query: string; variables: () => object }[] = [
@@ -147,8 +113,7 @@ for (const label of ['indexes built at start (before)', 'indexes kept on disk (n
   console.error(`${label}: ready in ${server.readySeconds.toFixed(1)} s; kept indexes now: ${kept.join(', ') || 'none'}`);
 }
 
-const table = (head: string[], body: string[][]) =>
-  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = markdownTable;
 const prepared = JSON.parse(fs.readFileSync(marker, 'utf8')) as { rows: string[][] };
 console.log(`\n${CUSTOMERS.toLocaleString('en')} demo customers on ${DATABASE} + the embedded store (${DIR}), ${os.cpus().length} cores\n`);
 console.log(table(['step (CLI, when the shop was made)', 'time', 'peak RSS'], prepared.rows));

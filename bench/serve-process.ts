@@ -15,6 +15,10 @@ export interface ServeProcess {
   pid: number;
   /** From spawning the process to /readyz answering 200. */
   readySeconds: number;
+  /** The kernel's high-water mark of the process's resident memory since it started, in MB. */
+  peakMb(): number;
+  /** One GraphQL request with this key, its milliseconds; any error in the answer throws. */
+  ask(key: string, query: string, variables: object): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -62,5 +66,18 @@ export async function startServe(env: NodeJS.ProcessEnv, logFile: string, option
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { origin, url: `${origin}/graphql`, pid: server.pid!, readySeconds: (performance.now() - started) / 1000, stop };
+  const url = `${origin}/graphql`;
+  const ask = async (key: string, query: string, variables: object) => {
+    const t = performance.now();
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { errors?: { message: string }[] };
+    if (!response.ok || body.errors) throw new Error(`${response.status}: ${JSON.stringify(body.errors)}`);
+    return performance.now() - t;
+  };
+  const peakMb = () => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  return { origin, url, pid: server.pid!, readySeconds: (performance.now() - started) / 1000, peakMb, ask, stop };
 }

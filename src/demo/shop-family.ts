@@ -32,7 +32,7 @@ export interface Behaviour {
 }
 
 /** Ways of buying; a persona's is drawn from one and jittered. */
-const ARCHETYPES: Record<string, Behaviour> = {
+export const ARCHETYPES: Record<string, Behaviour> = {
   frequent: { orders: 13, itemsPerOrder: 3, recencyDays: 10, tenureDays: 700, quantity: 1.5 },
   steady: { orders: 5, itemsPerOrder: 2, recencyDays: 45, tenureDays: 600, quantity: 1 },
   lapsed: { orders: 2, itemsPerOrder: 1.3, recencyDays: 280, tenureDays: 650, quantity: 1 },
@@ -49,7 +49,7 @@ const BEHAVIOUR_PAIRS: [string, string][] = [
 ];
 const REVIEW_ONLY: Behaviour = { orders: 1, itemsPerOrder: 1.2, recencyDays: 180, tenureDays: 400, quantity: 1 };
 
-const SENTIMENT: Record<'good' | 'bad', Words> = {
+export const SENTIMENT: Record<'good' | 'bad', Words> = {
   good: { en: ['love it', 'really good', 'excellent quality', 'very happy'], zh: ['很好', '不错', '非常满意', '质量很好'] },
   bad: { en: ['disappointed', 'poor quality', 'broke quickly', 'not worth it'], zh: ['差评', '质量差', '很快就坏了', '不值这个价'] },
 };
