@@ -29,6 +29,12 @@ const EPOCH_DAY = Date.UTC(2000, 0, 1) / 86_400_000;
 export interface WeightedText {
   text: string;
   weight: number;
+  /**
+   * The shop's own words (a product title, a category), not anything a customer wrote: its vector may
+   * be kept in the process (SharedTextMemo). A customer's words are only ever kept in the database
+   * cache, which forgetting them clears.
+   */
+  shared?: boolean;
 }
 
 const KIND_WEIGHT: Record<TextKind, (count: number) => number> = {
@@ -42,9 +48,47 @@ const KIND_WEIGHT: Record<TextKind, (count: number) => number> = {
 export function textWeights(texts: readonly ProfileText[], undated: Date): WeightedText[] {
   return texts.map((t) => {
     const day = (t.at ?? undated).getTime() / 86_400_000;
-    return { text: t.text, weight: KIND_WEIGHT[t.kind](t.count) * 2 ** ((day - EPOCH_DAY) / RECENCY_HALF_LIFE_DAYS) };
+    const weight = KIND_WEIGHT[t.kind](t.count) * 2 ** ((day - EPOCH_DAY) / RECENCY_HALF_LIFE_DAYS);
+    return t.kind === 'title' || t.kind === 'category' ? { text: t.text, weight, shared: true } : { text: t.text, weight };
   });
 }
+
+/**
+ * Vectors of the shop's own texts (titles, categories) kept in the process, least recently used
+ * first out. Every customer's history names the goods they bought, so an embed job asks the cache for
+ * the same few thousand titles in every batch: on a 10,000-customer shop with 5,000 products, reading
+ * them back from `text_embedding` took a third of the job (bench:scale; README "Scale"). Customers'
+ * own words never enter it: forgetting a customer clears the database cache, which every process reads.
+ * Each vector is tagged with the rebuild it was read or embedded under, so a rebuild (`refreshedSince`)
+ * does not take a vector from before it. Outside a rebuild any kept vector serves: one model id gives
+ * one vector per text in every process (a new model build is a new process).
+ */
+export class SharedTextMemo {
+  private readonly entries = new Map<string, { vector: Float32Array; since: number }>();
+
+  constructor(readonly capacity = SHARED_MEMO_ENTRIES) {}
+
+  get(key: string, refreshedSince: Date | undefined): Float32Array | undefined {
+    const entry = this.entries.get(key);
+    if (!entry || (refreshedSince && entry.since < refreshedSince.getTime())) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.vector;
+  }
+
+  set(key: string, vector: Float32Array, refreshedSince: Date | undefined): void {
+    this.entries.delete(key);
+    this.entries.set(key, { vector, since: refreshedSince?.getTime() ?? -Infinity });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** Titles and categories kept in the process: 20,000 of USE-lite's 512-d vectors are 40 MB. */
+export const SHARED_MEMO_ENTRIES = 20_000;
 
 /** The cache key of a text: sha256 of the (cleaned) text. */
 export function textKey(text: string): string {
@@ -76,6 +120,8 @@ export function poolVectors(parts: readonly { vector: Float32Array; weight: numb
 export interface PoolOptions {
   /** Keep newly embedded texts in the cache (default true). */
   store?: boolean;
+  /** Texts that are the shop's own words (WeightedText.shared): looked up in and kept by the memo. */
+  shared?: ReadonlySet<string>;
   /**
    * A rebuild that began at this instant (the database's clock): texts are embedded again and
    * overwrite the cache, except those cached since then — embedded earlier in the same rebuild, by
@@ -88,7 +134,11 @@ export class TextVectors {
   constructor(
     private readonly embedder: TextEmbedder,
     private readonly cache?: TextVectorCache,
+    private readonly memo?: SharedTextMemo,
   ) {}
+
+  /** Texts being embedded by a call under way, by key (until they are in the cache). */
+  private readonly embedding = new Map<string, Promise<Float32Array>>();
 
   /**
    * Vectors of these texts, by text: from the cache, the rest embedded (in pieces when long) and
@@ -96,32 +146,72 @@ export class TextVectors {
    * (a full rebuild). `embedded` counts the texts that went through the model.
    */
   async vectors(texts: readonly string[], options: PoolOptions = {}): Promise<{ byText: Map<string, Float32Array>; embedded: number }> {
-    const distinct = [...new Set(texts)];
-    const keys = distinct.map(textKey);
-    const cached =
-      this.cache && keys.length > 0 ? await this.cache.get(this.embedder.modelId, keys, { since: options.refreshedSince }) : new Map<string, Float32Array>();
     const byText = new Map<string, Float32Array>();
-    const missing: { text: string; key: string }[] = [];
-    distinct.forEach((text, i) => {
-      const v = cached.get(keys[i]!);
+    const unread: { text: string; key: string }[] = [];
+    const memo = this.memo && options.shared ? this.memo : undefined;
+    for (const text of new Set(texts)) {
+      const key = textKey(text);
+      const v = memo && options.shared!.has(text) ? memo.get(key, options.refreshedSince) : undefined;
       if (v) byText.set(text, v);
-      else missing.push({ text, key: keys[i]! });
-    });
+      else unread.push({ text, key });
+    }
+    const cached =
+      this.cache && unread.length > 0
+        ? await this.cache.get(
+            this.embedder.modelId,
+            unread.map((u) => u.key),
+            { since: options.refreshedSince },
+          )
+        : new Map<string, Float32Array>();
+    const missing: { text: string; key: string }[] = [];
+    for (const u of unread) {
+      const v = cached.get(u.key);
+      if (v) {
+        byText.set(u.text, v);
+        if (memo && options.shared!.has(u.text)) memo.set(u.key, v, options.refreshedSince);
+      } else missing.push(u);
+    }
     if (missing.length === 0) return { byText, embedded: 0 };
 
-    const count = (t: string) => this.embedder.countTokens(t);
-    const chunks = missing.map((m) => chunkText(m.text, count, this.embedder.maxTokens, MAX_CHUNKS));
-    const flat = await this.embedder.embed(chunks.flat());
-    const fresh = new Map<string, Float32Array>();
-    let at = 0;
-    missing.forEach((m, i) => {
-      const pieces = chunks[i]!.map(() => ({ vector: flat[at++]!, weight: 1 }));
-      const v = pieces.length === 1 ? pieces[0]!.vector : poolVectors(pieces);
-      byText.set(m.text, v);
-      fresh.set(m.key, v);
+    // A text another call is embedding right now (the indexer keeps two batches in flight, and
+    // customers of both bought the same goods) is waited for, not embedded twice.
+    const elsewhere = missing.flatMap((m) => {
+      const vector = this.embedding.get(m.key);
+      return vector ? [{ ...m, vector }] : [];
     });
-    if (this.cache && (options.store ?? true)) await this.cache.put(this.embedder.modelId, fresh, { overwrite: options.refreshedSince !== undefined });
-    return { byText, embedded: missing.length };
+    const own = missing.filter((m) => !this.embedding.has(m.key));
+    const count = (t: string) => this.embedder.countTokens(t);
+    const chunks = own.map((m) => chunkText(m.text, count, this.embedder.maxTokens, MAX_CHUNKS));
+    const flatChunks = chunks.flat();
+    const embedded = (flatChunks.length > 0 ? this.embedder.embed(flatChunks) : Promise.resolve([])).then((flat) => {
+      const out = new Map<string, Float32Array>();
+      let at = 0;
+      own.forEach((m, i) => {
+        const pieces = chunks[i]!.map(() => ({ vector: flat[at++]!, weight: 1 }));
+        out.set(m.key, pieces.length === 1 ? pieces[0]!.vector : poolVectors(pieces));
+      });
+      return out;
+    });
+    for (const m of own) {
+      const vector = embedded.then((out) => out.get(m.key)!);
+      vector.catch(() => {}); // a failed embedding fails this call; a waiter, if any, hears it too
+      this.embedding.set(m.key, vector);
+    }
+    // Until the vectors are in the cache: a call that reads the cache meanwhile waits for them here.
+    try {
+      const fresh = await embedded;
+      for (const m of own) {
+        const v = fresh.get(m.key)!;
+        byText.set(m.text, v);
+        if (memo && options.shared!.has(m.text)) memo.set(m.key, v, options.refreshedSince);
+      }
+      for (const m of elsewhere) byText.set(m.text, await m.vector);
+      if (this.cache && (options.store ?? true) && fresh.size > 0)
+        await this.cache.put(this.embedder.modelId, fresh, { overwrite: options.refreshedSince !== undefined });
+    } finally {
+      for (const m of own) this.embedding.delete(m.key);
+    }
+    return { byText, embedded: own.length };
   }
 
   /** Share of these customers' text weight the model reads (1 for a model that reads everything). */
@@ -150,9 +240,10 @@ export class TextVectors {
       const readable = c.map((p) => ({ text: p.text, weight: p.weight * (this.embedder.readableShare?.(p.text) ?? 1) })).filter((p) => p.weight > 0);
       return readable.length > 0 ? readable : [{ text: '', weight: 1 }];
     });
+    const shared = new Set(customers.flatMap((c) => c.filter((p) => p.shared).map((p) => p.text)));
     const { byText, embedded } = await this.vectors(
       parts.flatMap((c) => c.map((p) => p.text)),
-      options,
+      { ...options, shared },
     );
     return { vectors: parts.map((c) => poolVectors(c.map((p) => ({ vector: byText.get(p.text)!, weight: p.weight })))), embedded };
   }

@@ -51,7 +51,7 @@ import { CustomerProfiles, featureNames, featureRow, HABIT_FEATURES, type Custom
 import { habitualRating, meanRatingWeight, measureRatingReliability, MIN_REPEAT_RATERS } from '../profiles/rating-reliability.js';
 import { documentText, type ProfileDocument } from '../profiles/profile-text.js';
 import { PrismaTextVectorCache } from '../customer-vectors/text-cache.js';
-import { textKey, textWeights, TextVectors, type WeightedText } from '../customer-vectors/text-pool.js';
+import { SharedTextMemo, textKey, textWeights, TextVectors, type WeightedText } from '../customer-vectors/text-pool.js';
 import { fitRobustScaler } from '../profiles/robust-scaler.js';
 import type { Payload, Point, VectorStore } from '../vectors/vector-store.js';
 
@@ -207,7 +207,7 @@ export class CustomerIndexer {
     private readonly options: IndexerOptions,
   ) {
     this.profiles = new CustomerProfiles(prisma);
-    this.texts = new TextVectors(embedder, new PrismaTextVectorCache(prisma));
+    this.texts = new TextVectors(embedder, new PrismaTextVectorCache(prisma), new SharedTextMemo());
     this.batchSize = options.batchSize ?? 256;
     this.shardSize = options.shardSize ?? 2000;
   }
@@ -320,16 +320,29 @@ export class CustomerIndexer {
     const batch = batchContext(stored, new Date(shard.asOf), shard.onlyChanged, shard.rebuildSince ? new Date(shard.rebuildSince) : undefined);
     const report: ShardReport = { customers: 0, embedded: 0, pooled: 0, written: 0, unchanged: 0 };
     let after = shard.after;
-    for (;;) {
-      throwIfCancelled(control.signal);
-      const ids = await this.profiles.customerIds(after, this.batchSize, shard.until ?? undefined);
-      if (ids.length === 0) break;
-      after = ids[ids.length - 1]!;
-      await this.writeBatch(ids, batch, report);
-      control.progress(report.customers, undefined, `${report.pooled} pooled (${report.embedded} texts embedded), ${report.unchanged} unchanged`);
-      // Let the server answer between batches: with the embedded database and texts from the cache,
-      // a batch may never wait on I/O, and polls of this job's progress would queue until the end.
-      await yieldToEventLoop();
+    // Two batches in flight: while one batch's new texts are in the model (on its own thread), the next
+    // one's profiles, lexical views and writes go on here. Batches hold different customers.
+    const inFlight: Promise<void>[] = [];
+    try {
+      for (;;) {
+        throwIfCancelled(control.signal);
+        const ids = await this.profiles.customerIds(after, this.batchSize, shard.until ?? undefined);
+        if (ids.length === 0) break;
+        after = ids[ids.length - 1]!;
+        const current = this.writeBatch(ids, batch, report).then(() =>
+          control.progress(report.customers, undefined, `${report.pooled} pooled (${report.embedded} texts embedded), ${report.unchanged} unchanged`),
+        );
+        current.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+        inFlight.push(current);
+        if (inFlight.length > 1) await inFlight.shift();
+        // Let the server answer between batches: with the embedded database and texts from the cache,
+        // a batch may never wait on I/O, and polls of this job's progress would queue until the end.
+        await yieldToEventLoop();
+      }
+      while (inFlight.length > 0) await inFlight.shift();
+    } finally {
+      // A failed or cancelled part does not end while a batch of it still writes.
+      await Promise.allSettled(inFlight);
     }
     return report;
   }

@@ -108,7 +108,7 @@ export interface VectorStore {
   scroll(collection: string, options?: { batchSize?: number; filter?: Filter; withVectors?: WithVectors }): AsyncIterable<StoredPoint[]>;
   /**
    * Makes searches of the collection as fast as they will be (a server does it before it reports
-   * ready): the embedded store builds its HNSW indexes, between turns of the event loop; Qdrant keeps
+   * ready): the embedded store builds its HNSW indexes, in worker threads; Qdrant keeps
    * its indexes built on the server, so there it only checks the collection exists.
    */
   prepare(collection: string, onProgress?: (progress: PrepareProgress) => void): Promise<void>;

@@ -5,7 +5,7 @@ import { loadEmbedder } from '../../src/embedding/load-embedder.js';
 import type { TextEmbedder } from '../../src/embedding/text-embedder.js';
 import { scrubPersonalData } from '../../src/profiles/personal-data.js';
 import { chunkText, profileTexts } from '../../src/profiles/profile-text.js';
-import { MAX_CHUNKS, OWN_WORDS_WEIGHT, textWeights, TextVectors } from '../../src/customer-vectors/text-pool.js';
+import { MAX_CHUNKS, OWN_WORDS_WEIGHT, SharedTextMemo, textKey, textWeights, TextVectors } from '../../src/customer-vectors/text-pool.js';
 import { fitRobustScaler, scaleRow } from '../../src/profiles/robust-scaler.js';
 
 test('e-mail addresses, phone numbers and card numbers are scrubbed; ordinary numbers stay', () => {
@@ -115,6 +115,54 @@ describe('profile texts and their pooled vector', () => {
     assert.deepEqual(Array.from(zh.vectors[1]!), Array.from(zh.vectors[2]!));
     const long = await vectors.pooled([[{ text: '长文本测试 very long review. '.repeat(5000), weight: 1 }], [{ text: '😀😀😀', weight: 1 }]]);
     for (const v of long.vectors) assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-4 && v.every(Number.isFinite));
+  });
+
+  test('the shop’s own words are kept in the process, customers’ words never; a rebuild takes nothing from before it; a text being embedded is waited for', async () => {
+    const store = new Map<string, Float32Array>();
+    const asked: string[][] = [];
+    const cache = {
+      get: async (_model: string, keys: readonly string[], options: { since?: Date } = {}) => {
+        asked.push([...keys]);
+        return new Map(keys.flatMap((k) => (store.has(k) && !options.since ? [[k, store.get(k)!] as const] : [])));
+      },
+      put: async (_model: string, entries: ReadonlyMap<string, Float32Array>) => void entries.forEach((v, k) => store.set(k, v)),
+    };
+    const memo = new SharedTextMemo(2);
+    const vectors = new TextVectors(embedder, cache, memo);
+    const title = { text: 'Stainless steel water bottle', weight: 1, shared: true };
+    const review = { text: 'Leaks after a week', weight: 3 };
+    await vectors.pooled([[title, review]]);
+    assert.equal(memo.size, 1, 'the title, not the review');
+    asked.length = 0;
+    await vectors.pooled([[title, review]]);
+    assert.deepEqual(asked, [[textKey(review.text)]], 'the title from the process, the review from the database cache');
+    // A rebuild that began after the title was kept reads it again under the rebuild's terms.
+    asked.length = 0;
+    const rebuild = await vectors.pooled([[title]], { refreshedSince: new Date() });
+    assert.deepEqual(asked, [[textKey(title.text)]]);
+    assert.equal(rebuild.embedded, 1);
+    // Least recently used out, at capacity.
+    await vectors.pooled([
+      [
+        { text: 'Camping stove', weight: 1, shared: true },
+        { text: 'Trekking poles', weight: 1, shared: true },
+      ],
+    ]);
+    assert.equal(memo.size, 2);
+    assert.equal(memo.get(textKey(title.text), undefined), undefined);
+    // Two calls at once that need the same new text: the model sees it once, both get its vector.
+    let texts = 0;
+    const counting = Object.assign(Object.create(embedder) as typeof embedder, {
+      embed: async (batch: readonly string[]) => {
+        texts += batch.length;
+        return embedder.embed(batch);
+      },
+    });
+    const both = new TextVectors(counting);
+    const [a, b] = await Promise.all([both.vectors(['Headlamp', 'Water filter']), both.vectors(['Headlamp'])]);
+    assert.equal(texts, 2);
+    assert.equal(a.embedded + b.embedded, 2);
+    assert.deepEqual(Array.from(b.byText.get('Headlamp')!), Array.from(a.byText.get('Headlamp')!));
   });
 });
 

@@ -1,10 +1,12 @@
 // The offline default model: Universal Sentence Encoder lite as ONNX, run by onnxruntime-node, with
 // the ported tokenizer. Inputs are cut to 128 tokens, sorted by length and batched so that padding
-// stays small; the graph itself pools, projects and L2-normalises.
+// stays small; the graph itself pools, projects and L2-normalises. The session runs on a thread of
+// its own (session-worker.ts); tokenising and batching stay here.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import { WorkerSession } from './session-worker.js';
 import { verifyModelFiles, type ModelEntry } from '../model-manifest.js';
 import { lengthBuckets, letterShares, type TextEmbedder } from '../text-embedder.js';
 import { UseLiteTokenizer, type Vocabulary } from './tokenizer.js';
@@ -24,7 +26,7 @@ export class UseLiteEmbedder implements TextEmbedder {
     readonly modelId: string,
     entry: ModelEntry,
     readonly tokenizer: UseLiteTokenizer,
-    readonly session: ort.InferenceSession,
+    private readonly session: WorkerSession,
     private readonly options: Required<UseLiteOptions>,
   ) {
     this.dimensions = entry.dimensions;
@@ -35,12 +37,7 @@ export class UseLiteEmbedder implements TextEmbedder {
     verifyModelFiles(modelDir, entry.files);
     const vocabulary = JSON.parse(fs.readFileSync(path.join(modelDir, 'vocab.json'), 'utf8')) as Vocabulary;
     const threads = options.threads ?? Math.max(1, os.availableParallelism());
-    const session = await ort.InferenceSession.create(path.join(modelDir, 'model.onnx'), {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
+    const session = await WorkerSession.start(path.join(modelDir, 'model.onnx'), threads);
     return new UseLiteEmbedder(entry.id, entry, new UseLiteTokenizer(vocabulary), session, {
       batchSize: options.batchSize ?? 64,
       tokensPerBatch: options.tokensPerBatch ?? 4096,
@@ -73,9 +70,8 @@ export class UseLiteEmbedder implements TextEmbedder {
   async embedTokens(tokens: readonly number[][]): Promise<Float32Array[]> {
     const out = new Array<Float32Array>(tokens.length);
     for (const batch of this.batches(tokens)) {
-      const { feeds } = toFeeds(batch.map((i) => tokens[i]!));
-      const result = await this.session.run(feeds);
-      const data = result.embeddings!.data as Float32Array;
+      const { ids, mask, width } = toArrays(batch.map((i) => tokens[i]!));
+      const data = await this.session.run(ids, mask, batch.length, width);
       batch.forEach((index, row) => {
         out[index] = data.slice(row * this.dimensions, (row + 1) * this.dimensions);
       });
@@ -96,8 +92,8 @@ export class UseLiteEmbedder implements TextEmbedder {
   }
 }
 
-/** Dense, right-padded int64 tensors for one batch. */
-export function toFeeds(rows: readonly number[][]): { feeds: Record<string, ort.Tensor>; width: number } {
+/** Dense, right-padded int64 token ids and attention mask for one batch. */
+export function toArrays(rows: readonly number[][]): { ids: BigInt64Array<ArrayBuffer>; mask: BigInt64Array<ArrayBuffer>; width: number } {
   const width = Math.max(1, ...rows.map((r) => r.length));
   const ids = new BigInt64Array(rows.length * width);
   const mask = new BigInt64Array(rows.length * width);
@@ -107,6 +103,12 @@ export function toFeeds(rows: readonly number[][]): { feeds: Record<string, ort.
       mask[r * width + j] = 1n;
     }
   });
+  return { ids, mask, width };
+}
+
+/** The same batch as onnxruntime tensors (the benchmark's bare session). */
+export function toFeeds(rows: readonly number[][]): { feeds: Record<string, ort.Tensor>; width: number } {
+  const { ids, mask, width } = toArrays(rows);
   return {
     feeds: {
       input_ids: new ort.Tensor('int64', ids, [rows.length, width]),
