@@ -118,9 +118,9 @@ async function runSize(customers: number): Promise<SizeRun> {
   const env: NodeJS.ProcessEnv = { ...baseEnv, DATA_DIR: path.join(dir, 'data') };
   let made: Omit<SizeRun, 'ready' | 'calls'>;
   if (fs.existsSync(marker)) {
-    made = JSON.parse(fs.readFileSync(marker, 'utf8')) as typeof made & { databaseUrl?: string };
-    const url = (made as { databaseUrl?: string }).databaseUrl;
-    if (url) env.DATABASE_URL = url;
+    const kept = JSON.parse(fs.readFileSync(marker, 'utf8')) as typeof made & { databaseUrl?: string };
+    if (kept.databaseUrl) env.DATABASE_URL = kept.databaseUrl;
+    made = kept;
     console.error(`${customers.toLocaleString('en')} customers: reusing the shop made in ${dir}`);
   } else {
     fs.rmSync(dir, { recursive: true, force: true });

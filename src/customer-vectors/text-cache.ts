@@ -1,5 +1,5 @@
 // The text vector cache in the database (`text_embedding`): one row per model and distinct text.
-import type { Prisma, PrismaClient } from '../db/database.js';
+import { Prisma, type PrismaClient } from '../db/database.js';
 import type { TextVectorCache } from './text-pool.js';
 
 /** Keys per query: bounded IN lists. */
@@ -16,11 +16,9 @@ export class PrismaTextVectorCache implements TextVectorCache {
       // column one hex pair at a time (a 512-d vector is 2,048 parseInt calls), which made reading
       // cached vectors a third of an embed job on PGlite (bench:scale; README "Scale").
       const chunk = keys.slice(i, i + CHUNK);
-      const rows = options.since
-        ? await this.prisma.$queryRaw<{ hash: string; vector: string }[]>`SELECT hash, encode(vector, 'base64') AS vector FROM text_embedding
-            WHERE model_id = ${modelId} AND hash = ANY(${chunk}::text[]) AND created_at >= ${options.since}`
-        : await this.prisma.$queryRaw<{ hash: string; vector: string }[]>`SELECT hash, encode(vector, 'base64') AS vector FROM text_embedding
-            WHERE model_id = ${modelId} AND hash = ANY(${chunk}::text[])`;
+      const since = options.since ? Prisma.sql`AND created_at >= ${options.since}` : Prisma.empty;
+      const rows = await this.prisma.$queryRaw<{ hash: string; vector: string }[]>`SELECT hash, encode(vector, 'base64') AS vector FROM text_embedding
+        WHERE model_id = ${modelId} AND hash = ANY(${chunk}::text[]) ${since}`;
       for (const r of rows) {
         const bytes = Buffer.from(r.vector, 'base64');
         // A copy into its own buffer: 4-byte aligned, and not a view of Node's shared pool.

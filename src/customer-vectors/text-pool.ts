@@ -148,10 +148,13 @@ export class TextVectors {
   async vectors(texts: readonly string[], options: PoolOptions = {}): Promise<{ byText: Map<string, Float32Array>; embedded: number }> {
     const byText = new Map<string, Float32Array>();
     const unread: { text: string; key: string }[] = [];
-    const memo = this.memo && options.shared ? this.memo : undefined;
+    const memo = this.memo;
+    const shared = options.shared;
+    // Only the shop's own words are looked up in or kept by the memo.
+    const memoised = (text: string) => memo !== undefined && shared !== undefined && shared.has(text);
     for (const text of new Set(texts)) {
       const key = textKey(text);
-      const v = memo && options.shared!.has(text) ? memo.get(key, options.refreshedSince) : undefined;
+      const v = memoised(text) ? memo!.get(key, options.refreshedSince) : undefined;
       if (v) byText.set(text, v);
       else unread.push({ text, key });
     }
@@ -168,7 +171,7 @@ export class TextVectors {
       const v = cached.get(u.key);
       if (v) {
         byText.set(u.text, v);
-        if (memo && options.shared!.has(u.text)) memo.set(u.key, v, options.refreshedSince);
+        if (memoised(u.text)) memo!.set(u.key, v, options.refreshedSince);
       } else missing.push(u);
     }
     if (missing.length === 0) return { byText, embedded: 0 };
@@ -203,7 +206,7 @@ export class TextVectors {
       for (const m of own) {
         const v = fresh.get(m.key)!;
         byText.set(m.text, v);
-        if (memo && options.shared!.has(m.text)) memo.set(m.key, v, options.refreshedSince);
+        if (memoised(m.text)) memo!.set(m.key, v, options.refreshedSince);
       }
       for (const m of elsewhere) byText.set(m.text, await m.vector);
       if (this.cache && (options.store ?? true) && fresh.size > 0)

@@ -287,7 +287,7 @@ export class Collection {
     const alive = Uint8Array.from(this.ids, (id) => (id >= 0 ? 1 : 0));
     const build = buildIndexInWorker(
       {
-        space: this.spec.vectors[name].distance === 'Cosine' ? 'cosine' : 'l2',
+        space: this.space(name),
         dim: m.dim,
         matrix: m.data,
         rows: upTo,
@@ -366,7 +366,12 @@ export class Collection {
   }
 
   newSearchIndex(name: VectorName): hnswlib.HierarchicalNSW {
-    return new hnswlib.HierarchicalNSW(this.spec.vectors[name].distance === 'Cosine' ? 'cosine' : 'l2', this.matrices.get(name)!.dim);
+    return new hnswlib.HierarchicalNSW(this.space(name), this.matrices.get(name)!.dim);
+  }
+
+  /** hnswlib's space for a named vector's distance. */
+  private space(name: VectorName): 'cosine' | 'l2' {
+    return this.spec.vectors[name].distance === 'Cosine' ? 'cosine' : 'l2';
   }
 
   /** The collection was deleted or closed: stop preparing its indexes (worker threads terminated). */
