@@ -281,22 +281,45 @@ export async function activeCollection(store: VectorStore): Promise<string> {
 }
 
 /**
- * Decoded lexical models by vector index id. An index's model is written once, when the index is
- * built, and never changes; reading and decoding its megabytes on every request (a prospect's
- * assignment) would cost more than the assignment itself. Few indexes live at once (one per model).
+ * Decoded lexical models by database and vector index (its id and when it was created: ids repeat
+ * across databases, and one process may serve several, as the tests do). An index's model is
+ * written when the index is built; reading and decoding its megabytes on every request (a
+ * prospect's assignment) or every part of an embed job (a 7.5 MB model read 51 times at 100,000
+ * customers, the driver turning bytea into bytes a hex pair at a time) would cost more than the work
+ * itself. Few indexes live at once (one per model). Whoever rewrites an index's model says so
+ * (rememberLexicalModel).
  */
-const lexicalModels = new Map<number, LexicalModel>();
+const lexicalModels = new WeakMap<object, Map<string, LexicalModel>>();
 const LEXICAL_MODELS_KEPT = 4;
 
-export async function lexicalModelOf(indexId: number, read: () => Promise<Uint8Array | null | undefined>): Promise<LexicalModel | undefined> {
-  const known = lexicalModels.get(indexId);
+export interface LexicalModelKey {
+  id: number;
+  createdAt: Date;
+}
+
+const keyOf = (index: LexicalModelKey) => `${index.id}@${index.createdAt.getTime()}`;
+
+export async function lexicalModelOf(
+  database: object,
+  index: LexicalModelKey,
+  read: () => Promise<Uint8Array | null | undefined>,
+): Promise<LexicalModel | undefined> {
+  const known = lexicalModels.get(database)?.get(keyOf(index));
   if (known) return known;
   const bytes = await read();
   if (!bytes) return undefined;
   const model = LexicalModel.fromBytes(bytes);
-  if (lexicalModels.size >= LEXICAL_MODELS_KEPT) lexicalModels.delete(lexicalModels.keys().next().value!);
-  lexicalModels.set(indexId, model);
+  rememberLexicalModel(database, index, model);
   return model;
+}
+
+/** The model an index now holds, as its writer has it (no need to read back what was just written). */
+export function rememberLexicalModel(database: object, index: LexicalModelKey, model: LexicalModel): void {
+  let models = lexicalModels.get(database);
+  if (!models) lexicalModels.set(database, (models = new Map<string, LexicalModel>()));
+  models.delete(keyOf(index));
+  if (models.size >= LEXICAL_MODELS_KEPT) models.delete(models.keys().next().value!);
+  models.set(keyOf(index), model);
 }
 
 /** The nearest of `centroids` (Euclidean), with its distance. */

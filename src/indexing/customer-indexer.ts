@@ -37,7 +37,9 @@ import {
   CUSTOMERS_ALIAS,
   CustomerSpace,
   DEFAULT_VIEW_WEIGHTS,
+  lexicalModelOf,
   meanVector,
+  rememberLexicalModel,
   totalVariance,
   VIEWS,
   type View,
@@ -179,8 +181,8 @@ interface BatchContext {
 
 type VectorIndexRow = Parameters<typeof CustomerSpace.fromIndex>[0];
 
-function batchContext(stored: VectorIndexRow, asOf: Date, onlyChanged: boolean, refreshedSince?: Date): BatchContext {
-  const space = CustomerSpace.fromIndex(stored);
+function batchContext(stored: VectorIndexRow, asOf: Date, onlyChanged: boolean, refreshedSince?: Date, model?: LexicalModel): BatchContext {
+  const space = CustomerSpace.fromIndex(stored, model);
   return {
     collection: stored.collection,
     indexId: stored.id,
@@ -312,12 +314,19 @@ export class CustomerIndexer {
    * is unchanged and point ids are customer ids — so a part whose worker died is simply run again.
    */
   async runShard(shard: EmbedShard, control: JobControl): Promise<ShardReport> {
-    const stored = await this.prisma.vectorIndex.findUnique({ where: { collection: shard.collection } });
+    // The row without its lexical model, which is read and decoded once per index (lexicalModelOf).
+    const stored = await this.prisma.vectorIndex.findUnique({ where: { collection: shard.collection }, omit: { lexical: true } });
     if (!stored) throw new Error(`No vector index ${shard.collection}: its embed job has not prepared it.`);
     // A worker configured with another model must not write into this model's collection.
     if (stored.modelId !== this.embedder.modelId)
       throw new Error(`This worker embeds with ${this.embedder.modelId}; collection ${shard.collection} is ${stored.modelId}'s.`);
-    const batch = batchContext(stored, new Date(shard.asOf), shard.onlyChanged, shard.rebuildSince ? new Date(shard.rebuildSince) : undefined);
+    const model = await lexicalModelOf(
+      this.prisma,
+      stored,
+      async () => (await this.prisma.vectorIndex.findUnique({ where: { id: stored.id }, select: { lexical: true } }))?.lexical,
+    );
+    const rebuildSince = shard.rebuildSince ? new Date(shard.rebuildSince) : undefined;
+    const batch = batchContext(stored, new Date(shard.asOf), shard.onlyChanged, rebuildSince, model);
     const report: ShardReport = { customers: 0, embedded: 0, pooled: 0, written: 0, unchanged: 0 };
     let after = shard.after;
     // Two batches in flight: while one batch's new texts are in the model (on its own thread), the next
@@ -628,8 +637,12 @@ export class CustomerIndexer {
       views: toJson(views),
     };
     const saved = stored
-      ? await this.prisma.vectorIndex.update({ where: { id: stored.id }, data })
-      : await this.prisma.vectorIndex.create({ data: { collection, modelId: this.embedder.modelId, textDimensions: this.embedder.dimensions, ...data } });
+      ? await this.prisma.vectorIndex.update({ where: { id: stored.id }, data, omit: { lexical: true } })
+      : await this.prisma.vectorIndex.create({
+          data: { collection, modelId: this.embedder.modelId, textDimensions: this.embedder.dimensions, ...data },
+          omit: { lexical: true },
+        });
+    rememberLexicalModel(this.prisma, saved, lexical);
     return { id: saved.id, status: saved.status, features, space: new CustomerSpace(features, scaler, lexical, views), embedded: sample.embedded };
   }
 }

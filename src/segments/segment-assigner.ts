@@ -26,7 +26,8 @@ export async function assignProspect(prisma: PrismaClient, embedder: TextEmbedde
   const index = await prisma.vectorIndex.findUnique({ where: { collection: run.collection }, omit: { lexical: true } });
   if (!index || index.modelId !== embedder.modelId) throw new InputError('The active run was built with another model than the one loaded.');
   const model = await lexicalModelOf(
-    index.id,
+    prisma,
+    index,
     async () => (await prisma.vectorIndex.findUnique({ where: { id: index.id }, select: { lexical: true } }))?.lexical,
   );
   const space = CustomerSpace.fromIndex(index, model);

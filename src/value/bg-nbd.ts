@@ -57,24 +57,21 @@ export class BgNbd {
     { penalizer = 0, variant = 'BG' }: { penalizer?: number; variant?: PurchaseModelVariant } = {},
   ): { model: BgNbd; fit: Fit } {
     const ll = variant === 'MBG' ? mbgLogLikelihood : logLikelihood;
-    const x = Float64Array.from(customers, (c) => c.frequency);
-    const tx = Float64Array.from(customers, (c) => c.recency);
-    const T = Float64Array.from(customers, (c) => c.age);
-    const oldest = T.reduce((m, t) => Math.max(m, t), 0);
+    const oldest = customers.reduce((m, c) => Math.max(m, c.age), 0);
     const scale = oldest > 0 ? 10 / oldest : 1;
-    const scaledTx = tx.map((t) => t * scale);
-    const scaledT = T.map((t) => t * scale);
+    const scaled = new IndexedHistories(customers, scale);
     // Start where the data are: α near the mean age per purchase, r = a = b = 1.
     const fit = maximiseLikelihood(
-      ([r, alpha, a, b]) => -ll({ r: r!, alpha: alpha!, a: a!, b: b! }, x, scaledTx, scaledT),
-      [1, Math.max(scale, scaledT.reduce((s, t) => s + t, 0) / customers.length), 1, 1],
+      ([r, alpha, a, b]) => -ll({ r: r!, alpha: alpha!, a: a!, b: b! }, scaled),
+      [1, Math.max(scale, customers.reduce((s, c) => s + c.age * scale, 0) / customers.length), 1, 1],
       customers.length,
       { penalizer },
     );
     const [r, scaledAlpha, a, b] = fit.params as [number, number, number, number];
     const params: BgNbdParams = { r, alpha: scaledAlpha / scale, a, b, ...(variant === 'MBG' ? { variant } : {}) };
     // The log-likelihood in days (rescaling time shifts it by −Σx·log(scale)), as scipy's reference reports it.
-    return { model: new BgNbd(params), fit: { ...fit, params: [r, params.alpha, a, b], logLikelihood: ll(params, x, tx, T) } };
+    const days = new IndexedHistories(customers, 1);
+    return { model: new BgNbd(params), fit: { ...fit, params: [r, params.alpha, a, b], logLikelihood: ll(params, days) } };
   }
 
   get name(): string {
@@ -208,17 +205,67 @@ function hyp2f1NegativeC(a: number, b: number, c: number, z: number): number {
   return -(d * (d - 1 - (2 * d - a - b - 1) * z) * hyp2f1(a, b, d, z) + (d - a) * (d - b) * z * hyp2f1(a, b, d + 1, z)) / (d * (d - 1) * (z - 1));
 }
 
+/**
+ * The customers' histories with each distinct value stored once and every customer pointing at theirs.
+ * A likelihood evaluation then takes its log-gammas once per distinct purchase count and its logs once
+ * per distinct age — a few hundred of each on a shop of any size, where per customer they were 92 % of
+ * a 100,000-customer fit's time (the optimiser evaluates the sum ~100 times per fit, several fits per
+ * run). lifetimes condenses the data into weighted combinations for the same reason; here each
+ * customer's terms are the same numbers added in the same order, so the sum is unchanged to the bit.
+ */
+export class IndexedHistories {
+  /** Distinct repeat-purchase counts, and each customer's index into them. */
+  readonly counts: Float64Array;
+  readonly countOf: Uint32Array;
+  /** Distinct times (recencies and ages together, × scale), and each customer's indexes into them. */
+  readonly times: Float64Array;
+  readonly recencyOf: Uint32Array;
+  readonly ageOf: Uint32Array;
+
+  constructor(customers: readonly RepeatHistory[], scale: number) {
+    const counts = new Map<number, number>();
+    const times = new Map<number, number>();
+    const indexOf = (m: Map<number, number>, v: number) => {
+      let i = m.get(v);
+      if (i === undefined) m.set(v, (i = m.size));
+      return i;
+    };
+    this.countOf = Uint32Array.from(customers, (c) => indexOf(counts, c.frequency));
+    this.recencyOf = Uint32Array.from(customers, (c) => indexOf(times, c.recency * scale));
+    this.ageOf = Uint32Array.from(customers, (c) => indexOf(times, c.age * scale));
+    this.counts = Float64Array.from(counts.keys());
+    this.times = Float64Array.from(times.keys());
+  }
+
+  get length(): number {
+    return this.countOf.length;
+  }
+
+  /** log(α + t) for every distinct time. */
+  logTimes(alpha: number): Float64Array {
+    return this.times.map((t) => Math.log(alpha + t));
+  }
+}
+
 /** The BG/NBD log-likelihood summed over customers (lifetimes' BetaGeoFitter._negative_log_likelihood, negated). */
-export function logLikelihood(p: BgNbdParams, x: Float64Array, tx: Float64Array, T: Float64Array): number {
+export function logLikelihood(p: BgNbdParams, h: IndexedHistories): number {
   const { r, alpha, a, b } = p;
   const common = -gammaln(r) + r * Math.log(alpha) + gammaln(a + b) - gammaln(b);
+  const { counts } = h;
+  const gR = counts.map((x) => gammaln(r + x));
+  const gB = counts.map((x) => gammaln(b + x));
+  const gAB = counts.map((x) => gammaln(a + b + x));
+  const logB = counts.map((x) => (x > 0 ? Math.log(b + x - 1) : 0));
+  const logT = h.logTimes(alpha);
+  const logA = Math.log(a);
   let sum = 0;
-  for (let i = 0; i < x.length; i++) {
-    const xi = x[i]!;
-    const a1 = gammaln(r + xi) + common + gammaln(b + xi) - gammaln(a + b + xi);
-    const a3 = -(r + xi) * Math.log(alpha + T[i]!);
+  for (let i = 0; i < h.length; i++) {
+    const k = h.countOf[i]!;
+    const xi = counts[k]!;
+    const a1 = gR[k]! + common + gB[k]! - gAB[k]!;
+    const a3 = -(r + xi) * logT[h.ageOf[i]!]!;
     if (xi > 0) {
-      const a4 = Math.log(a) - Math.log(b + xi - 1) - (r + xi) * Math.log(alpha + tx[i]!);
+      const a4 = logA - logB[k]! - (r + xi) * logT[h.recencyOf[i]!]!;
       const m = Math.max(a3, a4);
       sum += a1 + m + Math.log(Math.exp(a3 - m) + Math.exp(a4 - m));
     } else sum += a1 + a3;
@@ -231,15 +278,24 @@ export function logLikelihood(p: BgNbdParams, x: Float64Array, tx: Float64Array,
  * _negative_log_likelihood, negated): alive through all x + 1 chances to leave and no purchase since
  * t_x, or gone after the last purchase.
  */
-export function mbgLogLikelihood(p: BgNbdParams, x: Float64Array, tx: Float64Array, T: Float64Array): number {
+export function mbgLogLikelihood(p: BgNbdParams, h: IndexedHistories): number {
   const { r, alpha, a, b } = p;
   const common = -gammaln(r) + r * Math.log(alpha) + gammaln(a + b) - gammaln(b);
+  const { counts } = h;
+  const gR = counts.map((x) => gammaln(r + x));
+  const gB = counts.map((x) => gammaln(b + x + 1));
+  const gAB = counts.map((x) => gammaln(a + b + x + 1));
+  const logB = counts.map((x) => Math.log(b + x));
+  const logT = h.logTimes(alpha);
+  const logA = Math.log(a);
   let sum = 0;
-  for (let i = 0; i < x.length; i++) {
-    const xi = x[i]!;
-    const a12 = gammaln(r + xi) + common + gammaln(b + xi + 1) - gammaln(a + b + xi + 1);
-    const a3 = -(r + xi) * Math.log(alpha + T[i]!);
-    const a4 = Math.log(a) - Math.log(b + xi) + (r + xi) * (Math.log(alpha + T[i]!) - Math.log(alpha + tx[i]!));
+  for (let i = 0; i < h.length; i++) {
+    const k = h.countOf[i]!;
+    const xi = counts[k]!;
+    const a12 = gR[k]! + common + gB[k]! - gAB[k]!;
+    const logAge = logT[h.ageOf[i]!]!;
+    const a3 = -(r + xi) * logAge;
+    const a4 = logA - logB[k]! + (r + xi) * (logAge - logT[h.recencyOf[i]!]!);
     // log(1 + e^a4), stable both ways.
     sum += a12 + a3 + (a4 > 0 ? a4 + Math.log1p(Math.exp(-a4)) : Math.log1p(Math.exp(a4)));
   }

@@ -13,7 +13,7 @@ import { FAMILY_TOPICS } from '../../src/demo/vocabulary.js';
 import { randomizedSvd } from '../../src/lexical/randomized-svd.js';
 import { TfidfVectorizer, terms } from '../../src/lexical/tfidf.js';
 import { pythonReference } from '../support/python.js';
-import { CustomerSpace } from '../../src/customer-vectors/customer-space.js';
+import { CustomerSpace, lexicalModelOf, rememberLexicalModel } from '../../src/customer-vectors/customer-space.js';
 import { OWN_WORDS_WEIGHT } from '../../src/customer-vectors/text-pool.js';
 import { documentText, profileDocument } from '../../src/profiles/profile-text.js';
 import { demoTexts, EDGE_CASES, randomTexts, retailDescriptions } from '../support/corpus.js';
@@ -200,4 +200,35 @@ test('a customer document read piece by piece (remembered per piece) gives the v
     }
     assert.ok(worst < 1e-6, `round ${round}: largest difference ${worst}`);
   }
+});
+
+test('decoded lexical models are kept per database and index: an index id of another database, or a rewritten model, is never served', async () => {
+  const english = LexicalModel.fit(randomTexts(60, 3));
+  const chinese = LexicalModel.fit(reviews.slice(0, 60).map((r) => r.text));
+  const createdAt = new Date('2026-12-01T00:00:00Z');
+  const index = { id: 1, createdAt };
+  let reads = 0;
+  const read = (model: LexicalModel) => async () => {
+    reads++;
+    return new Uint8Array(model.toBytes());
+  };
+  // Two databases, each with its index 1 (as the tests' databases are): each gets its own model.
+  const a = {};
+  const b = {};
+  const fromA = await lexicalModelOf(a, index, read(english));
+  const fromB = await lexicalModelOf(b, index, read(chinese));
+  assert.equal(reads, 2);
+  assert.deepEqual(fromA!.state.tfidf, english.state.tfidf);
+  assert.deepEqual(fromB!.state.tfidf, chinese.state.tfidf);
+  // Asked again: no read, the same decoded model.
+  assert.equal(await lexicalModelOf(a, index, read(chinese)), fromA);
+  assert.equal(reads, 2);
+  // An index recreated under the same id (another creation time) is read afresh.
+  const recreated = await lexicalModelOf(a, { id: 1, createdAt: new Date(createdAt.getTime() + 1) }, read(chinese));
+  assert.equal(reads, 3);
+  assert.deepEqual(recreated!.state.tfidf, chinese.state.tfidf);
+  // A writer that rewrites the model says so, and readers get the new one without reading.
+  rememberLexicalModel(a, index, chinese);
+  assert.equal(await lexicalModelOf(a, index, read(english)), chinese);
+  assert.equal(reads, 3);
 });

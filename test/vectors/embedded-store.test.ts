@@ -116,6 +116,53 @@ test('the search indexes are kept beside the snapshot: a restart reads them, the
   assert.ok((await progressOf(new EmbeddedVectorStore({ dir, tuning: { ...tuning, hnswM: 8 } }))) > 0, 'indexes built with another M are not read');
 });
 
+test("a log of payloads only (a segmentation's labels) is not folded on close: the snapshot and the kept indexes stay, a restart replays the labels", async () => {
+  const dir = tmp();
+  const tuning = { exactSearchLimit: 50, hnswEf: 400 };
+  const first = new EmbeddedVectorStore({ dir, tuning });
+  await first.ensureCollection('c', SPEC);
+  await first.upsert('c', makePoints(300));
+  await first.prepare('c');
+  await first.close();
+  const snapshot = path.join(dir, 'c', 'snapshot.log');
+  const wal = path.join(dir, 'c', 'wal.log');
+  const before = fs.statSync(snapshot);
+  assert.equal(fs.statSync(wal).size, 0, 'upserts are folded on close');
+
+  const second = new EmbeddedVectorStore({ dir, tuning });
+  await second.setPayload('c', [{ ids: [1, 2, 3], payload: { segmentId: 7 } }]);
+  await second.close();
+  const after = fs.statSync(snapshot);
+  assert.deepEqual([after.ino, after.size, after.mtimeMs], [before.ino, before.size, before.mtimeMs], 'the snapshot was not rewritten');
+  assert.ok(fs.statSync(wal).size > 0, 'the labels wait in the log');
+  assert.ok(fs.existsSync(path.join(dir, 'c', 'index.json')), 'the kept indexes still fit the snapshot');
+
+  const third = new EmbeddedVectorStore({ dir, tuning });
+  let slices = 0;
+  await third.prepare('c', () => slices++);
+  assert.equal(slices, 0, 'the kept indexes are read, not built again');
+  assert.deepEqual(
+    (await third.retrieve('c', [1, 2, 3, 4])).map((p) => p.payload.segmentId ?? null),
+    [7, 7, 7, null],
+  );
+  const query = makePoints(1, 11)[0]!;
+  const exact = new EmbeddedVectorStore({ tuning: { exactSearchLimit: 1_000_000 } });
+  await exact.ensureCollection('c', SPEC);
+  await exact.upsert('c', makePoints(300));
+  assert.deepEqual(
+    (await third.search('c', { using: 'combined', vector: query.vectors.combined, limit: 10 })).map((h) => h.id),
+    (await exact.search('c', { using: 'combined', vector: query.vectors.combined, limit: 10 })).map((h) => h.id),
+  );
+  // A write of rows after the labels: the next close folds everything, labels included.
+  await third.upsert('c', makePoints(5, 3, 300));
+  await third.close();
+  assert.equal(fs.statSync(wal).size, 0);
+  const fourth = new EmbeddedVectorStore({ dir, tuning });
+  assert.equal((await fourth.retrieve('c', [2]))[0]!.payload.segmentId, 7);
+  assert.equal(await fourth.count('c'), 305);
+  await fourth.close();
+});
+
 describe('embedded store durability', () => {
   test('survives a restart: every write is replayed, compaction keeps the state', async () => {
     const dir = tmp();

@@ -18,9 +18,14 @@ export function classKeywords(documents: readonly (readonly string[])[], top = 1
 
 /** Every word of each class with its c-TF-IDF weight. */
 export function classScores(documents: readonly (readonly string[])[]): Map<string, number>[] {
-  const counts = documents.map((texts) => {
+  return wordScores(documents.map((texts) => texts.map(tokenize)));
+}
+
+/** classScores of texts already cut into words (`words[c][i]`: the words of class c's i-th text). */
+export function wordScores(words: readonly (readonly (readonly string[])[])[]): Map<string, number>[] {
+  const counts = words.map((texts) => {
     const m = new Map<string, number>();
-    for (const t of texts) for (const w of tokenize(t)) m.set(w, (m.get(w) ?? 0) + 1);
+    for (const t of texts) for (const w of t) m.set(w, (m.get(w) ?? 0) + 1);
     return m;
   });
   const totals = counts.map((m) => [...m.values()].reduce((s, v) => s + v, 0));

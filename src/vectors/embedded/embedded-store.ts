@@ -41,6 +41,13 @@ const indexFile = (vector: VectorName) => `index-${vector}.hnsw`;
 interface Open {
   collection: Collection;
   walBytes: number;
+  /**
+   * The log holds upserts or deletes, not only payloads. A payload-only log (a segmentation's
+   * labels) leaves rows, vectors and the kept indexes as the snapshot has them: it need not be folded
+   * on close, where a fold rewrites the whole snapshot (8.8 s at 100,000 customers) for a record of a
+   * few hundred kilobytes that a start replays in milliseconds.
+   */
+  walRows: boolean;
   /** Size of the snapshot on disk (0: none yet). */
   snapshotBytes: number;
   /** The vectors whose indexes on disk fit the snapshot on disk. */
@@ -101,7 +108,7 @@ export class EmbeddedVectorStore implements VectorStore {
         fs.mkdirSync(dir, { recursive: true });
         writeFileAtomically(path.join(dir, SPEC), Buffer.from(JSON.stringify(spec, null, 2)));
       }
-      this.open.set(name, { collection: new Collection(spec, this.tuning), walBytes: 0, snapshotBytes: 0, savedIndexes: new Set() });
+      this.open.set(name, { collection: new Collection(spec, this.tuning), walBytes: 0, walRows: false, snapshotBytes: 0, savedIndexes: new Set() });
     });
   }
 
@@ -277,7 +284,7 @@ export class EmbeddedVectorStore implements VectorStore {
     for (const open of this.open.values()) open.collection.drop();
     await this.serial(async () => {
       for (const [name, open] of this.open) {
-        if (open.walBytes > 0) this.compact(name, open);
+        if (open.walRows) this.compact(name, open);
         await this.keepIndexesOrWarn(name, open);
       }
       this.open.clear();
@@ -327,11 +334,16 @@ export class EmbeddedVectorStore implements VectorStore {
         `vector collection ${name}: the write-ahead log ended in a torn record (${dropped} bytes, from an interrupted write); opened at the last whole record (byte ${endsAt}, ${kept} records)`,
       ),
     );
-    for (const record of wal) apply(collection, record);
+    let walRows = false;
+    for (const record of wal) {
+      apply(collection, record);
+      walRows ||= record.header.op !== 'payload';
+    }
     collection.adoptionDone();
     const open = {
       collection,
       walBytes: fs.existsSync(path.join(dir, WAL)) ? fs.statSync(path.join(dir, WAL)).size : 0,
+      walRows,
       snapshotBytes: fs.existsSync(snapshot) ? fs.statSync(snapshot).size : 0,
       savedIndexes,
     };
@@ -344,6 +356,7 @@ export class EmbeddedVectorStore implements VectorStore {
     const file = path.join(this.collectionDir(name), WAL);
     appendRecords(file, records);
     open.walBytes = fs.statSync(file).size;
+    open.walRows ||= records.some((r) => r.header.op !== 'payload');
   }
 
   /**
@@ -378,6 +391,7 @@ export class EmbeddedVectorStore implements VectorStore {
     writeFileAtomically(path.join(dir, SNAPSHOT), chunks);
     writeFileAtomically(path.join(dir, WAL), Buffer.alloc(0));
     open.walBytes = 0;
+    open.walRows = false;
     open.snapshotBytes = chunks.reduce((sum, c) => sum + c.length, 0);
   }
 
@@ -404,10 +418,11 @@ export class EmbeddedVectorStore implements VectorStore {
     if (!this.options.dir) return;
     const finished = open.collection.finishedIndexes();
     if (!finished || finished.size === 0) return;
-    if (open.walBytes === 0 && [...finished.keys()].every((v) => open.savedIndexes.has(v))) return;
+    if (!open.walRows && [...finished.keys()].every((v) => open.savedIndexes.has(v))) return;
     const dir = this.collectionDir(name);
-    // Either way the files on disk go first (compact forgets them too).
-    if (open.walBytes > 0 || !fs.existsSync(path.join(dir, SNAPSHOT))) this.compact(name, open);
+    // Either way the files on disk go first (compact forgets them too). A payload-only log leaves the
+    // rows as the snapshot has them: the indexes fit it without a fold.
+    if (open.walRows || !fs.existsSync(path.join(dir, SNAPSHOT))) this.compact(name, open);
     else this.forgetIndexes(dir, open);
     const started = performance.now();
     for (const [vector, index] of finished) {
