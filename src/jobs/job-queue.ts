@@ -105,6 +105,14 @@ export class JobQueue {
   private readonly definitions = new Map<string, JobDefinition<never>>();
   /** Jobs running in this process, with their progress as it is now (the row lags by a heartbeat). */
   private readonly local = new Map<string, { kind: string; abort: AbortController; done: Promise<void>; progress: Progress }>();
+  /**
+   * Jobs this process is claiming or has claimed and not yet begun to run (`local` has them from then
+   * on). Without it, a parent waiting on its parts here could read a part this process's queue had
+   * just claimed — RUNNING under our name, not yet in `local` — as one whose run had ended without an
+   * outcome, fail it and queue it again, and the part then ran twice (seen in
+   * test/jobs/shared-embedding: ten SUCCEEDED parts for nine ranges).
+   */
+  private readonly claiming = new Set<string>();
   private boss?: Promise<PgBoss>;
   private readonly workers = new Map<string, string>();
   private sweeper?: NodeJS.Timeout;
@@ -416,10 +424,18 @@ export class JobQueue {
   private async claim(id: string): Promise<boolean> {
     await this.livenessClient(); // holding our lock before we hold a job
     const now = new Date();
-    const { count } = await this.prisma.job.updateMany({
-      where: { id, status: 'QUEUED' },
-      data: { status: 'RUNNING', worker: this.workerId, startedAt: now, heartbeatAt: now },
-    });
+    // Ours before the row says so (see `claiming`); execute forgets it once the run is recorded in `local`.
+    this.claiming.add(id);
+    const { count } = await this.prisma.job
+      .updateMany({
+        where: { id, status: 'QUEUED' },
+        data: { status: 'RUNNING', worker: this.workerId, startedAt: now, heartbeatAt: now },
+      })
+      .catch((error: unknown) => {
+        this.claiming.delete(id);
+        throw error;
+      });
+    if (count === 0) this.claiming.delete(id);
     return count > 0;
   }
 
@@ -482,7 +498,7 @@ export class JobQueue {
             slot.attempts++;
             slot.id = (await this.enqueue(kind, slot.parameters)).id;
           } else if (row.status === 'QUEUED') queued ??= row.id;
-          else if (row.worker === this.workerId && !this.local.has(row.id) && helping?.id !== row.id) {
+          else if (row.worker === this.workerId && !this.local.has(row.id) && !this.claiming.has(row.id) && helping?.id !== row.id) {
             // Ours, yet not running here: its run ended without recording an outcome (the database
             // failed under it). No sweeper looks at its own jobs, so it is failed here, and queued again.
             await this.prisma.job.updateMany({
@@ -538,11 +554,15 @@ export class JobQueue {
 
   /** Runs a claimed job here; `relay` hears its progress as it is reported (a parent running its part). */
   private async execute(id: string, relay?: (processed: number) => void): Promise<void> {
-    const row = await this.prisma.job.findUniqueOrThrow({ where: { id } });
-    // The job's lines (and its parts) carry the id of the request that started it; a scheduled job's
-    // lines name only the job.
-    if (row.requestId) await runWithRequestId(row.requestId, () => this.executeRow(row, relay));
-    else await outsideRequest(() => this.executeRow(row, relay));
+    try {
+      const row = await this.prisma.job.findUniqueOrThrow({ where: { id } });
+      // The job's lines (and its parts) carry the id of the request that started it; a scheduled job's
+      // lines name only the job.
+      if (row.requestId) await runWithRequestId(row.requestId, () => this.executeRow(row, relay));
+      else await outsideRequest(() => this.executeRow(row, relay));
+    } finally {
+      this.claiming.delete(id);
+    }
   }
 
   private async executeRow(row: JobRow, relay?: (processed: number) => void): Promise<void> {
