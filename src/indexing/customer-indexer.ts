@@ -545,6 +545,8 @@ export class CustomerIndexer {
         await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: toJson(views), behaviourWeight: weights.value } });
       }
       const space = CustomerSpace.fromIndex({ ...stored, views }, model);
+      // Decoded here anyway: the job's parts in this process take it from the cache.
+      rememberLexicalModel(this.prisma, stored, space.lexical);
       return { id: stored.id, status: stored.status, features: space.features, space, embedded: 0 };
     }
 
@@ -636,8 +638,11 @@ export class CustomerIndexer {
       lexical: new Uint8Array(lexical.toBytes()),
       views: toJson(views),
     };
+    // A row refitted in place (one built before the current balance of views) takes a new creation
+    // time: decoded models are kept by id and creation time (lexicalModelOf), and another process may
+    // hold the old fit's.
     const saved = stored
-      ? await this.prisma.vectorIndex.update({ where: { id: stored.id }, data, omit: { lexical: true } })
+      ? await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { ...data, createdAt: new Date() }, omit: { lexical: true } })
       : await this.prisma.vectorIndex.create({
           data: { collection, modelId: this.embedder.modelId, textDimensions: this.embedder.dimensions, ...data },
           omit: { lexical: true },

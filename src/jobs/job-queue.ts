@@ -112,7 +112,16 @@ export class JobQueue {
    * outcome, fail it and queue it again, and the part then ran twice (seen in
    * test/jobs/shared-embedding: ten SUCCEEDED parts for nine ranges).
    */
-  private readonly claiming = new Set<string>();
+  private readonly claiming = new Map<string, number>();
+  /**
+   * Counted, not a set: this process's queue consumer and a parent here may claim the same part at
+   * once, and the loser's unmarking must not unmark the winner's claim.
+   */
+  private markClaiming(id: string, by: 1 | -1): void {
+    const n = (this.claiming.get(id) ?? 0) + by;
+    if (n > 0) this.claiming.set(id, n);
+    else this.claiming.delete(id);
+  }
   private boss?: Promise<PgBoss>;
   private readonly workers = new Map<string, string>();
   private sweeper?: NodeJS.Timeout;
@@ -425,17 +434,17 @@ export class JobQueue {
     await this.livenessClient(); // holding our lock before we hold a job
     const now = new Date();
     // Ours before the row says so (see `claiming`); execute forgets it once the run is recorded in `local`.
-    this.claiming.add(id);
+    this.markClaiming(id, 1);
     const { count } = await this.prisma.job
       .updateMany({
         where: { id, status: 'QUEUED' },
         data: { status: 'RUNNING', worker: this.workerId, startedAt: now, heartbeatAt: now },
       })
       .catch((error: unknown) => {
-        this.claiming.delete(id);
+        this.markClaiming(id, -1);
         throw error;
       });
-    if (count === 0) this.claiming.delete(id);
+    if (count === 0) this.markClaiming(id, -1);
     return count > 0;
   }
 
@@ -561,7 +570,8 @@ export class JobQueue {
       if (row.requestId) await runWithRequestId(row.requestId, () => this.executeRow(row, relay));
       else await outsideRequest(() => this.executeRow(row, relay));
     } finally {
-      this.claiming.delete(id);
+      // A no-op for jobs recorded RUNNING here without a claim (runHere, runScheduled).
+      this.markClaiming(id, -1);
     }
   }
 

@@ -160,7 +160,13 @@ test("a log of payloads only (a segmentation's labels) is not folded on close: t
   const fourth = new EmbeddedVectorStore({ dir, tuning });
   assert.equal((await fourth.retrieve('c', [2]))[0]!.payload.segmentId, 7);
   assert.equal(await fourth.count('c'), 305);
-  await fourth.close();
+  // Points written and never closed (the process died): the next process's close folds them.
+  await fourth.upsert('c', makePoints(5, 5, 305));
+  assert.ok(fs.statSync(wal).size > 0);
+  const fifth = new EmbeddedVectorStore({ dir, tuning });
+  assert.equal(await fifth.count('c'), 310);
+  await fifth.close();
+  assert.equal(fs.statSync(wal).size, 0, 'a log of points found at the start is folded on close');
 });
 
 describe('embedded store durability', () => {
