@@ -320,11 +320,7 @@ export class CustomerIndexer {
     // A worker configured with another model must not write into this model's collection.
     if (stored.modelId !== this.embedder.modelId)
       throw new Error(`This worker embeds with ${this.embedder.modelId}; collection ${shard.collection} is ${stored.modelId}'s.`);
-    const model = await lexicalModelOf(
-      this.prisma,
-      stored,
-      async () => (await this.prisma.vectorIndex.findUnique({ where: { id: stored.id }, select: { lexical: true } }))?.lexical,
-    );
+    const model = await this.lexicalModelFor(stored);
     const rebuildSince = shard.rebuildSince ? new Date(shard.rebuildSince) : undefined;
     const batch = batchContext(stored, new Date(shard.asOf), shard.onlyChanged, rebuildSince, model);
     const report: ShardReport = { customers: 0, embedded: 0, pooled: 0, written: 0, unchanged: 0 };
@@ -371,14 +367,23 @@ export class CustomerIndexer {
     if (!index || index.status !== 'READY' || index.modelId !== this.embedder.modelId) return null;
     const report: ShardReport = { customers: 0, embedded: 0, pooled: 0, written: 0, unchanged: 0 };
     if (this.live?.indexId !== index.id) {
-      const stored = await this.prisma.vectorIndex.findUnique({ where: { id: index.id } });
+      const stored = await this.prisma.vectorIndex.findUnique({ where: { id: index.id }, omit: { lexical: true } });
       if (!stored) return null;
-      this.live = batchContext(stored, new Date(), true);
+      this.live = batchContext(stored, new Date(), true, undefined, await this.lexicalModelFor(stored));
     }
     const batch = { ...this.live, asOf: await this.profiles.asOf() };
     const ids = [...new Set(customerIds)].sort((a, b) => a - b);
     for (let start = 0; start < ids.length; start += this.batchSize) await this.writeBatch(ids.slice(start, start + this.batchSize), batch, report);
     return { ...report, collection };
+  }
+
+  /** An index's lexical model, read and decoded once per index in this process (lexicalModelOf). */
+  private lexicalModelFor(index: { id: number; createdAt: Date }): Promise<LexicalModel | undefined> {
+    return lexicalModelOf(
+      this.prisma,
+      index,
+      async () => (await this.prisma.vectorIndex.findUnique({ where: { id: index.id }, select: { lexical: true } }))?.lexical,
+    );
   }
 
   /** One batch of customers: profiles, texts through the cache and the model, points and hashes written. */
@@ -486,12 +491,11 @@ export class CustomerIndexer {
     const newest = await this.prisma.vectorIndex.findFirst({
       where: { modelId: this.embedder.modelId, collection: { startsWith: COLLECTION_PREFIX } },
       orderBy: { id: 'desc' },
-      select: { collection: true, status: true, lexical: true },
+      select: { id: true, createdAt: true, collection: true, status: true },
     });
     if (!newest) return { collection: this.collection, refitted: false };
-    if (newest.status !== 'READY' || !newest.lexical) return { collection: newest.collection, refitted: false };
-    const fitted = LexicalModel.fromBytes(newest.lexical);
-    if (fitted.state.coverage === undefined) return { collection: newest.collection, refitted: false };
+    const fitted = newest.status === 'READY' ? await this.lexicalModelFor(newest) : undefined;
+    if (!fitted || fitted.state.coverage === undefined) return { collection: newest.collection, refitted: false };
     control.progress(0, undefined, "checking the lexical fit against today's words");
     const ids = (await this.prisma.customer.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((c) => c.id);
     const sample = sampleIndices(ids.length, Math.min(ids.length, COVERAGE_SAMPLE), seededRng(0xd21f7)).map((i) => ids[i]!);
@@ -519,11 +523,12 @@ export class CustomerIndexer {
     control: JobControl,
   ): Promise<{ id: number; status: string; features: string[]; space: CustomerSpace; embedded: number }> {
     const weights = this.options.viewWeights ?? DEFAULT_VIEW_WEIGHTS;
-    const stored = await this.prisma.vectorIndex.findUnique({ where: { collection } });
+    const stored = await this.prisma.vectorIndex.findUnique({ where: { collection }, omit: { lexical: true } });
     const storedSpace = stored && vectorIndexSpace(stored);
-    if (stored?.lexical && storedSpace?.views) {
+    // currentGeneration has usually decoded this index's model already: from the cache.
+    const model = stored && storedSpace?.views ? await this.lexicalModelFor(stored) : undefined;
+    if (stored && model && storedSpace?.views) {
       let views: ViewBalance = storedSpace.views;
-      let model: LexicalModel | undefined;
       if (VIEWS.some((v) => views[v].weight !== weights[v] * (views[v].liveShare ?? 1) && views[v].variance > 0)) {
         // New weights rewrite every point (its hash includes the balance) but re-embed no text; what
         // was measured on the shop (variances, live shares, centre, script offsets) is kept.
@@ -539,14 +544,11 @@ export class CustomerIndexer {
           if (languages) views[v].languages = languages;
           if (rating) views[v].rating = rating;
         }
-        model = LexicalModel.fromBytes(stored.lexical);
         noteBridges(views, model);
         noteRating(views);
         await this.prisma.vectorIndex.update({ where: { id: stored.id }, data: { views: toJson(views), behaviourWeight: weights.value } });
       }
       const space = CustomerSpace.fromIndex({ ...stored, views }, model);
-      // Decoded here anyway: the job's parts in this process take it from the cache.
-      rememberLexicalModel(this.prisma, stored, space.lexical);
       return { id: stored.id, status: stored.status, features: space.features, space, embedded: 0 };
     }
 
