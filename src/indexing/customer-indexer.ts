@@ -56,6 +56,7 @@ import { PrismaTextVectorCache } from '../customer-vectors/text-cache.js';
 import { SharedTextMemo, textKey, textWeights, TextVectors, type WeightedText } from '../customer-vectors/text-pool.js';
 import { fitRobustScaler } from '../profiles/robust-scaler.js';
 import type { Payload, Point, VectorStore } from '../vectors/vector-store.js';
+import { log } from '../observability/log.js';
 
 export { CUSTOMERS_ALIAS, collectionSpec };
 /** Payload fields that belong to segmentation; an embed job carries them over when it rewrites a point. */
@@ -275,6 +276,20 @@ export class CustomerIndexer {
       report.unchanged += r.unchanged;
     }
 
+    // The collection's search indexes are built before readers move to it, so a server's first search
+    // of it is as fast as its hundredth (not a build of minutes on the request's thread), and a CLI
+    // run leaves them kept on disk for the next start. Nothing to do below the exact-search size, or
+    // when they are in service (an update of some customers); an in-place rebuild dropped them.
+    throwIfCancelled(control.signal);
+    control.progress(total, total, 'building the search indexes');
+    try {
+      await this.store.prepare(collection, (p) => control.progress(total, total, `building the ${p.vector} search index: ${p.rows} of ${p.of} points`));
+    } catch (error) {
+      // The points are written: searches still answer (exactly, or building the index on first use),
+      // so a failed build (a full temporary disk) does not fail the job; a server's start tries again.
+      log('indexing').warn({ err: error, collection }, `could not build the search indexes of ${collection}`);
+    }
+    throwIfCancelled(control.signal);
     if (index.status !== 'READY') {
       await this.prisma.vectorIndex.update({ where: { id: index.id }, data: { status: 'READY', readyAt: new Date() } });
     }

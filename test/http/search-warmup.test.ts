@@ -1,25 +1,54 @@
 // A serving process prepares its search indexes at start (services.prepareSearch, called by `serve`):
 // /readyz names the searchIndex check and turns ready when the indexes are built; searches answer
-// throughout (exactly while an index is being built), and through the prepared index afterwards.
+// throughout (exactly while an index is being built), and through the prepared index afterwards. An
+// embed job builds them too, before readers move to its collection, and keeps them.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { gql } from 'graphql-request';
 import { loadDemoShop } from '../../src/demo/demo-shop.js';
 import { captureLogs } from '../../src/observability/log.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { databaseTargets } from '../support/databases.js';
+import type { DatabaseTarget } from '../support/databases.js';
 
 const idle = { signal: new AbortController().signal, progress: () => {} };
 let app: TestApp;
+/** The index files the embed job left beside its collection's snapshot. */
+let keptByTheJob: string[] = [];
+let dataDir: string;
 
 before(async () => {
-  // Indexes from 50 points on, so that the 300-customer shop has them to build.
-  app = await startTestApp(databaseTargets()[0]!, { VECTOR_EXACT_SEARCH_LIMIT: '50' });
-  await loadDemoShop(app.services.ingest, { customers: 300, seed: 4 }, path.join(app.services.settings.dataDir, 'demo'));
-  await (await app.services.indexer()).run(idle);
+  // One process embeds the shop; a second one starts over the same files (database and vectors)
+  // without the search indexes the job kept: the start that has to build them. Indexes from 50
+  // points on, so that the 300-customer shop has them.
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'search-warmup-'));
+  const target: DatabaseTarget = {
+    name: 'pglite',
+    create: async () => ({ settings: { kind: 'pglite', dir: path.join(dataDir, 'pglite') }, drop: async () => {} }),
+  };
+  const env = { VECTOR_EXACT_SEARCH_LIMIT: '50', DATA_DIR: dataDir };
+  const first = await startTestApp(target, env);
+  await loadDemoShop(first.services.ingest, { customers: 300, seed: 4 }, path.join(dataDir, 'demo'));
+  await (await first.services.indexer()).run(idle);
+  // Read before the close (which would keep indexes built by anyone): the job itself kept these.
+  const vectors = path.join(dataDir, 'vectors');
+  const collections = fs.readdirSync(vectors, { withFileTypes: true }).filter((d) => d.isDirectory());
+  keptByTheJob = collections.flatMap((c) => fs.readdirSync(path.join(vectors, c.name)).filter((f) => f.startsWith('index'))).sort();
+  await first.close();
+  for (const c of collections)
+    for (const file of fs.readdirSync(path.join(vectors, c.name)).filter((f) => f.startsWith('index'))) fs.rmSync(path.join(vectors, c.name, file));
+  app = await startTestApp(target, env);
 });
-after(() => app.close());
+after(async () => {
+  await app.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('an embed job builds its collection’s search indexes before readers move to it, and keeps them on disk', () => {
+  assert.deepEqual(keptByTheJob, ['index-behaviour.hnsw', 'index-combined.hnsw', 'index-lexical.hnsw', 'index-text.hnsw', 'index.json']);
+});
 
 test('readiness waits for the search indexes; searches answer while they are built and after', async () => {
   const someone = (await app.services.db.prisma.customer.findFirstOrThrow({ orderBy: { id: 'asc' } })).externalId;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ConflictError } from '../../src/errors/domain-errors.js';
 import { EmbeddedVectorStore } from '../../src/vectors/embedded/embedded-store.js';
+import { Collection, DEFAULT_TUNING } from '../../src/vectors/embedded/collection.js';
 import { makePoints, SPEC, vectorStoreContract } from './vector-store.contract.js';
 import { captureLogs } from '../../src/observability/log.js';
 
@@ -114,6 +115,73 @@ test('the search indexes are kept beside the snapshot: a restart reads them, the
     logs.stop();
   }
   assert.ok((await progressOf(new EmbeddedVectorStore({ dir, tuning: { ...tuning, hnswM: 8 } }))) > 0, 'indexes built with another M are not read');
+});
+
+test('an index rewritten in place past its share is dropped, not updated row by row; searches stay exact and the first of them builds it again off the thread', async () => {
+  // Built again at the first search after the drop: no quiet time to wait for here.
+  const tuning = { ...DEFAULT_TUNING, exactSearchLimit: 50, hnswEf: 400, rebuildShare: 0.2, rebuildMinRows: 0, rebuildQuietMs: 0 };
+  const c = new Collection(SPEC, tuning);
+  c.upsert(makePoints(300));
+  await c.prepare();
+  const indexed = () => [...(c.finishedIndexes()?.keys() ?? [])].sort();
+  const all = Object.keys(SPEC.vectors).sort();
+  assert.deepEqual(indexed(), all);
+  const exact = new Collection(SPEC, { ...tuning, exactSearchLimit: 1_000_000 });
+  exact.upsert(makePoints(300));
+  const sameAsExact = (what: string) => {
+    for (const query of makePoints(8, 11))
+      for (const using of ['combined', 'text'] as const) {
+        const got = c.search(using, query.vectors[using], 10, 0, undefined, new Set()).map((h) => h.id);
+        const want = exact.search(using, query.vectors[using], 10, 0, undefined, new Set()).map((h) => h.id);
+        assert.deepEqual(got, want, `${what}, ${using}`);
+      }
+  };
+  // A fifth of the rows rewritten (ids 1–60, new vectors): the indexes are updated and stay in service.
+  const rewrite = (from: number, n: number, seed: number) => makePoints(n, seed).map((p, i) => ({ ...p, id: from + i }));
+  c.upsert(rewrite(1, 60, 5));
+  exact.upsert(rewrite(1, 60, 5));
+  assert.deepEqual(indexed(), all, 'within the share: updated in place');
+  sameAsExact('updated in place');
+  // One row more than the share: every index is dropped; answers are exact ones.
+  c.upsert(rewrite(61, 1, 6));
+  exact.upsert(rewrite(61, 1, 6));
+  assert.deepEqual(indexed(), [], 'past the share: dropped');
+  c.upsert(rewrite(100, 80, 7)); // further rewrites touch no index
+  exact.upsert(rewrite(100, 80, 7));
+  sameAsExact('dropped: exact search');
+  // That search started the build in worker threads; it comes back in service and answers as exact search.
+  for (let i = 0; i < 3000 && indexed().length < all.length; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(indexed(), all, 'built again after the first search');
+  sameAsExact('built again');
+  c.drop();
+});
+
+test('a start replaying a log that rewrote more than the share of the kept indexes’ rows builds them again instead of updating them', async () => {
+  const dir = tmp();
+  const tuning = { exactSearchLimit: 50, hnswEf: 400, rebuildShare: 0.2, rebuildMinRows: 0 };
+  const slicesOf = async (store: EmbeddedVectorStore) => {
+    let slices = 0;
+    await store.prepare('c', () => slices++);
+    return slices;
+  };
+  const first = new EmbeddedVectorStore({ dir, tuning });
+  await first.ensureCollection('c', SPEC);
+  await first.upsert('c', makePoints(300));
+  assert.ok((await slicesOf(first)) > 0);
+  const rewritten = makePoints(100, 9).map((p, i) => ({ ...p, id: i + 1 }));
+  await first.upsert('c', rewritten); // not closed: the log holds the rewrites
+  const second = new EmbeddedVectorStore({ dir, tuning });
+  assert.ok((await slicesOf(second)) > 0, 'the kept indexes were not updated with a third of the rows: built again');
+  const exact = new EmbeddedVectorStore({ tuning: { exactSearchLimit: 1_000_000 } });
+  await exact.ensureCollection('c', SPEC);
+  await exact.upsert('c', [...makePoints(300).slice(100), ...rewritten]);
+  for (const query of makePoints(8, 11)) {
+    const got = (await second.search('c', { using: 'combined', vector: query.vectors.combined, limit: 10 })).map((h) => h.id);
+    const want = (await exact.search('c', { using: 'combined', vector: query.vectors.combined, limit: 10 })).map((h) => h.id);
+    assert.deepEqual(got, want);
+  }
+  await second.close();
+  assert.equal(await slicesOf(new EmbeddedVectorStore({ dir, tuning })), 0, 'kept again on close');
 });
 
 test("a log of payloads only (a segmentation's labels) is not folded on close: the snapshot and the kept indexes stay, a restart replays the labels", async () => {

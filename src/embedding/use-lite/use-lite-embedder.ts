@@ -45,8 +45,21 @@ export class UseLiteEmbedder implements TextEmbedder {
     });
   }
 
+  /**
+   * Token ids of the texts counted since the last `tokenize`: the text pool counts each text (to cut
+   * long ones) and then embeds it, so the ids are kept for that one step instead of encoding twice
+   * (half of the tokenizer's share of an embed job's main thread). Bounded for callers that only count.
+   */
+  private readonly counted = new Map<string, number[]>();
+
   countTokens(text: string): number {
-    return this.tokenizer.encode(text).length;
+    const ids = this.tokenizer.encode(text);
+    // A text past the window is cut into pieces, not embedded whole: its ids are not wanted.
+    if (ids.length <= this.maxTokens) {
+      if (this.counted.size >= COUNTED_KEPT) this.counted.clear();
+      this.counted.set(text, ids);
+    }
+    return ids.length;
   }
 
   /**
@@ -59,7 +72,9 @@ export class UseLiteEmbedder implements TextEmbedder {
   }
 
   tokenize(texts: readonly string[]): number[][] {
-    return texts.map((t) => this.tokenizer.encode(t).slice(0, this.maxTokens));
+    const out = texts.map((t) => (this.counted.get(t) ?? this.tokenizer.encode(t)).slice(0, this.maxTokens));
+    this.counted.clear();
+    return out;
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
@@ -91,6 +106,9 @@ export class UseLiteEmbedder implements TextEmbedder {
     await this.session.release();
   }
 }
+
+/** Texts whose counted ids are kept at most (a batch's texts and their pieces). */
+const COUNTED_KEPT = 8192;
 
 /** Dense, right-padded int64 token ids and attention mask for one batch. */
 export function toArrays(rows: readonly number[][]): { ids: BigInt64Array<ArrayBuffer>; mask: BigInt64Array<ArrayBuffer>; width: number } {

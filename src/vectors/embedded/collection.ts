@@ -6,6 +6,7 @@ import type { CollectionSpec, Distance, Filter, Payload, Point, PrepareProgress,
 import { VECTOR_NAMES } from '../vector-store.js';
 import { buildIndexInWorker, type IndexBuild } from './index-build-worker.js';
 import { matchesFilter } from './payload-filter.js';
+import { log } from '../../observability/log.js';
 
 export interface SearchTuning {
   /** Below this many points search is exact; from it on, an HNSW index is built (lazily). */
@@ -15,9 +16,27 @@ export interface SearchTuning {
   hnswM: number;
   hnswEfConstruction: number;
   hnswEf: number;
+  /**
+   * An index whose rows are rewritten in place past this share of them (and past rebuildMinRows) is
+   * dropped and built again rather than updated row by row (indexRewritten).
+   */
+  rebuildShare: number;
+  rebuildMinRows: number;
+  /**
+   * A dropped index is built again once its vector has seen no rewrite for this long (or was
+   * dropped REBUILD_LATEST_MS ago): a build while a bulk rewrite goes on would have the rest of it
+   * to apply row by row when it comes back.
+   */
+  rebuildQuietMs: number;
 }
 
-type Hnsw = { index: hnswlib.HierarchicalNSW; rows: number };
+/** A dropped index is built again this long after the drop at the latest, rewrites going on or not. */
+const REBUILD_LATEST_MS = 60_000;
+/** After a failed build, searches start another one no sooner than this. */
+const REBUILD_RETRY_MS = 60_000;
+
+/** An HNSW index, the labels it has room for, and the rows it held that were rewritten since it was built. */
+type Hnsw = { index: hnswlib.HierarchicalNSW; rows: number; rewritten: Set<number> };
 
 /** prepare() reports its progress every this many rows of an index. */
 const PREPARE_SLICE = 256;
@@ -28,7 +47,16 @@ const PREPARE_ORDER: readonly VectorName[] = ['combined', 'lexical', 'text', 'be
  * 100,000 customers (combined, 727-d; 200 customers' ten nearest others against exact search) 100
  * built in 56 s with recall@10 0.9975, 200 in 88 s with 1.0000 (README "Vector stores").
  */
-export const DEFAULT_TUNING: SearchTuning = { exactSearchLimit: 20_000, exactFilterShare: 0.1, hnswM: 16, hnswEfConstruction: 100, hnswEf: 128 };
+export const DEFAULT_TUNING: SearchTuning = {
+  exactSearchLimit: 20_000,
+  exactFilterShare: 0.1,
+  hnswM: 16,
+  hnswEfConstruction: 100,
+  hnswEf: 128,
+  rebuildShare: 0.2,
+  rebuildMinRows: 1_000,
+  rebuildQuietMs: 2_000,
+};
 
 class Matrix {
   data: Float32Array;
@@ -57,7 +85,7 @@ export class Collection {
   private live = 0;
   private readonly indexes = new Map<VectorName, Hnsw>();
   /** Set when the collection is deleted: a prepare() under way stops instead of finishing for nothing. */
-  private dropped = false;
+  private closed = false;
   /** prepare() calls under way: until they end, vectors without a finished index are searched exactly. */
   private preparing = 0;
   /** Indexes read from disk (adoptIndex) until adoptionDone(), and the rows each holds so far. */
@@ -67,7 +95,13 @@ export class Collection {
    * written or deleted since, put right when the index comes back (`upTo` then
    * moves on as the rows appended meanwhile are added).
    */
-  private readonly offThread = new Map<VectorName, { upTo: number; changed: Set<number>; build: IndexBuild }>();
+  private readonly offThread = new Map<VectorName, { upTo: number; changed: Set<number>; build: IndexBuild; done?: Promise<boolean> }>();
+  /** Vectors whose index was dropped for rewrites (indexRewritten): searched exactly until built again off this thread. */
+  private readonly staleIndexes = new Set<VectorName>();
+  /** When an index was first dropped for rewrites and a stale vector last rewritten (performance.now()); when a rebuild last failed. */
+  private staleSince = 0;
+  private lastRewriteAt = 0;
+  private rebuildFailedAt = -Infinity;
   private sortedIds: number[] | undefined;
 
   constructor(
@@ -84,6 +118,8 @@ export class Collection {
   upsert(points: Point[]): void {
     for (const point of points) {
       let row = this.rowOf.get(point.id);
+      const rewrite = row !== undefined;
+      if (rewrite && this.staleIndexes.size > 0) this.lastRewriteAt = performance.now();
       if (row === undefined) {
         // Rows are never reused while the collection is open: HNSW labels stay valid.
         row = this.ids.length;
@@ -104,11 +140,11 @@ export class Collection {
         target.set(vector);
         if (this.spec.vectors[name].distance === 'Cosine') normalize(target);
         const hnsw = this.indexes.get(name);
-        if (hnsw) this.addToIndex(hnsw, target, row);
+        if (hnsw && !(rewrite && this.indexRewritten(name, hnsw, row))) this.addToIndex(hnsw, target, row);
         // An index read from disk holds rows up to `upTo`: a changed one is written to it too. One
         // being built in a worker hears of it when it comes back.
         const building = this.building.get(name);
-        if (building && row < building.upTo) this.addToIndex(building.hnsw, target, row);
+        if (building && row < building.upTo && !this.indexRewritten(name, building.hnsw, row)) this.addToIndex(building.hnsw, target, row);
         const away = this.offThread.get(name);
         if (away && row < away.upTo) away.changed.add(row);
       }
@@ -176,11 +212,14 @@ export class Collection {
     const k = limit + offset;
     if (k <= 0 || this.live === 0) return [];
     const accept = this.acceptor(filter, exclude);
+    // An index dropped for rewrites is built again in worker threads, from the first search that
+    // needs it; this one and those until it is back are exact.
+    if (this.staleIndexes.has(name) && this.live >= this.tuning.exactSearchLimit) this.rebuildStale();
     // While prepare() runs, a vector whose index it has not finished is searched exactly, rather than
     // have its index built at once by this search (minutes at a million points, nothing else served).
     const useIndex =
       this.live >= this.tuning.exactSearchLimit &&
-      (this.indexes.has(name) || this.preparing === 0) &&
+      (this.indexes.has(name) || (this.preparing === 0 && !this.staleIndexes.has(name))) &&
       (!filter || this.count(filter) >= this.tuning.exactFilterShare * this.live);
     const hits = useIndex ? this.searchIndex(name, q, k, accept) : this.searchExact(name, q, k, accept);
     return hits.slice(offset).map(({ row, score }) => ({ ...this.pointAt(row, withVectors), score }));
@@ -258,9 +297,10 @@ export class Collection {
    * without stopping answering, on every core; searches meanwhile are exact. Without it, the first
    * search of each vector builds its index at once (minutes at a million points, nothing else served).
    */
-  async prepare(onProgress?: (progress: PrepareProgress) => void): Promise<void> {
-    if (this.live < this.tuning.exactSearchLimit) return;
+  async prepare(onProgress?: (progress: PrepareProgress) => void): Promise<number> {
+    if (this.live < this.tuning.exactSearchLimit) return 0;
     this.preparing++;
+    let built = 0;
     try {
       // What the API searches most first: similar customers (combined), lookalikes and products
       // (lexical); as many at once as there are cores, each on a thread of its own.
@@ -270,18 +310,22 @@ export class Collection {
       // while searches take the first-search path and build that index again on this thread.
       const outcomes = await Promise.allSettled(
         Array.from({ length: threads }, async () => {
-          while (next < PREPARE_ORDER.length) await this.prepareIndex(PREPARE_ORDER[next++]!, onProgress);
+          while (next < PREPARE_ORDER.length) if (await this.prepareIndex(PREPARE_ORDER[next++]!, onProgress)) built++;
         }),
       );
       const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
       if (failed) throw failed.reason;
+      return built;
     } finally {
       this.preparing--;
     }
   }
 
-  private async prepareIndex(name: VectorName, onProgress?: (progress: PrepareProgress) => void): Promise<void> {
-    if (this.spec.vectors[name].size === 0 || this.indexes.has(name) || this.building.has(name) || this.offThread.has(name) || this.dropped) return;
+  /** Builds one index in a worker and puts it in service (true), or joins the build under way. */
+  private async prepareIndex(name: VectorName, onProgress?: (progress: PrepareProgress) => void): Promise<boolean> {
+    const away = this.offThread.get(name);
+    if (away) return (await away.done) ?? false;
+    if (this.spec.vectors[name].size === 0 || this.indexes.has(name) || this.building.has(name) || this.closed) return false;
     const m = this.matrices.get(name)!;
     const upTo = this.ids.length;
     const alive = Uint8Array.from(this.ids, (id) => (id >= 0 ? 1 : 0));
@@ -299,30 +343,43 @@ export class Collection {
       },
       (rows) => onProgress?.({ vector: name, rows, of: this.ids.length }),
     );
-    const entry = { upTo, changed: new Set<number>(), build };
+    const entry: { upTo: number; changed: Set<number>; build: IndexBuild; done?: Promise<boolean> } = { upTo, changed: new Set<number>(), build };
     this.offThread.set(name, entry);
+    entry.done = this.finishBuild(name, entry);
+    return entry.done;
+  }
+
+  private async finishBuild(name: VectorName, entry: { upTo: number; changed: Set<number>; build: IndexBuild }): Promise<boolean> {
+    const m = this.matrices.get(name)!;
     try {
-      const index = await build.index;
-      const hnsw = { index, rows: index.getMaxElements() };
+      const index = await entry.build.index;
+      const hnsw = { index, rows: index.getMaxElements(), rewritten: new Set<number>() };
       // Rows written while the worker built from its copy (their vector now, or gone), then rows
       // appended since, a slice at a time so the thread keeps answering; writes meanwhile land in
-      // `changed` (rows below the cursor) or past the cursor.
+      // `changed` (rows below the cursor) or past the cursor. Rewrites count as they do in service:
+      // past the share (a bulk rewrite that went on during the build), the build is dropped too.
       for (;;) {
-        if (this.dropped) return;
+        if (this.closed) return false;
+        let slice = 0;
         for (const row of entry.changed) {
-          if (this.ids[row]! >= 0) this.addToIndex(hnsw, m.row(row), row);
-          else markDeleted(index, row);
+          entry.changed.delete(row);
+          if (this.ids[row]! < 0) markDeleted(index, row);
+          else if (this.indexRewritten(name, hnsw, row)) return false;
+          else this.addToIndex(hnsw, m.row(row), row);
+          if (++slice >= PREPARE_SLICE) break;
         }
-        entry.changed.clear();
-        if (entry.upTo >= this.ids.length) break;
-        const end = Math.min(this.ids.length, entry.upTo + PREPARE_SLICE);
+        if (entry.changed.size === 0 && entry.upTo >= this.ids.length) break;
+        const end = Math.min(this.ids.length, entry.upTo + (slice >= PREPARE_SLICE ? 0 : PREPARE_SLICE));
         this.addRows(hnsw, name, entry.upTo, end);
         entry.upTo = end;
         await new Promise((resolve) => setImmediate(resolve));
       }
       this.indexes.set(name, hnsw);
+      this.staleIndexes.delete(name);
+      return true;
     } catch (error) {
-      if (!this.dropped) throw error;
+      if (!this.closed) throw error;
+      return false;
     } finally {
       this.offThread.delete(name);
     }
@@ -344,7 +401,7 @@ export class Collection {
    * appended and puts it in service.
    */
   adoptIndex(name: VectorName, index: hnswlib.HierarchicalNSW): void {
-    this.building.set(name, { hnsw: { index, rows: index.getMaxElements() }, upTo: this.ids.length });
+    this.building.set(name, { hnsw: { index, rows: index.getMaxElements(), rewritten: new Set() }, upTo: this.ids.length });
   }
 
   adoptionDone(): void {
@@ -376,7 +433,7 @@ export class Collection {
 
   /** The collection was deleted or closed: stop preparing its indexes (worker threads terminated). */
   drop(): void {
-    this.dropped = true;
+    this.closed = true;
     for (const { build } of this.offThread.values()) build.cancel();
   }
 
@@ -399,7 +456,39 @@ export class Collection {
     const index = this.newSearchIndex(name);
     const rows = Math.max(1024, this.ids.length * 2);
     index.initIndex(rows, this.tuning.hnswM, this.tuning.hnswEfConstruction, 100);
-    return { index, rows };
+    return { index, rows, rewritten: new Set() };
+  }
+
+  /**
+   * Counts a rewrite of a row the index holds; past the rebuild share of its rows, drops the index
+   * (true: do not write to it). Rewriting a row in HNSW re-links its neighbourhood, which costs more
+   * than inserting it, on the writer's thread: an embed job that rebuilt 100,000 customers in place
+   * spent half of its main thread updating the four indexes, and a start replaying a large log into
+   * kept indexes 160 s (bench:scale's shop, profiled). Building again in worker threads is cheaper
+   * and off the writer's thread; a stream of single customers' updates stays under the share.
+   * (Qdrant, likewise, leaves bulk writes unindexed until its optimizer rebuilds the segment.)
+   */
+  private indexRewritten(name: VectorName, hnsw: Hnsw, row: number): boolean {
+    hnsw.rewritten.add(row);
+    if (hnsw.rewritten.size <= Math.max(this.tuning.rebuildMinRows, this.tuning.rebuildShare * this.live)) return false;
+    this.indexes.delete(name);
+    this.building.delete(name);
+    const now = performance.now();
+    if (this.staleIndexes.size === 0) this.staleSince = now;
+    this.staleIndexes.add(name);
+    this.lastRewriteAt = now;
+    return true;
+  }
+
+  /** Builds the indexes dropped for rewrites again in worker threads (prepare), unless a build is under way. */
+  private rebuildStale(): void {
+    const now = performance.now();
+    if (this.preparing > 0 || this.closed || now - this.rebuildFailedAt < REBUILD_RETRY_MS) return;
+    if (now - this.lastRewriteAt < this.tuning.rebuildQuietMs && now - this.staleSince < REBUILD_LATEST_MS) return;
+    this.prepare().catch((error: unknown) => {
+      this.rebuildFailedAt = performance.now();
+      log('vectors').warn({ err: error }, 'could not build a search index again after rewrites; searches stay exact');
+    });
   }
 
   private addToIndex(hnsw: Hnsw, vector: Float32Array, row: number) {

@@ -201,8 +201,11 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   async prepare(collection: string, onProgress?: (progress: PrepareProgress) => void): Promise<void> {
-    await this.require(collection).collection.prepare(onProgress);
-    // Kept on disk, so the next start reads them instead of building them again.
+    const built = await this.require(collection).collection.prepare(onProgress);
+    // Kept on disk, so the next start reads them instead of building them again. Only when one was
+    // built: an embed job that updated a few customers finds its indexes in service, and folding the
+    // snapshot and rewriting every index for it would cost seconds at each job (close keeps them).
+    if (built === 0) return;
     await this.serial(async () => {
       const open = this.open.get(collection);
       if (open) await this.keepIndexesOrWarn(collection, open);
