@@ -5,11 +5,27 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ConflictError } from '../../src/errors/domain-errors.js';
 import { EmbeddedVectorStore } from '../../src/vectors/embedded/embedded-store.js';
-import { Collection, DEFAULT_TUNING } from '../../src/vectors/embedded/collection.js';
+import { Collection, DEFAULT_TUNING, type SearchTuning } from '../../src/vectors/embedded/collection.js';
 import { makePoints, SPEC, vectorStoreContract } from './vector-store.contract.js';
 import { captureLogs } from '../../src/observability/log.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'vectors-'));
+
+/** Slices of index building that a prepare of collection `c` reported (0: nothing was built). */
+async function progressOf(store: EmbeddedVectorStore): Promise<number> {
+  let slices = 0;
+  await store.prepare('c', () => slices++);
+  return slices;
+}
+
+/** A store in `dir` whose collection `c` holds 300 points, its indexes built and kept. */
+async function indexedStore(dir: string, tuning: Partial<SearchTuning>): Promise<EmbeddedVectorStore> {
+  const store = new EmbeddedVectorStore({ dir, tuning });
+  await store.ensureCollection('c', SPEC);
+  await store.upsert('c', makePoints(300));
+  assert.ok((await progressOf(store)) > 0, 'the first start builds the indexes');
+  return store;
+}
 
 vectorStoreContract('embedded (on disk)', async () => new EmbeddedVectorStore({ dir: tmp() }));
 vectorStoreContract(
@@ -48,15 +64,7 @@ test('prepare builds every vector’s index a slice at a time, saying how far it
 test('the search indexes are kept beside the snapshot: a restart reads them, the log written after them reaches them, stale or broken ones are built again', async () => {
   const dir = tmp();
   const tuning = { exactSearchLimit: 50, hnswEf: 400 };
-  const progressOf = async (store: EmbeddedVectorStore) => {
-    let slices = 0;
-    await store.prepare('c', () => slices++);
-    return slices;
-  };
-  const first = new EmbeddedVectorStore({ dir, tuning });
-  await first.ensureCollection('c', SPEC);
-  await first.upsert('c', makePoints(300));
-  assert.ok((await progressOf(first)) > 0, 'the first start builds the indexes');
+  const first = await indexedStore(dir, tuning);
   const meta = JSON.parse(fs.readFileSync(path.join(dir, 'c', 'index.json'), 'utf8')) as { rows: number; vectors: string[] };
   assert.equal(meta.rows, 300);
   assert.deepEqual([...meta.vectors].sort(), Object.keys(SPEC.vectors).sort());
@@ -159,19 +167,11 @@ test('an index rewritten in place past its share is dropped, not updated row by 
 test('a start replaying a log that rewrote more than the share of the kept indexes’ rows builds them again instead of updating them', async () => {
   const dir = tmp();
   const tuning = { exactSearchLimit: 50, hnswEf: 400, rebuildShare: 0.2, rebuildMinRows: 0 };
-  const slicesOf = async (store: EmbeddedVectorStore) => {
-    let slices = 0;
-    await store.prepare('c', () => slices++);
-    return slices;
-  };
-  const first = new EmbeddedVectorStore({ dir, tuning });
-  await first.ensureCollection('c', SPEC);
-  await first.upsert('c', makePoints(300));
-  assert.ok((await slicesOf(first)) > 0);
+  const first = await indexedStore(dir, tuning);
   const rewritten = makePoints(100, 9).map((p, i) => ({ ...p, id: i + 1 }));
   await first.upsert('c', rewritten); // not closed: the log holds the rewrites
   const second = new EmbeddedVectorStore({ dir, tuning });
-  assert.ok((await slicesOf(second)) > 0, 'the kept indexes were not updated with a third of the rows: built again');
+  assert.ok((await progressOf(second)) > 0, 'the kept indexes were not updated with a third of the rows: built again');
   const exact = new EmbeddedVectorStore({ tuning: { exactSearchLimit: 1_000_000 } });
   await exact.ensureCollection('c', SPEC);
   await exact.upsert('c', [...makePoints(300).slice(100), ...rewritten]);
@@ -181,7 +181,7 @@ test('a start replaying a log that rewrote more than the share of the kept index
     assert.deepEqual(got, want);
   }
   await second.close();
-  assert.equal(await slicesOf(new EmbeddedVectorStore({ dir, tuning })), 0, 'kept again on close');
+  assert.equal(await progressOf(new EmbeddedVectorStore({ dir, tuning })), 0, 'kept again on close');
 });
 
 test("a log of payloads only (a segmentation's labels) is not folded on close: the snapshot and the kept indexes stay, a restart replays the labels", async () => {
