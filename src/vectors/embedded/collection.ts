@@ -38,6 +38,9 @@ const REBUILD_RETRY_MS = 60_000;
 /** An HNSW index, the labels it has room for, and the rows it held that were rewritten since it was built. */
 type Hnsw = { index: hnswlib.HierarchicalNSW; rows: number; rewritten: Set<number> };
 
+/** An index built in a worker from rows [0, upTo), the rows written or deleted since, and its whole build (applied and in service: true). */
+type OffThreadBuild = { upTo: number; changed: Set<number>; build: IndexBuild; done?: Promise<boolean> };
+
 /** prepare() reports its progress every this many rows of an index. */
 const PREPARE_SLICE = 256;
 const PREPARE_ORDER: readonly VectorName[] = ['combined', 'lexical', 'text', 'behaviour'];
@@ -95,7 +98,7 @@ export class Collection {
    * written or deleted since, put right when the index comes back (`upTo` then
    * moves on as the rows appended meanwhile are added).
    */
-  private readonly offThread = new Map<VectorName, { upTo: number; changed: Set<number>; build: IndexBuild; done?: Promise<boolean> }>();
+  private readonly offThread = new Map<VectorName, OffThreadBuild>();
   /** Vectors whose index was dropped for rewrites (indexRewritten): searched exactly until built again off this thread. */
   private readonly staleIndexes = new Set<VectorName>();
   /** When an index was first dropped for rewrites and a stale vector last rewritten (performance.now()); when a rebuild last failed. */
@@ -343,13 +346,13 @@ export class Collection {
       },
       (rows) => onProgress?.({ vector: name, rows, of: this.ids.length }),
     );
-    const entry: { upTo: number; changed: Set<number>; build: IndexBuild; done?: Promise<boolean> } = { upTo, changed: new Set<number>(), build };
+    const entry: OffThreadBuild = { upTo, changed: new Set<number>(), build };
     this.offThread.set(name, entry);
     entry.done = this.finishBuild(name, entry);
     return entry.done;
   }
 
-  private async finishBuild(name: VectorName, entry: { upTo: number; changed: Set<number>; build: IndexBuild }): Promise<boolean> {
+  private async finishBuild(name: VectorName, entry: OffThreadBuild): Promise<boolean> {
     const m = this.matrices.get(name)!;
     try {
       const index = await entry.build.index;
@@ -368,10 +371,13 @@ export class Collection {
           else this.addToIndex(hnsw, m.row(row), row);
           if (++slice >= PREPARE_SLICE) break;
         }
-        if (entry.changed.size === 0 && entry.upTo >= this.ids.length) break;
-        const end = Math.min(this.ids.length, entry.upTo + (slice >= PREPARE_SLICE ? 0 : PREPARE_SLICE));
-        this.addRows(hnsw, name, entry.upTo, end);
-        entry.upTo = end;
+        if (slice < PREPARE_SLICE) {
+          // Every change applied: then the rows appended past the cursor.
+          if (entry.upTo >= this.ids.length) break;
+          const end = Math.min(this.ids.length, entry.upTo + PREPARE_SLICE);
+          this.addRows(hnsw, name, entry.upTo, end);
+          entry.upTo = end;
+        }
         await new Promise((resolve) => setImmediate(resolve));
       }
       this.indexes.set(name, hnsw);
