@@ -26,16 +26,26 @@ if (parentPort) {
   });
 }
 
-/** ValueModel.fit(history, events), in a worker thread. */
-export function fitInWorker(history: PurchaseHistory, events?: PurchaseEvents[]): Promise<ValueModel> {
+/** ValueModel.fit(history, events), in a worker thread; `signal` terminates it. */
+export function fitInWorker(history: PurchaseHistory, events?: PurchaseEvents[], signal?: AbortSignal): Promise<ValueModel> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error('cancelled'));
     const worker = new Worker(new URL(import.meta.url));
+    const abort = () => {
+      void worker.terminate();
+      reject(new Error('cancelled'));
+    };
+    signal?.addEventListener('abort', abort, { once: true });
     worker.once('message', (m: Reply) => {
+      signal?.removeEventListener('abort', abort);
       void worker.terminate();
       if (m.type === 'result') resolve(ValueModel.fromState(m.state));
       else reject(new Error(m.message));
     });
-    worker.once('error', reject);
+    worker.once('error', (error) => {
+      signal?.removeEventListener('abort', abort);
+      reject(error);
+    });
     worker.postMessage({
       history: { ...history, asOf: history.asOf.toISOString(), firstDay: history.firstDay?.toISOString() ?? null },
       ...(events ? { events } : {}),

@@ -2,7 +2,7 @@
 // made, and the run's members' histories and default-horizon predictions, which the run stores in its
 // one transaction (segments/run/segment-runs).
 import type { PrismaClient } from '../db/database.js';
-import { readPurchaseEvents, readPurchaseHistory } from './purchase-history.js';
+import { readPurchases } from './purchase-history.js';
 import { fitInWorker } from './fit-worker.js';
 import type { CustomerHistory } from './purchase-history.js';
 import type { PurchaseEvents } from './propensity/purchase-features.js';
@@ -31,12 +31,13 @@ export interface RunValue {
   rows: CustomerValueRow[];
 }
 
-/** Fits on every customer's history; rows for the members (`ids`) who have one. */
-export async function fitRunValue(prisma: PrismaClient, ids: readonly number[]): Promise<RunValue> {
-  const now = new Date();
-  const history = await readPurchaseHistory(prisma, { now });
-  const events = await readPurchaseEvents(prisma, { now });
-  const model = await fitInWorker(history, events);
+/**
+ * Fits on every customer's history; rows for the members (`ids`) who have one. `signal` stops the fit
+ * (a run that fails or is cancelled while the fit is still going).
+ */
+export async function fitRunValue(prisma: PrismaClient, ids: readonly number[], signal?: AbortSignal): Promise<RunValue> {
+  const { history, events } = await readPurchases(prisma);
+  const model = await fitInWorker(history, events, signal);
   const members = new Set(ids);
   const eventsOf = new Map(events.map((e) => [e.customerId, e]));
   const rows: CustomerValueRow[] = [];

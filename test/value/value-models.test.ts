@@ -9,6 +9,7 @@ import { GammaGamma } from '../../src/value/gamma-gamma.js';
 import type { ValidationWindow } from '../../src/value/purchase-history.js';
 import { choosePurchaseModel, PENALIZERS, VARIANTS } from '../../src/value/purchase-model-choice.js';
 import { MIN_CUSTOMERS, MIN_REPEAT_CUSTOMERS, ValueModel } from '../../src/value/value-model.js';
+import { fitInWorker } from '../../src/value/fit-worker.js';
 import { seededRng } from '../../src/clustering/random.js';
 import { pythonReference } from '../support/python.js';
 import { gamma, simulateCustomers, type SimulatedCustomer } from '../support/value-shop.js';
@@ -245,6 +246,17 @@ test("Gamma–Gamma: the parameters equal scipy's fit to 1e-3; the expected spen
   const big = model.expectedSpend(1, population * 5);
   const many = model.expectedSpend(20, population * 5);
   assert.ok(big > population && big < many && many < population * 5, `${population} ${big} ${many}`);
+});
+
+test('fitted in a worker thread: the same state as on this thread; a signal stops it (a segmentation that fails or is cancelled meanwhile)', async () => {
+  const history = { customers, asOf: new Date('2024-01-01'), firstDay: new Date('2022-12-01'), futureOrders: 0 };
+  const inWorker = await fitInWorker(history);
+  assert.deepEqual(inWorker.state, ValueModel.fit(history).state);
+  const stop = new AbortController();
+  const fitting = fitInWorker(history, undefined, stop.signal);
+  stop.abort();
+  await assert.rejects(fitting, /cancelled/);
+  await assert.rejects(fitInWorker(history, undefined, stop.signal), /cancelled/, 'an aborted signal starts nothing');
 });
 
 test('the value model: gates with reasons, never NaN', () => {

@@ -125,6 +125,56 @@ test('the search indexes are kept beside the snapshot: a restart reads them, the
   assert.ok((await progressOf(new EmbeddedVectorStore({ dir, tuning: { ...tuning, hnswM: 8 } }))) > 0, 'indexes built with another M are not read');
 });
 
+test('kept indexes are read when first needed, not at the start: by prepare, or in the background from a search that answers exactly meanwhile', async () => {
+  const dir = tmp();
+  const tuning = { exactSearchLimit: 50, hnswEf: 400 };
+  await (await indexedStore(dir, tuning)).close();
+  const files = () => fs.readdirSync(path.join(dir, 'c')).filter((f) => f.endsWith('.hnsw'));
+  assert.equal(files().length, 4);
+
+  // A process that only reads points and writes labels (a segmentation) never reads them: the files
+  // removed after its start are not missed until a prepare asks for them, which builds them again.
+  const logs = captureLogs();
+  try {
+    const labels = new EmbeddedVectorStore({ dir, tuning });
+    assert.equal(await labels.count('c'), 300);
+    await labels.setPayload('c', [{ ids: [1, 2], payload: { segmentId: 3 } }]);
+    const saved = new Map(files().map((f) => [f, fs.readFileSync(path.join(dir, 'c', f))]));
+    for (const f of saved.keys()) fs.rmSync(path.join(dir, 'c', f));
+    assert.equal(logs.lines.filter((l) => /read from disk|could not be read/.test(String(l.msg))).length, 0, 'nothing read at the start');
+    assert.ok((await progressOf(labels)) > 0, 'prepare builds what it could not read');
+    assert.equal(logs.lines.filter((l) => /could not be read/.test(String(l.msg))).length, 4);
+    await labels.close();
+  } finally {
+    logs.stop();
+  }
+
+  // A search before any prepare answers by exact search and starts the read; the index then serves.
+  const read = captureLogs();
+  try {
+    const serving = new EmbeddedVectorStore({ dir, tuning });
+    const exact = new EmbeddedVectorStore({ tuning: { exactSearchLimit: 1_000_000 } });
+    await exact.ensureCollection('c', SPEC);
+    await exact.upsert('c', makePoints(300));
+    const query = makePoints(1, 11)[0]!;
+    const search = (store: EmbeddedVectorStore) => store.search('c', { using: 'combined', vector: query.vectors.combined, limit: 10 });
+    assert.deepEqual(
+      (await search(serving)).map((h) => h.id),
+      (await search(exact)).map((h) => h.id),
+    );
+    for (let i = 0; i < 500 && read.lines.filter((l) => /read from disk/.test(String(l.msg))).length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(read.lines.filter((l) => /read from disk/.test(String(l.msg))).length, 4, 'all four read in the background');
+    assert.deepEqual(
+      (await search(serving)).map((h) => h.id),
+      (await search(exact)).map((h) => h.id),
+    );
+    assert.equal(await progressOf(serving), 0, 'in service: nothing to build');
+    await serving.close();
+  } finally {
+    read.stop();
+  }
+});
+
 test('an index rewritten in place past its share is dropped, not updated row by row; searches stay exact and the first of them builds it again off the thread', async () => {
   // Built again at the first search after the drop: no quiet time to wait for here.
   const tuning = { ...DEFAULT_TUNING, exactSearchLimit: 50, hnswEf: 400, rebuildShare: 0.2, rebuildMinRows: 0, rebuildQuietMs: 0 };

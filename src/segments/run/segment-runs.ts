@@ -99,11 +99,16 @@ export class SegmentRuns {
           const row = await tx.segment.create({ data: segmentRow(a.runId, d, old, a.similarity[d.index] ?? null), select: { id: true } });
           created.push(row.id);
         }
+        // A member's churn risk and value ride on their membership row (what segment pages sort and
+        // band by), written with it rather than by an UPDATE joining the two tables afterwards, which
+        // rewrote every membership row of the run a second time.
+        const valueOf = new Map(a.value.rows.map((v) => [v.customer_id, v]));
         for (let start = 0; start < a.ids.length; start += MEMBERSHIP_CHUNK) {
           const rows = [];
           for (let r = start; r < Math.min(a.ids.length, start + MEMBERSHIP_CHUNK); r++) {
             const c = a.labels[r]!;
             const b = behaviour[r];
+            const v = valueOf.get(a.ids[r]!);
             rows.push({
               customer_id: a.ids[r]!,
               segment_id: created[c]!,
@@ -114,12 +119,15 @@ export class SegmentRuns {
               monetary: b?.monetary ?? 0,
               map_x: a.map[2 * r]!,
               map_y: a.map[2 * r + 1]!,
+              churn_risk: v?.churn_risk ?? null,
+              clv: v?.clv ?? null,
             });
           }
-          await tx.$executeRaw`INSERT INTO membership (run_id, customer_id, segment_id, distance, outlier, recency_days, frequency, monetary, map_x, map_y)
-             SELECT ${a.runId}, x.customer_id, x.segment_id, x.distance, x.outlier, x.recency_days, x.frequency, x.monetary, x.map_x, x.map_y
+          await tx.$executeRaw`INSERT INTO membership (run_id, customer_id, segment_id, distance, outlier, recency_days, frequency, monetary, map_x, map_y, churn_risk, clv)
+             SELECT ${a.runId}, x.customer_id, x.segment_id, x.distance, x.outlier, x.recency_days, x.frequency, x.monetary, x.map_x, x.map_y, x.churn_risk, x.clv
              FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-               AS x(customer_id int, segment_id int, distance float8, outlier boolean, recency_days float8, frequency int, monetary float8, map_x float4, map_y float4)`;
+               AS x(customer_id int, segment_id int, distance float8, outlier boolean, recency_days float8, frequency int, monetary float8, map_x float4, map_y float4,
+                    churn_risk float8, clv float8)`;
         }
         for (let start = 0; start < a.value.rows.length; start += MEMBERSHIP_CHUNK) {
           await tx.$executeRaw`
@@ -134,10 +142,6 @@ export class SegmentRuns {
         // run's by scanning it once per member — the second segmentation of a 100,000-customer shop
         // sat in the flows query below for over ten minutes (issue 26).
         await tx.$executeRaw`ANALYZE membership, customer_value`;
-        // Churn risk from the model chosen for the shop (value/churn-model.ts).
-        await tx.$executeRaw`
-          UPDATE membership m SET churn_risk = v.churn_risk, clv = v.clv
-          FROM customer_value v WHERE m.run_id = ${a.runId} AND v.run_id = ${a.runId} AND v.customer_id = m.customer_id`;
         // Who moved where: every member of this run, from their (non-provisional) segment in the previous one.
         const flows = a.previous
           ? await tx.$queryRaw<Flow[]>`SELECT prev.segment_id AS "from", cur.segment_id AS "to", count(*)::int AS customers

@@ -4,7 +4,7 @@ import os from 'node:os';
 import hnswlib from 'hnswlib-node';
 import type { CollectionSpec, Distance, Filter, Payload, Point, PrepareProgress, ScoredPoint, StoredPoint, VectorName, WithVectors } from '../vector-store.js';
 import { VECTOR_NAMES } from '../vector-store.js';
-import { buildIndexInWorker, type IndexBuild } from './index-build-worker.js';
+import { buildIndexInWorker, readIndexOffThread, type IndexBuild } from './index-build-worker.js';
 import { matchesFilter } from './payload-filter.js';
 import { log } from '../../observability/log.js';
 
@@ -39,7 +39,13 @@ const REBUILD_RETRY_MS = 60_000;
 type Hnsw = { index: hnswlib.HierarchicalNSW; rows: number; rewritten: Set<number> };
 
 /** An index built in a worker from rows [0, upTo), the rows written or deleted since, and its whole build (applied and in service: true). */
-type OffThreadBuild = { upTo: number; changed: Set<number>; build: IndexBuild; done?: Promise<boolean> };
+type OffThreadBuild = { upTo: number; changed: Set<number>; build: IndexBuild; done?: Promise<boolean>; fromDisk?: true };
+
+/**
+ * An index kept on disk for rows [0, upTo) — the snapshot's — and not read yet (keepOnDisk), with the
+ * rows written or deleted since. `rows`: the points the file must hold.
+ */
+type KeptOnDisk = { file: string; rows: number; upTo: number; changed: Set<number> };
 
 /** prepare() reports its progress every this many rows of an index. */
 const PREPARE_SLICE = 256;
@@ -91,8 +97,14 @@ export class Collection {
   private closed = false;
   /** prepare() calls under way: until they end, vectors without a finished index are searched exactly. */
   private preparing = 0;
-  /** Indexes read from disk (adoptIndex) until adoptionDone(), and the rows each holds so far. */
-  private readonly building = new Map<VectorName, { hnsw: Hnsw; upTo: number }>();
+  /**
+   * Indexes kept on disk beside the snapshot, read only when something needs them (prepare(), or a
+   * search that would use them): a process that never searches — `segment`, `import` — does not pay
+   * for reading them (9 s and 480 MB at 100,000 customers, bench:scale).
+   */
+  private readonly onDisk = new Map<VectorName, KeptOnDisk>();
+  /** Vectors whose index in service was built by this process (not read from disk) since keptIndexesWritten(). */
+  private readonly builtHere = new Set<VectorName>();
   /**
    * Indexes prepare() is building in a worker thread from a copy of rows [0, upTo), and the rows
    * written or deleted since, put right when the index comes back (`upTo` then
@@ -144,10 +156,10 @@ export class Collection {
         if (this.spec.vectors[name].distance === 'Cosine') normalize(target);
         const hnsw = this.indexes.get(name);
         if (hnsw && !(rewrite && this.indexRewritten(name, hnsw, row))) this.addToIndex(hnsw, target, row);
-        // An index read from disk holds rows up to `upTo`: a changed one is written to it too. One
-        // being built in a worker hears of it when it comes back.
-        const building = this.building.get(name);
-        if (building && row < building.upTo && !this.indexRewritten(name, building.hnsw, row)) this.addToIndex(building.hnsw, target, row);
+        // An index on disk or being built in a worker holds rows up to `upTo`: it hears of a changed
+        // one when it is read or comes back.
+        const kept = this.onDisk.get(name);
+        if (kept && row < kept.upTo) this.keptChanged(name, kept, row);
         const away = this.offThread.get(name);
         if (away && row < away.upTo) away.changed.add(row);
       }
@@ -165,7 +177,7 @@ export class Collection {
       this.live--;
       this.sortedIds = undefined;
       for (const { index } of this.indexes.values()) index.markDelete(row);
-      for (const { hnsw, upTo } of this.building.values()) if (row < upTo) hnsw.index.markDelete(row);
+      for (const [name, kept] of this.onDisk) if (row < kept.upTo) this.keptChanged(name, kept, row);
       for (const away of this.offThread.values()) if (row < away.upTo) away.changed.add(row);
     }
   }
@@ -216,8 +228,9 @@ export class Collection {
     if (k <= 0 || this.live === 0) return [];
     const accept = this.acceptor(filter, exclude);
     // An index dropped for rewrites is built again in worker threads, from the first search that
-    // needs it; this one and those until it is back are exact.
+    // needs it; one kept on disk is read there; this search and those until it is back are exact.
     if (this.staleIndexes.has(name) && this.live >= this.tuning.exactSearchLimit) this.rebuildStale();
+    if (this.onDisk.has(name) && this.live >= this.tuning.exactSearchLimit) this.prepareInBackground();
     // While prepare() runs, a vector whose index it has not finished is searched exactly, rather than
     // have its index built at once by this search (minutes at a million points, nothing else served).
     const useIndex =
@@ -324,11 +337,36 @@ export class Collection {
     }
   }
 
-  /** Builds one index in a worker and puts it in service (true), or joins the build under way. */
+  /**
+   * Builds one index in a worker and puts it in service (true), or joins the build under way. One kept
+   * on disk is read instead (false: nothing new to keep), and built when it cannot be.
+   */
   private async prepareIndex(name: VectorName, onProgress?: (progress: PrepareProgress) => void): Promise<boolean> {
     const away = this.offThread.get(name);
     if (away) return (await away.done) ?? false;
-    if (this.spec.vectors[name].size === 0 || this.indexes.has(name) || this.building.has(name) || this.closed) return false;
+    if (this.spec.vectors[name].size === 0 || this.indexes.has(name) || this.closed) return false;
+    const kept = this.onDisk.get(name);
+    if (kept) {
+      this.onDisk.delete(name);
+      const build = readIndexOffThread(this.space(name), this.matrices.get(name)!.dim, kept);
+      const entry: OffThreadBuild = { upTo: kept.upTo, changed: kept.changed, build, fromDisk: true };
+      this.offThread.set(name, entry);
+      entry.done = (async () => {
+        const started = performance.now();
+        try {
+          if (await this.finishBuild(name, entry)) {
+            log('vectors').info({ vector: name, rows: kept.rows, ms: Math.round(performance.now() - started) }, `the kept ${name} search index read from disk`);
+            return false;
+          }
+        } catch (error) {
+          // Built again below: slower, never wrong.
+          log('vectors').warn({ err: error, vector: name }, `the kept ${name} search index could not be read; it will be built again`);
+        }
+        // Unreadable, or dropped for the rewrites since the snapshot: built from the rows as they are.
+        return this.closed ? false : this.prepareIndex(name, onProgress);
+      })();
+      return entry.done;
+    }
     const m = this.matrices.get(name)!;
     const upTo = this.ids.length;
     const alive = Uint8Array.from(this.ids, (id) => (id >= 0 ? 1 : 0));
@@ -382,6 +420,7 @@ export class Collection {
       }
       this.indexes.set(name, hnsw);
       this.staleIndexes.delete(name);
+      if (!entry.fromDisk) this.builtHere.add(name);
       return true;
     } catch (error) {
       if (!this.closed) throw error;
@@ -402,20 +441,28 @@ export class Collection {
   }
 
   /**
-   * An index read from disk that holds the rows loaded so far (the snapshot's). Writes replayed after
-   * it (the log) reach it as they reach an index being prepared; adoptionDone() adds the rows they
-   * appended and puts it in service.
+   * An index kept in `file` that holds the rows loaded so far (the snapshot's), `rows` points: read
+   * when prepare() runs or a search needs it. Writes after it (the log replayed, later writes) are
+   * put right then, as after a build in a worker; past the rebuild share it is built again instead.
    */
-  adoptIndex(name: VectorName, index: hnswlib.HierarchicalNSW): void {
-    this.building.set(name, { hnsw: { index, rows: index.getMaxElements(), rewritten: new Set() }, upTo: this.ids.length });
+  keepOnDisk(name: VectorName, file: string, rows: number): void {
+    if (this.spec.vectors[name].size === 0) return;
+    this.onDisk.set(name, { file, rows, upTo: this.ids.length, changed: new Set() });
   }
 
-  adoptionDone(): void {
-    for (const [name, entry] of this.building) {
-      this.addRows(entry.hnsw, name, entry.upTo, this.ids.length);
-      this.indexes.set(name, entry.hnsw);
-    }
-    this.building.clear();
+  /** The kept index files are gone (the store folded the snapshot they numbered): built when needed. */
+  forgetKeptIndexes(): void {
+    this.onDisk.clear();
+  }
+
+  /** Whether an index in service was built here since the store last kept them: the files on disk are not it. */
+  get builtSinceKept(): boolean {
+    return this.builtHere.size > 0;
+  }
+
+  /** The store wrote the finished indexes beside its snapshot. */
+  keptIndexesWritten(): void {
+    this.builtHere.clear();
   }
 
   /** Room for this many rows at once, so loading a large snapshot does not grow the matrices by doubling. */
@@ -449,6 +496,7 @@ export class Collection {
     hnsw = this.newIndex(name);
     this.addRows(hnsw, name, 0, this.ids.length);
     this.indexes.set(name, hnsw);
+    this.builtHere.add(name);
     return hnsw;
   }
 
@@ -476,14 +524,35 @@ export class Collection {
    */
   private indexRewritten(name: VectorName, hnsw: Hnsw, row: number): boolean {
     hnsw.rewritten.add(row);
-    if (hnsw.rewritten.size <= Math.max(this.tuning.rebuildMinRows, this.tuning.rebuildShare * this.live)) return false;
+    if (hnsw.rewritten.size <= this.rewriteAllowance()) return false;
     this.indexes.delete(name);
-    this.building.delete(name);
+    this.markStale(name);
+    return true;
+  }
+
+  private rewriteAllowance(): number {
+    return Math.max(this.tuning.rebuildMinRows, this.tuning.rebuildShare * this.live);
+  }
+
+  /** A row an index kept on disk holds was written or deleted; past the share, it will not be read. */
+  private keptChanged(name: VectorName, kept: KeptOnDisk, row: number): void {
+    kept.changed.add(row);
+    if (kept.changed.size <= this.rewriteAllowance()) return;
+    this.onDisk.delete(name);
+    this.markStale(name);
+  }
+
+  private markStale(name: VectorName): void {
     const now = performance.now();
     if (this.staleIndexes.size === 0) this.staleSince = now;
     this.staleIndexes.add(name);
     this.lastRewriteAt = now;
-    return true;
+  }
+
+  /** Reads the indexes kept on disk in the background (prepare), unless a prepare is under way. */
+  private prepareInBackground(): void {
+    if (this.preparing > 0 || this.closed) return;
+    this.prepare().catch((error: unknown) => log('vectors').warn({ err: error }, 'could not read or build a search index; searches stay exact'));
   }
 
   /** Builds the indexes dropped for rewrites again in worker threads (prepare), unless a build is under way. */

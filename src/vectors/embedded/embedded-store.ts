@@ -4,8 +4,8 @@
 // killed mid-write loses at most the batch it was writing (the torn frame is dropped). The log is
 // folded into a new snapshot (written aside, then renamed over) when it grows large and on close.
 // The HNSW indexes a server builds are kept beside the snapshot they index (index.json names it), so
-// the next start reads them in seconds instead of building them for minutes; the log written after
-// them is applied to them as it is read.
+// the next start reads them in seconds instead of building them for minutes, when it first needs them
+// (prepare, or a search); the log written after them is applied to them then.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConflictError, InputError, NotFoundError } from '../../errors/domain-errors.js';
@@ -329,8 +329,8 @@ export class EmbeddedVectorStore implements VectorStore {
       if (bytesPerPoint > 0) collection.reserve(Math.ceil(fs.statSync(snapshot).size / bytesPerPoint));
     }
     for (const record of readRecords(snapshot)) apply(collection, record);
-    // Before the log: its writes reach the kept indexes as they are replayed.
-    const savedIndexes = this.readIndexes(name, collection);
+    // Before the log: the kept indexes hear of the rows it writes.
+    const savedIndexes = this.keptIndexes(name, collection);
     const wal = readRecords(path.join(dir, WAL), (endsAt, dropped, kept) =>
       log('vectors').warn(
         { collection: name, droppedBytes: dropped, endsAt, records: kept },
@@ -342,7 +342,6 @@ export class EmbeddedVectorStore implements VectorStore {
       apply(collection, record);
       walRows ||= record.header.op !== 'payload';
     }
-    collection.adoptionDone();
     const open = {
       collection,
       walBytes: fs.existsSync(path.join(dir, WAL)) ? fs.statSync(path.join(dir, WAL)).size : 0,
@@ -421,7 +420,7 @@ export class EmbeddedVectorStore implements VectorStore {
     if (!this.options.dir) return;
     const finished = open.collection.finishedIndexes();
     if (!finished || finished.size === 0) return;
-    if (!open.walRows && [...finished.keys()].every((v) => open.savedIndexes.has(v))) return;
+    if (!open.walRows && !open.collection.builtSinceKept && [...finished.keys()].every((v) => open.savedIndexes.has(v))) return;
     const dir = this.collectionDir(name);
     // Either way the files on disk go first (compact forgets them too). A payload-only log leaves the
     // rows as the snapshot has them: the indexes fit it without a fold.
@@ -451,6 +450,7 @@ export class EmbeddedVectorStore implements VectorStore {
     // Last: until it is written, the files above are not taken for the snapshot's indexes.
     writeFileAtomically(path.join(dir, INDEX_META), Buffer.from(JSON.stringify(meta, null, 2)));
     open.savedIndexes = new Set(finished.keys());
+    open.collection.keptIndexesWritten();
     log('vectors').info(
       { collection: name, vectors: meta.vectors, rows: meta.rows, ms: Math.round(performance.now() - started) },
       `search indexes of ${name} kept on disk`,
@@ -458,17 +458,22 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   private forgetIndexes(dir: string, open: Open): void {
+    open.collection.forgetKeptIndexes();
     fs.rmSync(path.join(dir, INDEX_META), { force: true });
     // The .tmp of a write that was cut off too: it holds vectors, perhaps of customers erased since.
     for (const vector of VECTOR_NAMES) for (const file of [indexFile(vector), `${indexFile(vector)}.tmp`]) fs.rmSync(path.join(dir, file), { force: true });
     open.savedIndexes = new Set();
   }
 
-  /** The kept indexes that fit the snapshot just read (same file, same rows, same build settings). */
-  private readIndexes(name: string, collection: Collection): Set<VectorName> {
+  /**
+   * The kept indexes that fit the snapshot just read (same file, same rows, same build settings), handed
+   * to the collection to read when it needs them (Collection.keepOnDisk); one that turns out unreadable
+   * then is built again.
+   */
+  private keptIndexes(name: string, collection: Collection): Set<VectorName> {
     const dir = this.collectionDir(name);
-    const adopted = new Set<VectorName>();
-    if (!fs.existsSync(path.join(dir, INDEX_META)) || !fs.existsSync(path.join(dir, SNAPSHOT))) return adopted;
+    const kept = new Set<VectorName>();
+    if (!fs.existsSync(path.join(dir, INDEX_META)) || !fs.existsSync(path.join(dir, SNAPSHOT))) return kept;
     try {
       const meta = JSON.parse(fs.readFileSync(path.join(dir, INDEX_META), 'utf8')) as IndexMeta;
       const snapshot = fs.statSync(path.join(dir, SNAPSHOT));
@@ -479,29 +484,16 @@ export class EmbeddedVectorStore implements VectorStore {
         meta.rows === collection.rowCount &&
         meta.hnswM === this.tuning.hnswM &&
         meta.hnswEfConstruction === this.tuning.hnswEfConstruction;
-      if (!fits) return adopted;
-      const started = performance.now();
+      if (!fits) return kept;
       for (const vector of meta.vectors) {
         if (!VECTOR_NAMES.includes(vector) || collection.spec.vectors[vector].size === 0) continue;
-        try {
-          const index = collection.newSearchIndex(vector);
-          index.readIndexSync(path.join(dir, indexFile(vector)));
-          if (index.getCurrentCount() !== meta.rows) throw new Error(`it holds ${index.getCurrentCount()} points, not ${meta.rows}`);
-          collection.adoptIndex(vector, index);
-          adopted.add(vector);
-        } catch (error) {
-          // Built again by the next prepare (or first search): slower, never wrong.
-          log('vectors').warn({ err: error, collection: name, vector }, `the kept ${vector} search index of ${name} could not be read; it will be built again`);
-        }
+        collection.keepOnDisk(vector, path.join(dir, indexFile(vector)), meta.rows);
+        kept.add(vector);
       }
-      log('vectors').info(
-        { collection: name, vectors: [...adopted], rows: meta.rows, ms: Math.round(performance.now() - started) },
-        `search indexes of ${name} read from disk`,
-      );
     } catch (error) {
       log('vectors').warn({ err: error, collection: name }, `the kept search indexes of ${name} could not be read; they will be built again`);
     }
-    return adopted;
+    return kept;
   }
 
   private saveAliases(): void {

@@ -87,3 +87,19 @@ export function buildIndexInWorker(request: Omit<IndexBuildRequest, 'file' | 'da
     cancel: () => void worker.terminate(),
   };
 }
+
+/**
+ * An index kept on disk, read on a thread of libuv's pool (hnswlib's readIndex): about two seconds
+ * for a 727-d index of 100,000 points that the caller's thread does not wait through. It must hold
+ * `rows` points (those of the snapshot it was kept beside).
+ */
+export function readIndexOffThread(space: 'cosine' | 'l2', dim: number, kept: { file: string; rows: number }): IndexBuild {
+  const built = new hnswlib.HierarchicalNSW(space, dim);
+  let cancelled = false;
+  const index = built.readIndex(kept.file).then(() => {
+    if (cancelled) throw new Error('the index read was cancelled');
+    if (built.getCurrentCount() !== kept.rows) throw new Error(`it holds ${built.getCurrentCount()} points, not ${kept.rows}`);
+    return built;
+  });
+  return { index, cancel: () => void (cancelled = true) };
+}
