@@ -46,6 +46,8 @@ export function fitInWorker(history: PurchaseHistory, events?: PurchaseEvents[],
       signal?.removeEventListener('abort', abort);
       reject(error);
     });
+    // Gone without a word (killed, out of memory): the run must not wait for it forever.
+    worker.once('exit', (code) => reject(new Error(`the value models' worker stopped (exit code ${code}) before it answered`)));
     worker.postMessage({
       history: { ...history, asOf: history.asOf.toISOString(), firstDay: history.firstDay?.toISOString() ?? null },
       ...(events ? { events } : {}),

@@ -175,6 +175,42 @@ test('kept indexes are read when first needed, not at the start: by prepare, or 
   }
 });
 
+test('kept indexes never read are not lost when their files are replaced: read first, kept with the writes; files rewritten by another process are not taken', async () => {
+  const dir = tmp();
+  const tuning = { exactSearchLimit: 50, hnswEf: 400 };
+  await (await indexedStore(dir, tuning)).close();
+  // A job that writes a few customers and ends before any prepare (cancelled, failed): closing folds the
+  // log, which replaces the files the unread indexes lived in.
+  const job = new EmbeddedVectorStore({ dir, tuning });
+  const moved = makePoints(5, 17).map((p, i) => ({ ...p, id: i + 1 }));
+  await job.upsert('c', [...moved, ...makePoints(4, 19, 300)]);
+  await job.close();
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'c', 'index.json'), 'utf8')) as { rows: number; vectors: string[] };
+  assert.deepEqual([meta.rows, [...meta.vectors].sort()], [304, Object.keys(SPEC.vectors).sort()], 'read before the fold, kept after it');
+  const next = new EmbeddedVectorStore({ dir, tuning });
+  assert.equal(await progressOf(next), 0, 'the next start reads them');
+  const exact = new EmbeddedVectorStore({ tuning: { exactSearchLimit: 1_000_000 } });
+  await exact.ensureCollection('c', SPEC);
+  await exact.upsert('c', [...makePoints(300).slice(5), ...moved, ...makePoints(4, 19, 300)]);
+  for (const query of makePoints(6, 11))
+    assert.deepEqual(
+      (await next.search('c', { using: 'combined', vector: query.vectors.combined, limit: 10 })).map((h) => h.id),
+      (await exact.search('c', { using: 'combined', vector: query.vectors.combined, limit: 10 })).map((h) => h.id),
+    );
+  await next.close();
+
+  // index.json written again after this process read the snapshot (another process sharing the
+  // directory): the files are not taken for this process's rows; built instead.
+  const late = new EmbeddedVectorStore({ dir, tuning });
+  assert.equal(await late.count('c'), 304);
+  const metaFile = path.join(dir, 'c', 'index.json');
+  const text = fs.readFileSync(metaFile);
+  fs.rmSync(metaFile);
+  fs.writeFileSync(metaFile, text);
+  assert.ok((await progressOf(late)) > 0, 'built, not read');
+  await late.close();
+});
+
 test('an index rewritten in place past its share is dropped, not updated row by row; searches stay exact and the first of them builds it again off the thread', async () => {
   // Built again at the first search after the drop: no quiet time to wait for here.
   const tuning = { ...DEFAULT_TUNING, exactSearchLimit: 50, hnswEf: 400, rebuildShare: 0.2, rebuildMinRows: 0, rebuildQuietMs: 0 };

@@ -45,7 +45,7 @@ type OffThreadBuild = { upTo: number; changed: Set<number>; build: IndexBuild; d
  * An index kept on disk for rows [0, upTo) — the snapshot's — and not read yet (keepOnDisk), with the
  * rows written or deleted since. `rows`: the points the file must hold.
  */
-type KeptOnDisk = { file: string; rows: number; upTo: number; changed: Set<number> };
+type KeptOnDisk = { file: string; rows: number; upTo: number; changed: Set<number>; stillFits: () => boolean };
 
 /** prepare() reports its progress every this many rows of an index. */
 const PREPARE_SLICE = 256;
@@ -230,7 +230,8 @@ export class Collection {
     // An index dropped for rewrites is built again in worker threads, from the first search that
     // needs it; one kept on disk is read there; this search and those until it is back are exact.
     if (this.staleIndexes.has(name) && this.live >= this.tuning.exactSearchLimit) this.rebuildStale();
-    if (this.onDisk.has(name) && this.live >= this.tuning.exactSearchLimit) this.prepareInBackground();
+    // (Not while an index is stale: its rebuild's own timing rules decide when that prepare runs.)
+    if (this.onDisk.has(name) && this.staleIndexes.size === 0 && this.live >= this.tuning.exactSearchLimit) this.prepareInBackground();
     // While prepare() runs, a vector whose index it has not finished is searched exactly, rather than
     // have its index built at once by this search (minutes at a million points, nothing else served).
     const useIndex =
@@ -445,14 +446,38 @@ export class Collection {
    * when prepare() runs or a search needs it. Writes after it (the log replayed, later writes) are
    * put right then, as after a build in a worker; past the rebuild share it is built again instead.
    */
-  keepOnDisk(name: VectorName, file: string, rows: number): void {
+  keepOnDisk(name: VectorName, file: string, rows: number, stillFits: () => boolean): void {
     if (this.spec.vectors[name].size === 0) return;
-    this.onDisk.set(name, { file, rows, upTo: this.ids.length, changed: new Set() });
+    this.onDisk.set(name, { file, rows, upTo: this.ids.length, changed: new Set(), stillFits });
   }
 
-  /** The kept index files are gone (the store folded the snapshot they numbered): built when needed. */
-  forgetKeptIndexes(): void {
+  /**
+   * Reads every index still kept on disk now, on this thread, and puts it in service with the rows
+   * changed since applied. The store calls it before it deletes the files (a fold of the snapshot, or
+   * writing the indexes again): an index nothing had needed yet is kept then, not lost. Not when a row
+   * has been deleted: the indexes could not be kept beside a snapshot then (finishedIndexes), and are
+   * only forgotten.
+   */
+  readKeptNow(): void {
+    const pending = [...this.onDisk];
     this.onDisk.clear();
+    if (this.live !== this.ids.length) return;
+    for (const [name, kept] of pending) {
+      try {
+        if (!kept.stillFits()) throw new Error('the files on disk were rewritten since the snapshot was read');
+        const index = this.newSearchIndex(name);
+        index.readIndexSync(kept.file);
+        if (index.getCurrentCount() !== kept.rows) throw new Error(`it holds ${index.getCurrentCount()} points, not ${kept.rows}`);
+        const hnsw = { index, rows: index.getMaxElements(), rewritten: new Set<number>() };
+        const m = this.matrices.get(name)!;
+        // Within the rebuild share (keptChanged dropped it past that): each change applied.
+        for (const row of kept.changed) this.addToIndex(hnsw, m.row(row), row);
+        this.addRows(hnsw, name, kept.upTo, this.ids.length);
+        this.indexes.set(name, hnsw);
+      } catch (error) {
+        log('vectors').warn({ err: error, vector: name }, `the kept ${name} search index could not be read; it will be built again`);
+      }
+    }
   }
 
   /** Whether an index in service was built here since the store last kept them: the files on disk are not it. */

@@ -418,14 +418,17 @@ export class EmbeddedVectorStore implements VectorStore {
    */
   private async keepIndexes(name: string, open: Open): Promise<void> {
     if (!this.options.dir) return;
-    const finished = open.collection.finishedIndexes();
-    if (!finished || finished.size === 0) return;
-    if (!open.walRows && !open.collection.builtSinceKept && [...finished.keys()].every((v) => open.savedIndexes.has(v))) return;
+    const inService = open.collection.finishedIndexes();
+    if (!inService || inService.size === 0) return;
+    if (!open.walRows && !open.collection.builtSinceKept && [...inService.keys()].every((v) => open.savedIndexes.has(v))) return;
     const dir = this.collectionDir(name);
     // Either way the files on disk go first (compact forgets them too). A payload-only log leaves the
     // rows as the snapshot has them: the indexes fit it without a fold.
     if (open.walRows || !fs.existsSync(path.join(dir, SNAPSHOT))) this.compact(name, open);
     else this.forgetIndexes(dir, open);
+    // With those that were still on disk, unread: forgetting their files read them (readKeptNow).
+    const finished = open.collection.finishedIndexes();
+    if (!finished) return;
     const started = performance.now();
     for (const [vector, index] of finished) {
       const file = path.join(dir, indexFile(vector));
@@ -458,7 +461,8 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   private forgetIndexes(dir: string, open: Open): void {
-    open.collection.forgetKeptIndexes();
+    // Those still on disk only, never read, would be lost with their files: read first.
+    open.collection.readKeptNow();
     fs.rmSync(path.join(dir, INDEX_META), { force: true });
     // The .tmp of a write that was cut off too: it holds vectors, perhaps of customers erased since.
     for (const vector of VECTOR_NAMES) for (const file of [indexFile(vector), `${indexFile(vector)}.tmp`]) fs.rmSync(path.join(dir, file), { force: true });
@@ -485,9 +489,20 @@ export class EmbeddedVectorStore implements VectorStore {
         meta.hnswM === this.tuning.hnswM &&
         meta.hnswEfConstruction === this.tuning.hnswEfConstruction;
       if (!fits) return kept;
+      // Checked again when they are read (perhaps much later): the same index.json and snapshot.
+      const metaAt = fs.statSync(path.join(dir, INDEX_META));
+      const stillFits = () => {
+        try {
+          const m = fs.statSync(path.join(dir, INDEX_META));
+          const s = fs.statSync(path.join(dir, SNAPSHOT));
+          return m.ino === metaAt.ino && m.mtimeMs === metaAt.mtimeMs && s.ino === snapshot.ino && s.mtimeMs === snapshot.mtimeMs && s.size === snapshot.size;
+        } catch {
+          return false;
+        }
+      };
       for (const vector of meta.vectors) {
         if (!VECTOR_NAMES.includes(vector) || collection.spec.vectors[vector].size === 0) continue;
-        collection.keepOnDisk(vector, path.join(dir, indexFile(vector)), meta.rows);
+        collection.keepOnDisk(vector, path.join(dir, indexFile(vector)), meta.rows, stillFits);
         kept.add(vector);
       }
     } catch (error) {

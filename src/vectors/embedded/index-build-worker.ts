@@ -93,10 +93,14 @@ export function buildIndexInWorker(request: Omit<IndexBuildRequest, 'file' | 'da
  * for a 727-d index of 100,000 points that the caller's thread does not wait through. It must hold
  * `rows` points (those of the snapshot it was kept beside).
  */
-export function readIndexOffThread(space: 'cosine' | 'l2', dim: number, kept: { file: string; rows: number }): IndexBuild {
+export function readIndexOffThread(space: 'cosine' | 'l2', dim: number, kept: { file: string; rows: number; stillFits: () => boolean }): IndexBuild {
   const built = new hnswlib.HierarchicalNSW(space, dim);
   let cancelled = false;
-  const index = built.readIndex(kept.file).then(() => {
+  // Read perhaps long after the snapshot was: another process sharing the directory may have written
+  // a new snapshot and indexes since (same row count, other numbering).
+  const index = (
+    kept.stillFits() ? built.readIndex(kept.file) : Promise.reject(new Error('the files on disk were rewritten since the snapshot was read'))
+  ).then(() => {
     if (cancelled) throw new Error('the index read was cancelled');
     if (built.getCurrentCount() !== kept.rows) throw new Error(`it holds ${built.getCurrentCount()} points, not ${kept.rows}`);
     return built;
