@@ -4,7 +4,7 @@ import os from 'node:os';
 import hnswlib from 'hnswlib-node';
 import type { CollectionSpec, Distance, Filter, Payload, Point, PrepareProgress, ScoredPoint, StoredPoint, VectorName, WithVectors } from '../vector-store.js';
 import { VECTOR_NAMES } from '../vector-store.js';
-import { buildIndexInWorker, readIndexOffThread, type IndexBuild } from './index-build-worker.js';
+import { buildIndexInWorker, readIndexNow, readIndexOffThread, type IndexBuild, type KeptIndexFile } from './index-build-worker.js';
 import { matchesFilter } from './payload-filter.js';
 import { log } from '../../observability/log.js';
 
@@ -45,7 +45,7 @@ type OffThreadBuild = { upTo: number; changed: Set<number>; build: IndexBuild; d
  * An index kept on disk for rows [0, upTo) — the snapshot's — and not read yet (keepOnDisk), with the
  * rows written or deleted since. `rows`: the points the file must hold.
  */
-type KeptOnDisk = { file: string; rows: number; upTo: number; changed: Set<number>; stillFits: () => boolean };
+type KeptOnDisk = KeptIndexFile & { upTo: number; changed: Set<number> };
 
 /** prepare() reports its progress every this many rows of an index. */
 const PREPARE_SLICE = 256;
@@ -227,11 +227,9 @@ export class Collection {
     const k = limit + offset;
     if (k <= 0 || this.live === 0) return [];
     const accept = this.acceptor(filter, exclude);
-    // An index dropped for rewrites is built again in worker threads, from the first search that
-    // needs it; one kept on disk is read there; this search and those until it is back are exact.
-    if (this.staleIndexes.has(name) && this.live >= this.tuning.exactSearchLimit) this.rebuildStale();
-    // (Not while an index is stale: its rebuild's own timing rules decide when that prepare runs.)
-    if (this.onDisk.has(name) && this.staleIndexes.size === 0 && this.live >= this.tuning.exactSearchLimit) this.prepareInBackground();
+    // An index dropped for rewrites is built again in worker threads, and one kept on disk read, from
+    // the first search that needs it; this search and those until it is back are exact.
+    if ((this.staleIndexes.has(name) || this.onDisk.has(name)) && this.live >= this.tuning.exactSearchLimit) this.prepareWhenDue();
     // While prepare() runs, a vector whose index it has not finished is searched exactly, rather than
     // have its index built at once by this search (minutes at a million points, nothing else served).
     const useIndex =
@@ -360,8 +358,7 @@ export class Collection {
             return false;
           }
         } catch (error) {
-          // Built again below: slower, never wrong.
-          log('vectors').warn({ err: error, vector: name }, `the kept ${name} search index could not be read; it will be built again`);
+          unreadable(name, error); // built again below: slower, never wrong
         }
         // Unreadable, or dropped for the rewrites since the snapshot: built from the rows as they are.
         return this.closed ? false : this.prepareIndex(name, onProgress);
@@ -464,10 +461,7 @@ export class Collection {
     if (this.live !== this.ids.length) return;
     for (const [name, kept] of pending) {
       try {
-        if (!kept.stillFits()) throw new Error('the files on disk were rewritten since the snapshot was read');
-        const index = this.newSearchIndex(name);
-        index.readIndexSync(kept.file);
-        if (index.getCurrentCount() !== kept.rows) throw new Error(`it holds ${index.getCurrentCount()} points, not ${kept.rows}`);
+        const index = readIndexNow(this.space(name), this.matrices.get(name)!.dim, kept);
         const hnsw = { index, rows: index.getMaxElements(), rewritten: new Set<number>() };
         const m = this.matrices.get(name)!;
         // Within the rebuild share (keptChanged dropped it past that): each change applied.
@@ -475,7 +469,7 @@ export class Collection {
         this.addRows(hnsw, name, kept.upTo, this.ids.length);
         this.indexes.set(name, hnsw);
       } catch (error) {
-        log('vectors').warn({ err: error, vector: name }, `the kept ${name} search index could not be read; it will be built again`);
+        unreadable(name, error);
       }
     }
   }
@@ -500,7 +494,7 @@ export class Collection {
     return this.ids.length;
   }
 
-  newSearchIndex(name: VectorName): hnswlib.HierarchicalNSW {
+  private newSearchIndex(name: VectorName): hnswlib.HierarchicalNSW {
     return new hnswlib.HierarchicalNSW(this.space(name), this.matrices.get(name)!.dim);
   }
 
@@ -574,20 +568,18 @@ export class Collection {
     this.lastRewriteAt = now;
   }
 
-  /** Reads the indexes kept on disk in the background (prepare), unless a prepare is under way. */
-  private prepareInBackground(): void {
-    if (this.preparing > 0 || this.closed) return;
-    this.prepare().catch((error: unknown) => log('vectors').warn({ err: error }, 'could not read or build a search index; searches stay exact'));
-  }
-
-  /** Builds the indexes dropped for rewrites again in worker threads (prepare), unless a build is under way. */
-  private rebuildStale(): void {
+  /**
+   * Reads the indexes kept on disk and builds those dropped for rewrites again (prepare), unless a
+   * prepare is under way — or, while one is dropped, until its rewrites have paused (a build during a
+   * bulk rewrite would have the rest of it to apply row by row).
+   */
+  private prepareWhenDue(): void {
     const now = performance.now();
     if (this.preparing > 0 || this.closed || now - this.rebuildFailedAt < REBUILD_RETRY_MS) return;
-    if (now - this.lastRewriteAt < this.tuning.rebuildQuietMs && now - this.staleSince < REBUILD_LATEST_MS) return;
+    if (this.staleIndexes.size > 0 && now - this.lastRewriteAt < this.tuning.rebuildQuietMs && now - this.staleSince < REBUILD_LATEST_MS) return;
     this.prepare().catch((error: unknown) => {
       this.rebuildFailedAt = performance.now();
-      log('vectors').warn({ err: error }, 'could not build a search index again after rewrites; searches stay exact');
+      log('vectors').warn({ err: error }, 'could not read or build a search index; searches stay exact');
     });
   }
 
@@ -694,4 +686,8 @@ class TopK {
       i = top;
     }
   }
+}
+
+function unreadable(name: VectorName, error: unknown): void {
+  log('vectors').warn({ err: error, vector: name }, `the kept ${name} search index could not be read; it will be built again`);
 }

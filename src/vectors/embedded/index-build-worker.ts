@@ -88,22 +88,41 @@ export function buildIndexInWorker(request: Omit<IndexBuildRequest, 'file' | 'da
   };
 }
 
+/** An index file kept beside a snapshot: it must hold `rows` points, and still be the file `stillFits` names. */
+export interface KeptIndexFile {
+  file: string;
+  rows: number;
+  /** Read perhaps long after the snapshot was: another process sharing the directory may have written a new snapshot and indexes since (same row count, other numbering). */
+  stillFits: () => boolean;
+}
+
 /**
- * An index kept on disk, read on a thread of libuv's pool (hnswlib's readIndex): about two seconds
- * for a 727-d index of 100,000 points that the caller's thread does not wait through. It must hold
- * `rows` points (those of the snapshot it was kept beside).
+ * A kept index read on a thread of libuv's pool (hnswlib's readIndex): about two seconds for a 727-d
+ * index of 100,000 points that the caller's thread does not wait through.
  */
-export function readIndexOffThread(space: 'cosine' | 'l2', dim: number, kept: { file: string; rows: number; stillFits: () => boolean }): IndexBuild {
+export function readIndexOffThread(space: 'cosine' | 'l2', dim: number, kept: KeptIndexFile): IndexBuild {
   const built = new hnswlib.HierarchicalNSW(space, dim);
   let cancelled = false;
-  // Read perhaps long after the snapshot was: another process sharing the directory may have written
-  // a new snapshot and indexes since (same row count, other numbering).
-  const index = (
-    kept.stillFits() ? built.readIndex(kept.file) : Promise.reject(new Error('the files on disk were rewritten since the snapshot was read'))
-  ).then(() => {
+  const index = (kept.stillFits() ? built.readIndex(kept.file) : Promise.reject(rewritten())).then(() => {
     if (cancelled) throw new Error('the index read was cancelled');
-    if (built.getCurrentCount() !== kept.rows) throw new Error(`it holds ${built.getCurrentCount()} points, not ${kept.rows}`);
-    return built;
+    return checkedRead(built, kept);
   });
   return { index, cancel: () => void (cancelled = true) };
+}
+
+/** The same read on the caller's thread (before the files are deleted: nothing else can wait then). */
+export function readIndexNow(space: 'cosine' | 'l2', dim: number, kept: KeptIndexFile): hnswlib.HierarchicalNSW {
+  if (!kept.stillFits()) throw rewritten();
+  const built = new hnswlib.HierarchicalNSW(space, dim);
+  built.readIndexSync(kept.file);
+  return checkedRead(built, kept);
+}
+
+function checkedRead(built: hnswlib.HierarchicalNSW, kept: KeptIndexFile): hnswlib.HierarchicalNSW {
+  if (built.getCurrentCount() !== kept.rows) throw new Error(`it holds ${built.getCurrentCount()} points, not ${kept.rows}`);
+  return built;
+}
+
+function rewritten(): Error {
+  return new Error('the files on disk were rewritten since the snapshot was read');
 }
